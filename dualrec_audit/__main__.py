@@ -1,0 +1,3 @@
+from dualrec_audit.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,419 @@
+"""Faces: both parties present, face fully in frame, big enough, facing the camera.
+
+Detection uses OpenCV's YuNet on every sampled frame (it finds faces 40 px high in a 1280x720
+picture, which MediaPipe's short-range detector misses). Each face is assigned to a party
+(staff on the left, customer on the right by default) and tracked so the assignment stays
+stable when someone leans over. Completeness (hair margin above the forehead, chin, both
+sides inside the frame) comes from the MediaPipe face landmarker run on a padded crop around
+the face, whose mesh extends past the frame edge when part of the face is outside it. Faces
+well inside the frame are judged from YuNet's box and keypoints alone, which is enough there
+and keeps the check fast; the landmarker runs on faces near an edge.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from dualrec_audit.i18n import event_message
+from dualrec_audit.result import CheckResult, Event, Party, Severity, per_second, runs, seconds_of
+
+log = logging.getLogger(__name__)
+
+PARTIES: tuple[Party, Party] = ("staff", "customer")
+Side = Literal["top", "bottom", "left", "right"]
+
+# Face-mesh landmark indices (MediaPipe 478-point topology).
+LM_NOSE_TIP = 1
+LM_CHEEK_R = 234  # image-left cheek edge
+LM_CHEEK_L = 454  # image-right cheek edge
+# Proportions measured on frontal faces with the landmarker, in units of the eye-to-mouth
+# distance: forehead top (mesh top) above the eye line, chin below the mouth line.
+FOREHEAD_ABOVE_EYES = 0.75
+CHIN_BELOW_MOUTH = 0.85
+
+
+@dataclass(frozen=True)
+class FaceParams:
+    staff_side: Literal["left", "right"] = "left"
+    split: float = 0.5  # where the two parties' halves meet, as a share of the width
+    detect_width: int = 960  # YuNet runs on the frame scaled to this width (never upscaled)
+    score_threshold: float = 0.6
+    hair_margin: float = 0.2  # room above the forehead for hair, share of face height
+    edge_margin: float = 0.0  # the chin/sides may come this close (share of face) to the edge
+    min_face_height: float = 0.055  # share of the frame height under which a face is small
+    turned_yaw: float = 0.55  # |yaw proxy| (0 frontal, 1 profile) over which a face is turned
+    track_memory_s: float = 3.0
+    absent_min_s: float = 2.0
+    cut_min_s: float = 1.0
+    small_min_s: float = 3.0
+    turned_min_s: float = 2.0
+    extra_min_s: float = 2.0
+    landmarks: Literal["edge", "always", "never"] = "edge"
+
+
+@dataclass(frozen=True)
+class Face:
+    """One detected face in frame coordinates."""
+
+    box: tuple[float, float, float, float]  # x, y, w, h
+    score: float
+    keypoints: tuple[tuple[float, float], ...]  # right eye, left eye, nose, mouth r, mouth l
+
+    @property
+    def cx(self) -> float:
+        return self.box[0] + self.box[2] / 2
+
+
+@dataclass
+class PartyState:
+    present: bool = False
+    cut: tuple[Side, ...] = ()
+    small: bool = False
+    turned: bool = False
+    box: tuple[float, float, float, float] | None = None
+    method: str = ""
+
+
+@dataclass
+class Sample:
+    t: float
+    parties: dict[str, PartyState] = field(default_factory=dict)
+    extra: int = 0
+
+
+@functools.lru_cache(maxsize=4)
+def load_yunet(model_path: str) -> Any:
+    import cv2
+
+    data = np.frombuffer(Path(model_path).read_bytes(), dtype=np.uint8)
+    return cv2.FaceDetectorYN.create("onnx", data, np.zeros(0, np.uint8), (320, 320), 0.5, 0.3, 50)
+
+
+@functools.lru_cache(maxsize=4)
+def load_landmarker(model_path: str) -> Any:
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    options = vision.FaceLandmarkerOptions(
+        base_options=BaseOptions(model_asset_buffer=Path(model_path).read_bytes()),
+        running_mode=vision.RunningMode.IMAGE,
+        num_faces=1,
+        min_face_detection_confidence=0.3,
+        min_face_presence_confidence=0.3,
+    )
+    return vision.FaceLandmarker.create_from_options(options)
+
+
+class FaceDetector:
+    """YuNet over a whole picture, returning faces in the picture's own coordinates."""
+
+    def __init__(self, model_path: Path, detect_width: int = 960, score_threshold: float = 0.6):
+        self.net = load_yunet(str(model_path))
+        self.detect_width = detect_width
+        self.score_threshold = score_threshold
+
+    def detect(self, image: np.ndarray) -> list[Face]:
+        import cv2
+
+        h, w = image.shape[:2]
+        scale = min(1.0, self.detect_width / w)
+        if scale < 1.0:
+            image = cv2.resize(
+                image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA
+            )
+        ih, iw = image.shape[:2]
+        self.net.setInputSize((iw, ih))
+        self.net.setScoreThreshold(self.score_threshold)
+        _, rows = self.net.detect(image)
+        faces = []
+        for r in rows if rows is not None else []:
+            k = r[4:14].reshape(5, 2) / scale
+            faces.append(
+                Face(
+                    box=(
+                        float(r[0] / scale),
+                        float(r[1] / scale),
+                        float(r[2] / scale),
+                        float(r[3] / scale),
+                    ),
+                    score=float(r[14]),
+                    keypoints=tuple((float(x), float(y)) for x, y in k),
+                )
+            )
+        return faces
+
+
+class LandmarkExtent:
+    """The face mesh around one face, from the landmarker run on a padded crop."""
+
+    def __init__(self, model_path: Path):
+        self.landmarker = load_landmarker(str(model_path))
+
+    def extent(self, image: np.ndarray, face: Face) -> dict[str, float] | None:
+        """top/bottom/left/right of the mesh and a yaw proxy, in frame coordinates."""
+        import cv2
+        import mediapipe as mp
+
+        h, w = image.shape[:2]
+        x, y, bw, bh = face.box
+        side = 2.2 * max(bw, bh)
+        cx, cy = x + bw / 2, y + bh / 2
+        x0, y0 = round(cx - side / 2), round(cy - side / 2)
+        s = round(side)
+        crop = np.zeros((s, s, 3), np.uint8)  # outside the frame stays black
+        fx0, fy0 = max(0, x0), max(0, y0)
+        fx1, fy1 = min(w, x0 + s), min(h, y0 + s)
+        if fx1 <= fx0 or fy1 <= fy0:
+            return None
+        crop[fy0 - y0 : fy1 - y0, fx0 - x0 : fx1 - x0] = image[fy0:fy1, fx0:fx1]
+        size = 256
+        rgb = cv2.cvtColor(
+            cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB
+        )
+        result = self.landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+        if not result.face_landmarks:
+            return None
+        pts = np.array([(p.x, p.y) for p in result.face_landmarks[0]], dtype=np.float64)
+        pts = pts * s + np.array([x0, y0])
+        left, right = pts[LM_CHEEK_R, 0], pts[LM_CHEEK_L, 0]
+        width = max(1e-6, right - left)
+        return {
+            "top": float(pts[:, 1].min()),
+            "bottom": float(pts[:, 1].max()),
+            "left": float(pts[:, 0].min()),
+            "right": float(pts[:, 0].max()),
+            "yaw": float(2 * ((pts[LM_NOSE_TIP, 0] - left) / width) - 1),
+        }
+
+
+def keypoint_extent(face: Face) -> dict[str, float]:
+    """The same extent estimated from YuNet's box and five keypoints (faces inside the frame)."""
+    (rex, rey), (lex, ley), (nx, _), (_, mry), (_, mly) = face.keypoints
+    eye_y, mouth_y = (rey + ley) / 2, (mry + mly) / 2
+    d = max(1.0, mouth_y - eye_y)
+    x, _, bw, _ = face.box
+    eye_w = max(1e-6, lex - rex)
+    return {
+        "top": eye_y - FOREHEAD_ABOVE_EYES * d,
+        "bottom": mouth_y + CHIN_BELOW_MOUTH * d,
+        "left": x,
+        "right": x + bw,
+        "yaw": float(np.clip(2 * ((nx - rex) / eye_w) - 1, -1, 1)),
+    }
+
+
+def cut_sides(ext: dict[str, float], width: int, height: int, p: FaceParams) -> tuple[Side, ...]:
+    fh = max(1.0, ext["bottom"] - ext["top"])
+    margin = p.edge_margin * fh
+    sides: list[Side] = []
+    if ext["top"] - p.hair_margin * fh < 0:
+        sides.append("top")
+    if ext["bottom"] > height - margin:
+        sides.append("bottom")
+    if ext["left"] < margin:
+        sides.append("left")
+    if ext["right"] > width - margin:
+        sides.append("right")
+    return tuple(sides)
+
+
+class FacesCheck:
+    name = "faces"
+
+    def __init__(
+        self,
+        detector_path: Path,
+        landmarker_path: Path,
+        params: FaceParams | None = None,
+        sample_step: float = 0.5,
+    ):
+        self.p = params or FaceParams()
+        self.step = sample_step
+        self.detector = FaceDetector(detector_path, self.p.detect_width, self.p.score_threshold)
+        self.landmarks = LandmarkExtent(landmarker_path) if self.p.landmarks != "never" else None
+        self.samples: list[Sample] = []
+        self.last_seen: dict[str, tuple[float, float]] = {}  # party -> (t, cx)
+        self.landmark_runs = 0
+
+    # -- per frame ---------------------------------------------------------------------
+
+    def update(self, t: float, frame: np.ndarray) -> None:
+        w = frame.shape[1]
+        faces = self.detector.detect(frame)
+        assigned = self.assign(t, faces, w)
+        sample = Sample(t=t, extra=len(faces) - len(assigned))
+        for party in PARTIES:
+            face = assigned.get(party)
+            if face is None:
+                sample.parties[party] = PartyState()
+                continue
+            self.last_seen[party] = (t, face.cx)
+            sample.parties[party] = self.judge(frame, face)
+        self.samples.append(sample)
+
+    def assign(self, t: float, faces: list[Face], width: int) -> dict[str, Face]:
+        """Assign up to one face per party: near its last position if seen recently,
+        otherwise by the side of the picture it is on."""
+        p = self.p
+        split = p.split * width
+
+        def cost(face: Face, party: str) -> float:
+            seen = self.last_seen.get(party)
+            if seen and t - seen[0] <= p.track_memory_s:
+                return abs(face.cx - seen[1]) / width
+            on_left = face.cx < split
+            wants_left = (party == "staff") == (p.staff_side == "left")
+            return 0.0 if on_left == wants_left else 1.0
+
+        faces = sorted(faces, key=lambda f: -f.score)[:6]
+        best: dict[str, Face] = {}
+        best_cost = float("inf")
+        for k in range(min(len(faces), 2), 0, -1):
+            for combo in itertools.permutations(faces, k):
+                for parties in itertools.permutations(PARTIES, k):
+                    c = sum(cost(f, q) for f, q in zip(combo, parties, strict=True))
+                    c += (2 - k) * 1.0  # prefer assigning both parties
+                    if c < best_cost and all(
+                        cost(f, q) < 0.5 for f, q in zip(combo, parties, strict=True)
+                    ):
+                        best_cost = c
+                        best = dict(zip(parties, combo, strict=True))
+        return best
+
+    def judge(self, frame: np.ndarray, face: Face) -> PartyState:
+        h, w = frame.shape[:2]
+        p = self.p
+        ext = keypoint_extent(face)
+        method = "keypoints"
+        near_edge = bool(cut_sides(ext, w, h, p)) or any(
+            v < 0.25 * face.box[3]
+            for v in (
+                face.box[0],
+                face.box[1],
+                w - face.box[0] - face.box[2],
+                h - face.box[1] - face.box[3],
+            )
+        )
+        if self.landmarks is not None and (p.landmarks == "always" or near_edge):
+            self.landmark_runs += 1
+            mesh = self.landmarks.extent(frame, face)
+            if mesh is not None:
+                ext, method = mesh, "landmarks"
+        fh = ext["bottom"] - ext["top"]
+        return PartyState(
+            present=True,
+            cut=cut_sides(ext, w, h, p),
+            small=fh < p.min_face_height * h,
+            turned=abs(ext["yaw"]) > p.turned_yaw,
+            box=face.box,
+            method=method,
+        )
+
+    # -- whole recording ---------------------------------------------------------------
+
+    def finish(self, duration_s: float) -> CheckResult:
+        p = self.p
+        times = [s.t for s in self.samples]
+        events: list[Event] = []
+
+        def add(
+            check: str,
+            party: Party | None,
+            flags: list[bool],
+            min_s: float,
+            sev: Severity,
+            **kw: str,
+        ) -> None:
+            for s, e in runs(times, flags, self.step, min_duration=min_s, max_gap=self.step):
+                events.append(
+                    Event(
+                        check=check,
+                        start=s,
+                        end=min(e, duration_s),
+                        severity=sev,
+                        party=party,
+                        message=event_message(check, party, **kw),
+                        details=dict(kw),
+                    )
+                )
+
+        party_timelines: dict[str, list[float | None]] = {}
+        n = seconds_of(duration_s)
+        for party in PARTIES:
+            states = [s.parties[party] for s in self.samples]
+            add("party_absent", party, [not st.present for st in states], p.absent_min_s, "high")
+            for side in ("top", "bottom", "left", "right"):
+                add(
+                    "face_cut",
+                    party,
+                    [side in st.cut for st in states],
+                    p.cut_min_s,
+                    "medium",
+                    side=side,
+                )
+            add(
+                "face_small",
+                party,
+                [st.present and st.small for st in states],
+                p.small_min_s,
+                "low",
+            )
+            add(
+                "face_turned",
+                party,
+                [st.present and st.turned for st in states],
+                p.turned_min_s,
+                "medium",
+            )
+            scores = [
+                0.0
+                if not st.present
+                else 0.3
+                if st.cut
+                else 0.5
+                if st.turned
+                else 0.7
+                if st.small
+                else 1.0
+                for st in states
+            ]
+            party_timelines[party] = per_second(times, scores, n)
+        add("extra_person", None, [s.extra > 0 for s in self.samples], p.extra_min_s, "medium")
+        timeline = [
+            None if a is None or b is None else min(a, b)
+            for a, b in zip(party_timelines["staff"], party_timelines["customer"], strict=True)
+        ]
+        presence = {
+            party: round(
+                sum(s.parties[party].present for s in self.samples) / max(1, len(self.samples)), 4
+            )
+            for party in PARTIES
+        }
+        return CheckResult(
+            name=self.name,
+            status="ok",
+            timeline=tuple(timeline),
+            events=tuple(events),
+            details={
+                "samples": len(self.samples),
+                "presence": presence,
+                "landmark_runs": self.landmark_runs,
+                "party_timelines": {
+                    k: [None if v is None else round(v, 3) for v in tl]
+                    for k, tl in party_timelines.items()
+                },
+                "tracks": [
+                    [round(s.t, 2), party, *[round(v, 1) for v in st.box]]
+                    for s in self.samples
+                    for party, st in s.parties.items()
+                    if st.box is not None
+                ],
+                "params": asdict(p),
+            },
+        )

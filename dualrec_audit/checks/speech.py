@@ -1,0 +1,215 @@
+"""Speech: voice activity (webrtcvad) per second, and clarity from SNR, clipping and loudness.
+
+Voice activity runs on 30 ms frames of 16 kHz mono audio. A frame counts as speech when
+webrtcvad says so, it is loud enough, and its spectrum is not flat and stationary like a
+machine hum (webrtcvad alone takes loud steady noise for speech). Clarity is judged locally:
+the noise floor is a low percentile of frame energies in a window around each second, so a
+noisy stretch is found even when the rest of the recording is clean.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from dualrec_audit.i18n import NO_AUDIO, event_message
+from dualrec_audit.result import CheckResult, Event, Severity, runs, seconds_of
+
+FRAME_MS = 30
+
+
+@dataclass(frozen=True)
+class SpeechParams:
+    vad_mode: int = 2  # webrtcvad aggressiveness 0-3
+    min_level_dbfs: float = -50.0  # frames quieter than this are never speech
+    max_silence_s: float = 8.0  # a gap without speech longer than this is an event
+    min_snr_db: float = 8.0  # speech seconds under this local SNR are unclear
+    quiet_dbfs: float = -42.0  # speech quieter than this (RMS of voiced frames) is too quiet
+    clip_share: float = 0.002  # share of samples at full scale in a second: clipping
+    clarity_min_s: float = 2.0
+    clipping_min_s: float = 0.5
+    region_pad_s: float = 0.3  # padding around speech regions handed to the recogniser
+    region_merge_s: float = 0.6
+
+
+@dataclass(frozen=True)
+class SpeechAnalysis:
+    """Per-frame and per-second measurements, kept for the transcript step and for tests."""
+
+    speech_frames: np.ndarray  # bool per 30 ms frame
+    speech_ratio: list[float]  # per second
+    snr_db: list[float | None]  # per second: voice level over the local noise floor
+    level_dbfs: list[float | None]  # per second, RMS of the speech frames
+    clipped: list[float]  # per second: share of samples at full scale
+    regions: list[tuple[float, float]]  # speech regions in seconds, padded and merged
+
+
+def _frame_db(frames: np.ndarray) -> np.ndarray:
+    rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
+    return 20 * np.log10(np.maximum(rms, 1e-5))
+
+
+def _flatness(frames: np.ndarray) -> np.ndarray:
+    """Spectral flatness per frame (0 tonal .. 1 white noise), 300-3400 Hz band."""
+    spec = np.abs(np.fft.rfft(frames * np.hanning(frames.shape[1]), axis=1)) + 1e-9
+    band = spec[:, 9:103]  # 16 kHz / 480-sample frame: 33.3 Hz per bin
+    return np.exp(np.mean(np.log(band), axis=1)) / np.mean(band, axis=1)
+
+
+def _periodicity(frames: np.ndarray) -> np.ndarray:
+    """Peak of the normalised autocorrelation at lags of 80-400 Hz pitch (0..1) per frame."""
+    x = frames - frames.mean(axis=1, keepdims=True)
+    spec = np.fft.rfft(x, n=2 * frames.shape[1], axis=1)
+    ac = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, : frames.shape[1]]
+    ac = ac / np.maximum(ac[:, :1], 1e-12)
+    return ac[:, 40:200].max(axis=1)
+
+
+def analyse(audio: np.ndarray, sr: int, duration_s: float, p: SpeechParams) -> SpeechAnalysis:
+    import webrtcvad
+
+    flen = sr * FRAME_MS // 1000
+    n_frames = len(audio) // flen
+    frames = audio[: n_frames * flen].reshape(n_frames, flen) if n_frames else np.zeros((0, flen))
+    pcm = (np.clip(frames, -1, 1) * 32767).astype("<i2")
+    vad = webrtcvad.Vad(p.vad_mode)
+    voiced = np.array([vad.is_speech(f.tobytes(), sr) for f in pcm], dtype=bool)
+    db = _frame_db(frames) if n_frames else np.zeros(0)
+    flat = _flatness(frames) if n_frames else np.zeros(0)
+    pitch = _periodicity(frames) if n_frames else np.zeros(0)
+    # A machine hum or fan is spectrally flat and aperiodic; voiced speech is neither.
+    speech = voiced & (db > p.min_level_dbfs) & ((pitch >= 0.45) | (flat < 0.4))
+    # Smooth: fill 1-2 frame holes, drop isolated single frames.
+    speech = _close(speech, 5)
+
+    n = seconds_of(duration_s)
+    per_sec = max(1, 1000 // FRAME_MS)
+    # The voice level of the recording: energy of its speech frames. Each second's SNR is that
+    # level over the local noise floor (the frames around it that are not speech), so a loud
+    # background is found even where it masks the speech from the detector.
+    voice_ref = float(np.percentile(db[speech], 70)) if speech.sum() >= per_sec // 3 else None
+    ratio: list[float] = []
+    clipped: list[float] = []
+    snr: list[float | None] = []
+    level: list[float | None] = []
+    for s in range(n):
+        a, b = int(s * 1000 / FRAME_MS), int((s + 1) * 1000 / FRAME_MS)
+        sp = speech[a:b]
+        ratio.append(float(sp.mean()) if len(sp) else 0.0)
+        seg = audio[s * sr : (s + 1) * sr]
+        clipped.append(float((np.abs(seg) >= 0.999).mean()) if len(seg) else 0.0)
+        floor = _noise_floor(db, speech, a, b, per_sec)
+        snr.append(None if voice_ref is None or floor is None else min(60.0, voice_ref - floor))
+        level.append(float(10 * np.log10(np.mean(10 ** (db[a:b][sp] / 10)))) if sp.any() else None)
+
+    times = [i * FRAME_MS / 1000 for i in range(n_frames)]
+    regions = runs(times, list(speech), FRAME_MS / 1000, max_gap=p.region_merge_s)
+    merged: list[tuple[float, float]] = []
+    for r0, r1 in regions:
+        lo, hi = max(0.0, r0 - p.region_pad_s), min(duration_s, r1 + p.region_pad_s)
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return SpeechAnalysis(speech, ratio, snr, level, clipped, merged)
+
+
+def _noise_floor(db: np.ndarray, speech: np.ndarray, a: int, b: int, per_sec: int) -> float | None:
+    """Noise level (dBFS) around frames [a, b): the 20th percentile of the non-speech frames
+    in the second itself, widening to +-1 s and +-3 s in continuous speech. None when all
+    of it is speech."""
+    for reach in (0, per_sec, 3 * per_sec):
+        lo, hi = max(0, a - reach), min(len(db), b + reach)
+        quiet = db[lo:hi][~speech[lo:hi]]
+        if len(quiet) >= per_sec // 6:
+            return max(float(np.percentile(quiet, 20)), -90.0)
+    return None
+
+
+def _close(mask: np.ndarray, gap: int) -> np.ndarray:
+    out = mask.copy()
+    idx = np.flatnonzero(mask)
+    for a, b in itertools.pairwise(idx):
+        if 1 < b - a <= gap:
+            out[a:b] = True
+    isolated = out & ~np.roll(out, 1) & ~np.roll(out, -1)
+    return out & ~isolated
+
+
+def run_speech_check(
+    audio: np.ndarray | None, sr: int, duration_s: float, params: SpeechParams | None = None
+) -> tuple[CheckResult, SpeechAnalysis | None]:
+    p = params or SpeechParams()
+    if audio is None:
+        return CheckResult.unavailable("speech", NO_AUDIO), None
+    a = analyse(audio, sr, duration_s, p)
+    n = len(a.speech_ratio)
+    secs = [float(i) for i in range(n)]
+    has_speech = [r > 0.15 for r in a.speech_ratio]
+    noisy = [s is not None and s < p.min_snr_db for s in a.snr_db]
+    quiet = [
+        lv is not None and lv < p.quiet_dbfs and not nz
+        for lv, nz in zip(a.level_dbfs, noisy, strict=True)
+    ]
+    clip = [c >= p.clip_share for c in a.clipped]
+    silent = [not h for h in has_speech]
+
+    events: list[Event] = []
+
+    def add(check: str, flags: list[bool], min_s: float, sev: Severity, **kw: str) -> None:
+        for s, e in runs(
+            secs, flags, 1.0, min_duration=min_s, max_gap=1.0 if check != "silence" else 0.0
+        ):
+            events.append(
+                Event(
+                    check,
+                    s,
+                    min(e, duration_s),
+                    sev,
+                    event_message(check, None, **kw),
+                    None,
+                    dict(kw),
+                )
+            )
+
+    add("silence", silent, p.max_silence_s, "low")
+    add("low_clarity", noisy, p.clarity_min_s, "medium", cause="noise")
+    add("low_clarity", quiet, p.clarity_min_s, "low", cause="quiet")
+    add("clipping", clip, p.clipping_min_s, "low")
+
+    in_silence_event = [False] * n
+    for ev in events:
+        if ev.check == "silence":
+            for i in range(int(ev.start), min(n, int(np.ceil(ev.end)))):
+                in_silence_event[i] = True
+    timeline: list[float | None] = []
+    for i in range(n):
+        snr = a.snr_db[i]
+        # 0 at 5 dB under the clarity floor, 1 at 4 dB over it (about 0.55 at the floor itself)
+        lo, hi = p.min_snr_db - 5.0, p.min_snr_db + 4.0
+        score = 1.0 if snr is None else float(np.clip((snr - lo) / (hi - lo), 0.0, 1.0))
+        if in_silence_event[i]:
+            score = min(score, 0.5)
+        if quiet[i]:
+            score = min(score, 0.6)
+        if clip[i]:
+            score = min(score, 0.5)
+        timeline.append(score)
+
+    speech_s = float(a.speech_frames.sum() * FRAME_MS / 1000)
+    result = CheckResult(
+        name="speech",
+        status="ok",
+        timeline=tuple(timeline),
+        events=tuple(sorted(events, key=lambda e: e.start)),
+        details={
+            "speech_seconds": round(speech_s, 2),
+            "speech_ratio": [round(r, 3) for r in a.speech_ratio],
+            "snr_db": [None if s is None else round(s, 1) for s in a.snr_db],
+            "regions": [[round(x, 2), round(y, 2)] for x, y in a.regions],
+            "params": asdict(p),
+        },
+    )
+    return result, a

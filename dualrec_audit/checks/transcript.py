@@ -1,0 +1,60 @@
+"""Transcript: Mandarin speech recognition on the speech regions, with word timings.
+
+The per-second timeline is the recogniser's confidence (mean word probability) over seconds
+with speech. Without audio or without an installed speech model the check is unavailable,
+with the reason; with a test model it runs but is marked unverified.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dualrec_audit.checks.speech import SpeechAnalysis
+from dualrec_audit.i18n import NO_AUDIO, TEST_MODEL
+from dualrec_audit.result import CheckResult, Text, Word, seconds_of
+from dualrec_audit.transcriber import Transcriber
+
+
+def run_transcript_check(
+    transcriber: Transcriber | None,
+    unavailable_reason: Text | None,
+    audio: np.ndarray | None,
+    speech: SpeechAnalysis | None,
+    duration_s: float,
+    *,
+    language: str = "zh",
+    hotwords: str | None = None,
+) -> tuple[CheckResult, tuple[Word, ...]]:
+    if audio is None or speech is None:
+        return CheckResult.unavailable("transcript", NO_AUDIO), ()
+    if transcriber is None:
+        assert unavailable_reason is not None
+        return CheckResult.unavailable("transcript", unavailable_reason), ()
+    words = transcriber.transcribe(audio, speech.regions, language=language, hotwords=hotwords)
+    n = seconds_of(duration_s)
+    sums, counts = [0.0] * n, [0] * n
+    for w in words:
+        for s in range(int(w.start), min(n, int(np.ceil(w.end)) or 1)):
+            sums[s] += w.probability
+            counts[s] += 1
+    timeline: list[float | None] = []
+    for s in range(n):
+        has_speech = s < len(speech.speech_ratio) and speech.speech_ratio[s] > 0.15
+        if counts[s]:
+            timeline.append(sums[s] / counts[s])
+        else:
+            timeline.append(0.0 if has_speech else None)  # speech heard, nothing recognised
+    result = CheckResult(
+        name="transcript",
+        status="ok" if transcriber.trusted else "unverified",
+        timeline=tuple(timeline),
+        reason=None if transcriber.trusted else TEST_MODEL,
+        details={
+            "model": transcriber.name,
+            "model_version": transcriber.version,
+            "language": language,
+            "words": len(words),
+            "regions": len(speech.regions),
+        },
+    )
+    return result, tuple(words)

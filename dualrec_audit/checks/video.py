@@ -1,0 +1,102 @@
+"""Video quality: dark, overexposed, blurred and frozen pictures, per sampled frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dualrec_audit.i18n import event_message
+from dualrec_audit.result import CheckResult, Event, Severity, per_second, runs, seconds_of
+
+ANALYSIS_WIDTH = 320
+
+
+@dataclass(frozen=True)
+class VideoParams:
+    dark_luma: float = 40.0  # mean luma (0-255) under which a picture is dark
+    bright_luma: float = 225.0  # mean luma over which a picture is overexposed
+    saturated_share: float = 0.4  # or: this share of pixels at >= 250
+    blur_sharpness: float = 12.0  # 99th percentile of |Laplacian| under which it is blurred
+    frozen_diff: float = 0.05  # mean abs difference (0-255) between samples: frozen
+    min_duration_s: float = 2.0
+    frozen_min_duration_s: float = 2.5
+
+
+class VideoQualityCheck:
+    name = "video"
+
+    def __init__(self, params: VideoParams | None = None, sample_step: float = 0.5):
+        self.p = params or VideoParams()
+        self.step = sample_step
+        self.times: list[float] = []
+        self.luma: list[float] = []
+        self.saturated: list[float] = []
+        self.sharpness: list[float] = []
+        self.diff: list[float] = []
+        self._prev: np.ndarray | None = None
+
+    def update(self, t: float, frame: np.ndarray) -> None:
+        import cv2
+
+        h, w = frame.shape[:2]
+        small = cv2.resize(frame, (ANALYSIS_WIDTH, max(1, round(h * ANALYSIS_WIDTH / w))))
+        gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+        self.times.append(t)
+        self.luma.append(float(gray.mean()))
+        self.saturated.append(float((gray >= 250).mean()))
+        lap = np.abs(cv2.Laplacian(gray, cv2.CV_16S, ksize=3))
+        self.sharpness.append(float(np.percentile(lap, 99)))
+        g = gray.astype(np.int16)
+        self.diff.append(float(np.abs(g - self._prev).mean()) if self._prev is not None else 1e9)
+        self._prev = g
+
+    def finish(self, duration_s: float) -> CheckResult:
+        p = self.p
+        dark = [v < p.dark_luma for v in self.luma]
+        bright = [
+            v > p.bright_luma or s > p.saturated_share
+            for v, s in zip(self.luma, self.saturated, strict=True)
+        ]
+        # A dark or flat picture has no edges: do not call it blurred as well.
+        blur = [
+            s < p.blur_sharpness and not d and not b
+            for s, d, b in zip(self.sharpness, dark, bright, strict=True)
+        ]
+        # Near-black pictures barely change from frame to frame: those are dark, not frozen.
+        frozen = [d < p.frozen_diff and not k for d, k in zip(self.diff, dark, strict=True)]
+        # A frozen run starts at the sample that was repeated, one step before the first match.
+        frozen = [f or (i + 1 < len(frozen) and frozen[i + 1]) for i, f in enumerate(frozen)]
+        events: list[Event] = []
+        table: tuple[tuple[str, list[bool], float, Severity], ...] = (
+            ("dark", dark, p.min_duration_s, "medium"),
+            ("overexposed", bright, p.min_duration_s, "medium"),
+            ("blur", blur, p.min_duration_s, "low"),
+            ("frozen", frozen, p.frozen_min_duration_s, "medium"),
+        )
+        for check, flags, min_dur, sev in table:
+            for s, e in runs(self.times, flags, self.step, min_duration=min_dur, max_gap=self.step):
+                events.append(
+                    Event(
+                        check=check,
+                        start=s,
+                        end=min(e, duration_s),
+                        severity=sev,
+                        message=event_message(check),
+                    )
+                )
+        scores = [
+            0.0 if d or f else 0.3 if b else 0.6 if bl else 1.0
+            for d, b, bl, f in zip(dark, bright, blur, frozen, strict=True)
+        ]
+        n = seconds_of(duration_s)
+        return CheckResult(
+            name=self.name,
+            status="ok",
+            timeline=tuple(per_second(self.times, scores, n)),
+            events=tuple(events),
+            details={
+                "samples": len(self.times),
+                "mean_luma": round(float(np.mean(self.luma)), 1) if self.luma else None,
+            },
+        )

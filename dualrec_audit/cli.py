@@ -1,0 +1,215 @@
+"""Command line: ``dualrec-audit check FILE|DIR ...`` and ``dualrec-audit models ...``.
+
+Exit codes: 0 audited, 1 a file could not be audited (its result says why), 2 usage or
+configuration errors (bad options, a missing or corrupt model). The CLI never loads Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from dualrec_audit import __version__
+from dualrec_audit.errors import DualrecError
+
+log = logging.getLogger("dualrec_audit")
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".flv", ".ts", ".mpg", ".wmv"}
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dualrec-audit",
+        description="Audit dual recordings (双录): faces, speech, script and video quality.",
+    )
+    parser.add_argument("--version", action="version", version=f"dualrec-audit {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="audit recordings and print the result")
+    check.add_argument("paths", nargs="+", type=Path, help="video files or folders")
+    check.add_argument("--json", action="store_true", help="print the full JSON result")
+    check.add_argument("--lang", choices=("zh", "en"), default="zh", help="summary language")
+    check.add_argument("--models", type=Path, help="a folder to look for models in first")
+    check.add_argument(
+        "--asr-model",
+        default="auto",
+        help="speech model: a name (see `models list`), a model folder, auto or none",
+    )
+    check.add_argument("--phrases", type=Path, help="required/forbidden phrase file")
+    check.add_argument("--fps", type=float, default=2.0, help="frames sampled per second")
+    check.add_argument(
+        "--staff-side", choices=("left", "right"), default="left", help="where the staff sits"
+    )
+    check.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    models = sub.add_parser("models", help="list, verify and install models")
+    models.add_argument("--models", type=Path, help="a folder to look for models in first")
+    msub = models.add_subparsers(dest="models_command", required=True)
+    msub.add_parser("list", help="every known model and where it is installed")
+    verify = msub.add_parser("verify", help="check the sha256 of installed models")
+    verify.add_argument("names", nargs="*")
+    install = msub.add_parser("install", help="install models from a folder (offline)")
+    install.add_argument("--from", dest="source", type=Path, required=True)
+    install.add_argument("--to", dest="dest", type=Path, help="default: the user data dir")
+    install.add_argument("names", nargs="*")
+    pull = msub.add_parser("pull", help="download a speech model (needs the internet)")
+    pull.add_argument("name")
+    pull.add_argument("--to", dest="dest", type=Path, help="default: the user data dir")
+    return parser
+
+
+def _expand(paths: Sequence[Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(
+                sorted(c for c in p.iterdir() if c.is_file() and c.suffix.lower() in VIDEO_SUFFIXES)
+            )
+        else:
+            files.append(p)
+    return files
+
+
+class _Bar:
+    """A terminal progress bar for one file (tqdm on stderr)."""
+
+    WEIGHTS: ClassVar[dict[str, float]] = {
+        "probe": 0.02,
+        "frames": 0.6,
+        "audio": 0.08,
+        "transcript": 0.28,
+        "script": 0.02,
+    }
+
+    def __init__(self, name: str, enabled: bool):
+        self.bar: Any = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=100, desc=name[:40], unit="%", leave=False, file=sys.stderr)
+        self.done: dict[str, float] = {}
+
+    def __call__(self, stage: str, done: float, total: float) -> None:
+        if self.bar is None:
+            return
+        self.done[stage] = self.WEIGHTS.get(stage, 0) * (done / total if total else 1)
+        self.bar.n = round(100 * sum(self.done.values()), 1)
+        self.bar.set_postfix_str(stage)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from dualrec_audit.checks.faces import FaceParams
+    from dualrec_audit.pipeline import AuditOptions, AuditPipeline
+    from dualrec_audit.report import summary
+
+    if args.fps <= 0 or args.fps > 30:
+        raise DualrecError("--fps must be between 0 and 30", code="usage")
+    options = AuditOptions(
+        sample_fps=args.fps,
+        asr_model=args.asr_model,
+        phrases=str(args.phrases) if args.phrases else None,
+        faces=FaceParams(staff_side=args.staff_side),
+    )
+    files = _expand(args.paths)
+    if not files:
+        raise DualrecError("no video files found in the given folders", code="usage")
+    pipeline = AuditPipeline(options, models_dir=args.models)
+    show_bar = not args.no_progress and sys.stderr.isatty()
+    results = []
+    for f in files:
+        bar = _Bar(f.name, show_bar)
+        try:
+            result = pipeline.apply(f, hook=bar)
+        finally:
+            bar.close()
+        results.append(result)
+        if not args.json:
+            _out(summary(result, args.lang))
+            _out("")
+    if args.json:
+        docs = [r.to_dict() for r in results]
+        _out(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2))
+    return 1 if any(r.decision == "error" for r in results) else 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from dualrec_audit.registry import ModelStore
+
+    store = ModelStore(args.models)
+    sub = args.models_command
+    if sub == "list":
+        _out("Looked in: " + "; ".join(str(d) for d in store.dirs))
+        for spec in store.specs.values():
+            root = store.find_root(spec.name)
+            where = str(root) if root else "not installed"
+            tag = " (test only)" if spec.test_only else ""
+            _out(f"{spec.name:22} {spec.kind:16} {spec.version[:40]:40} {where}{tag}")
+        return 0
+    if sub == "verify":
+        names = args.names or [n for n in store.specs if store.find_root(n) is not None]
+        bad = 0
+        for name in names:
+            spec = store.spec(name)
+            root = store.find_root(name)
+            if root is None:
+                _out(f"{name}: not installed")
+                bad += 1
+                continue
+            problems = store.problems(spec, root, full=True)
+            unpinned = [f.path for f in spec.files if not f.sha256]
+            if problems:
+                bad += 1
+                _out(f"{name}: CORRUPT in {root}")
+                for p in problems:
+                    _out(f"  {p}")
+            else:
+                note = f" (not pinned: {', '.join(unpinned)})" if unpinned else ""
+                _out(f"{name}: ok in {root}{note}")
+        return 1 if bad else 0
+    if sub == "install":
+        installed = store.install_from(args.source, args.names or None, args.dest)
+        _out("installed: " + ", ".join(installed))
+        return 0
+    if sub == "pull":
+        target = store.pull(args.name, args.dest)
+        _out(f"{args.name}: downloaded and verified in {target}")
+        return 0
+    raise AssertionError(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "check":
+            return cmd_check(args)
+        return cmd_models(args)
+    except DualrecError as exc:
+        _err(f"dualrec-audit: error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        _err("dualrec-audit: interrupted")
+        return 130

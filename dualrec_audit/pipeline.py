@@ -1,0 +1,226 @@
+"""The layer-1 audit pipeline: one recording in, an :class:`AuditResult` out.
+
+``AuditPipeline(options).apply(path, hook)`` probes the file, decodes the sampled frames once
+for the frame checks (faces, video quality), reads the audio once for the speech, transcript
+and script checks, and combines the timelines into ranked low-score segments. Models are
+located and checked when the pipeline is built, and loaded once per process.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from dualrec_audit import __version__
+from dualrec_audit.checks.faces import FaceParams, FacesCheck
+from dualrec_audit.checks.script import run_script_check
+from dualrec_audit.checks.speech import SpeechParams, run_speech_check
+from dualrec_audit.checks.transcript import run_transcript_check
+from dualrec_audit.checks.video import VideoParams, VideoQualityCheck
+from dualrec_audit.errors import MediaError, ModelError
+from dualrec_audit.i18n import NO_SPEECH_MODEL
+from dualrec_audit.media import SAMPLE_RATE, check_file, load_audio, probe, sample_frames
+from dualrec_audit.phrases import load_phrases
+from dualrec_audit.registry import ModelStore, sha256_file
+from dualrec_audit.result import (
+    SEVERITY_RANK,
+    AuditError,
+    AuditResult,
+    CheckResult,
+    Decision,
+    Event,
+    Text,
+    merge_segments,
+    sort_events,
+)
+from dualrec_audit.transcriber import FasterWhisperTranscriber, Transcriber, WhisperOptions
+
+log = logging.getLogger(__name__)
+
+# hook(stage, done, total): stage is one of STAGES; done/total in that stage's own units.
+ProgressHook = Callable[[str, float, float], None]
+STAGES = ("probe", "frames", "audio", "transcript", "script")
+
+SPEECH_DISABLED = Text("已按选项关闭语音识别", "Speech recognition disabled by option")
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """Every parameter of an audit; recorded in each result."""
+
+    sample_fps: float = 2.0
+    language: str = "zh"
+    asr_model: str = "auto"  # a model name, a model folder, "auto" or "none"
+    phrases: str | None = None  # phrase file; None: the built-in defaults
+    match_threshold: float = 0.8
+    segment_threshold: float = 0.6
+    faces: FaceParams = field(default_factory=FaceParams)
+    speech: SpeechParams = field(default_factory=SpeechParams)
+    video: VideoParams = field(default_factory=VideoParams)
+    whisper: WhisperOptions = field(default_factory=WhisperOptions)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _noop(stage: str, done: float, total: float) -> None:
+    pass
+
+
+class AuditPipeline:
+    def __init__(self, options: AuditOptions | None = None, models_dir: Path | str | None = None):
+        self.options = options or AuditOptions()
+        self.store = ModelStore(models_dir)
+        self.detector = self.store.locate("yunet")
+        self.landmarker = self.store.locate("face_landmarker")
+        self.transcriber, self.no_asr_reason = self._speech_model()
+        self.phrases = load_phrases(Path(self.options.phrases) if self.options.phrases else None)
+
+    def _speech_model(self) -> tuple[Transcriber | None, Text | None]:
+        choice = self.options.asr_model
+        if choice == "none":
+            return None, SPEECH_DISABLED
+        if choice == "auto":
+            found = self.store.installed_speech_model()
+            if found is None:
+                return None, NO_SPEECH_MODEL
+            choice = found
+        folder = Path(choice)
+        if choice not in self.store.specs and (folder / "model.bin").is_file():
+            digest = sha256_file(folder / "model.bin")[:12]
+            return (
+                FasterWhisperTranscriber(
+                    folder, f"local:{folder.name}", f"sha256:{digest}", options=self.options.whisper
+                ),
+                None,
+            )
+        located = self.store.locate(choice)
+        if located.spec.kind != "speech":
+            raise ModelError(
+                f"Model '{choice}' is a {located.spec.kind} model, not a speech model."
+            )
+        return (
+            FasterWhisperTranscriber(
+                located.path,
+                located.spec.name,
+                located.version,
+                trusted=not located.spec.test_only,
+                options=self.options.whisper,
+            ),
+            None,
+        )
+
+    @property
+    def models(self) -> dict[str, str]:
+        out = {"yunet": self.detector.version, "face_landmarker": self.landmarker.version}
+        if self.transcriber is not None:
+            out[self.transcriber.name] = self.transcriber.version
+        return out
+
+    def apply(self, path: Path | str, hook: ProgressHook | None = None) -> AuditResult:
+        """Audit one recording. Media problems give a result with ``decision == "error"``."""
+        path = Path(path)
+        hook = hook or _noop
+        base = AuditResult(
+            file=str(path),
+            tool_version=__version__,
+            sha256=None,
+            duration_s=0.0,
+            decision="error",
+            score=0.0,
+            models=self.models,
+            options=self.options.to_dict(),
+        )
+        try:
+            return self._apply(path, hook, base)
+        except MediaError as exc:
+            log.warning("%s: %s", path, exc)
+            return replace(base, error=AuditError(exc.code, exc.message))
+
+    def _apply(self, path: Path, hook: ProgressHook, base: AuditResult) -> AuditResult:
+        o = self.options
+        hook("probe", 0, 1)
+        check_file(path)
+        info = probe(path)
+        base = replace(base, duration_s=info.duration_s, media=info, sha256=sha256_file(path))
+        hook("probe", 1, 1)
+
+        step = 1.0 / o.sample_fps
+        frame_checks = (
+            FacesCheck(self.detector.path, self.landmarker.path, o.faces, sample_step=step),
+            VideoQualityCheck(o.video, sample_step=step),
+        )
+        for t, frame in sample_frames(path, info, o.sample_fps):
+            for c in frame_checks:
+                c.update(t, frame)
+            hook("frames", min(t, info.duration_s), info.duration_s)
+        checks: dict[str, CheckResult] = {c.name: c.finish(info.duration_s) for c in frame_checks}
+
+        hook("audio", 0, 1)
+        audio = load_audio(path, SAMPLE_RATE)
+        speech, analysis = run_speech_check(audio, SAMPLE_RATE, info.duration_s, o.speech)
+        checks["speech"] = speech
+        hook("audio", 1, 1)
+
+        hook("transcript", 0, 1)
+        transcript, words = run_transcript_check(
+            self.transcriber,
+            self.no_asr_reason,
+            audio,
+            analysis,
+            info.duration_s,
+            language=o.language,
+            hotwords=self.phrases.hotwords(),
+        )
+        checks["transcript"] = transcript
+        hook("transcript", 1, 1)
+        checks["script"] = run_script_check(
+            transcript, words, self.phrases, info.duration_s, threshold=o.match_threshold
+        )
+        hook("script", 1, 1)
+
+        events = sort_events(e for c in checks.values() for e in c.events)
+        trusted = {k: c.timeline for k, c in checks.items() if c.status == "ok" and c.timeline}
+        segments = merge_segments(trusted, threshold=o.segment_threshold)
+        score = overall_score(trusted, events)
+        order = ("faces", "speech", "transcript", "script", "video")
+        return replace(
+            base,
+            decision=default_decision(score, events, checks),
+            score=score,
+            checks={k: checks[k] for k in order},
+            events=events,
+            segments=tuple(segments),
+            transcript=words,
+        )
+
+
+PENALTY = {"low": 3.0, "medium": 8.0, "high": 15.0}
+
+
+def overall_score(timelines: dict[str, Any], events: tuple[Event, ...]) -> float:
+    """0-100: the mean over seconds of the worst check score, less a penalty per event.
+
+    A simple default until business profiles (layer 2) take over."""
+    n = max((len(t) for t in timelines.values()), default=0)
+    worst = []
+    for i in range(n):
+        vals = [tl[i] for tl in timelines.values() if i < len(tl) and tl[i] is not None]
+        if vals:
+            worst.append(min(vals))
+    base = 100.0 * sum(worst) / len(worst) if worst else 0.0
+    return max(0.0, base - sum(PENALTY[e.severity] for e in events))
+
+
+def default_decision(
+    score: float, events: tuple[Event, ...], checks: dict[str, CheckResult]
+) -> Decision:
+    """approve only when every check ran with trusted models and found nothing."""
+    if any(SEVERITY_RANK[e.severity] >= 3 for e in events) or score < 60:
+        return "rerecord"
+    if events or score < 80 or any(c.status != "ok" for c in checks.values()):
+        return "review"
+    return "approve"

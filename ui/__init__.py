@@ -1,0 +1,1 @@
+"""The Qt reviewer UI (PySide6). Only this package imports Qt; the core never does."""
