@@ -44,7 +44,15 @@ def test_merge_segments_ranks_worst_first_and_names_checks():
 
 
 def test_json_contract_round_trip():
-    ev = Event("face_cut", 8.0, 14.0, "medium", Text("客户下巴超出画面", "chin"), "customer", {"side": "bottom"})
+    ev = Event(
+        "face_cut",
+        8.0,
+        14.0,
+        "medium",
+        Text("客户下巴超出画面", "chin"),
+        "customer",
+        {"side": "bottom"},
+    )
     check = CheckResult("faces", "ok", timeline=(1.0, 0.3), events=(ev,))
     r = AuditResult(
         file="客户 张三.mp4",
@@ -58,8 +66,20 @@ def test_json_contract_round_trip():
         events=(ev,),
     )
     doc = json.loads(json.dumps(r.to_dict(), ensure_ascii=False))
-    for key in ("schema_version", "tool_version", "file", "sha256", "duration_s", "models",
-                "decision", "score", "error", "events", "segments", "timelines"):
+    for key in (
+        "schema_version",
+        "tool_version",
+        "file",
+        "sha256",
+        "duration_s",
+        "models",
+        "decision",
+        "score",
+        "error",
+        "events",
+        "segments",
+        "timelines",
+    ):
         assert key in doc
     assert doc["schema_version"] == 1
     assert doc["timelines"] == {"faces": [1.0, 0.3]}

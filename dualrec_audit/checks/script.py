@@ -27,7 +27,7 @@ def run_script_check(
     for phrase in phrases.required:
         m = matcher.find(phrase.alternatives, index)
         required.append(
-            {"phrase": phrase.text, "found": m is not None, **(m.to_dict() if m else {})}
+            {"phrase": phrase.text, "found": m is not None, "match": m.to_dict() if m else None}
         )
         if m is None:
             events.append(
@@ -45,7 +45,7 @@ def run_script_check(
     timeline: list[float | None] = [1.0] * n
     for phrase in phrases.forbidden:
         for m in matcher.find_all(phrase.alternatives, index):
-            forbidden.append({"phrase": phrase.text, **m.to_dict()})
+            forbidden.append({"phrase": phrase.text, "match": m.to_dict()})
             events.append(
                 Event(
                     "forbidden_phrase",
@@ -53,7 +53,7 @@ def run_script_check(
                     m.end,
                     "high",
                     event_message("forbidden_phrase", phrase=m.phrase),
-                    details={"phrase": phrase.text, **m.to_dict()},
+                    details={"phrase": phrase.text, "match": m.to_dict()},
                 )
             )
             for s in range(int(m.start), min(n, int(m.end) + 1)):

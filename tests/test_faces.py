@@ -1,0 +1,173 @@
+"""Faces check on real photos and the sample videos, with the real bundled models."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from dualrec_audit.checks.faces import (
+    Face,
+    FaceDetector,
+    FaceParams,
+    FacesCheck,
+    LandmarkExtent,
+    cut_sides,
+    keypoint_extent,
+)
+from dualrec_audit.registry import ModelStore
+
+from .conftest import MEDIA
+
+
+@pytest.fixture(scope="module")
+def model_paths(isolated_models_env):
+    store = ModelStore()
+    return store.locate("yunet").path, store.locate("face_landmarker").path
+
+
+@pytest.fixture(scope="module")
+def detector(model_paths):
+    return FaceDetector(model_paths[0])
+
+
+@pytest.fixture(scope="module")
+def mesh(model_paths):
+    return LandmarkExtent(model_paths[1])
+
+
+def image(name: str) -> np.ndarray:
+    img = cv2.imread(str(MEDIA / "images" / f"{name}.jpg"))
+    assert img is not None
+    return img
+
+
+def counter_scene(face_height: int, *, customer: bool = True) -> np.ndarray:
+    """A 1280x720 picture with the two people of two_people.jpg seated far apart, each face
+    about ``face_height`` px tall (the photo's faces are about 210 px)."""
+    src = image("facerec_two_people")
+    scale = face_height / 210
+    small = cv2.resize(src, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    canvas = np.full((720, 1280, 3), (180, 190, 200), np.uint8)
+    h, w = small.shape[:2]
+    left, right = small[:, : w // 2], small[:, w // 2 :]
+    canvas[300 : 300 + h, 250 : 250 + left.shape[1]] = left
+    if customer:
+        canvas[300 : 300 + h, 900 : 900 + right.shape[1]] = right
+    return canvas
+
+
+def test_two_faces_in_two_people(detector, mesh):
+    img = image("facerec_two_people")
+    faces = detector.detect(img)
+    assert len(faces) == 2
+    h, w = img.shape[:2]
+    for f in faces:
+        ext = mesh.extent(img, f)
+        assert ext is not None
+        assert cut_sides(ext, w, h, FaceParams()) == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "side"),
+    [("facerec_obama_partial_face", "left"), ("facerec_obama_partial_face2", "right")],
+)
+def test_partial_faces_are_cut_on_the_right_side(detector, mesh, name, side):
+    img = image(name)
+    h, w = img.shape[:2]
+    faces = detector.detect(img)
+    assert len(faces) == 1
+    ext = mesh.extent(img, faces[0])
+    assert ext is not None
+    # The mesh extends past the frame edge where the face is cut off.
+    assert ext["left"] < 0 if side == "left" else ext["right"] > w
+    assert cut_sides(ext, w, h, FaceParams()) == (side,)
+
+
+@pytest.mark.parametrize("name", ["facerec_obama", "facerec_biden"])
+def test_full_faces_are_not_cut(detector, mesh, name):
+    img = image(name)
+    h, w = img.shape[:2]
+    (face,) = detector.detect(img)
+    assert cut_sides(mesh.extent(img, face), w, h, FaceParams()) == ()
+    assert cut_sides(keypoint_extent(face), w, h, FaceParams()) == ()
+
+
+def test_chin_cut_by_bottom_edge(detector, mesh):
+    img = image("facerec_obama")
+    (face,) = detector.detect(img)
+    _, y, _, bh = face.box
+    cropped = img[: int(y + bh * 0.8)]  # the frame ends above the chin
+    faces = detector.detect(cropped)
+    assert len(faces) == 1
+    ext = mesh.extent(cropped, faces[0])
+    assert "bottom" in cut_sides(ext, cropped.shape[1], cropped.shape[0], FaceParams())
+
+
+def test_hair_cut_by_top_edge(detector, mesh):
+    img = image("facerec_obama")
+    (face,) = detector.detect(img)
+    cropped = img[int(face.box[1] + face.box[3] * 0.12) :]  # the frame starts at the brow
+    faces = detector.detect(cropped)
+    assert len(faces) == 1
+    ext = mesh.extent(cropped, faces[0])
+    assert "top" in cut_sides(ext, cropped.shape[1], cropped.shape[0], FaceParams())
+
+
+def test_finds_40px_faces_in_720p(detector):
+    faces = detector.detect(counter_scene(40))
+    assert len(faces) == 2
+    for f in faces:
+        assert 30 <= f.box[3] <= 55
+
+
+def test_parties_assigned_by_side_and_absence_reported(model_paths):
+    check = FacesCheck(*model_paths, sample_step=0.5)
+    both, staff_only = counter_scene(80), counter_scene(80, customer=False)
+    for i in range(20):  # 10 s at 2 samples/s; the customer leaves from 4 s to 8 s
+        check.update(i * 0.5, staff_only if 8 <= i < 16 else both)
+    result = check.finish(10.0)
+    events = [(e.check, e.party, e.start, e.end) for e in result.events]
+    assert events == [("party_absent", "customer", 4.0, 8.0)]
+    tracks = result.details["tracks"]
+    assert {p for _, p, *_ in tracks} == {"staff", "customer"}
+    assert all((x < 640) == (p == "staff") for _, p, x, *_ in tracks)
+    assert result.timeline[5] == 0.0 and result.timeline[0] == 1.0
+    assert result.details["presence"] == {"staff": 1.0, "customer": 0.6}
+
+
+def test_staff_side_is_configurable(model_paths):
+    check = FacesCheck(*model_paths, FaceParams(staff_side="right"), sample_step=0.5)
+    check.update(0.0, counter_scene(80))
+    tracks = check.finish(1.0).details["tracks"]
+    assert all((x > 640) == (p == "staff") for _, p, x, *_ in tracks)
+
+
+def test_small_faces_flagged(model_paths):
+    check = FacesCheck(*model_paths, sample_step=0.5)
+    for i in range(8):
+        check.update(i * 0.5, counter_scene(36))
+    checks = {(e.check, e.party) for e in check.finish(4.0).events}
+    assert checks == {("face_small", "staff"), ("face_small", "customer")}
+
+
+def test_extra_person_flagged(model_paths):
+    check = FacesCheck(*model_paths, sample_step=0.5)
+    scene = counter_scene(80)
+    crowd = scene.copy()
+    crowd[60:300, 560:760] = cv2.resize(image("facerec_obama")[80:480, 330:650], (200, 240))
+    for i in range(10):
+        check.update(i * 0.5, crowd if i >= 4 else scene)
+    events = [(e.check, e.start) for e in check.finish(5.0).events]
+    assert events == [("extra_person", 2.0)]
+
+
+def test_turned_face_from_keypoints():
+    frontal = Face(
+        (100, 100, 100, 120), 0.9, ((130, 150), (170, 150), (150, 175), (135, 195), (165, 195))
+    )
+    profile = Face(
+        (100, 100, 100, 120), 0.9, ((130, 150), (150, 150), (168, 175), (135, 195), (150, 195))
+    )
+    assert abs(keypoint_extent(frontal)["yaw"]) < 0.1
+    assert abs(keypoint_extent(profile)["yaw"]) > FaceParams().turned_yaw
