@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import math
+import queue
+import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -21,6 +23,7 @@ from dualrec_audit.result import MediaInfo
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
+T = TypeVar("T")
 # A file whose decodable video ends this much before its declared duration is truncated.
 TRUNCATION_TOLERANCE_S = 1.5
 
@@ -35,6 +38,12 @@ def _open(path: Path) -> Any:
             f"{path.name}: not a readable video (unknown format or damaged header; a file still "
             "being copied looks like this too)",
             code="not_media",
+        ) from None
+    except av.error.EOFError:  # the file ends inside its header
+        raise MediaError(
+            f"{path.name}: the file is truncated: it ends before its header is complete "
+            "(a file still being copied looks like this too)",
+            code="truncated",
         ) from None
     except av.error.FFmpegError as exc:
         raise MediaError(f"{path.name}: cannot be opened: {exc}", code="unreadable") from None
@@ -164,6 +173,41 @@ def sample_frames(
             "(a file still being copied looks like this too)",
             code="truncated",
         )
+
+
+def prefetch(items: Iterator[T], depth: int = 4) -> Iterator[T]:
+    """Run ``items`` in a background thread, ``depth`` items ahead, so that decoding overlaps
+    with analysis (both release the GIL in native code). Exceptions are re-raised here."""
+    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                q.put(("item", item))
+            q.put(("end", None))
+        except BaseException as exc:
+            q.put(("error", exc))
+
+    worker = threading.Thread(target=produce, name="dualrec-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)
 
 
 def load_audio(path: Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray | None:

@@ -22,7 +22,14 @@ from dualrec_audit.checks.transcript import run_transcript_check
 from dualrec_audit.checks.video import VideoParams, VideoQualityCheck
 from dualrec_audit.errors import MediaError, ModelError
 from dualrec_audit.i18n import NO_SPEECH_MODEL
-from dualrec_audit.media import SAMPLE_RATE, check_file, load_audio, probe, sample_frames
+from dualrec_audit.media import (
+    SAMPLE_RATE,
+    check_file,
+    load_audio,
+    prefetch,
+    probe,
+    sample_frames,
+)
 from dualrec_audit.phrases import load_phrases
 from dualrec_audit.registry import ModelStore, sha256_file
 from dualrec_audit.result import (
@@ -153,7 +160,7 @@ class AuditPipeline:
             FacesCheck(self.detector.path, self.landmarker.path, o.faces, sample_step=step),
             VideoQualityCheck(o.video, sample_step=step),
         )
-        for t, frame in sample_frames(path, info, o.sample_fps):
+        for t, frame in prefetch(sample_frames(path, info, o.sample_fps)):
             for c in frame_checks:
                 c.update(t, frame)
             hook("frames", min(t, info.duration_s), info.duration_s)
