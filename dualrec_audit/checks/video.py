@@ -74,8 +74,12 @@ class VideoQualityCheck:
             ("blur", blur, p.min_duration_s, "low"),
             ("frozen", frozen, p.frozen_min_duration_s, "medium"),
         )
+        # Only samples inside an event lower the timeline, so every low second is explained.
+        in_event: dict[str, list[bool]] = {}
         for check, flags, min_dur, sev in table:
-            for s, e in runs(self.times, flags, self.step, min_duration=min_dur, max_gap=self.step):
+            spans = runs(self.times, flags, self.step, min_duration=min_dur, max_gap=self.step)
+            in_event[check] = [any(s <= t < e for s, e in spans) for t in self.times]
+            for s, e in spans:
                 events.append(
                     Event(
                         check=check,
@@ -87,7 +91,13 @@ class VideoQualityCheck:
                 )
         scores = [
             0.0 if d or f else 0.3 if b else 0.6 if bl else 1.0
-            for d, b, bl, f in zip(dark, bright, blur, frozen, strict=True)
+            for d, b, bl, f in zip(
+                in_event["dark"],
+                in_event["overexposed"],
+                in_event["blur"],
+                in_event["frozen"],
+                strict=True,
+            )
         ]
         n = seconds_of(duration_s)
         return CheckResult(

@@ -1,0 +1,207 @@
+"""The command line: JSON contract, text summaries, usage errors, no Qt, no progress bar off a
+TTY. Most cases call ``dualrec_audit.cli.main`` in-process; the Qt and progress-bar cases run a
+real subprocess."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from dualrec_audit import __version__
+from dualrec_audit.cli import _Bar, main
+from dualrec_audit.pipeline import AuditOptions
+from dualrec_audit.registry import ModelStore, load_manifest
+
+from .conftest import ROOT, SAMPLES
+
+CLEAN = SAMPLES / "clean.mp4"
+CHIN_CUT = SAMPLES / "customer_chin_cut.mp4"
+CONTRACT_KEYS = (
+    "schema_version",
+    "tool_version",
+    "file",
+    "sha256",
+    "duration_s",
+    "models",
+    "decision",
+    "score",
+    "error",
+    "events",
+    "segments",
+    "timelines",
+)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(isolated_models_env):
+    """No user-installed model may change what the CLI does."""
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return rc, out, err
+
+
+# -- JSON ---------------------------------------------------------------------------------------
+
+
+def test_json_contract_of_clean_sample(capsys):
+    rc, out, _ = run_cli(capsys, "check", str(CLEAN), "--json")
+    assert rc == 0
+    doc = json.loads(out)
+    missing = [k for k in CONTRACT_KEYS if k not in doc]
+    assert not missing
+    assert doc["schema_version"] == 1
+    assert doc["tool_version"] == __version__
+    assert doc["file"] == str(CLEAN)
+    assert doc["sha256"] == hashlib.sha256(CLEAN.read_bytes()).hexdigest()
+    assert doc["duration_s"] == pytest.approx(20.0, abs=0.05)
+    assert doc["error"] is None
+
+    manifest = load_manifest()
+    for name in ("yunet", "face_landmarker"):
+        assert doc["models"][name] == manifest[name].version
+        assert doc["models"][name]
+
+    # Every parameter used is recorded: the CLI's defaults are the pipeline's defaults.
+    assert doc["options"] == json.loads(json.dumps(AuditOptions().to_dict()))
+
+    assert set(doc["timelines"]) >= {"faces", "speech", "video"}
+    assert {k: len(v) for k, v in doc["timelines"].items()} == dict.fromkeys(doc["timelines"], 20)
+    assert isinstance(doc["events"], list) and isinstance(doc["segments"], list)
+
+    # No speech model installed: the script cannot be verified, so never approve.
+    assert doc["checks"]["transcript"]["status"] == "unavailable"
+    assert doc["checks"]["script"]["status"] == "unavailable"
+    assert doc["decision"] == "review"
+
+
+def test_asr_model_none_disables_the_transcript(capsys):
+    rc, out, _ = run_cli(capsys, "check", str(CLEAN), "--json", "--asr-model", "none")
+    assert rc == 0
+    doc = json.loads(out)
+    transcript = doc["checks"]["transcript"]
+    assert transcript["status"] == "unavailable"
+    assert "disabled" in transcript["reason"]["en"]
+    assert "关闭" in transcript["reason"]["zh"]
+    assert doc["options"]["asr_model"] == "none"
+    assert set(doc["models"]) == {"yunet", "face_landmarker"}
+    assert doc["decision"] == "review"
+
+
+# -- text summary -------------------------------------------------------------------------------
+
+
+def test_text_summary_is_chinese_by_default(capsys):
+    rc, out, _ = run_cli(capsys, "check", str(CHIN_CUT))
+    assert rc == 0
+    assert "结论" in out
+    assert "00:08–00:14" in out
+    line = next(x for x in out.splitlines() if "00:08–00:14" in x and "下巴" in x)
+    assert "客户下巴超出画面" in line
+    assert "out of frame" not in out and "decision" not in out
+
+
+def test_text_summary_in_english(capsys):
+    rc, out, _ = run_cli(capsys, "check", str(CHIN_CUT), "--lang", "en")
+    assert rc == 0
+    assert "decision:" in out
+    line = next(x for x in out.splitlines() if "chin out of frame" in x)
+    assert "00:08–00:14" in line
+    assert not CJK.search(out), out
+
+
+# -- usage and configuration errors: exit 2, a message, no result -------------------------------
+
+
+def test_fps_zero_is_a_usage_error(capsys):
+    rc, out, err = run_cli(capsys, "check", str(CLEAN), "--fps", "0")
+    assert rc == 2
+    assert out == ""
+    assert "--fps" in err
+
+
+def test_unknown_asr_model_lists_valid_names(capsys):
+    rc, out, err = run_cli(capsys, "check", str(CLEAN), "--asr-model", "whisper-huge")
+    assert rc == 2
+    assert out == ""
+    assert "whisper-huge" in err
+    for name in ("whisper-tiny", "whisper-base", "whisper-small"):
+        assert name in err
+
+
+def test_asr_model_not_installed_says_how_to_install(capsys):
+    if ModelStore().find_root("whisper-base") is not None:
+        pytest.skip("whisper-base is installed in the project's models/ folder")
+    rc, out, err = run_cli(capsys, "check", str(CLEAN), "--asr-model", "whisper-base")
+    assert rc == 2
+    assert out == ""
+    assert "whisper-base" in err and "not installed" in err
+    assert "dualrec-audit models install --from" in err
+
+
+def test_missing_phrase_file_is_a_usage_error(capsys, tmp_path):
+    phrases = tmp_path / "话术" / "missing.txt"
+    rc, out, err = run_cli(capsys, "check", str(CLEAN), "--phrases", str(phrases))
+    assert rc == 2
+    assert out == ""
+    assert str(phrases) in err
+
+
+# -- a real process: no Qt, no progress bar when stderr is not a terminal -----------------------
+
+QT_PROBE = """\
+import sys
+from dualrec_audit.cli import main
+rc = main(sys.argv[1:])
+qt = sorted(m for m in sys.modules if m.split(".")[0] in {"PySide6", "shiboken6", "ui"})
+if qt:
+    sys.stderr.write("Qt modules loaded: " + " ".join(qt) + "\\n")
+    sys.exit(3)
+sys.exit(rc)
+"""
+
+
+@pytest.fixture(scope="module")
+def subprocess_check(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess:
+    """`check clean.mp4 --json` in a fresh interpreter, stderr a pipe, no --no-progress."""
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path_factory.mktemp("xdg")))
+    env.pop("DUALREC_AUDIT_MODELS", None)
+    return subprocess.run(
+        [sys.executable, "-c", QT_PROBE, "check", str(CLEAN), "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+
+
+def test_cli_never_loads_qt(subprocess_check):
+    r = subprocess_check
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "Traceback" not in r.stderr
+    assert json.loads(r.stdout)["decision"] == "review"  # the whole audit ran
+
+
+def test_bar_marker_is_what_tqdm_draws(capsys):
+    """The bar drawn on a terminal contains '%|', the marker the next test looks for."""
+    bar = _Bar("clean.mp4", enabled=True)
+    bar("frames", 1, 2)
+    bar.close()
+    assert "%|" in capsys.readouterr().err
+
+
+def test_no_progress_bar_when_stderr_is_not_a_tty(subprocess_check):
+    r = subprocess_check
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "%|" not in r.stderr
