@@ -1,0 +1,40 @@
+"""Packaging promises: one cv2 provider, heavy libraries loaded lazily, no print in the core."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib import metadata
+
+from .conftest import ROOT
+
+
+def test_exactly_one_distribution_provides_cv2():
+    providers = set()
+    for dist in metadata.distributions():
+        files = dist.files or []
+        if any(str(f).startswith("cv2/__init__.py") for f in files):
+            providers.add(dist.metadata["Name"].lower())
+    assert providers == {"opencv-contrib-python"}
+
+
+def test_cli_startup_does_not_import_heavy_libraries():
+    code = (
+        "import sys\n"
+        "from dualrec_audit.cli import main\n"
+        "main(['models', 'list'])\n"
+        "heavy = [m for m in ('cv2', 'mediapipe', 'faster_whisper', 'ctranslate2', 'av',"
+        " 'PySide6', 'pypinyin') if m in sys.modules]\n"
+        "sys.exit(f'loaded: {heavy}' if heavy else 0)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_no_print_in_the_core():
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "dualrec_audit").rglob("*.py")
+        if "print(" in p.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
