@@ -51,12 +51,27 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="speech model: a name (see `models list`), a model folder, auto or none",
     )
-    check.add_argument("--phrases", type=Path, help="required/forbidden phrase file")
+    check.add_argument(
+        "--profile", help="business profile id (see `profiles list`); default: fund_sale"
+    )
+    check.add_argument("--profiles-dir", type=Path, help="a folder of your own profiles")
+    check.add_argument(
+        "--phrases", type=Path, help="layer 1 alone: a required/forbidden phrase file, no profile"
+    )
     check.add_argument("--fps", type=float, default=2.0, help="frames sampled per second")
     check.add_argument(
         "--staff-side", choices=("left", "right"), default="left", help="where the staff sits"
     )
     check.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    profiles = sub.add_parser("profiles", help="list, show and validate business profiles")
+    profiles.add_argument("--profiles-dir", type=Path, help="a folder of your own profiles")
+    psub = profiles.add_subparsers(dest="profiles_command", required=True)
+    psub.add_parser("list", help="every profile: built-in and your own")
+    show = psub.add_parser("show", help="print a profile")
+    show.add_argument("id")
+    validate = psub.add_parser("validate", help="check a profile file (exit 2 if invalid)")
+    validate.add_argument("file", type=Path)
 
     models = sub.add_parser("models", help="list, verify and install models")
     models.add_argument("--models", type=Path, help="a folder to look for models in first")
@@ -125,9 +140,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     if args.fps <= 0 or args.fps > 30:
         raise DualrecError("--fps must be between 0 and 30", code="usage")
+    if args.phrases and args.profile:
+        raise DualrecError("give either --profile or --phrases, not both", code="usage")
     options = AuditOptions(
         sample_fps=args.fps,
         asr_model=args.asr_model,
+        profile=None if args.phrases else (args.profile or "fund_sale"),
+        profiles_dir=str(args.profiles_dir) if args.profiles_dir else None,
         phrases=str(args.phrases) if args.phrases else None,
         faces=FaceParams(staff_side=args.staff_side),
     )
@@ -151,6 +170,27 @@ def cmd_check(args: argparse.Namespace) -> int:
         docs = [r.to_dict() for r in results]
         _out(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2))
     return 1 if any(r.decision == "error" for r in results) else 0
+
+
+def cmd_profiles(args: argparse.Namespace) -> int:
+    from dualrec_audit.profiles import all_profiles, load_profile_file
+
+    sub = args.profiles_command
+    if sub == "validate":
+        p = load_profile_file(args.file)  # ConfigError -> exit 2 with the key path
+        _out(f"{args.file}: valid profile '{p.id}' v{p.version} ({len(p.stages)} stages)")
+        return 0
+    profiles = all_profiles(args.profiles_dir)
+    if sub == "list":
+        for p in profiles.values():
+            _out(f"{p.id:20} v{p.version:4} {p.name.zh} / {p.name.en}")
+        return 0
+    if args.id not in profiles:
+        raise DualrecError(
+            f"unknown profile '{args.id}'. Valid ids: {', '.join(sorted(profiles))}", code="usage"
+        )
+    _out(json.dumps(profiles[args.id].model_dump(mode="json"), ensure_ascii=False, indent=2))
+    return 0
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -206,6 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "profiles":
+            return cmd_profiles(args)
         return cmd_models(args)
     except DualrecError as exc:
         _err(f"dualrec-audit: error: {exc}")

@@ -20,7 +20,7 @@ from dualrec_audit.checks.script import run_script_check
 from dualrec_audit.checks.speech import SpeechParams, run_speech_check
 from dualrec_audit.checks.transcript import run_transcript_check
 from dualrec_audit.checks.video import VideoParams, VideoQualityCheck
-from dualrec_audit.errors import MediaError, ModelError
+from dualrec_audit.errors import ConfigError, MediaError, ModelError
 from dualrec_audit.i18n import NO_SPEECH_MODEL
 from dualrec_audit.media import (
     SAMPLE_RATE,
@@ -31,6 +31,7 @@ from dualrec_audit.media import (
     sample_frames,
 )
 from dualrec_audit.phrases import load_phrases
+from dualrec_audit.profiles import Profile, all_profiles
 from dualrec_audit.registry import ModelStore, sha256_file
 from dualrec_audit.result import (
     SEVERITY_RANK,
@@ -43,13 +44,14 @@ from dualrec_audit.result import (
     merge_segments,
     sort_events,
 )
+from dualrec_audit.rules import decide
 from dualrec_audit.transcriber import FasterWhisperTranscriber, Transcriber, WhisperOptions
 
 log = logging.getLogger(__name__)
 
 # hook(stage, done, total): stage is one of STAGES; done/total in that stage's own units.
 ProgressHook = Callable[[str, float, float], None]
-STAGES = ("probe", "frames", "audio", "transcript", "script")
+STAGES = ("probe", "frames", "audio", "transcript", "script", "rules")
 
 SPEECH_DISABLED = Text("已按选项关闭语音识别", "Speech recognition disabled by option")
 
@@ -61,7 +63,9 @@ class AuditOptions:
     sample_fps: float = 2.0
     language: str = "zh"
     asr_model: str = "auto"  # a model name, a model folder, "auto" or "none"
-    phrases: str | None = None  # phrase file; None: the built-in defaults
+    profile: str | None = "fund_sale"  # business profile id; None: layer-1 default decision
+    profiles_dir: str | None = None  # a folder of user profiles (added to the built-in ones)
+    phrases: str | None = None  # phrase file for layer 1 alone (only without a profile)
     match_threshold: float = 0.8
     segment_threshold: float = 0.6
     faces: FaceParams = field(default_factory=FaceParams)
@@ -84,7 +88,15 @@ class AuditPipeline:
         self.detector = self.store.locate("yunet")
         self.landmarker = self.store.locate("face_landmarker")
         self.transcriber, self.no_asr_reason = self._speech_model()
-        self.phrases = load_phrases(Path(self.options.phrases) if self.options.phrases else None)
+        o = self.options
+        if o.profile is not None and o.phrases is not None:
+            raise ConfigError("give either a business profile or a phrase file, not both")
+        self.profiles = all_profiles(Path(o.profiles_dir) if o.profiles_dir else None)
+        if o.profile is not None and o.profile not in self.profiles:
+            raise ConfigError(
+                f"unknown profile '{o.profile}'. Valid ids: {', '.join(sorted(self.profiles))}"
+            )
+        self.phrases = load_phrases(Path(o.phrases) if o.phrases else None)
 
     def _speech_model(self) -> tuple[Transcriber | None, Text | None]:
         choice = self.options.asr_model
@@ -127,10 +139,25 @@ class AuditPipeline:
             out[self.transcriber.name] = self.transcriber.version
         return out
 
-    def apply(self, path: Path | str, hook: ProgressHook | None = None) -> AuditResult:
-        """Audit one recording. Media problems give a result with ``decision == "error"``."""
+    def profile_for(self, profile_id: str | None) -> Profile | None:
+        pid = profile_id or self.options.profile
+        if pid is None:
+            return None
+        if pid not in self.profiles:
+            raise ConfigError(
+                f"unknown profile '{pid}'. Valid ids: {', '.join(sorted(self.profiles))}"
+            )
+        return self.profiles[pid]
+
+    def apply(
+        self, path: Path | str, hook: ProgressHook | None = None, profile: str | None = None
+    ) -> AuditResult:
+        """Audit one recording, under ``profile`` (default: the options' profile).
+
+        Media problems give a result with ``decision == "error"``."""
         path = Path(path)
         hook = hook or _noop
+        prof = self.profile_for(profile)
         base = AuditResult(
             file=str(path),
             tool_version=__version__,
@@ -140,14 +167,36 @@ class AuditPipeline:
             score=0.0,
             models=self.models,
             options=self.options.to_dict(),
+            profile=None if prof is None else profile_info(prof),
         )
         try:
-            return self._apply(path, hook, base)
+            result = self._apply(path, hook, base, prof)
         except MediaError as exc:
             log.warning("%s: %s", path, exc)
             return replace(base, error=AuditError(exc.code, exc.message))
+        except (ModelError, ConfigError):
+            raise  # the installation or the options are wrong: no file can be audited
+        except Exception as exc:  # a bug must not stop a batch: record it for this file
+            log.exception("%s: internal error", path)
+            return replace(
+                base,
+                error=AuditError("internal_error", f"internal error: {type(exc).__name__}: {exc}"),
+            )
+        if prof is None:
+            return result
+        verdict = decide(result, prof)
+        hook("rules", 1, 1)
+        return replace(
+            result,
+            decision=verdict.decision,
+            score=verdict.score,
+            findings=verdict.findings,
+            stages=verdict.stages,
+        )
 
-    def _apply(self, path: Path, hook: ProgressHook, base: AuditResult) -> AuditResult:
+    def _apply(
+        self, path: Path, hook: ProgressHook, base: AuditResult, profile: Profile | None
+    ) -> AuditResult:
         o = self.options
         hook("probe", 0, 1)
         check_file(path)
@@ -172,6 +221,7 @@ class AuditPipeline:
         checks["speech"] = speech
         hook("audio", 1, 1)
 
+        phrases = profile.phrase_set() if profile is not None else self.phrases
         hook("transcript", 0, 1)
         transcript, words = run_transcript_check(
             self.transcriber,
@@ -180,12 +230,12 @@ class AuditPipeline:
             analysis,
             info.duration_s,
             language=o.language,
-            hotwords=self.phrases.hotwords(),
+            hotwords=phrases.hotwords(),
         )
         checks["transcript"] = transcript
         hook("transcript", 1, 1)
         checks["script"] = run_script_check(
-            transcript, words, self.phrases, info.duration_s, threshold=o.match_threshold
+            transcript, words, phrases, info.duration_s, threshold=o.match_threshold
         )
         hook("script", 1, 1)
 
@@ -203,6 +253,15 @@ class AuditPipeline:
             segments=tuple(segments),
             transcript=words,
         )
+
+
+def profile_info(profile: Profile) -> dict[str, Any]:
+    return {
+        "id": profile.id,
+        "version": profile.version,
+        "name": profile.name.model_dump(),
+        "basis": list(profile.basis),
+    }
 
 
 PENALTY = {"low": 3.0, "medium": 8.0, "high": 15.0}

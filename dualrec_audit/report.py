@@ -54,7 +54,19 @@ def summary(result: AuditResult, lang: str = "zh") -> str:
         else:
             parts.append(f"{label} {0 if score is None else score * 100:.0f}")
     lines.append("  " + "  ".join(parts))
-    if result.events:
+    if result.profile is not None:
+        pname = result.profile["name"]["en" if not zh else "zh"]
+        lines.append(f"  {'业务规则' if zh else 'Profile'}: {pname} ({result.profile['id']})")
+    if result.stages:
+        marks = {"found": "✓", "missing": "✗", "not_verified": "?"}
+        stages = "  ".join(f"{marks[st.status]}{st.name.get(lang)}" for st in result.stages)
+        lines.append(f"  {'话术环节' if zh else 'Stages'}: {stages}")
+    if result.findings:
+        lines.append("  " + ("问题：" if zh else "Findings:"))
+        for f in result.findings:
+            tag = ("【必检】" if zh else "[mandatory] ") if f.mandatory else ""
+            lines.append(f"    {fmt_span(f.start, f.end)}  {tag}{f.reason.get(lang)}")
+    elif result.events:
         lines.append("  " + ("问题：" if zh else "Problems:"))
         for e in result.events:
             lines.append(f"    {fmt_span(e.start, e.end)}  {e.message.get(lang)}")

@@ -173,6 +173,58 @@ class Word:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """A layer-2 finding: a rule of the business profile that fired, with its evidence."""
+
+    rule: str  # e.g. "mandatory.both_parties_present", "stage.risk_disclosure", "event.blur"
+    start: float
+    end: float
+    severity: Severity
+    reason: Text
+    deduction: float = 0.0
+    mandatory: bool = False  # a mandatory check failed: the recording must be re-recorded
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "start": round(self.start, 2),
+            "end": round(self.end, 2),
+            "severity": self.severity,
+            "reason": self.reason.to_dict(),
+            "deduction": round(self.deduction, 2),
+            "mandatory": self.mandatory,
+            "evidence": dict(self.evidence),
+        }
+
+
+@dataclass(frozen=True)
+class StageStatus:
+    """One script stage of the profile: heard or not, and when."""
+
+    id: str
+    name: Text
+    speaker: str
+    required: bool
+    status: Literal["found", "missing", "not_verified"]
+    start: float | None = None
+    end: float | None = None
+    phrases: tuple[Mapping[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name.to_dict(),
+            "speaker": self.speaker,
+            "required": self.required,
+            "status": self.status,
+            "start": None if self.start is None else round(self.start, 2),
+            "end": None if self.end is None else round(self.end, 2),
+            "phrases": [dict(p) for p in self.phrases],
+        }
+
+
+@dataclass(frozen=True)
 class AuditError:
     code: str
     message: str
@@ -234,6 +286,9 @@ class AuditResult:
     segments: tuple[Segment, ...] = ()
     transcript: tuple[Word, ...] = ()
     error: AuditError | None = None
+    profile: Mapping[str, Any] | None = None  # id, version, names of the business profile
+    findings: tuple[Finding, ...] = ()
+    stages: tuple[StageStatus, ...] = ()
 
     @property
     def timelines(self) -> dict[str, list[float | None]]:
@@ -260,6 +315,9 @@ class AuditResult:
             "options": dict(self.options),
             "checks": {k: c.to_dict() for k, c in self.checks.items()},
             "transcript": [w.to_dict() for w in self.transcript],
+            "profile": None if self.profile is None else dict(self.profile),
+            "findings": [f.to_dict() for f in self.findings],
+            "stages": [st.to_dict() for st in self.stages],
         }
 
 

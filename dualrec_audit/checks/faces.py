@@ -12,6 +12,7 @@ and keeps the check fast; the landmarker runs on faces near an edge.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import itertools
 import logging
@@ -93,6 +94,8 @@ class Sample:
 def load_yunet(model_path: str) -> Any:
     import cv2
 
+    # Errors only: no backend notices on the user's terminal.
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     data = np.frombuffer(Path(model_path).read_bytes(), dtype=np.uint8)
     return cv2.FaceDetectorYN.create("onnx", data, np.zeros(0, np.uint8), (320, 320), 0.5, 0.3, 50)
 
@@ -108,7 +111,17 @@ def load_landmarker(model_path: str) -> Any:
         min_face_detection_confidence=0.3,
         min_face_presence_confidence=0.3,
     )
-    return vision.FaceLandmarker.create_from_options(options)
+    landmarker = vision.FaceLandmarker.create_from_options(options)
+    # Close it before interpreter teardown; MediaPipe's finaliser fails once modules are gone.
+    atexit.register(_close_quietly, landmarker)
+    return landmarker
+
+
+def _close_quietly(task: Any) -> None:
+    try:
+        task.close()
+    except Exception:  # already shut down with the interpreter: nothing left to release
+        log.debug("landmarker close at exit failed", exc_info=True)
 
 
 class FaceDetector:
