@@ -16,6 +16,7 @@ import atexit
 import functools
 import itertools
 import logging
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -112,8 +113,11 @@ def load_landmarker(model_path: str) -> Any:
         min_face_presence_confidence=0.3,
     )
     landmarker = vision.FaceLandmarker.create_from_options(options)
-    # Close it before interpreter teardown; MediaPipe's finaliser fails once modules are gone.
-    atexit.register(_close_quietly, landmarker)
+    # Close it before interpreter teardown: MediaPipe's finaliser fails once its executor and
+    # modules are gone. Threading's exit hooks run newest first, so this one runs before the
+    # hook that shuts MediaPipe's executor down.
+    register = getattr(threading, "_register_atexit", atexit.register)
+    register(_close_quietly, landmarker)
     return landmarker
 
 
