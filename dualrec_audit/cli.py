@@ -9,16 +9,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from dualrec_audit import __version__
-from dualrec_audit.errors import DualrecError
+from dualrec_audit.errors import ConfigError, DualrecError
 
 log = logging.getLogger("dualrec_audit")
 
+DEFAULT_PROFILE = os.environ.get("DUALREC_AUDIT_PROFILE", "fund_sale")
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".flv", ".ts", ".mpg", ".wmv"}
 
 
@@ -55,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile", help="business profile id (see `profiles list`); default: fund_sale"
     )
     check.add_argument("--profiles-dir", type=Path, help="a folder of your own profiles")
+    check.add_argument(
+        "--profile-map",
+        type=Path,
+        help="CSV (file,profile) or TOML (default, [patterns]) choosing each file's profile",
+    )
     check.add_argument(
         "--phrases", type=Path, help="layer 1 alone: a required/forbidden phrase file, no profile"
     )
@@ -134,6 +141,7 @@ class _Bar:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from dualrec_audit.assign import ProfileMap, resolve_profile
     from dualrec_audit.checks.faces import FaceParams
     from dualrec_audit.pipeline import AuditOptions, AuditPipeline
     from dualrec_audit.report import summary
@@ -145,7 +153,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     options = AuditOptions(
         sample_fps=args.fps,
         asr_model=args.asr_model,
-        profile=None if args.phrases else (args.profile or "fund_sale"),
+        profile=None if args.phrases else (args.profile or DEFAULT_PROFILE),
         profiles_dir=str(args.profiles_dir) if args.profiles_dir else None,
         phrases=str(args.phrases) if args.phrases else None,
         faces=FaceParams(staff_side=args.staff_side),
@@ -153,13 +161,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     files = _expand(args.paths)
     if not files:
         raise DualrecError("no video files found in the given folders", code="usage")
+    mapping = ProfileMap.load(args.profile_map) if args.profile_map else None
     pipeline = AuditPipeline(options, models_dir=args.models)
     show_bar = not args.no_progress and sys.stderr.isatty()
     results = []
     for f in files:
         bar = _Bar(f.name, show_bar)
         try:
-            result = pipeline.apply(f, hook=bar)
+            pid = None
+            try:
+                if options.profile is not None:
+                    pid, _ = resolve_profile(
+                        f, explicit=args.profile, mapping=mapping, default=options.profile
+                    )
+                result = pipeline.apply(f, hook=bar, profile=pid)
+            except ConfigError as exc:  # a bad sidecar: this file's error, the rest go on
+                result = pipeline.error_result(f, "profile_error", exc.message)
         finally:
             bar.close()
         results.append(result)

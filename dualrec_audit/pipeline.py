@@ -154,19 +154,17 @@ class AuditPipeline:
     ) -> AuditResult:
         """Audit one recording, under ``profile`` (default: the options' profile).
 
-        Media problems give a result with ``decision == "error"``."""
+        Media problems and an unknown per-file profile give a result with
+        ``decision == "error"``."""
         path = Path(path)
         hook = hook or _noop
-        prof = self.profile_for(profile)
-        base = AuditResult(
-            file=str(path),
-            tool_version=__version__,
-            sha256=None,
-            duration_s=0.0,
-            decision="error",
-            score=0.0,
-            models=self.models,
-            options=self.options.to_dict(),
+        try:
+            prof = self.profile_for(profile)
+        except ConfigError as exc:
+            return self.error_result(path, "unknown_profile", exc.message)
+        base = replace(
+            self.error_result(path, "", ""),
+            error=None,
             profile=None if prof is None else profile_info(prof),
         )
         try:
@@ -192,6 +190,20 @@ class AuditPipeline:
             score=verdict.score,
             findings=verdict.findings,
             stages=verdict.stages,
+        )
+
+    def error_result(self, path: Path | str, code: str, message: str) -> AuditResult:
+        """The result recorded for a file that could not be audited."""
+        return AuditResult(
+            file=str(path),
+            tool_version=__version__,
+            sha256=None,
+            duration_s=0.0,
+            decision="error",
+            score=0.0,
+            models=self.models,
+            options=self.options.to_dict(),
+            error=AuditError(code, message),
         )
 
     def _apply(
