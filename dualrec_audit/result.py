@@ -13,6 +13,21 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 SCHEMA_VERSION = 1
+# The keys every JSON result has (schema_version 1).
+CONTRACT_KEYS = (
+    "schema_version",
+    "tool_version",
+    "file",
+    "sha256",
+    "duration_s",
+    "models",
+    "decision",
+    "score",
+    "error",
+    "events",
+    "segments",
+    "timelines",
+)
 
 Party = Literal["staff", "customer"]
 Severity = Literal["low", "medium", "high"]

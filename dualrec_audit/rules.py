@@ -116,29 +116,19 @@ def _stages(
 
 
 def _stage_finding(stage: Stage, profile: Profile, duration: float) -> Finding:
-    if stage.required:
-        return Finding(
-            rule=f"stage.{stage.id}",
-            start=0.0,
-            end=duration,
-            severity="high",
-            reason=Text(
-                f"缺少必讲环节：{stage.name.zh}", f"Required stage missing: {stage.name.en}"
-            ),
-            deduction=profile.deduction("phrase_missing"),
-            mandatory=profile.mandatory.required_stages,
-            evidence={"stage": stage.id, "phrases": [p.text for p in stage.phrases]},
-        )
+    req = stage.required
     return Finding(
         rule=f"stage.{stage.id}",
         start=0.0,
         end=duration,
-        severity="low",
+        severity="high" if req else "low",
         reason=Text(
-            f"未听到可选环节：{stage.name.zh}", f"Optional stage not heard: {stage.name.en}"
+            f"{'缺少必讲环节' if req else '未听到可选环节'}：{stage.name.zh}",
+            f"{'Required stage missing' if req else 'Optional stage not heard'}: {stage.name.en}",
         ),
-        deduction=profile.deduction("optional_stage_missing"),
-        evidence={"stage": stage.id},
+        deduction=profile.deduction("phrase_missing" if req else "optional_stage_missing"),
+        mandatory=req and profile.mandatory.required_stages,
+        evidence={"stage": stage.id, "phrases": [p.text for p in stage.phrases]},
     )
 
 

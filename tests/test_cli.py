@@ -17,25 +17,12 @@ from dualrec_audit import __version__
 from dualrec_audit.cli import _Bar, main
 from dualrec_audit.pipeline import AuditOptions
 from dualrec_audit.registry import ModelStore, load_manifest
+from dualrec_audit.result import CONTRACT_KEYS
 
 from .conftest import ROOT, SAMPLES
 
 CLEAN = SAMPLES / "clean.mp4"
 CHIN_CUT = SAMPLES / "customer_chin_cut.mp4"
-CONTRACT_KEYS = (
-    "schema_version",
-    "tool_version",
-    "file",
-    "sha256",
-    "duration_s",
-    "models",
-    "decision",
-    "score",
-    "error",
-    "events",
-    "segments",
-    "timelines",
-)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from dualrec_audit.result import (
+    CONTRACT_KEYS,
     AuditResult,
     CheckResult,
     Event,
@@ -66,21 +67,12 @@ def test_json_contract_round_trip():
         events=(ev,),
     )
     doc = json.loads(json.dumps(r.to_dict(), ensure_ascii=False))
-    for key in (
-        "schema_version",
-        "tool_version",
-        "file",
-        "sha256",
-        "duration_s",
-        "models",
-        "decision",
-        "score",
-        "error",
-        "events",
-        "segments",
-        "timelines",
-    ):
-        assert key in doc
+    issue_contract = (
+        "schema_version tool_version file sha256 duration_s models decision score error "
+        "events segments timelines"
+    ).split()
+    assert list(CONTRACT_KEYS) == issue_contract
+    assert set(CONTRACT_KEYS) <= set(doc)
     assert doc["schema_version"] == 1
     assert doc["timelines"] == {"faces": [1.0, 0.3]}
     assert doc["events"][0]["message"] == {"zh": "客户下巴超出画面", "en": "chin"}

@@ -11,7 +11,8 @@ from typing import Protocol
 
 import numpy as np
 
-from dualrec_audit.result import CheckResult
+from dualrec_audit.i18n import event_message
+from dualrec_audit.result import CheckResult, Event, Party, Severity
 
 
 class FrameCheck(Protocol):
@@ -20,3 +21,27 @@ class FrameCheck(Protocol):
     def update(self, t: float, frame: np.ndarray) -> None: ...
 
     def finish(self, duration_s: float) -> CheckResult: ...
+
+
+def span_events(
+    check: str,
+    spans: list[tuple[float, float]],
+    duration_s: float,
+    severity: Severity,
+    *,
+    party: Party | None = None,
+    **details: str,
+) -> list[Event]:
+    """One event per (start, end) span, clipped to the recording, with its zh/en message."""
+    return [
+        Event(
+            check=check,
+            start=s,
+            end=min(e, duration_s),
+            severity=severity,
+            party=party,
+            message=event_message(check, party, **details),
+            details=dict(details),
+        )
+        for s, e in spans
+    ]

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from dualrec_audit.i18n import event_message
+from dualrec_audit.checks import span_events
 from dualrec_audit.result import CheckResult, Event, Party, Severity, per_second, runs, seconds_of
 
 log = logging.getLogger(__name__)
@@ -348,18 +348,8 @@ class FacesCheck:
             sev: Severity,
             **kw: str,
         ) -> None:
-            for s, e in runs(times, flags, self.step, min_duration=min_s, max_gap=self.step):
-                events.append(
-                    Event(
-                        check=check,
-                        start=s,
-                        end=min(e, duration_s),
-                        severity=sev,
-                        party=party,
-                        message=event_message(check, party, **kw),
-                        details=dict(kw),
-                    )
-                )
+            spans = runs(times, flags, self.step, min_duration=min_s, max_gap=self.step)
+            events.extend(span_events(check, spans, duration_s, sev, party=party, **kw))
 
         party_timelines: dict[str, list[float | None]] = {}
         n = seconds_of(duration_s)

@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from dualrec_audit.i18n import NO_AUDIO, event_message
+from dualrec_audit.checks import span_events
+from dualrec_audit.i18n import NO_AUDIO
 from dualrec_audit.result import CheckResult, Event, Severity, runs, seconds_of
 
 FRAME_MS = 30
@@ -159,20 +160,9 @@ def run_speech_check(
     events: list[Event] = []
 
     def add(check: str, flags: list[bool], min_s: float, sev: Severity, **kw: str) -> None:
-        for s, e in runs(
-            secs, flags, 1.0, min_duration=min_s, max_gap=1.0 if check != "silence" else 0.0
-        ):
-            events.append(
-                Event(
-                    check,
-                    s,
-                    min(e, duration_s),
-                    sev,
-                    event_message(check, None, **kw),
-                    None,
-                    dict(kw),
-                )
-            )
+        gap = 0.0 if check == "silence" else 1.0
+        spans = runs(secs, flags, 1.0, min_duration=min_s, max_gap=gap)
+        events.extend(span_events(check, spans, duration_s, sev, **kw))
 
     add("silence", silent, p.max_silence_s, "low")
     add("low_clarity", noisy, p.clarity_min_s, "medium", cause="noise")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dualrec_audit.i18n import event_message
+from dualrec_audit.checks import span_events
 from dualrec_audit.result import CheckResult, Event, Severity, per_second, runs, seconds_of
 
 ANALYSIS_WIDTH = 320
@@ -79,16 +79,7 @@ class VideoQualityCheck:
         for check, flags, min_dur, sev in table:
             spans = runs(self.times, flags, self.step, min_duration=min_dur, max_gap=self.step)
             in_event[check] = [any(s <= t < e for s, e in spans) for t in self.times]
-            for s, e in spans:
-                events.append(
-                    Event(
-                        check=check,
-                        start=s,
-                        end=min(e, duration_s),
-                        severity=sev,
-                        message=event_message(check),
-                    )
-                )
+            events.extend(span_events(check, spans, duration_s, sev))
         scores = [
             0.0 if d or f else 0.3 if b else 0.6 if bl else 1.0
             for d, b, bl, f in zip(
