@@ -30,7 +30,7 @@ def span_events(
     severity: Severity,
     *,
     party: Party | None = None,
-    **details: str,
+    details: dict[str, str] | None = None,
 ) -> list[Event]:
     """One event per (start, end) span, clipped to the recording, with its zh/en message."""
     return [
@@ -40,8 +40,8 @@ def span_events(
             end=min(e, duration_s),
             severity=severity,
             party=party,
-            message=event_message(check, party, **details),
-            details=dict(details),
+            message=event_message(check, party, **(details or {})),
+            details=dict(details or {}),
         )
         for s, e in spans
     ]

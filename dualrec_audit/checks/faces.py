@@ -349,7 +349,7 @@ class FacesCheck:
             **kw: str,
         ) -> None:
             spans = runs(times, flags, self.step, min_duration=min_s, max_gap=self.step)
-            events.extend(span_events(check, spans, duration_s, sev, party=party, **kw))
+            events.extend(span_events(check, spans, duration_s, sev, party=party, details=kw))
 
         party_timelines: dict[str, list[float | None]] = {}
         n = seconds_of(duration_s)

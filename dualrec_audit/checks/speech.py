@@ -162,7 +162,7 @@ def run_speech_check(
     def add(check: str, flags: list[bool], min_s: float, sev: Severity, **kw: str) -> None:
         gap = 0.0 if check == "silence" else 1.0
         spans = runs(secs, flags, 1.0, min_duration=min_s, max_gap=gap)
-        events.extend(span_events(check, spans, duration_s, sev, **kw))
+        events.extend(span_events(check, spans, duration_s, sev, details=kw))
 
     add("silence", silent, p.max_silence_s, "low")
     add("low_clarity", noisy, p.clarity_min_s, "medium", cause="noise")
