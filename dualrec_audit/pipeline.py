@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dualrec_audit import __version__
+from dualrec_audit.checks import FrameCheck
 from dualrec_audit.checks.faces import FaceParams, FacesCheck
 from dualrec_audit.checks.script import run_script_check
 from dualrec_audit.checks.speech import SpeechParams, run_speech_check
@@ -162,11 +163,7 @@ class AuditPipeline:
             prof = self.profile_for(profile)
         except ConfigError as exc:
             return self.error_result(path, "unknown_profile", exc.message)
-        base = replace(
-            self.error_result(path, "", ""),
-            error=None,
-            profile=None if prof is None else profile_info(prof),
-        )
+        base = self._blank(path, prof)
         try:
             result = self._apply(path, hook, base, prof)
         except MediaError as exc:
@@ -192,8 +189,8 @@ class AuditPipeline:
             stages=verdict.stages,
         )
 
-    def error_result(self, path: Path | str, code: str, message: str) -> AuditResult:
-        """The result recorded for a file that could not be audited."""
+    def _blank(self, path: Path | str, profile: Profile | None = None) -> AuditResult:
+        """A result with the run's provenance and nothing audited yet (decision error)."""
         return AuditResult(
             file=str(path),
             tool_version=__version__,
@@ -203,8 +200,12 @@ class AuditPipeline:
             score=0.0,
             models=self.models,
             options=self.options.to_dict(),
-            error=AuditError(code, message),
+            profile=None if profile is None else profile_info(profile),
         )
+
+    def error_result(self, path: Path | str, code: str, message: str) -> AuditResult:
+        """The result recorded for a file that could not be audited."""
+        return replace(self._blank(path), error=AuditError(code, message))
 
     def _apply(
         self, path: Path, hook: ProgressHook, base: AuditResult, profile: Profile | None
@@ -217,7 +218,7 @@ class AuditPipeline:
         hook("probe", 1, 1)
 
         step = 1.0 / o.sample_fps
-        frame_checks = (
+        frame_checks: tuple[FrameCheck, ...] = (
             FacesCheck(self.detector.path, self.landmarker.path, o.faces, sample_step=step),
             VideoQualityCheck(o.video, sample_step=step),
         )

@@ -21,7 +21,6 @@ from dualrec_audit.result import (
     Event,
     Finding,
     Segment,
-    Severity,
     StageStatus,
     Text,
 )
@@ -272,7 +271,7 @@ def decide(result: AuditResult, profile: Profile) -> Verdict:
                 f"event.{ev.check}",
                 ev.start,
                 ev.end,
-                _severity(ev),
+                ev.severity,
                 ev.message,
                 profile.deduction(ev.check),
                 False,
@@ -297,7 +296,3 @@ def decide(result: AuditResult, profile: Profile) -> Verdict:
 
 
 _RANK = {"low": 1, "medium": 2, "high": 3}
-
-
-def _severity(ev: Event) -> Severity:
-    return ev.severity

@@ -74,7 +74,6 @@ def test_each_profile_approves_its_own_script_and_rejects_a_promise(pid):
 
 
 def test_user_profile_folder_overrides_and_adds(tmp_path, monkeypatch):
-    own = BUILTIN["fund_sale"].model_dump(mode="json")
     text = (
         'id = "fund_sale"\nversion = "2-branch"\nname = { zh = "本行基金销售", en = "Ours" }\n'
         'basis = ["本行规定"]\n[[stages]]\nid = "risk"\nname = { zh = "风险", en = "Risk" }\n'
@@ -84,7 +83,7 @@ def test_user_profile_folder_overrides_and_adds(tmp_path, monkeypatch):
     (tmp_path / "mine.toml").write_text(text.replace('"fund_sale"', '"mine"'), encoding="utf-8")
     profiles = all_profiles(tmp_path)
     assert profiles["fund_sale"].version == "2-branch" and "mine" in profiles
-    assert own["version"] == "1"
+    assert BUILTIN["fund_sale"].version == "1"  # the built-in one is untouched
     monkeypatch.setenv("DUALREC_AUDIT_PROFILES", str(tmp_path))
     assert all_profiles()["mine"].name.zh == "本行基金销售"
     with pytest.raises(ConfigError, match="does not exist"):

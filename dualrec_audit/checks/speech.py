@@ -1,8 +1,8 @@
 """Speech: voice activity (webrtcvad) per second, and clarity from SNR, clipping and loudness.
 
 Voice activity runs on 30 ms frames of 16 kHz mono audio. A frame counts as speech when
-webrtcvad says so, it is loud enough, and its spectrum is not flat and stationary like a
-machine hum (webrtcvad alone takes loud steady noise for speech). Clarity is judged locally:
+webrtcvad says so, it is loud enough, and it is periodic (voiced) or not spectrally flat
+(webrtcvad alone takes a loud machine hum for speech). Clarity is judged locally:
 the noise floor is a low percentile of frame energies in a window around each second, so a
 noisy stretch is found even when the rest of the recording is clean.
 """

@@ -7,6 +7,8 @@ with the reason; with a test model it runs but is marked unverified.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from dualrec_audit.checks.speech import SpeechAnalysis
@@ -34,7 +36,8 @@ def run_transcript_check(
     n = seconds_of(duration_s)
     sums, counts = [0.0] * n, [0] * n
     for w in words:
-        for s in range(int(w.start), min(n, int(np.ceil(w.end)) or 1)):
+        first = int(w.start)  # every second the word overlaps, at least the one it starts in
+        for s in range(first, min(n, max(first + 1, math.ceil(w.end)))):
             sums[s] += w.probability
             counts[s] += 1
     timeline: list[float | None] = []
