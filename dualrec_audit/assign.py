@@ -1,7 +1,8 @@
 """Which business profile a recording is audited under.
 
 In order: ``--profile ID`` for the whole run; a sidecar JSON next to the file
-(``NAME.json`` or ``NAME.mp4.json`` holding ``{"profile": "ID", ...}``); a manifest given with
+(``NAME.json`` or ``NAME.mp4.json`` holding ``{"profile": "ID", ...}``, and optionally the
+business metadata ``branch``, ``teller``, ``customer_ref`` and ``product``); a manifest given with
 ``--profile-map`` — a CSV with ``file,profile`` columns (file name or path) or a TOML file with
 ``default = "ID"`` and ``[patterns]`` of filename globs (``"*基金*" = "fund_sale"``); otherwise the
 configured default.
@@ -57,19 +58,50 @@ class ProfileMap:
         return cls(patterns=tuple(patterns.items()), default=data.get("default"))
 
 
-def sidecar_profile(video: Path) -> str | None:
+def read_sidecar(video: Path) -> tuple[Path, dict[str, object]] | None:
+    """The JSON sidecar next to a recording (``NAME.json`` or ``NAME.mp4.json``), if any."""
     for side in (video.with_suffix(".json"), video.with_name(video.name + ".json")):
         if side.is_file():
             try:
                 data = json.loads(side.read_text(encoding="utf-8-sig"))
             except (OSError, ValueError) as exc:
                 raise ConfigError(f"{side}: not a readable JSON sidecar: {exc}") from None
-            pid = data.get("profile") if isinstance(data, dict) else None
-            if pid is not None and not isinstance(pid, str):
-                raise ConfigError(f'{side}: "profile" must be a profile id string')
-            if pid:
-                return pid
+            if not isinstance(data, dict):
+                raise ConfigError(f"{side}: a sidecar holds a JSON object")
+            return side, data
     return None
+
+
+def sidecar_profile(video: Path) -> str | None:
+    found = read_sidecar(video)
+    if found is None:
+        return None
+    side, data = found
+    pid = data.get("profile")
+    if pid is not None and not isinstance(pid, str):
+        raise ConfigError(f'{side}: "profile" must be a profile id string')
+    return pid or None
+
+
+# Business metadata a sidecar may carry; "customer" is accepted for "customer_ref".
+META_KEYS = ("branch", "teller", "customer_ref", "product")
+
+
+def sidecar_meta(video: Path) -> dict[str, str]:
+    """Branch, teller, customer reference and product from the sidecar (missing keys left out)."""
+    found = read_sidecar(video)
+    if found is None:
+        return {}
+    side, data = found
+    out: dict[str, str] = {}
+    for key in META_KEYS:
+        value = data.get(key, data.get("customer") if key == "customer_ref" else None)
+        if value is None:
+            continue
+        if not isinstance(value, str | int):
+            raise ConfigError(f'{side}: "{key}" must be a string')
+        out[key] = str(value).strip()[:200]
+    return out
 
 
 def resolve_profile(

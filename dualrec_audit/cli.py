@@ -21,7 +21,6 @@ from dualrec_audit.errors import ConfigError, DualrecError
 log = logging.getLogger("dualrec_audit")
 
 DEFAULT_PROFILE = os.environ.get("DUALREC_AUDIT_PROFILE", "fund_sale")
-VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".flv", ".ts", ".mpg", ".wmv"}
 
 
 def _out(text: str) -> None:
@@ -47,29 +46,48 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="+", type=Path, help="video files or folders")
     check.add_argument("--json", action="store_true", help="print the full JSON result")
     check.add_argument("--lang", choices=("zh", "en"), default="zh", help="summary language")
-    check.add_argument("--models", type=Path, help="a folder to look for models in first")
-    check.add_argument(
-        "--asr-model",
-        default="auto",
-        help="speech model: a name (see `models list`), a model folder, auto or none",
-    )
-    check.add_argument(
-        "--profile", help="business profile id (see `profiles list`); default: fund_sale"
-    )
-    check.add_argument("--profiles-dir", type=Path, help="a folder of your own profiles")
-    check.add_argument(
-        "--profile-map",
-        type=Path,
-        help="CSV (file,profile) or TOML (default, [patterns]) choosing each file's profile",
-    )
+    _add_audit_args(check)
     check.add_argument(
         "--phrases", type=Path, help="layer 1 alone: a required/forbidden phrase file, no profile"
     )
-    check.add_argument("--fps", type=float, default=2.0, help="frames sampled per second")
-    check.add_argument(
-        "--staff-side", choices=("left", "right"), default="left", help="where the staff sits"
+
+    scan = sub.add_parser(
+        "scan", help="audit every new recording in a folder into the database (resumable)"
     )
-    check.add_argument("--no-progress", action="store_true", help="no progress bar")
+    scan.add_argument("folder", type=Path)
+    scan.add_argument("--recursive", "-r", action="store_true", help="include subfolders")
+    scan.add_argument(
+        "--workers",
+        type=int,
+        default=max(1, (os.cpu_count() or 2) // 2),
+        help="audit processes (default: half the CPU cores)",
+    )
+    scan.add_argument("--watch", action="store_true", help="keep scanning for new arrivals")
+    scan.add_argument(
+        "--interval", type=float, default=30.0, help="seconds between looks with --watch"
+    )
+    scan.add_argument("--force", action="store_true", help="audit again what is already stored")
+    scan.add_argument(
+        "--settle",
+        type=float,
+        default=5.0,
+        help="seconds a file must stay unchanged before it counts as copied (default 5)",
+    )
+    scan.add_argument(
+        "--settle-timeout",
+        type=float,
+        default=600.0,
+        help="stop waiting for a file that keeps changing after this many seconds",
+    )
+    _add_db_arg(scan)
+    _add_audit_args(scan)
+
+    db = sub.add_parser("db", help="the results database: info, verify the event log")
+    dsub = db.add_subparsers(dest="db_command", required=True)
+    _add_db_arg(dsub.add_parser("info", help="where the database is and how many rows it holds"))
+    _add_db_arg(
+        dsub.add_parser("verify", help="check the hash-chained event log against the tables")
+    )
 
     profiles = sub.add_parser("profiles", help="list, show and validate business profiles")
     profiles.add_argument("--profiles-dir", type=Path, help="a folder of your own profiles")
@@ -96,7 +114,58 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--db",
+        help="database URL (postgresql+psycopg://…) or SQLite file; "
+        "default: $DUALREC_AUDIT_DB or the user data dir",
+    )
+
+
+def _add_audit_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--models", type=Path, help="a folder to look for models in first")
+    p.add_argument(
+        "--asr-model",
+        default="auto",
+        help="speech model: a name (see `models list`), a model folder, auto or none",
+    )
+    p.add_argument(
+        "--profile", help="business profile id (see `profiles list`); default: fund_sale"
+    )
+    p.add_argument("--profiles-dir", type=Path, help="a folder of your own profiles")
+    p.add_argument(
+        "--profile-map",
+        type=Path,
+        help="CSV (file,profile) or TOML (default, [patterns]) choosing each file's profile",
+    )
+    p.add_argument("--fps", type=float, default=2.0, help="frames sampled per second")
+    p.add_argument(
+        "--staff-side", choices=("left", "right"), default="left", help="where the staff sits"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _audit_options(args: argparse.Namespace, phrases: Path | None = None) -> Any:
+    from dualrec_audit.checks.faces import FaceParams
+    from dualrec_audit.pipeline import AuditOptions
+
+    if args.fps <= 0 or args.fps > 30:
+        raise DualrecError("--fps must be between 0 and 30", code="usage")
+    if phrases and args.profile:
+        raise DualrecError("give either --profile or --phrases, not both", code="usage")
+    return AuditOptions(
+        sample_fps=args.fps,
+        asr_model=args.asr_model,
+        profile=None if phrases else (args.profile or DEFAULT_PROFILE),
+        profiles_dir=str(args.profiles_dir) if args.profiles_dir else None,
+        phrases=str(phrases) if phrases else None,
+        faces=FaceParams(staff_side=args.staff_side),
+    )
+
+
 def _expand(paths: Sequence[Path]) -> list[Path]:
+    from dualrec_audit.media import VIDEO_SUFFIXES
+
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
@@ -142,22 +211,10 @@ class _Bar:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from dualrec_audit.assign import ProfileMap, resolve_profile
-    from dualrec_audit.checks.faces import FaceParams
-    from dualrec_audit.pipeline import AuditOptions, AuditPipeline
+    from dualrec_audit.pipeline import AuditPipeline
     from dualrec_audit.report import summary
 
-    if args.fps <= 0 or args.fps > 30:
-        raise DualrecError("--fps must be between 0 and 30", code="usage")
-    if args.phrases and args.profile:
-        raise DualrecError("give either --profile or --phrases, not both", code="usage")
-    options = AuditOptions(
-        sample_fps=args.fps,
-        asr_model=args.asr_model,
-        profile=None if args.phrases else (args.profile or DEFAULT_PROFILE),
-        profiles_dir=str(args.profiles_dir) if args.profiles_dir else None,
-        phrases=str(args.phrases) if args.phrases else None,
-        faces=FaceParams(staff_side=args.staff_side),
-    )
+    options = _audit_options(args, args.phrases)
     files = _expand(args.paths)
     if not files:
         raise DualrecError("no video files found in the given folders", code="usage")
@@ -187,6 +244,115 @@ def cmd_check(args: argparse.Namespace) -> int:
         docs = [r.to_dict() for r in results]
         _out(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2))
     return 1 if any(r.decision == "error" for r in results) else 0
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    import signal
+
+    from dualrec_audit.assign import ProfileMap
+    from dualrec_audit.db.store import Store
+    from dualrec_audit.i18n import DECISIONS
+    from dualrec_audit.pipeline import AuditPipeline
+    from dualrec_audit.scan import Scanner, ScanOptions
+
+    if args.workers < 1:
+        raise DualrecError("--workers must be at least 1", code="usage")
+    if args.profile and args.profile_map:
+        raise DualrecError("give either --profile or --profile-map, not both", code="usage")
+    if not args.folder.is_dir():
+        raise DualrecError(f"{args.folder}: not a folder", code="usage")
+    options = _audit_options(args)
+    pipeline = AuditPipeline(options, models_dir=args.models)  # checks models and profiles
+    store = Store(args.db)
+    bar = _ScanBar(not args.no_progress and sys.stderr.isatty())
+    scanner = Scanner(
+        store,
+        pipeline,
+        ScanOptions(
+            recursive=args.recursive,
+            workers=args.workers,
+            force=args.force,
+            settle_s=args.settle,
+            settle_timeout_s=args.settle_timeout,
+            profile=args.profile,
+            profile_map=ProfileMap.load(args.profile_map) if args.profile_map else None,
+            default_profile=options.profile or DEFAULT_PROFILE,
+        ),
+        models_dir=args.models,
+        on_event=bar,
+    )
+
+    def _stop(signum: int, frame: object) -> None:
+        scanner.stop()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        summary = scanner.run(args.folder, watch=args.watch, interval_s=args.interval)
+    finally:
+        bar.close()
+        store.close()
+    decided = ", ".join(
+        f"{DECISIONS[d].get('en')} {n}" for d, n in sorted(summary.decisions.items())
+    )
+    _out(
+        f"scan {args.folder}: {summary.found} recordings found, {summary.audited} audited"
+        f"{' (' + decided + ')' if decided else ''}, {summary.skipped} already audited"
+    )
+    for path, code, message in summary.errors:
+        _out(f"  error  {path}: {message} [{code}]")
+    for path in summary.still_copying:
+        _out(f"  still being written, not audited yet: {path}")
+    if scanner.stop_requested and not args.watch:
+        _out("stopped: what was audited is stored; run the same scan again to go on")
+        return 130
+    return 1 if summary.errors else 0
+
+
+class _ScanBar:
+    """Files done / found, with an ETA (tqdm on stderr)."""
+
+    def __init__(self, enabled: bool):
+        self.bar: Any = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=0, unit="file", file=sys.stderr, dynamic_ncols=True)
+
+    def __call__(self, event: Any) -> None:
+        if event.kind in ("stored", "skipped", "gave_up"):
+            log.info("%s: %s", event.kind, event.path)
+        if self.bar is None:
+            return
+        if event.kind == "found":
+            self.bar.total += event.count
+            self.bar.refresh()
+        elif event.kind in ("stored", "skipped", "gave_up"):
+            self.bar.set_postfix_str(Path(event.path).name[:30])
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from dualrec_audit.db.store import Store
+
+    with Store(args.db) as store:
+        if args.db_command == "info":
+            _out(f"database: {store.display_url()}")
+            for table, n in store.counts().items():
+                _out(f"  {table:18} {n}")
+            return 0
+        report = store.verify()
+        if report.ok:
+            _out(f"event log intact: {report.entries} entries, every row matches")
+            return 0
+        _out(f"EVENT LOG VERIFICATION FAILED ({len(report.problems)} problems):")
+        for p in report.problems:
+            _out(f"  {p}")
+        return 1
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
@@ -256,6 +422,9 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # scan's worker processes in the frozen application
     parser = build_parser()
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
@@ -263,6 +432,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "scan":
+            return cmd_scan(args)
+        if args.command == "db":
+            return cmd_db(args)
         if args.command == "profiles":
             return cmd_profiles(args)
         return cmd_models(args)

@@ -23,6 +23,8 @@ from dualrec_audit.result import MediaInfo
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
+# File name suffixes treated as recordings (compared in lower case).
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".flv", ".ts", ".mpg", ".wmv"})
 T = TypeVar("T")
 # A file whose decodable video ends this much before its declared duration is truncated.
 TRUNCATION_TOLERANCE_S = 1.5

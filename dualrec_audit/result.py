@@ -335,6 +335,72 @@ class AuditResult:
             "stages": [st.to_dict() for st in self.stages],
         }
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> AuditResult:
+        """Rebuild a result from its JSON document (``to_dict`` of the same schema)."""
+        if d.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+            raise ValueError(f"unsupported result schema_version {d.get('schema_version')!r}")
+        events = tuple(Event.from_dict(e) for e in d.get("events") or ())
+        timelines = d.get("timelines") or {}
+        checks = {}
+        for name, c in (d.get("checks") or {}).items():
+            reason = c.get("reason")
+            checks[name] = CheckResult(
+                name=name,
+                status=c["status"],
+                timeline=tuple(timelines.get(name) or ()),
+                events=tuple(e for e in events if EVENT_SOURCES.get(e.check) == name),
+                reason=None if reason is None else Text(**reason),
+                details=dict(c.get("details") or {}),
+            )
+        media, error = d.get("media"), d.get("error")
+        return cls(
+            file=d["file"],
+            tool_version=d["tool_version"],
+            sha256=d.get("sha256"),
+            duration_s=float(d["duration_s"]),
+            decision=d["decision"],
+            score=float(d["score"]),
+            models=dict(d.get("models") or {}),
+            options=dict(d.get("options") or {}),
+            media=None if media is None else MediaInfo(**media),
+            checks=checks,
+            events=events,
+            segments=tuple(
+                Segment(s["start"], s["end"], s["score"], tuple(s["checks"]))
+                for s in d.get("segments") or ()
+            ),
+            transcript=tuple(Word(**w) for w in d.get("transcript") or ()),
+            error=None if error is None else AuditError(**error),
+            profile=None if d.get("profile") is None else dict(d["profile"]),
+            findings=tuple(
+                Finding(
+                    rule=f["rule"],
+                    start=f["start"],
+                    end=f["end"],
+                    severity=f["severity"],
+                    reason=Text(**f["reason"]),
+                    deduction=f.get("deduction", 0.0),
+                    mandatory=f.get("mandatory", False),
+                    evidence=dict(f.get("evidence") or {}),
+                )
+                for f in d.get("findings") or ()
+            ),
+            stages=tuple(
+                StageStatus(
+                    id=st["id"],
+                    name=Text(**st["name"]),
+                    speaker=st["speaker"],
+                    required=st["required"],
+                    status=st["status"],
+                    start=st.get("start"),
+                    end=st.get("end"),
+                    phrases=tuple(dict(p) for p in st.get("phrases") or ()),
+                )
+                for st in d.get("stages") or ()
+            ),
+        )
+
 
 # ---------------------------------------------------------------------------
 # Helpers shared by the checks: per-sample flags -> runs -> events; timelines -> segments.

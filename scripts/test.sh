@@ -9,4 +9,14 @@ export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/lint-imports
+# The store tests run on SQLite and on PostgreSQL: start a throw-away server when the
+# PostgreSQL server package is installed and no server was given (.ci/run installs it).
+if [ -z "${DUALREC_TEST_PG_URL:-}" ]; then
+  if url=$(bash scripts/pg_test_server.sh start); then
+    export DUALREC_TEST_PG_URL=$url
+    trap 'bash scripts/pg_test_server.sh stop' EXIT
+  else
+    echo "test.sh: no PostgreSQL server; the PostgreSQL variants of the store tests are skipped" >&2
+  fi
+fi
 .venv/bin/python -m pytest "$@"

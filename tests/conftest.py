@@ -46,3 +46,32 @@ def pipeline(isolated_models_env: Path):
 def sample_results(pipeline) -> dict:
     """Each bundled sample audited once per test session."""
     return {p.name: pipeline.apply(p) for p in sorted(SAMPLES.glob("*.mp4"))}
+
+
+# -- databases: every store test runs on SQLite and on PostgreSQL ----------------------------
+
+PG_ENV = "DUALREC_TEST_PG_URL"  # set by scripts/test.sh when a PostgreSQL server is available
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """A fresh, empty database URL of each kind (a new PostgreSQL database per test)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"no PostgreSQL server: set {PG_ENV} (scripts/test.sh starts one)")
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

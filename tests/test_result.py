@@ -78,3 +78,15 @@ def test_json_contract_round_trip():
     assert doc["events"][0]["message"] == {"zh": "客户下巴超出画面", "en": "chin"}
     assert Event.from_dict(doc["events"][0]) == ev
     assert doc["checks"]["faces"]["score"] == 0.65
+
+
+def test_from_dict_round_trips_real_results(sample_results):
+    """Stored JSON rebuilds the same result: what the store and the reviewer read back."""
+    for name, result in sample_results.items():
+        doc = json.loads(json.dumps(result.to_dict()))
+        back = AuditResult.from_dict(doc)
+        assert back.to_dict() == doc, name
+        assert back.decision == result.decision
+        assert [e.check for e in back.checks["faces"].events] == [
+            e.check for e in result.checks["faces"].events
+        ]

@@ -1,0 +1,742 @@
+"""The results store: recordings, audit runs, findings, scores, review decisions and the
+hash-chained event log, on SQLite (default, in the user data dir) or PostgreSQL (by URL).
+
+One process writes (the scanner, or a reviewer saving a decision); any number read. On
+SQLite the database runs in WAL mode, so readers never wait for the writer, and every write
+transaction starts with ``BEGIN IMMEDIATE``; on PostgreSQL a write transaction locks the
+event log, so the chain stays a single line even with several writers.
+
+Every write is one transaction: an audit run with its findings, scores and log entry is
+stored whole or not at all, so a process killed at any moment leaves no half-written rows.
+Runs are keyed by content (recording hash, profile, models, options): storing the same run
+twice stores it once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from dualrec_audit.errors import ConfigError
+from dualrec_audit.result import AuditResult, Event
+
+log = logging.getLogger(__name__)
+
+DB_ENV = "DUALREC_AUDIT_DB"
+GENESIS = "0" * 64
+VERDICTS = ("approve", "rerecord", "escalate")
+META_FIELDS = ("branch", "teller", "customer_ref", "product")
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def default_db_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("dualrec-audit", appauthor=False)) / "dualrec-audit.db"
+
+
+def resolve_url(db: str | Path | None = None) -> str:
+    """``--db`` (a URL or a SQLite file path), else ``$DUALREC_AUDIT_DB``, else the default
+    SQLite file in the user data dir."""
+    value = str(db) if db else os.environ.get(DB_ENV) or ""
+    if not value:
+        value = str(default_db_path())
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def digest(obj: Any) -> str:
+    return hashlib.sha256(canonical(obj).encode("utf-8")).hexdigest()
+
+
+def jsonable(obj: Any) -> Any:
+    """Plain JSON values: tuples as lists, non-finite floats as null (PostgreSQL's json type
+    and strict readers refuse NaN and Infinity)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    return obj
+
+
+def run_key(
+    sha256: str, profile_digest: str | None, models: Mapping[str, str], options: Any
+) -> str:
+    """What makes two audits the same audit: content, profile content, models, options."""
+    return digest(
+        {"sha256": sha256, "profile": profile_digest, "models": dict(models), "options": options}
+    )
+
+
+def entry_hash(
+    seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, payload: str, prev: str
+) -> str:
+    text = "|".join((str(seq), at, actor, action, entity, entity_id, payload, prev))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class RecordingMeta:
+    """Business metadata of a recording (from a sidecar JSON, or entered by hand)."""
+
+    branch: str | None = None
+    teller: str | None = None
+    customer_ref: str | None = None
+    product: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {k: getattr(self, k) for k in META_FIELDS}
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One audit run with its recording, as the queue, export and reports list it."""
+
+    run_id: int
+    recording_id: int
+    sha256: str
+    path: str
+    status: str
+    decision: str
+    score: float
+    duration_s: float
+    profile_id: str | None
+    finished_at: str
+    error_code: str | None = None
+    error_message: str | None = None
+    meta: RecordingMeta = field(default_factory=RecordingMeta)
+    verdict: str | None = None  # the latest reviewer verdict, if any
+    reviewer: str | None = None
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    id: int
+    recording_id: int
+    run_id: int
+    reviewer: str
+    verdict: str
+    reason_code: str | None
+    reason_text: str | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    entries: int
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class Store:
+    """The results database. ``Store(url)`` opens it and brings its tables up to date."""
+
+    def __init__(self, url: str | Path | None = None, *, actor: str | None = None):
+        from sqlalchemy import create_engine, event
+
+        self.url = resolve_url(url)
+        self.actor = actor or _user()
+        kwargs: dict[str, Any] = {}
+        if self.url.startswith("sqlite"):
+            path = self.url.split(":///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 60}
+        try:
+            self.engine = create_engine(self.url, **kwargs)
+        except Exception as exc:  # bad URL, driver not installed
+            raise ConfigError(f"cannot open the database {self.display_url()}: {exc}") from None
+        self.dialect = self.engine.dialect.name
+        if self.dialect == "sqlite":
+
+            @event.listens_for(self.engine, "connect")
+            def _connect(dbapi_conn: Any, _record: Any) -> None:
+                dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=FULL")
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.execute("PRAGMA busy_timeout=60000")
+                cur.close()
+
+            @event.listens_for(self.engine, "begin")
+            def _begin(conn: Any) -> None:
+                write = conn.get_execution_options().get("dualrec_write")
+                conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        self._writer = self.engine.execution_options(dualrec_write=True)
+        self.migrate()
+
+    def display_url(self) -> str:
+        from sqlalchemy.engine import make_url
+
+        try:
+            return make_url(self.url).render_as_string(hide_password=True)
+        except Exception:
+            return "(unparseable URL)"
+
+    def migrate(self) -> None:
+        """Apply the Alembic migrations this version knows (idempotent)."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        try:
+            with self._writer.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except Exception as exc:
+            raise ConfigError(f"cannot open the database {self.display_url()}: {exc}") from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- sessions --------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        from sqlalchemy.orm import Session
+
+        with Session(self._writer) as s, s.begin():
+            if self.dialect == "postgresql":
+                from sqlalchemy import text
+
+                s.execute(text("LOCK TABLE event_log IN EXCLUSIVE MODE"))
+            yield s
+
+    @contextmanager
+    def _read(self) -> Iterator[Any]:
+        from sqlalchemy.orm import Session
+
+        with Session(self.engine) as s, s.begin():
+            yield s
+
+    def _log(
+        self, s: Any, action: str, entity: str, entity_id: object, payload: Mapping[str, Any]
+    ) -> None:
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import LogEntry
+
+        last = s.execute(select(LogEntry.seq, LogEntry.hash).order_by(LogEntry.seq.desc()).limit(1))
+        row = last.first()
+        seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
+        at, text = now(), canonical(payload)
+        eid = str(entity_id)
+        h = entry_hash(seq, at, self.actor, action, entity, eid, text, prev)
+        s.add(
+            LogEntry(
+                seq=seq,
+                at=at,
+                actor=self.actor,
+                action=action,
+                entity=entity,
+                entity_id=eid,
+                payload=text,
+                prev_hash=prev,
+                hash=h,
+            )
+        )
+        s.flush()
+
+    # -- scanning --------------------------------------------------------------------------
+
+    def cached_hash(self, path: str, size: int, mtime_ns: int) -> str | None:
+        """The content hash recorded for this path at this size and mtime, if any."""
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import Recording, RecordingPath
+
+        with self._read() as s:
+            q = (
+                select(Recording.sha256)
+                .join(RecordingPath, RecordingPath.recording_id == Recording.id)
+                .where(
+                    RecordingPath.path_key == _path_key(path),
+                    RecordingPath.size == size,
+                    RecordingPath.mtime_ns == mtime_ns,
+                )
+                .limit(1)
+            )
+            return s.execute(q).scalar_one_or_none()
+
+    def run_keys(self) -> set[str]:
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import AuditRun
+
+        with self._read() as s:
+            return set(s.execute(select(AuditRun.run_key)).scalars())
+
+    def note_path(self, sha256: str, path: str, size: int, mtime_ns: int) -> None:
+        """Remember that a known recording is (also) at ``path``."""
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import Recording
+
+        with self._write() as s:
+            rec = s.execute(
+                select(Recording).where(Recording.sha256 == sha256)
+            ).scalar_one_or_none()
+            if rec is not None:
+                self._touch_path(s, rec.id, path, size, mtime_ns)
+
+    def _touch_path(self, s: Any, recording_id: int, path: str, size: int, mtime_ns: int) -> None:
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import RecordingPath
+
+        key = _path_key(path)
+        row = s.execute(
+            select(RecordingPath).where(
+                RecordingPath.path_key == key, RecordingPath.recording_id == recording_id
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            s.add(
+                RecordingPath(
+                    recording_id=recording_id,
+                    path=path,
+                    path_key=key,
+                    size=size,
+                    mtime_ns=mtime_ns,
+                    last_seen=now(),
+                )
+            )
+        else:
+            row.size, row.mtime_ns, row.last_seen = size, mtime_ns, now()
+
+    def _recording(
+        self, s: Any, sha256: str, size: int, duration_s: float | None, meta: RecordingMeta
+    ) -> Any:
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import Recording
+
+        rec = s.execute(select(Recording).where(Recording.sha256 == sha256)).scalar_one_or_none()
+        if rec is None:
+            rec = Recording(sha256=sha256, size=size, duration_s=duration_s, first_seen=now())
+            for k in META_FIELDS:
+                setattr(rec, k, getattr(meta, k))
+            s.add(rec)
+            s.flush()
+            self._log(s, "recording.added", "recording", rec.id, _recording_state(rec))
+            return rec
+        changed = False
+        if duration_s and not rec.duration_s:
+            rec.duration_s, changed = duration_s, True
+        for k in META_FIELDS:
+            value = getattr(meta, k)
+            if value is not None and value != getattr(rec, k):
+                setattr(rec, k, value)
+                changed = True
+        if changed:
+            s.flush()
+            self._log(s, "recording.updated", "recording", rec.id, _recording_state(rec))
+        return rec
+
+    def record_run(
+        self,
+        result: AuditResult,
+        *,
+        key: str,
+        sha256: str,
+        size: int,
+        mtime_ns: int,
+        profile_digest: str | None,
+        started_at: str,
+        meta: RecordingMeta | None = None,
+    ) -> tuple[int, bool]:
+        """Store one audit run whole, in one transaction: (run id, stored now).
+
+        A run with the same key already stored is left as it is (``created`` False)."""
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import AuditRun, FindingRow, ScoreRow
+
+        doc = jsonable(result.to_dict())
+        with self._write() as s:
+            existing = s.execute(
+                select(AuditRun.id).where(AuditRun.run_key == key)
+            ).scalar_one_or_none()
+            if existing is not None:
+                return existing, False
+            duration = doc["duration_s"] or None
+            rec = self._recording(s, sha256, size, duration, meta or RecordingMeta())
+            self._touch_path(s, rec.id, result.file, size, mtime_ns)
+            profile = doc.get("profile") or {}
+            error = doc.get("error") or {}
+            run = AuditRun(
+                run_key=key,
+                recording_id=rec.id,
+                path=doc["file"],
+                status="error" if error else "done",
+                decision=doc["decision"],
+                score=doc["score"],
+                error_code=error.get("code"),
+                error_message=error.get("message"),
+                tool_version=doc["tool_version"],
+                profile_id=profile.get("id"),
+                profile_version=profile.get("version"),
+                profile_digest=profile_digest,
+                models=doc["models"],
+                options=doc["options"],
+                duration_s=doc["duration_s"],
+                result=doc,
+                started_at=started_at,
+                finished_at=now(),
+            )
+            s.add(run)
+            s.flush()
+            for row in _finding_rows(doc):
+                s.add(FindingRow(run_id=run.id, **row))
+            for check, values in doc["timelines"].items():
+                s.add(ScoreRow(run_id=run.id, check=check, values=values))
+            s.flush()
+            self._log(
+                s,
+                "run.recorded",
+                "audit_run",
+                run.id,
+                {"run_key": key, "sha256": sha256, "digest": _run_digest(s, run)},
+            )
+            return run.id, True
+
+    # -- reviewing -------------------------------------------------------------------------
+
+    def add_decision(
+        self,
+        run_id: int,
+        reviewer: str,
+        verdict: str,
+        reason_code: str | None = None,
+        reason_text: str | None = None,
+    ) -> int:
+        from dualrec_audit.db.schema import AuditRun, ReviewDecision
+
+        if verdict not in VERDICTS:
+            raise ConfigError(f"unknown verdict '{verdict}'; use one of {', '.join(VERDICTS)}")
+        if not reviewer.strip():
+            raise ConfigError("a decision needs the reviewer's name")
+        if verdict != "approve" and not (reason_code or "").strip():
+            raise ConfigError(f"a '{verdict}' decision needs a reason code")
+        if verdict == "rerecord" and not (reason_text or "").strip():
+            raise ConfigError("a re-record decision needs a reason text")
+        with self._write() as s:
+            run = s.get(AuditRun, run_id)
+            if run is None:
+                raise ConfigError(f"no audit run {run_id} in the database")
+            row = ReviewDecision(
+                recording_id=run.recording_id,
+                run_id=run_id,
+                reviewer=reviewer.strip(),
+                verdict=verdict,
+                reason_code=reason_code,
+                reason_text=reason_text,
+                created_at=now(),
+            )
+            s.add(row)
+            s.flush()
+            self._log(s, "review.decided", "review_decision", row.id, _decision_state(row))
+            return row.id
+
+    def decisions(self, recording_id: int | None = None) -> list[StoredDecision]:
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import ReviewDecision
+
+        with self._read() as s:
+            q = select(ReviewDecision).order_by(ReviewDecision.id)
+            if recording_id is not None:
+                q = q.where(ReviewDecision.recording_id == recording_id)
+            return [
+                StoredDecision(
+                    id=d.id,
+                    recording_id=d.recording_id,
+                    run_id=d.run_id,
+                    reviewer=d.reviewer,
+                    verdict=d.verdict,
+                    reason_code=d.reason_code,
+                    reason_text=d.reason_text,
+                    created_at=d.created_at,
+                )
+                for d in s.execute(q).scalars()
+            ]
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def runs(self, since: str | None = None, *, latest: bool = True) -> list[RunSummary]:
+        """Audit runs, newest first: by default the latest run of each recording.
+
+        ``since``: an ISO date or time; runs finished before it are left out."""
+        from sqlalchemy import func, select
+
+        from dualrec_audit.db.schema import AuditRun, Recording, ReviewDecision
+
+        with self._read() as s:
+            q = select(AuditRun, Recording).join(Recording, Recording.id == AuditRun.recording_id)
+            if latest:
+                newest = select(func.max(AuditRun.id)).group_by(AuditRun.recording_id)
+                q = q.where(AuditRun.id.in_(newest))
+            if since:
+                q = q.where(AuditRun.finished_at >= since)
+            rows = s.execute(q.order_by(AuditRun.id.desc())).all()
+            last_verdict: dict[int, tuple[str, str]] = {}
+            for d in s.execute(select(ReviewDecision).order_by(ReviewDecision.id)).scalars():
+                last_verdict[d.recording_id] = (d.verdict, d.reviewer)
+            out = []
+            for run, rec in rows:
+                verdict, reviewer = last_verdict.get(rec.id, (None, None))
+                out.append(
+                    RunSummary(
+                        run_id=run.id,
+                        recording_id=rec.id,
+                        sha256=rec.sha256,
+                        path=run.path,
+                        status=run.status,
+                        decision=run.decision,
+                        score=run.score,
+                        duration_s=run.duration_s,
+                        profile_id=run.profile_id,
+                        finished_at=run.finished_at,
+                        error_code=run.error_code,
+                        error_message=run.error_message,
+                        meta=RecordingMeta(**{k: getattr(rec, k) for k in META_FIELDS}),
+                        verdict=verdict,
+                        reviewer=reviewer,
+                    )
+                )
+            return out
+
+    def result(self, run_id: int) -> AuditResult:
+        from dualrec_audit.db.schema import AuditRun
+
+        with self._read() as s:
+            run = s.get(AuditRun, run_id)
+            if run is None:
+                raise ConfigError(f"no audit run {run_id} in the database")
+            return AuditResult.from_dict(run.result)
+
+    def findings(self, run_id: int) -> list[Event]:
+        """The run's stored intervals as events (layer-1 events and layer-2 findings), by start."""
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import FindingRow
+
+        with self._read() as s:
+            q = select(FindingRow).where(FindingRow.run_id == run_id)
+            rows = s.execute(q.order_by(FindingRow.start, FindingRow.ordinal)).scalars()
+            return [
+                Event.from_dict(
+                    {
+                        "check": f.check,
+                        "party": f.party,
+                        "start": f.start,
+                        "end": f.end,
+                        "severity": f.severity,
+                        "message": f.details.get("message") or {"zh": "", "en": ""},
+                        "details": {**f.details, "source": f.source},
+                    }
+                )
+                for f in rows
+            ]
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (for tests and `db info`)."""
+        from sqlalchemy import func, select
+
+        from dualrec_audit.db.schema import Base
+
+        with self._read() as s:
+            return {
+                name: s.execute(select(func.count()).select_from(table)).scalar_one()
+                for name, table in Base.metadata.tables.items()
+            }
+
+    # -- verification ----------------------------------------------------------------------
+
+    def verify(self) -> VerifyReport:
+        """Check the event log's hash chain, and that every run, review decision and recording
+        in the tables is exactly what the log recorded."""
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import AuditRun, LogEntry, Recording, ReviewDecision
+
+        problems: list[str] = []
+        logged: dict[tuple[str, str], dict[str, Any]] = {}
+        n = 0
+        with self._read() as s:
+            prev = GENESIS
+            for e in s.execute(select(LogEntry).order_by(LogEntry.seq)).scalars():
+                n += 1
+                if e.seq != n:
+                    problems.append(f"log entry {n} is missing (next is {e.seq})")
+                    n = e.seq
+                if e.prev_hash != prev:
+                    problems.append(f"log entry {e.seq}: does not follow entry {e.seq - 1}")
+                h = entry_hash(
+                    e.seq, e.at, e.actor, e.action, e.entity, e.entity_id, e.payload, e.prev_hash
+                )
+                if h != e.hash:
+                    problems.append(f"log entry {e.seq}: altered (hash mismatch)")
+                prev = e.hash
+                try:
+                    logged[(e.entity, e.entity_id)] = json.loads(e.payload)
+                except ValueError:
+                    problems.append(f"log entry {e.seq}: payload is not JSON")
+            for rec in s.execute(select(Recording)).scalars():
+                state = logged.get(("recording", str(rec.id)))
+                if state is None:
+                    problems.append(f"recording {rec.id}: not in the event log")
+                elif state != jsonable(_recording_state(rec)):
+                    problems.append(f"recording {rec.id}: differs from the event log")
+            for run in s.execute(select(AuditRun)).scalars():
+                state = logged.get(("audit_run", str(run.id)))
+                if state is None:
+                    problems.append(f"audit run {run.id}: not in the event log")
+                elif state.get("digest") != _run_digest(s, run) or state.get("run_key") != (
+                    run.run_key
+                ):
+                    problems.append(f"audit run {run.id}: differs from the event log")
+            for d in s.execute(select(ReviewDecision)).scalars():
+                state = logged.get(("review_decision", str(d.id)))
+                if state is None:
+                    problems.append(f"review decision {d.id}: not in the event log")
+                elif state != jsonable(_decision_state(d)):
+                    problems.append(f"review decision {d.id}: differs from the event log")
+        return VerifyReport(entries=n, problems=tuple(problems))
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def _path_key(path: str) -> str:
+    return hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _recording_state(rec: Any) -> dict[str, Any]:
+    return {
+        "sha256": rec.sha256,
+        "size": rec.size,
+        "duration_s": rec.duration_s,
+        **{k: getattr(rec, k) for k in META_FIELDS},
+    }
+
+
+def _decision_state(d: Any) -> dict[str, Any]:
+    return {
+        "recording_id": d.recording_id,
+        "run_id": d.run_id,
+        "reviewer": d.reviewer,
+        "verdict": d.verdict,
+        "reason_code": d.reason_code,
+        "reason_text": d.reason_text,
+        "created_at": d.created_at,
+    }
+
+
+def _finding_rows(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for i, e in enumerate(doc["events"]):
+        rows.append(
+            {
+                "ordinal": i,
+                "source": "event",
+                "check": e["check"],
+                "party": e["party"],
+                "start": e["start"],
+                "end": e["end"],
+                "severity": e["severity"],
+                "details": {"message": e["message"], **e["details"]},
+            }
+        )
+    for i, f in enumerate(doc.get("findings") or ()):
+        evidence = f.get("evidence") or {}
+        rows.append(
+            {
+                "ordinal": i,
+                "source": "rule",
+                "check": f["rule"],
+                "party": evidence.get("party"),
+                "start": f["start"],
+                "end": f["end"],
+                "severity": f["severity"],
+                "details": {
+                    "message": f["reason"],
+                    "deduction": f["deduction"],
+                    "mandatory": f["mandatory"],
+                    "evidence": evidence,
+                },
+            }
+        )
+    return rows
+
+
+def _run_digest(s: Any, run: Any) -> str:
+    """Digest of a run's row with its findings and scores, as read from the database."""
+    from sqlalchemy import select
+
+    from dualrec_audit.db.schema import FindingRow, ScoreRow
+
+    findings = s.execute(
+        select(FindingRow).where(FindingRow.run_id == run.id).order_by(FindingRow.id)
+    ).scalars()
+    scores = s.execute(
+        select(ScoreRow).where(ScoreRow.run_id == run.id).order_by(ScoreRow.check)
+    ).scalars()
+    cols = (
+        "run_key recording_id path status decision score error_code error_message tool_version "
+        "profile_id profile_version profile_digest models options duration_s result started_at "
+        "finished_at"
+    ).split()
+    return digest(
+        jsonable(
+            {
+                **{c: getattr(run, c) for c in cols},
+                "findings": [
+                    [f.ordinal, f.source, f.check, f.party, f.start, f.end, f.severity, f.details]
+                    for f in findings
+                ],
+                "scores": [[sc.check, sc.values] for sc in scores],
+            }
+        )
+    )

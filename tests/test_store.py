@@ -1,0 +1,271 @@
+"""The results store on SQLite and PostgreSQL: migrations, idempotent runs, review decisions,
+append-only tables and the hash-chained event log."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from dualrec_audit.db.store import (
+    RecordingMeta,
+    Store,
+    digest,
+    jsonable,
+    resolve_url,
+    run_key,
+)
+from dualrec_audit.errors import ConfigError
+
+
+def _store_sample(store: Store, result, *, key: str | None = None, meta=None) -> tuple[int, bool]:
+    f = Path(result.file)
+    st = f.stat()
+    sha = result.sha256
+    return store.record_run(
+        result,
+        key=key or run_key(sha, "profile-digest", result.models, {"fps": 2}),
+        sha256=sha,
+        size=st.st_size,
+        mtime_ns=st.st_mtime_ns,
+        profile_digest="profile-digest",
+        started_at="2026-11-21T08:00:00+00:00",
+        meta=meta,
+    )
+
+
+def test_url_resolution(monkeypatch, tmp_path):
+    monkeypatch.delenv("DUALREC_AUDIT_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert (
+        resolve_url(None) == f"sqlite:///{tmp_path / 'xdg' / 'dualrec-audit' / 'dualrec-audit.db'}"
+    )
+    assert resolve_url(tmp_path / "a.db") == f"sqlite:///{tmp_path / 'a.db'}"
+    monkeypatch.setenv("DUALREC_AUDIT_DB", "postgresql+psycopg://u@h/db")
+    assert resolve_url(None) == "postgresql+psycopg://u@h/db"
+    assert resolve_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_bad_url_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="cannot open the database"):
+        Store("nosuchdriver://x/y")
+    with pytest.raises(ConfigError, match="cannot open the database"):
+        Store("postgresql+psycopg://nobody@/nodb?host=/nonexistent-socket-dir&port=1")
+
+
+def test_migrations_create_exactly_the_orm_tables(db_url):
+    """Alembic's tables match the SQLAlchemy models (no drift between the two)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from dualrec_audit.db.schema import Base
+
+    store = Store(db_url)
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    assert diff == []
+    assert version == "0001"
+    Store(db_url).close()  # opening again is a no-op migration
+    store.close()
+
+
+def test_record_run_is_idempotent_and_complete(db_url, sample_results):
+    result = sample_results["customer_chin_cut.mp4"]
+    with Store(db_url) as store:
+        meta = RecordingMeta(branch="上海分行", teller="T001", customer_ref="C-9", product="基金A")
+        run_id, created = _store_sample(store, result, meta=meta)
+        again, created2 = _store_sample(store, result, meta=meta)
+        assert (created, created2) == (True, False) and again == run_id
+        counts = store.counts()
+        assert counts["audit_runs"] == 1 and counts["recordings"] == 1
+        assert counts["findings"] == len(result.events) + len(result.findings)
+        assert counts["scores"] == len(result.timelines)
+        [row] = store.runs()
+        assert row.decision == result.decision and row.meta == meta
+        assert row.sha256 == result.sha256 and row.duration_s == pytest.approx(20.0, abs=0.1)
+        # The stored document rebuilds the same result.
+        assert store.result(run_id).to_dict() == jsonable(result.to_dict())
+        # Findings come back as intervals sorted by start, with their source.
+        found = store.findings(run_id)
+        assert [f.start for f in found] == sorted(f.start for f in found)
+        cut = [f for f in found if f.check == "face_cut"]
+        assert cut and cut[0].party == "customer" and cut[0].details["source"] == "event"
+        assert cut[0].message.zh == "客户下巴超出画面"
+        assert store.cached_hash(result.file, *_size_mtime(result.file)) == result.sha256
+        assert store.cached_hash(result.file, 1, 1) is None
+
+
+def _size_mtime(path: str) -> tuple[int, int]:
+    st = Path(path).stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def test_a_new_profile_or_model_is_a_new_run_of_the_same_recording(db_url, sample_results):
+    result = sample_results["clean.mp4"]
+    with Store(db_url) as store:
+        first, _ = _store_sample(store, result)
+        other = run_key(result.sha256, "another-profile", result.models, {"fps": 2})
+        second, created = _store_sample(store, replace(result, score=50.0), key=other)
+        assert created and second != first
+        assert store.counts()["recordings"] == 1
+        [latest] = store.runs()
+        assert latest.run_id == second and latest.score == 50.0
+        assert len(store.runs(latest=False)) == 2
+
+
+def test_review_decisions_are_validated_and_kept(db_url, sample_results):
+    with Store(db_url, actor="tester") as store:
+        run_id, _ = _store_sample(store, sample_results["party_absent.mp4"])
+        with pytest.raises(ConfigError, match="reason"):
+            store.add_decision(run_id, "王审核", "rerecord")
+        with pytest.raises(ConfigError, match="verdict"):
+            store.add_decision(run_id, "王审核", "maybe")
+        with pytest.raises(ConfigError, match="reviewer"):
+            store.add_decision(run_id, "  ", "approve")
+        with pytest.raises(ConfigError, match="no audit run"):
+            store.add_decision(9999, "王审核", "approve")
+        store.add_decision(run_id, "王审核", "escalate", "unclear", "ask compliance")
+        store.add_decision(run_id, "王审核", "rerecord", "party_absent", "客户离开画面 6–13 秒")
+        decisions = store.decisions()
+        assert [d.verdict for d in decisions] == ["escalate", "rerecord"]
+        assert decisions[1].reason_text == "客户离开画面 6–13 秒"
+        [row] = store.runs()
+        assert (row.verdict, row.reviewer) == ("rerecord", "王审核")
+        assert store.verify().ok
+
+
+@pytest.mark.parametrize("table", ["audit_runs", "findings", "review_decisions", "event_log"])
+def test_written_rows_cannot_be_updated_or_deleted(db_url, sample_results, table):
+    from sqlalchemy.exc import DatabaseError
+
+    with Store(db_url) as store:
+        run_id, _ = _store_sample(store, sample_results["dark_segment.mp4"])
+        store.add_decision(run_id, "r", "approve")
+        column = {"event_log": "actor", "findings": "severity"}.get(table, "reviewer")
+        if table == "audit_runs":
+            column = "decision"
+        for sql in (f"UPDATE {table} SET {column} = 'x'", f"DELETE FROM {table}"):
+            with pytest.raises(DatabaseError, match="append-only"), store.engine.begin() as c:
+                c.execute(text(sql))
+        assert store.verify().ok
+
+
+def _drop_guards(store: Store, table: str) -> None:
+    """What a tamperer with full database rights would do first."""
+    with store.engine.begin() as c:
+        if store.dialect == "postgresql":
+            c.execute(text(f"DROP TRIGGER {table}_append_only ON {table}"))
+        else:
+            c.execute(text(f"DROP TRIGGER {table}_no_update"))
+
+
+def _tamper_log_payload(store: Store) -> None:
+    _drop_guards(store, "event_log")
+    with store.engine.begin() as c:
+        c.execute(text("UPDATE event_log SET payload = replace(payload, 'T001', 'T002')"))
+
+
+def _tamper_decision(store: Store) -> None:
+    _drop_guards(store, "audit_runs")
+    with store.engine.begin() as c:
+        c.execute(text("UPDATE audit_runs SET decision = 'approve', score = 95"))
+
+
+def _tamper_recording(store: Store) -> None:
+    with store.engine.begin() as c:  # recordings are mutable, but only through the store
+        c.execute(text("UPDATE recordings SET teller = 'someone else'"))
+
+
+def _unlogged_decision(store: Store) -> None:
+    with store.engine.begin() as c:
+        c.execute(
+            text(
+                "INSERT INTO review_decisions (recording_id, run_id, reviewer, verdict, "
+                "created_at) VALUES (1, 1, 'ghost', 'approve', '2026-11-21')"
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    "tamper, expected",
+    [
+        (_tamper_log_payload, "log entry 1: altered"),
+        (_tamper_decision, "audit run 1: differs from the event log"),
+        (_tamper_recording, "recording 1: differs from the event log"),
+        (_unlogged_decision, "review decision 2: not in the event log"),
+    ],
+    ids=["log-entry", "run-decision", "recording-metadata", "unlogged-decision"],
+)
+def test_event_log_verification_fails_when_a_row_is_altered(
+    db_url, sample_results, tamper, expected
+):
+    with Store(db_url) as store:
+        meta = RecordingMeta(teller="T001")
+        run_id, _ = _store_sample(store, sample_results["frozen_segment.mp4"], meta=meta)
+        store.add_decision(run_id, "r", "approve")
+        report = store.verify()
+        assert report.ok and report.entries == 3
+        tamper(store)
+        report = store.verify()
+        assert not report.ok
+        assert any(expected in p for p in report.problems), report.problems
+
+
+def test_event_log_detects_a_removed_entry(db_url, sample_results):
+    with Store(db_url) as store:
+        run_id, _ = _store_sample(store, sample_results["clean.mp4"])
+        store.add_decision(run_id, "r", "approve")
+        _drop_guards(store, "event_log")
+        if store.dialect == "sqlite":
+            with store.engine.begin() as c:
+                c.execute(text("DROP TRIGGER event_log_no_delete"))
+        with store.engine.begin() as c:
+            c.execute(text("DELETE FROM event_log WHERE seq = 2"))
+        problems = store.verify().problems
+        assert any("entry 2 is missing" in p for p in problems)
+        assert any("audit run 1: not in the event log" in p for p in problems)
+
+
+def test_readers_work_while_a_writer_writes(db_url, sample_results):
+    """Reads never fail or block for long while runs are being written (WAL on SQLite)."""
+    results = list(sample_results.values())
+    errors: list[BaseException] = []
+    seen: list[int] = []
+    with Store(db_url) as writer, Store(db_url) as reader:
+        stop = threading.Event()
+
+        def read() -> None:
+            try:
+                while not stop.is_set():
+                    seen.append(len(reader.runs(latest=False)))
+            except BaseException as exc:  # surfaced in the assert below
+                errors.append(exc)
+
+        t = threading.Thread(target=read)
+        t.start()
+        try:
+            for i in range(30):
+                r = results[i % len(results)]
+                key = digest({"i": i})
+                _store_sample(writer, r, key=key)
+        finally:
+            stop.set()
+            t.join()
+        assert not errors
+        assert len(seen) > 3 and seen == sorted(seen)  # reads saw the table grow
+        assert len(writer.runs(latest=False)) == 30
+        assert writer.verify().ok
+
+
+def test_non_finite_numbers_are_stored_as_null(db_url, sample_results):
+    result = sample_results["noisy_speech.mp4"]
+    speech = result.checks["speech"]
+    bad = replace(speech, details={**speech.details, "snr_db": float("inf")})
+    with Store(db_url) as store:
+        run_id, _ = _store_sample(store, replace(result, checks={**result.checks, "speech": bad}))
+        assert store.result(run_id).checks["speech"].details["snr_db"] is None
+        assert store.verify().ok
