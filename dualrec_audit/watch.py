@@ -59,7 +59,7 @@ def watch_intervals(result: AuditResult, preroll: float = 2.0) -> list[tuple[flo
 
 def watch_seconds(result: AuditResult, preroll: float = 2.0) -> float:
     """Total length of :func:`watch_intervals`."""
-    return sum(end - start for start, end in watch_intervals(result, preroll))
+    return sum((end - start for start, end in watch_intervals(result, preroll)), 0.0)
 
 
 def script_by_ear(result: AuditResult) -> bool:
