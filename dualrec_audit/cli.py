@@ -1,7 +1,10 @@
-"""Command line: ``dualrec-audit check FILE|DIR ...`` and ``dualrec-audit models ...``.
+"""Command line: ``dualrec-audit check FILE|DIR ...``, ``eval DIR --labels FILE``,
+``profiles ...`` and ``models ...``.
 
-Exit codes: 0 audited, 1 a file could not be audited (its result says why), 2 usage or
-configuration errors (bad options, a missing or corrupt model). The CLI never loads Qt.
+Exit codes: 0 audited, 1 a file could not be audited (its result says why) — for ``eval``: a
+defective recording was auto-approved or an expected error was not one —, 2 usage or
+configuration errors (bad options, a bad labels file, a missing or corrupt model). The CLI
+never loads Qt.
 """
 
 from __future__ import annotations
@@ -11,12 +14,17 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from dualrec_audit import __version__
 from dualrec_audit.errors import ConfigError, DualrecError
+
+if TYPE_CHECKING:  # the heavy modules are imported by the command that needs them
+    from dualrec_audit.assign import ProfileMap
+    from dualrec_audit.pipeline import AuditOptions, AuditPipeline
+    from dualrec_audit.result import AuditResult
 
 log = logging.getLogger("dualrec_audit")
 
@@ -45,18 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="audit recordings and print the result")
     check.add_argument("paths", nargs="+", type=Path, help="video files or folders")
-    check.add_argument("--json", action="store_true", help="print the full JSON result")
-    check.add_argument("--lang", choices=("zh", "en"), default="zh", help="summary language")
-    check.add_argument("--models", type=Path, help="a folder to look for models in first")
-    check.add_argument(
-        "--asr-model",
-        default="auto",
-        help="speech model: a name (see `models list`), a model folder, auto or none",
-    )
-    check.add_argument(
-        "--profile", help="business profile id (see `profiles list`); default: fund_sale"
-    )
-    check.add_argument("--profiles-dir", type=Path, help="a folder of your own profiles")
+    _add_audit_args(check)
     check.add_argument(
         "--profile-map",
         type=Path,
@@ -65,11 +62,21 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--phrases", type=Path, help="layer 1 alone: a required/forbidden phrase file, no profile"
     )
-    check.add_argument("--fps", type=float, default=2.0, help="frames sampled per second")
-    check.add_argument(
-        "--staff-side", choices=("left", "right"), default="left", help="where the staff sits"
+
+    evaluate = sub.add_parser(
+        "eval", help="audit every recording in a folder and compare with hand labels"
     )
-    check.add_argument("--no-progress", action="store_true", help="no progress bar")
+    evaluate.add_argument("dir", type=Path, help="a folder of recordings")
+    evaluate.add_argument(
+        "--labels", type=Path, required=True, help="labels file (JSON, schema_version 1)"
+    )
+    _add_audit_args(evaluate)
+    evaluate.add_argument(
+        "--preroll",
+        type=float,
+        default=2.0,
+        help="seconds a reviewer watches before each problem (default 2)",
+    )
 
     profiles = sub.add_parser("profiles", help="list, show and validate business profiles")
     profiles.add_argument("--profiles-dir", type=Path, help="a folder of your own profiles")
@@ -94,6 +101,27 @@ def build_parser() -> argparse.ArgumentParser:
     pull.add_argument("name")
     pull.add_argument("--to", dest="dest", type=Path, help="default: the user data dir")
     return parser
+
+
+def _add_audit_args(p: argparse.ArgumentParser) -> None:
+    """The options of an audit, shared by `check` and `eval`."""
+    p.add_argument("--json", action="store_true", help="print the full JSON result")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="summary language")
+    p.add_argument("--models", type=Path, help="a folder to look for models in first")
+    p.add_argument(
+        "--asr-model",
+        default="auto",
+        help="speech model: a name (see `models list`), a model folder, auto or none",
+    )
+    p.add_argument(
+        "--profile", help="business profile id (see `profiles list`); default: fund_sale"
+    )
+    p.add_argument("--profiles-dir", type=Path, help="a folder of your own profiles")
+    p.add_argument("--fps", type=float, default=2.0, help="frames sampled per second")
+    p.add_argument(
+        "--staff-side", choices=("left", "right"), default="left", help="where the staff sits"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _expand(paths: Sequence[Path]) -> list[Path]:
@@ -140,29 +168,33 @@ class _Bar:
             self.bar.close()
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    from dualrec_audit.assign import ProfileMap, resolve_profile
+def _audit_options(args: argparse.Namespace, phrases: Path | None = None) -> AuditOptions:
     from dualrec_audit.checks.faces import FaceParams
-    from dualrec_audit.pipeline import AuditOptions, AuditPipeline
-    from dualrec_audit.report import summary
+    from dualrec_audit.pipeline import AuditOptions
 
     if args.fps <= 0 or args.fps > 30:
         raise DualrecError("--fps must be between 0 and 30", code="usage")
-    if args.phrases and args.profile:
-        raise DualrecError("give either --profile or --phrases, not both", code="usage")
-    options = AuditOptions(
+    return AuditOptions(
         sample_fps=args.fps,
         asr_model=args.asr_model,
-        profile=None if args.phrases else (args.profile or DEFAULT_PROFILE),
+        profile=None if phrases else (args.profile or DEFAULT_PROFILE),
         profiles_dir=str(args.profiles_dir) if args.profiles_dir else None,
-        phrases=str(args.phrases) if args.phrases else None,
+        phrases=str(phrases) if phrases else None,
         faces=FaceParams(staff_side=args.staff_side),
     )
-    files = _expand(args.paths)
-    if not files:
-        raise DualrecError("no video files found in the given folders", code="usage")
-    mapping = ProfileMap.load(args.profile_map) if args.profile_map else None
-    pipeline = AuditPipeline(options, models_dir=args.models)
+
+
+def _audit_files(
+    pipeline: AuditPipeline,
+    files: Sequence[Path],
+    args: argparse.Namespace,
+    mapping: ProfileMap | None = None,
+    on_result: Callable[[AuditResult], None] | None = None,
+) -> list[AuditResult]:
+    """Audit each file under its profile, with a progress bar on a terminal."""
+    from dualrec_audit.assign import resolve_profile
+
+    default = pipeline.options.profile
     show_bar = not args.no_progress and sys.stderr.isatty()
     results = []
     for f in files:
@@ -170,23 +202,71 @@ def cmd_check(args: argparse.Namespace) -> int:
         try:
             pid = None
             try:
-                if options.profile is not None:
+                if default is not None:
                     pid, _ = resolve_profile(
-                        f, explicit=args.profile, mapping=mapping, default=options.profile
+                        f, explicit=args.profile, mapping=mapping, default=default
                     )
                 result = pipeline.apply(f, hook=bar, profile=pid)
             except ConfigError as exc:  # a bad sidecar: this file's error, the rest go on
                 result = pipeline.error_result(f, "profile_error", exc.message)
         finally:
             bar.close()
+        log.info("%s: %s", f, result.decision)
         results.append(result)
+        if on_result is not None:
+            on_result(result)
+    return results
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from dualrec_audit.assign import ProfileMap
+    from dualrec_audit.pipeline import AuditPipeline
+    from dualrec_audit.report import summary
+
+    if args.phrases and args.profile:
+        raise DualrecError("give either --profile or --phrases, not both", code="usage")
+    options = _audit_options(args, args.phrases)
+    files = _expand(args.paths)
+    if not files:
+        raise DualrecError("no video files found in the given folders", code="usage")
+    mapping = ProfileMap.load(args.profile_map) if args.profile_map else None
+    pipeline = AuditPipeline(options, models_dir=args.models)
+
+    def show(result: AuditResult) -> None:
         if not args.json:
             _out(summary(result, args.lang))
             _out("")
+
+    results = _audit_files(pipeline, files, args, mapping, show)
     if args.json:
         docs = [r.to_dict() for r in results]
         _out(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2))
     return 1 if any(r.decision == "error" for r in results) else 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Audit every recording in a folder and compare with the labels: exit 1 when a defective
+    recording is auto-approved or an expected error is not one."""
+    from dualrec_audit.evaluate import check_coverage, evaluate, load_labels
+    from dualrec_audit.pipeline import AuditPipeline
+    from dualrec_audit.report import eval_summary
+
+    if not args.dir.is_dir():
+        raise DualrecError(f"{args.dir}: not a folder", code="usage")
+    if args.preroll < 0:
+        raise DualrecError("--preroll must be >= 0", code="usage")
+    options = _audit_options(args)
+    labels = load_labels(args.labels)
+    files = _expand([args.dir])
+    check_coverage(labels, [f.name for f in files], str(args.dir))
+    pipeline = AuditPipeline(options, models_dir=args.models)
+    results = _audit_files(pipeline, files, args)
+    report = evaluate({Path(r.file).name: r for r in results}, labels, preroll=args.preroll)
+    if args.json:
+        _out(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _out(eval_summary(report, args.lang))
+    return report.exit_code
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
@@ -263,6 +343,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "eval":
+            return cmd_eval(args)
         if args.command == "profiles":
             return cmd_profiles(args)
         return cmd_models(args)
