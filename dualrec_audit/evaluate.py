@@ -94,10 +94,6 @@ class RecordingLabel(_Strict):
             raise ValueError("a recording expected to be an error cannot have defects")
         return self
 
-    @property
-    def defective(self) -> bool:
-        return self.expected == "flag" or bool(self.defects)
-
 
 class Labels(_Strict):
     schema_version: Literal[1]
