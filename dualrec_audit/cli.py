@@ -1,7 +1,10 @@
-"""Command line: ``dualrec-audit check FILE|DIR ...`` and ``dualrec-audit models ...``.
+"""Command line: ``dualrec-audit check FILE|DIR ...``, ``eval DIR --labels FILE``,
+``scan DIR``, ``db ...``, ``profiles ...`` and ``models ...``.
 
-Exit codes: 0 audited, 1 a file could not be audited (its result says why), 2 usage or
-configuration errors (bad options, a missing or corrupt model). The CLI never loads Qt.
+Exit codes: 0 audited, 1 a file could not be audited (its result says why) — for ``eval``: a
+defective recording was auto-approved or an expected error was not one —, 2 usage or
+configuration errors (bad options, a bad labels file, a missing or corrupt model). The CLI
+never loads Qt.
 """
 
 from __future__ import annotations
@@ -11,12 +14,17 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from dualrec_audit import __version__
 from dualrec_audit.errors import ConfigError, DualrecError
+
+if TYPE_CHECKING:  # the heavy modules are imported by the command that needs them
+    from dualrec_audit.assign import ProfileMap
+    from dualrec_audit.pipeline import AuditOptions, AuditPipeline
+    from dualrec_audit.result import AuditResult
 
 log = logging.getLogger("dualrec_audit")
 
@@ -49,6 +57,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_audit_args(check)
     check.add_argument(
         "--phrases", type=Path, help="layer 1 alone: a required/forbidden phrase file, no profile"
+    )
+
+    evaluate = sub.add_parser(
+        "eval", help="audit every recording in a folder and compare with hand labels"
+    )
+    evaluate.add_argument("dir", type=Path, help="a folder of recordings")
+    evaluate.add_argument(
+        "--labels", type=Path, required=True, help="labels file (JSON, schema_version 1)"
+    )
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    evaluate.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
+    _add_audit_args(evaluate)
+    evaluate.add_argument(
+        "--preroll",
+        type=float,
+        default=2.0,
+        help="seconds a reviewer watches before each problem (default 2)",
     )
 
     scan = sub.add_parser(
@@ -145,7 +170,7 @@ def _add_audit_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def _audit_options(args: argparse.Namespace, phrases: Path | None = None) -> Any:
+def _audit_options(args: argparse.Namespace, phrases: Path | None = None) -> AuditOptions:
     from dualrec_audit.checks.faces import FaceParams
     from dualrec_audit.pipeline import AuditOptions
 
@@ -209,8 +234,42 @@ class _Bar:
             self.bar.close()
 
 
+def _audit_files(
+    pipeline: AuditPipeline,
+    files: Sequence[Path],
+    args: argparse.Namespace,
+    mapping: ProfileMap | None = None,
+    on_result: Callable[[AuditResult], None] | None = None,
+) -> list[AuditResult]:
+    """Audit each file under its profile, with a progress bar on a terminal."""
+    from dualrec_audit.assign import resolve_profile
+
+    default = pipeline.options.profile
+    show_bar = not args.no_progress and sys.stderr.isatty()
+    results = []
+    for f in files:
+        bar = _Bar(f.name, show_bar)
+        try:
+            pid = None
+            try:
+                if default is not None:
+                    pid, _ = resolve_profile(
+                        f, explicit=args.profile, mapping=mapping, default=default
+                    )
+                result = pipeline.apply(f, hook=bar, profile=pid)
+            except ConfigError as exc:  # a bad sidecar: this file's error, the rest go on
+                result = pipeline.error_result(f, "profile_error", exc.message)
+        finally:
+            bar.close()
+        log.info("%s: %s", f, result.decision)
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+    return results
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    from dualrec_audit.assign import ProfileMap, resolve_profile
+    from dualrec_audit.assign import ProfileMap
     from dualrec_audit.pipeline import AuditPipeline
     from dualrec_audit.report import summary
 
@@ -220,30 +279,44 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise DualrecError("no video files found in the given folders", code="usage")
     mapping = ProfileMap.load(args.profile_map) if args.profile_map else None
     pipeline = AuditPipeline(options, models_dir=args.models)
-    show_bar = not args.no_progress and sys.stderr.isatty()
-    results = []
-    for f in files:
-        bar = _Bar(f.name, show_bar)
-        try:
-            pid = None
-            try:
-                if options.profile is not None:
-                    pid, _ = resolve_profile(
-                        f, explicit=args.profile, mapping=mapping, default=options.profile
-                    )
-                result = pipeline.apply(f, hook=bar, profile=pid)
-            except ConfigError as exc:  # a bad sidecar: this file's error, the rest go on
-                result = pipeline.error_result(f, "profile_error", exc.message)
-        finally:
-            bar.close()
-        results.append(result)
+
+    def show(result: AuditResult) -> None:
         if not args.json:
             _out(summary(result, args.lang))
             _out("")
+
+    results = _audit_files(pipeline, files, args, mapping, show)
     if args.json:
         docs = [r.to_dict() for r in results]
         _out(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2))
     return 1 if any(r.decision == "error" for r in results) else 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Audit every recording in a folder and compare with the labels: exit 1 when a defective
+    recording is auto-approved or an expected error is not one."""
+    from dualrec_audit.assign import ProfileMap
+    from dualrec_audit.evaluate import check_coverage, evaluate, load_labels
+    from dualrec_audit.pipeline import AuditPipeline
+    from dualrec_audit.report import eval_summary
+
+    if not args.dir.is_dir():
+        raise DualrecError(f"{args.dir}: not a folder", code="usage")
+    if args.preroll < 0:
+        raise DualrecError("--preroll must be >= 0", code="usage")
+    options = _audit_options(args)
+    labels = load_labels(args.labels)
+    files = _expand([args.dir])
+    check_coverage(labels, [f.name for f in files], str(args.dir))
+    mapping = ProfileMap.load(args.profile_map) if args.profile_map else None
+    pipeline = AuditPipeline(options, models_dir=args.models)
+    results = _audit_files(pipeline, files, args, mapping)
+    report = evaluate({Path(r.file).name: r for r in results}, labels, preroll=args.preroll)
+    if args.json:
+        _out(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _out(eval_summary(report, args.lang))
+    return report.exit_code
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -432,6 +505,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "eval":
+            return cmd_eval(args)
         if args.command == "scan":
             return cmd_scan(args)
         if args.command == "db":
