@@ -107,6 +107,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db_arg(scan)
     _add_audit_args(scan)
 
+    export = sub.add_parser("export", help="decisions and findings as CSV, JSON or HTML reports")
+    export.add_argument("--format", choices=("csv", "json", "html"), default="csv")
+    export.add_argument("--since", help="only audits finished on or after this date (YYYY-MM-DD)")
+    export.add_argument(
+        "--out",
+        type=Path,
+        help="output folder (csv, html) or file (json); default: stdout for json",
+    )
+    export.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
+    _add_db_arg(export)
+
     db = sub.add_parser("db", help="the results database: info, verify the event log")
     dsub = db.add_subparsers(dest="db_command", required=True)
     _add_db_arg(dsub.add_parser("info", help="where the database is and how many rows it holds"))
@@ -409,6 +420,30 @@ class _ScanBar:
             self.bar.close()
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from dualrec_audit.db.store import Store
+    from dualrec_audit.export import export_json, load_items, write_csv, write_html
+
+    with Store(args.db) as store:
+        items = load_items(store, args.since)
+    if args.format == "json":
+        text = json.dumps(export_json(items, args.since), ensure_ascii=False, indent=2)
+        if args.out is None:
+            _out(text)
+        else:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(text + "\n", encoding="utf-8")
+            _out(f"{len(items)} recordings exported to {args.out}")
+        return 0
+    out = args.out or Path(f"dualrec-export-{args.format}")
+    if args.format == "csv":
+        written = write_csv(items, out, args.lang)
+    else:
+        written = write_html(items, out, args.lang, args.since)
+    _out(f"{len(items)} recordings exported: " + ", ".join(str(p) for p in written[:3]))
+    return 0
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     from dualrec_audit.db.store import Store
 
@@ -509,6 +544,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_eval(args)
         if args.command == "scan":
             return cmd_scan(args)
+        if args.command == "export":
+            return cmd_export(args)
         if args.command == "db":
             return cmd_db(args)
         if args.command == "profiles":

@@ -177,6 +177,49 @@ def sample_frames(
         )
 
 
+def frame_at(path: Path, t: float, *, width: int | None = None) -> np.ndarray | None:
+    """The upright BGR picture shown at ``t`` seconds (scaled to ``width``), or None when the
+    file cannot be read there. Seeks to the key frame before ``t`` and decodes forward."""
+    import av
+
+    try:
+        with _open(path) as container:
+            vs = container.streams.video[0]
+            start = float(vs.start_time * vs.time_base) if vs.start_time is not None else 0.0
+            rotation = None
+            container.seek(int(max(0.0, t + start) / vs.time_base), stream=vs, backward=True)
+            chosen = None
+            for frame in container.decode(vs):
+                if rotation is None:
+                    rotation = round(-float(frame.rotation or 0)) % 360
+                if frame.pts is None:
+                    continue
+                chosen = frame
+                if float(frame.pts * vs.time_base) - start >= t - 1e-3:
+                    break
+            if chosen is None:
+                return None
+            w, h = chosen.width, chosen.height
+            if width and width < w:
+                h, w = int(round(h * width / w / 2) * 2), width
+            img = chosen.to_ndarray(width=w, height=h, format="bgr24")
+            return _rotate(img, rotation or 0)
+    except (MediaError, av.error.FFmpegError, IndexError, OSError) as exc:
+        log.info("%s: no picture at %.1f s: %s", path.name, t, exc)
+        return None
+
+
+def thumbnail_jpeg(path: Path, t: float, width: int = 240) -> bytes | None:
+    """A small JPEG of the picture at ``t`` seconds (for reports), or None."""
+    import cv2
+
+    img = frame_at(path, t, width=width)
+    if img is None:
+        return None
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    return buf.tobytes() if ok else None
+
+
 def prefetch(items: Iterator[T], depth: int = 4) -> Iterator[T]:
     """Run ``items`` in a background thread, ``depth`` items ahead, so that decoding overlaps
     with analysis (both release the GIL in native code). Exceptions are re-raised here."""
