@@ -70,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
     _add_audit_args(evaluate)
     evaluate.add_argument(
+        "--db",
+        help="read results a scan stored in this database (by content); audit the rest",
+    )
+    evaluate.add_argument(
         "--preroll",
         type=float,
         default=2.0,
@@ -320,9 +324,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
     files = _expand([args.dir])
     check_coverage(labels, [f.name for f in files], str(args.dir))
     mapping = ProfileMap.load(args.profile_map) if args.profile_map else None
-    pipeline = AuditPipeline(options, models_dir=args.models)
-    results = _audit_files(pipeline, files, args, mapping)
-    report = evaluate({Path(r.file).name: r for r in results}, labels, preroll=args.preroll)
+    stored: dict[str, AuditResult] = {}
+    if args.db:  # read what a scan stored; audit only what it has not
+        from dualrec_audit.db.store import Store
+        from dualrec_audit.registry import sha256_file
+
+        with Store(args.db) as store:
+            for f in files:
+                found = store.latest_result(sha256_file(f), args.profile)
+                if found is not None:
+                    stored[f.name] = found
+            _err(f"eval: {len(stored)} of {len(files)} results read from {store.display_url()}")
+    todo = [f for f in files if f.name not in stored]
+    results: dict[str, AuditResult] = {}
+    if todo:
+        pipeline = AuditPipeline(options, models_dir=args.models)
+        results = {Path(r.file).name: r for r in _audit_files(pipeline, todo, args, mapping)}
+    report = evaluate({**stored, **results}, labels, preroll=args.preroll)
     if args.json:
         _out(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -202,3 +202,27 @@ def test_dir_must_be_a_folder(capsys):
     rc = main(["eval", str(SAMPLES / "clean.mp4"), "--labels", str(LABELS)])
     assert rc == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_eval_reads_results_a_scan_stored(tmp_path, sample_results, capsys, monkeypatch):
+    """With --db, stored results are evaluated without auditing again (the pipeline is never
+    built), and give the same report as fresh audits."""
+    from dualrec_audit import pipeline as pipeline_module
+
+    from .test_export import fill
+
+    db = f"sqlite:///{tmp_path / 'stored.db'}"
+    fill(db, sample_results)
+
+    def no_audit(*args, **kwargs):
+        raise AssertionError("audited although the results are stored")
+
+    monkeypatch.setattr(pipeline_module.AuditPipeline, "__init__", no_audit)
+    rc = main(["eval", str(SAMPLES), "--labels", str(LABELS), "--db", db, "--json"])
+    out, err = capsys.readouterr()
+    assert rc == 0 and "6 of 6 results read from" in err
+    stored = json.loads(out)
+    from dualrec_audit.evaluate import evaluate, load_labels
+
+    fresh = evaluate(sample_results, load_labels(LABELS)).to_dict()
+    assert stored == fresh

@@ -550,6 +550,23 @@ class Store:
                 raise ConfigError(f"no audit run {run_id} in the database")
             return AuditResult.from_dict(run.result)
 
+    def latest_result(self, sha256: str, profile_id: str | None = None) -> AuditResult | None:
+        """The newest stored result for this content (under ``profile_id`` if given)."""
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import AuditRun, Recording
+
+        with self._read() as s:
+            q = (
+                select(AuditRun.result)
+                .join(Recording, Recording.id == AuditRun.recording_id)
+                .where(Recording.sha256 == sha256)
+            )
+            if profile_id is not None:
+                q = q.where(AuditRun.profile_id == profile_id)
+            doc = s.execute(q.order_by(AuditRun.id.desc()).limit(1)).scalar_one_or_none()
+            return None if doc is None else AuditResult.from_dict(doc)
+
     def findings(self, run_id: int) -> list[Event]:
         """The run's stored intervals as events (layer-1 events and layer-2 findings), by start."""
         from sqlalchemy import select
