@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -118,7 +119,18 @@ _worker_pipeline: AuditPipeline | None = None
 def _init_worker(options: AuditOptions, models_dir: str | None, threads: int, level: int) -> None:
     global _worker_pipeline
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the scanning process handles Ctrl-C
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    stream = sys.stderr
+    if level >= logging.WARNING and sys.platform != "win32":
+        # MediaPipe and TensorFlow Lite write native log lines to fd 2 that no setting
+        # silences; they would garble the scan's progress bar. Our own log records still
+        # reach the real stderr through a duplicate of it.
+        stream = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="replace")
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=stream, force=True
+    )
     import cv2
 
     cv2.setNumThreads(threads)
