@@ -12,10 +12,14 @@ export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 # The store tests run on SQLite and on PostgreSQL: start a throw-away server when the
 # PostgreSQL server package is installed and no server was given (.ci/run installs it).
 if [ -z "${DUALREC_TEST_PG_URL:-}" ]; then
+  # A server of this run's own (own data dir and socket), so parallel runs never share one.
+  DUALREC_PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dualrec-pg.XXXXXX")
+  export DUALREC_PG_DIR
   if url=$(bash scripts/pg_test_server.sh start); then
     export DUALREC_TEST_PG_URL=$url
     trap 'bash scripts/pg_test_server.sh stop' EXIT
   else
+    rmdir "$DUALREC_PG_DIR" 2>/dev/null || true
     echo "test.sh: no PostgreSQL server; the PostgreSQL variants of the store tests are skipped" >&2
   fi
 fi
