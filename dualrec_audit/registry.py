@@ -1,10 +1,12 @@
 """Model registry: which models exist (``models/manifest.toml``), where they are, are they intact.
 
 Lookup order for a model's files: ``--models DIR``, ``$DUALREC_AUDIT_MODELS`` (one or more
-directories separated by ``os.pathsep``), the application's own ``models/`` folder, then the
-user data dir. A model is found in the first directory that holds all of its files. A missing
-or corrupt model raises :class:`ModelError` naming the model, where it looked and the command
-that installs it; nothing ever falls back silently to another model.
+directories separated by ``os.pathsep``), in the installed application the writable ``models/``
+folder next to its executable (drop a speech model there, no rebuild needed), the application's
+own ``models/`` folder (bundled models), then the user data dir. A model is found in the first
+directory that holds all of its files. A missing or corrupt model raises :class:`ModelError`
+naming the model, where it looked and the command that installs it; nothing ever falls back
+silently to another model.
 
 Nothing here touches the network except :meth:`ModelStore.pull`, which the user asks for.
 """
@@ -88,6 +90,18 @@ def app_models_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "models"
 
 
+def dropin_models_dir() -> Path | None:
+    """The installed application's ``models/`` folder next to its executable, or None when not
+    running as an installed (PyInstaller-frozen) application.
+
+    A one-folder build keeps its bundled files under ``_internal/`` (``sys._MEIPASS``); this is
+    the folder beside ``dualrec-audit(.exe)`` where an administrator drops a speech model.
+    """
+    if not getattr(sys, "frozen", False):
+        return None
+    return Path(sys.executable).resolve().parent / "models"
+
+
 def user_models_dir() -> Path:
     import platformdirs
 
@@ -152,6 +166,9 @@ class ModelStore:
         env = os.environ.get(ENV_VAR)
         if env:
             dirs.extend(Path(p) for p in env.split(os.pathsep) if p)
+        dropin = dropin_models_dir()
+        if dropin is not None:
+            dirs.append(dropin)
         dirs.append(app_models_dir())
         dirs.append(user_models_dir())
         seen: list[Path] = []

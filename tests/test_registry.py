@@ -9,7 +9,13 @@ import pytest
 
 from dualrec_audit.cli import main
 from dualrec_audit.errors import ModelError
-from dualrec_audit.registry import ModelStore, app_models_dir, sha256_file
+from dualrec_audit.registry import (
+    ModelStore,
+    app_models_dir,
+    dropin_models_dir,
+    sha256_file,
+    user_models_dir,
+)
 
 from .conftest import TEST_MODELS
 
@@ -109,3 +115,42 @@ def test_cli_pull_unknown_name_is_a_usage_error(capsys, isolated_models_env):
 
 def test_paths_are_real():
     assert (Path(app_models_dir()) / "manifest.toml").is_file()
+
+
+def test_installed_app_looks_next_to_its_executable(tmp_path, monkeypatch, isolated_models_env):
+    """A PyInstaller one-folder build: the executable beside ``_internal/`` (``sys._MEIPASS``).
+    A speech model dropped into ``models/`` next to the executable is found without a rebuild,
+    after --models and $DUALREC_AUDIT_MODELS and before the bundled models."""
+    store = ModelStore()  # the manifest is read from the source tree before freezing
+    assert dropin_models_dir() is None  # running from Python: no drop-in folder
+    assert len(store.dirs) == 2
+
+    app = tmp_path / "dualrec-audit"
+    internal = app / "_internal"
+    shutil.copytree(app_models_dir(), internal / "models")
+    monkeypatch.setattr("sys.frozen", True, raising=False)
+    monkeypatch.setattr("sys._MEIPASS", str(internal), raising=False)
+    monkeypatch.setattr("sys.executable", str(app / "dualrec-audit"))
+    env_dir = tmp_path / "env-models"
+    monkeypatch.setenv("DUALREC_AUDIT_MODELS", str(env_dir))
+
+    dropin = app / "models"
+    assert dropin_models_dir() == dropin
+    assert app_models_dir() == internal / "models"
+    explicit = tmp_path / "explicit"
+    assert ModelStore(explicit).dirs == [
+        explicit,
+        env_dir,
+        dropin,
+        internal / "models",
+        user_models_dir(),
+    ]
+    store = ModelStore()
+    assert store.find_root("whisper-test-random") is None
+    assert store.locate("yunet").root == internal / "models"
+    shutil.copytree(TEST_MODELS / "whisper-test-random", dropin / "whisper-test-random")
+    assert store.locate("whisper-test-random").root == dropin
+    assert store.installed_speech_model() is None  # a test model is never picked by "auto"
+    # The same model in $DUALREC_AUDIT_MODELS wins over the drop-in copy.
+    shutil.copytree(TEST_MODELS / "whisper-test-random", env_dir / "whisper-test-random")
+    assert store.locate("whisper-test-random").root == env_dir
