@@ -1,0 +1,235 @@
+"""The desktop application (build_installer.spec), built with PyInstaller and run frozen.
+
+Slow: the build takes minutes and about 1 GB (see the README's Installer section). The built
+folder is kept in ``build/installer-test/<hash>/`` and reused while the hash of everything the
+build reads (the spec, the build script, the packages' sources and data, the models, the
+installed distributions and the Python version) is unchanged; any change rebuilds it.
+
+The frozen programs run in a bare environment: no PYTHONPATH, VIRTUAL_ENV or PYTHONHOME, a PATH
+without this virtual environment, an empty user data dir and a working directory outside the
+source tree.
+
+``$DUALREC_INSTALLER_DEADLINE`` (epoch seconds, set by ``.ci/run`` from its time budget) skips
+the build when it could not finish in time, and ``DUALREC_SKIP_INSTALLER=1`` skips it always.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, SAMPLES, TEST_MODELS
+
+pytestmark = pytest.mark.slow
+
+CACHE = ROOT / "build" / "installer-test"
+EXE_SUFFIX = ".exe" if sys.platform == "win32" else ""
+# What the build reads besides the installed distributions.
+BUILD_INPUTS = [
+    "build_installer.spec",
+    "scripts/build_installer.sh",
+    "scripts/setup.sh",
+    "pyproject.toml",
+    "installer",
+    "dualrec_audit",
+    "ui",
+    "models",
+]
+# Seconds a build may take on CI: a clean build took 72 s on 2 shared cores (README), so this
+# leaves room for a slower runner.
+BUILD_BUDGET_S = 600
+
+
+def source_hash() -> str:
+    h = hashlib.sha256()
+    for entry in BUILD_INPUTS:
+        path = ROOT / entry
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for f in files:
+            if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
+                h.update(f.relative_to(ROOT).as_posix().encode() + b"\0")
+                h.update(hashlib.sha256(f.read_bytes()).digest())
+    dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    h.update("\n".join([sys.version, sys.platform, *dists]).encode())
+    return h.hexdigest()[:16]
+
+
+def bare_env(tmp: Path) -> dict[str, str]:
+    """The environment of a branch PC: nothing of this Python environment around."""
+    drop = {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in drop and not k.startswith(("DUALREC_AUDIT_", "PYTEST", "COV_"))
+    }
+    venv = Path(sys.prefix).resolve()
+    env["PATH"] = os.pathsep.join(
+        p
+        for p in env.get("PATH", "").split(os.pathsep)
+        if p and not Path(p).resolve().is_relative_to(venv)
+    )
+    env["XDG_DATA_HOME"] = str(tmp / "xdg")  # no user-installed models (Linux)
+    env["LOCALAPPDATA"] = str(tmp / "xdg")  # (Windows)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    return env
+
+
+@pytest.fixture(scope="module")
+def app() -> Path:
+    """The built application folder (``.../dualrec-audit``), built or reused."""
+    if os.environ.get("DUALREC_SKIP_INSTALLER") == "1":
+        pytest.skip("DUALREC_SKIP_INSTALLER=1")
+    key = source_hash()
+    dist = CACHE / key
+    folder = dist / "dualrec-audit"
+    if not (dist / ".complete").is_file():
+        deadline = os.environ.get("DUALREC_INSTALLER_DEADLINE")
+        if deadline and time.time() + BUILD_BUDGET_S > float(deadline):
+            pytest.skip("not enough time left in the CI budget to build the installer")
+        if CACHE.is_dir():  # keep one build only: each is about 1 GB
+            for old in CACHE.iterdir():
+                if old.name != "work":
+                    shutil.rmtree(old)
+        env = dict(os.environ, INSTALLER_DIST=str(dist), INSTALLER_WORK=str(CACHE / "work"))
+        proc = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "build_installer.sh")],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=3 * BUILD_BUDGET_S,
+        )
+        assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
+        (dist / ".complete").write_text(proc.stdout, encoding="utf-8")
+    return folder
+
+
+def run_frozen(app: Path, program: str, args: list[str], tmp: Path, timeout: float = 300):
+    exe = app / (program + EXE_SUFFIX)
+    assert exe.is_file(), f"{exe} was not built"
+    work = tmp / "cwd"
+    work.mkdir(exist_ok=True)
+    return subprocess.run(
+        [str(exe), *args],
+        cwd=work,
+        env=bare_env(tmp),
+        capture_output=True,
+        timeout=timeout,
+    )
+
+
+def test_the_folder_holds_both_programs_and_the_models(app):
+    internal = app / "_internal"
+    assert (app / ("dualrec-audit" + EXE_SUFFIX)).is_file()
+    assert (app / ("dualrec-audit-selftest" + EXE_SUFFIX)).is_file()
+    assert (internal / "models" / "manifest.toml").is_file()
+    assert (internal / "models" / "opencv" / "face_detection_yunet_2023mar.onnx").is_file()
+    assert (internal / "models" / "mediapipe" / "face_landmarker.task").is_file()
+    assert sorted(p.name for p in (internal / "dualrec_audit" / "profiles").glob("*.toml"))
+    assert (internal / "dualrec_audit" / "data" / "forbidden.txt").is_file()
+    # Only bundled models: no speech model inside, the drop-in folder is empty but its README.
+    assert not list((internal / "models").glob("whisper-*"))
+    assert [p.name for p in (app / "models").iterdir()] == ["README.txt"]
+
+
+def test_frozen_check_prints_the_json_result(app, tmp_path):
+    sample = SAMPLES / "clean.mp4"
+    proc = run_frozen(app, "dualrec-audit", ["check", str(sample), "--json"], tmp_path)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
+    result = json.loads(proc.stdout.decode("utf-8"))
+    assert result["schema_version"] == 1
+    assert Path(result["file"]).name == "clean.mp4"
+    assert result["error"] is None
+    assert result["models"] == {"yunet": "2023mar", "face_landmarker": "float16/1"}
+    for check in ("faces", "speech", "video"):
+        assert result["checks"][check]["status"] == "ok", result["checks"][check]
+    # No speech model in the application: never approved, reviewed with that reason.
+    assert result["checks"]["transcript"]["status"] == "unavailable"
+    assert result["decision"] == "review"
+    assert result["profile"]["id"] == "fund_sale"
+    assert {"events", "segments", "timelines", "findings", "stages"} <= result.keys()
+
+    # The same result as from the source tree.
+    src = subprocess.run(
+        [sys.executable, "-m", "dualrec_audit", "check", str(sample), "--json"],
+        cwd=ROOT,
+        env=dict(bare_env(tmp_path), PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        timeout=300,
+    )
+    assert src.returncode == 0, src.stderr.decode(errors="replace")[-3000:]
+    expected = json.loads(src.stdout.decode("utf-8"))
+    for key in ("decision", "score", "events", "findings", "segments", "checks"):
+        assert result[key] == expected[key], key
+
+
+def test_a_speech_model_dropped_next_to_the_executable_is_used(app, tmp_path):
+    dropin = app / "models" / "whisper-test-random"
+    shutil.rmtree(dropin, ignore_errors=True)
+    sample = str(SAMPLES / "clean.mp4")
+    args = ["check", sample, "--asr-model", "whisper-test-random", "--json"]
+    missing = run_frozen(app, "dualrec-audit", args, tmp_path)
+    assert missing.returncode == 2
+    err = missing.stderr.decode("utf-8", errors="replace")
+    assert "'whisper-test-random' is not installed" in err and str(app / "models") in err
+    shutil.copytree(TEST_MODELS / "whisper-test-random", dropin)
+    try:
+        proc = run_frozen(app, "dualrec-audit", args, tmp_path)
+        listed = run_frozen(app, "dualrec-audit", ["models", "list"], tmp_path)
+    finally:
+        shutil.rmtree(dropin)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
+    result = json.loads(proc.stdout.decode("utf-8"))
+    assert result["models"]["whisper-test-random"] == "test-random-seed0"
+    # The recogniser ran (CTranslate2 in the frozen app); a random-weight model is never trusted
+    # and its text is meaningless, so only the status is checked.
+    assert result["checks"]["transcript"]["status"] == "unverified"
+    assert result["decision"] != "approve"
+    out = listed.stdout.decode("utf-8")
+    line = next(x for x in out.splitlines() if x.startswith("whisper-test-random"))
+    assert str(app / "models") in line
+
+
+def test_frozen_selftest_opens_qt_multimedia_offscreen(app, tmp_path):
+    shot = tmp_path / "selftest.png"
+    args = ["--video", str(SAMPLES / "clean.mp4"), "--screenshot", str(shot)]
+    proc = run_frozen(app, "dualrec-audit-selftest", args, tmp_path)
+    report = json.loads(proc.stdout.decode("utf-8"))
+    failed = {k: v.get("error") for k, v in report["checks"].items() if not v["ok"]}
+    assert proc.returncode == 0 and report["ok"], failed
+    assert report["frozen"] and report["utf8_mode"]
+    checks = report["checks"]
+    # Everything is loaded from the application folder, nothing from a Python environment.
+    assert Path(checks["core"]["module"]).is_relative_to(app)
+    assert Path(checks["ui"]["package"]).is_relative_to(app)
+    assert Path(checks["qt"]["plugins_dir"]).is_relative_to(app)
+    assert checks["qt"]["platform"] == "offscreen"
+    needed = {"linux": {"offscreen", "xcb"}, "win32": {"offscreen", "windows"}}
+    assert needed.get(sys.platform, {"offscreen"}) <= set(checks["qt"]["platform_plugins"])
+    assert checks["multimedia"]["backends"]
+    assert checks["multimedia"]["has_video"] and checks["multimedia"]["first_frame"] == [1280, 720]
+    assert shot.read_bytes().startswith(b"\x89PNG")
+
+
+def test_frozen_review_screenshot(app, tmp_path):
+    # TODO(UI issue): the `review` command lands with the reviewer UI (ui/, built in parallel).
+    # The spec already collects `ui`, QtWidgets/QtMultimedia/QtMultimediaWidgets and the
+    # platform plugins, and the self-test above proves they load frozen. When `review` exists,
+    # this runs it frozen; check its arguments here against the UI's CLI then.
+    helptext = run_frozen(app, "dualrec-audit", ["--help"], tmp_path).stdout.decode("utf-8")
+    if "review" not in helptext:
+        pytest.skip("TODO: `review --screenshot` is tested frozen once the UI issue lands")
+    shot = tmp_path / "review.png"
+    args = ["review", str(SAMPLES / "clean.mp4"), "--screenshot", str(shot)]
+    proc = run_frozen(app, "dualrec-audit", args, tmp_path)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
+    assert shot.read_bytes().startswith(b"\x89PNG")
