@@ -5,6 +5,7 @@ Built by ``build_installer.spec`` as a second executable next to ``dualrec-audit
 for the installer test), not part of the user command line. It checks, in this process:
 
 - core: the package, its data files (profiles, phrase lists) and the bundled models, verified;
+- store: a results database (SQLite, in a temporary folder) created by the Alembic migrations;
 - native: OpenCV with the bundled YuNet, MediaPipe's C library with the bundled face landmarker,
   CTranslate2 (the speech recogniser's engine), ONNX Runtime with faster-whisper's VAD model,
   PyAV with an H.264 decoder;
@@ -63,6 +64,15 @@ def check_core() -> dict[str, Any]:
         "bundled_models": bundled,
         "speech_model": store.installed_speech_model(),
     }
+
+
+def check_store() -> dict[str, Any]:
+    import tempfile
+
+    from dualrec_audit.db.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "selftest.db") as store:
+        return {"tables": sorted(store.counts()), "verify_ok": store.verify().ok}
 
 
 def check_native() -> dict[str, Any]:
@@ -210,6 +220,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             }
 
     attempt("core", check_core)
+    attempt("store", check_store)
     attempt("native", check_native)
     try:
         from PySide6.QtWidgets import QApplication

@@ -136,6 +136,8 @@ def test_the_folder_holds_both_programs_and_the_models(app):
     assert (internal / "models" / "mediapipe" / "face_landmarker.task").is_file()
     assert sorted(p.name for p in (internal / "dualrec_audit" / "profiles").glob("*.toml"))
     assert (internal / "dualrec_audit" / "data" / "forbidden.txt").is_file()
+    migrations = internal / "dualrec_audit" / "db" / "migrations"
+    assert (migrations / "env.py").is_file() and list((migrations / "versions").glob("*.py"))
     # Only bundled models: no speech model inside, the drop-in folder is empty but its README.
     assert not list((internal / "models").glob("whisper-*"))
     assert [p.name for p in (app / "models").iterdir()] == ["README.txt"]
@@ -199,6 +201,28 @@ def test_a_speech_model_dropped_next_to_the_executable_is_used(app, tmp_path):
     assert str(app / "models") in line
 
 
+def test_frozen_scan_stores_results_with_worker_processes(app, tmp_path, db_url):
+    """scan spawns its workers from the frozen executable; the Alembic migrations run from the
+    application folder; SQLite, and PostgreSQL through the bundled psycopg when a server runs."""
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    for name in ("clean.mp4", "party_absent.mp4"):
+        shutil.copy(SAMPLES / name, folder / name)
+    db = ["--db", db_url]
+    args = ["scan", str(folder), "--workers", "2", "--settle", "0", *db]
+    scan = run_frozen(app, "dualrec-audit", args, tmp_path)
+    assert scan.returncode == 0, scan.stderr.decode(errors="replace")[-3000:]
+    assert "2 audited" in scan.stdout.decode("utf-8")
+    export = run_frozen(app, "dualrec-audit", ["export", "--format", "json", *db], tmp_path)
+    assert export.returncode == 0, export.stderr.decode(errors="replace")[-3000:]
+    decisions = {
+        r["file"]: r["decision"] for r in json.loads(export.stdout.decode("utf-8"))["recordings"]
+    }
+    assert decisions == {"clean.mp4": "review", "party_absent.mp4": "rerecord"}
+    verify = run_frozen(app, "dualrec-audit", ["db", "verify", *db], tmp_path)
+    assert verify.returncode == 0, verify.stdout.decode("utf-8")
+
+
 def test_frozen_selftest_opens_qt_multimedia_offscreen(app, tmp_path):
     shot = tmp_path / "selftest.png"
     args = ["--video", str(SAMPLES / "clean.mp4"), "--screenshot", str(shot)]
@@ -208,6 +232,7 @@ def test_frozen_selftest_opens_qt_multimedia_offscreen(app, tmp_path):
     assert proc.returncode == 0 and report["ok"], failed
     assert report["frozen"] and report["utf8_mode"]
     checks = report["checks"]
+    assert checks["store"]["verify_ok"]
     # Everything is loaded from the application folder, nothing from a Python environment.
     assert Path(checks["core"]["module"]).is_relative_to(app)
     assert Path(checks["ui"]["package"]).is_relative_to(app)
