@@ -44,7 +44,7 @@ BUILD_INPUTS = [
     "ui",
     "models",
 ]
-# Seconds a build may take on CI: a clean build took 72 s on 2 shared cores (README), so this
+# Seconds a build may take on CI: a clean build took 100 s on 2 shared cores (README), so this
 # leaves room for a slower runner.
 BUILD_BUDGET_S = 600
 
