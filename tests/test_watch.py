@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from dualrec_audit.result import (
@@ -98,14 +98,15 @@ spans = st.lists(
 
 
 @given(spans, st.floats(0, 5))
+@example([(100.0, 101.0)], 0.0)  # wholly past the end: nothing to watch
 def test_union_is_disjoint_sorted_and_covers_every_span(events, preroll):
     r = result(duration=100.0, events=[("blur", s, e) for s, e in events])
     out = watch_intervals(r, preroll)
     assert all(s < e for s, e in out)
     assert all(a[1] < b[0] for a, b in pairwise(out))
     for s, e in events:
-        if e > s:
-            lo, hi = max(0.0, s - preroll), min(100.0, e)
+        lo, hi = max(0.0, s - preroll), min(100.0, e)
+        if e > s and hi > lo:  # an event wholly past the end leaves nothing to watch
             assert any(a <= lo + 1e-9 and hi <= b + 1e-9 for a, b in out)
     assert watch_seconds(r, preroll) <= 100.0 + 1e-9
     assert merge_intervals(out) == out
