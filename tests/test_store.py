@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from dualrec_audit.db.store import (
+    ClaimedError,
     RecordingMeta,
     Store,
     digest,
@@ -68,7 +69,7 @@ def test_migrations_create_exactly_the_orm_tables(db_url):
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert diff == []
-    assert version == "0001"
+    assert version == "0002"
     Store(db_url).close()  # opening again is a no-op migration
     store.close()
 
@@ -138,13 +139,16 @@ def test_review_decisions_are_validated_and_kept(db_url, sample_results):
         assert store.verify().ok
 
 
-@pytest.mark.parametrize("table", ["audit_runs", "findings", "review_decisions", "event_log"])
+@pytest.mark.parametrize(
+    "table", ["audit_runs", "findings", "review_decisions", "event_log", "finding_feedback"]
+)
 def test_written_rows_cannot_be_updated_or_deleted(db_url, sample_results, table):
     from sqlalchemy.exc import DatabaseError
 
     with Store(db_url) as store:
         run_id, _ = _store_sample(store, sample_results["dark_segment.mp4"])
         store.add_decision(run_id, "r", "approve")
+        store.add_feedback(store.stored_findings(run_id)[0].id, "r")
         column = {"event_log": "actor", "findings": "severity"}.get(table, "reviewer")
         if table == "audit_runs":
             column = "decision"
@@ -268,4 +272,157 @@ def test_non_finite_numbers_are_stored_as_null(db_url, sample_results):
     with Store(db_url) as store:
         run_id, _ = _store_sample(store, replace(result, checks={**result.checks, "speech": bad}))
         assert store.result(run_id).checks["speech"].details["snr_db"] is None
+        assert store.verify().ok
+
+
+# -- reviewer UI additions: finding ids, false-alarm marks, claims ------------------------------
+
+
+def test_stored_findings_have_stable_ids(db_url, sample_results):
+    result = sample_results["customer_chin_cut.mp4"]
+    with Store(db_url) as store:
+        run_id, _ = _store_sample(store, result)
+        found = store.stored_findings(run_id)
+        assert [f.event for f in found] == store.findings(run_id)
+        assert len({f.id for f in found}) == len(found) == len(result.events) + len(result.findings)
+        assert {f.source for f in found} == {"event", "rule"}
+        assert store.stored_findings(run_id) == found  # the same ids every time
+        rules = [f.event.check for f in found if f.source == "rule"]
+        assert "mandatory.max_face_cut" in rules
+        assert store.results([run_id, 999])[run_id].to_dict() == jsonable(result.to_dict())
+        assert store.paths(store.runs()[0].recording_id) == [result.file]
+
+
+def test_false_alarm_marks_are_kept_logged_and_verified(db_url, sample_results):
+    with Store(db_url, actor="tester") as store:
+        run_id, _ = _store_sample(store, sample_results["dark_segment.mp4"])
+        dark = next(f for f in store.stored_findings(run_id) if f.event.check == "event.dark")
+        with pytest.raises(ConfigError, match="label"):
+            store.add_feedback(dark.id, "王审核", "maybe")
+        with pytest.raises(ConfigError, match="reviewer"):
+            store.add_feedback(dark.id, " ")
+        with pytest.raises(ConfigError, match="no finding"):
+            store.add_feedback(99999, "王审核")
+        first = store.add_feedback(dark.id, "王审核", note="灯光正常，是窗帘的影子")
+        assert store.false_alarms(run_id) == {dark.id}
+        store.add_feedback(dark.id, "李审核", "confirmed")  # a second opinion withdraws it
+        assert store.false_alarms(run_id) == set()
+        marks = store.feedback(run_id)
+        assert [(m.reviewer, m.label) for m in marks] == [
+            ("王审核", "false_alarm"),
+            ("李审核", "confirmed"),
+        ]
+        assert marks[0].id == first and marks[0].note == "灯光正常，是窗帘的影子"
+        assert store.verify().ok
+        _drop_guards(store, "finding_feedback")
+        with store.engine.begin() as c:
+            c.execute(
+                text("UPDATE finding_feedback SET label = 'confirmed' WHERE id = :i"), {"i": first}
+            )
+        problems = store.verify().problems
+        assert any(f"finding mark {first}: differs from the event log" in p for p in problems)
+
+
+def test_claims_keep_two_reviewers_apart(db_url, sample_results):
+    with Store(db_url) as store:
+        run_id, _ = _store_sample(store, sample_results["party_absent.mp4"])
+        [row] = store.runs()
+        rec = row.recording_id
+        mine = store.claim(rec, "王审核")
+        assert mine.reviewer == "王审核" and not mine.expired()
+        with pytest.raises(ClaimedError, match="王审核") as err:
+            store.claim(rec, "李审核")
+        assert err.value.reviewer == "王审核"
+        # Nor can the other reviewer decide while the claim holds.
+        with pytest.raises(ClaimedError):
+            store.add_decision(run_id, "李审核", "approve", check_claim=True)
+        again = store.renew(rec, "王审核")
+        assert again.expires_at >= mine.expires_at and again.claimed_at == mine.claimed_at
+        assert [c.reviewer for c in store.claims()] == ["王审核"]
+        assert store.release(rec, "李审核") is False  # not theirs to release
+        assert store.release(rec, "王审核") is True
+        assert store.claims() == []
+        store.claim(rec, "李审核")
+        assert store.verify().ok
+
+
+def test_an_expired_claim_is_taken_over_and_a_decision_releases_a_claim(db_url, sample_results):
+    with Store(db_url) as store:
+        run_id, _ = _store_sample(store, sample_results["noisy_speech.mp4"])
+        rec = store.runs()[0].recording_id
+        store.claim(rec, "王审核", ttl_s=0)  # lapses at once (a reviewer whose program died)
+        assert store.claims() == [] and len(store.claims(include_expired=True)) == 1
+        taken = store.claim(rec, "李审核")
+        assert taken.reviewer == "李审核"
+        with pytest.raises(ClaimedError):
+            store.renew(rec, "王审核")  # lost it
+        store.add_decision(
+            run_id, "李审核", "rerecord", "speech_unclear", "噪声太大", check_claim=True
+        )
+        assert store.claims(include_expired=True) == []
+        assert _log_actions(store)[-4:] == [
+            "claim.taken",
+            "claim.taken",
+            "review.decided",
+            "claim.released",
+        ]
+        assert store.verify().ok
+
+
+def _log_actions(store: Store) -> list[str]:
+    with store.engine.connect() as c:
+        return list(c.execute(text("SELECT action FROM event_log ORDER BY seq")).scalars())
+
+
+def test_claims_are_logged_and_verified(db_url, sample_results):
+    with Store(db_url) as store:
+        _store_sample(store, sample_results["clean.mp4"])
+        rec = store.runs()[0].recording_id
+        store.claim(rec, "王审核")
+        store.renew(rec, "王审核")
+        store.release(rec, "王审核")
+        store.claim(rec, "李审核")
+        assert _log_actions(store)[-4:] == [
+            "claim.taken",
+            "claim.renewed",
+            "claim.released",
+            "claim.taken",
+        ]
+        assert store.verify().ok
+        with store.engine.begin() as c:  # claims are mutable, but only through the store
+            c.execute(text("UPDATE claims SET reviewer = '王审核'"))
+        problems = store.verify().problems
+        assert any(f"claim on recording {rec}: differs" in p for p in problems)
+        with store.engine.begin() as c:
+            c.execute(text("DELETE FROM claims"))
+        problems = store.verify().problems
+        assert any(f"claim on recording {rec}: removed without a release" in p for p in problems)
+
+
+def test_concurrent_claims_let_exactly_one_reviewer_in(db_url, sample_results):
+    with Store(db_url) as store:
+        _store_sample(store, sample_results["frozen_segment.mp4"])
+        rec = store.runs()[0].recording_id
+    winners: list[str] = []
+    refused: list[str] = []
+    # One store per "machine"; opened first (Alembic's migration context is process-global).
+    stores = [Store(db_url) for _ in range(4)]
+
+    def try_claim(s: Store, name: str) -> None:
+        try:
+            s.claim(rec, name)
+            winners.append(name)
+        except ClaimedError:
+            refused.append(name)
+
+    threads = [threading.Thread(target=try_claim, args=(s, f"r{i}")) for i, s in enumerate(stores)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in stores:
+        s.close()
+    assert len(winners) == 1 and len(refused) == 3
+    with Store(db_url) as store:
+        assert [c.reviewer for c in store.claims()] == winners
         assert store.verify().ok

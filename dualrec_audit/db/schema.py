@@ -1,8 +1,9 @@
 """SQLAlchemy 2.0 tables of the results store.
 
 Recordings are identified by content (sha256); the paths they were seen at are a cache for
-skipping unchanged files. Audit runs, findings, per-second scores and review decisions are
-written once and never changed (database triggers refuse UPDATE and DELETE on them); every
+skipping unchanged files. Audit runs, findings, per-second scores, review decisions and
+reviewers' marks on findings are written once and never changed (database triggers refuse
+UPDATE and DELETE on them); claims (who is reviewing a recording now) come and go. Every
 state change is also appended to ``event_log``, a hash chain that ``Store.verify()`` checks.
 
 The Alembic migrations in ``dualrec_audit/db/migrations`` create exactly these tables; a test
@@ -136,6 +137,34 @@ class ReviewDecision(Base):
     created_at: Mapped[str] = mapped_column(Stamp)
 
 
+class FindingFeedback(Base):
+    """A reviewer's mark on a finding: a false alarm (or, withdrawing that, confirmed), kept
+    to calibrate the checks. Append-only: the latest mark of a reviewer counts."""
+
+    __tablename__ = "finding_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("audit_runs.id"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(String(16))  # false_alarm | confirmed
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(Stamp)
+
+
+class Claim(Base):
+    """A recording being reviewed: one reviewer at a time, until the claim expires (renewed
+    while the reviewer works on it, deleted when they are done)."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"), unique=True)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    claimed_at: Mapped[str] = mapped_column(Stamp)
+    expires_at: Mapped[str] = mapped_column(Stamp)
+
+
 class LogEntry(Base):
     """Append-only, hash-chained log of every state change.
 
@@ -156,4 +185,11 @@ class LogEntry(Base):
 
 
 # Tables whose rows are never changed or deleted once written.
-IMMUTABLE_TABLES = ("audit_runs", "findings", "scores", "review_decisions", "event_log")
+IMMUTABLE_TABLES = (
+    "audit_runs",
+    "findings",
+    "scores",
+    "review_decisions",
+    "event_log",
+    "finding_feedback",
+)

@@ -10,6 +10,11 @@ Every write is one transaction: an audit run with its findings, scores and log e
 stored whole or not at all, so a process killed at any moment leaves no half-written rows.
 Runs are keyed by content (recording hash, profile, models, options): storing the same run
 twice stores it once.
+
+Reviewers claim the recording they are reviewing (``claim``/``renew``/``release``): a claim
+held by someone else that has not expired is refused with :class:`ClaimedError`, so two
+reviewers sharing a database never work on the same recording at once. Claims expire by
+themselves (a reviewer whose program died does not block the recording for long).
 """
 
 from __future__ import annotations
@@ -19,10 +24,10 @@ import json
 import logging
 import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +40,27 @@ DB_ENV = "DUALREC_AUDIT_DB"
 GENESIS = "0" * 64
 VERDICTS = ("approve", "rerecord", "escalate")
 META_FIELDS = ("branch", "teller", "customer_ref", "product")
+FEEDBACK_LABELS = ("false_alarm", "confirmed")
+CLAIM_TTL_S = 15 * 60.0  # a claim not renewed for this long lapses
 
 
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+def now(after_s: float = 0.0) -> str:
+    """The current UTC time (plus ``after_s`` seconds) as the store writes it."""
+    return (datetime.now(UTC) + timedelta(seconds=after_s)).isoformat(timespec="microseconds")
+
+
+class ClaimedError(ConfigError):
+    """The recording is being reviewed by someone else (their claim has not expired)."""
+
+    code = "claimed"
+
+    def __init__(self, recording_id: int, reviewer: str, expires_at: str):
+        super().__init__(
+            f"recording {recording_id} is being reviewed by {reviewer} (claim until {expires_at})"
+        )
+        self.recording_id = recording_id
+        self.reviewer = reviewer
+        self.expires_at = expires_at
 
 
 def default_db_path() -> Path:
@@ -142,6 +164,39 @@ class StoredDecision:
     reason_code: str | None
     reason_text: str | None
     created_at: str
+
+
+@dataclass(frozen=True)
+class StoredFinding:
+    """A stored finding with its database id (for marks and the UI)."""
+
+    id: int
+    run_id: int
+    source: str  # event (layer 1) | rule (layer 2)
+    ordinal: int
+    event: Event  # check = the layer-1 event name or the layer-2 rule id
+
+
+@dataclass(frozen=True)
+class StoredFeedback:
+    id: int
+    finding_id: int
+    run_id: int
+    reviewer: str
+    label: str
+    note: str | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class StoredClaim:
+    recording_id: int
+    reviewer: str
+    claimed_at: str
+    expires_at: str
+
+    def expired(self, at: str | None = None) -> bool:
+        return self.expires_at <= (at or now())
 
 
 @dataclass(frozen=True)
@@ -444,7 +499,12 @@ class Store:
         verdict: str,
         reason_code: str | None = None,
         reason_text: str | None = None,
+        *,
+        check_claim: bool = False,
     ) -> int:
+        """Store a reviewer's verdict. With ``check_claim``, refuse (:class:`ClaimedError`)
+        when another reviewer holds the recording, and release the reviewer's own claim in
+        the same transaction."""
         from dualrec_audit.db.schema import AuditRun, ReviewDecision
 
         if verdict not in VERDICTS:
@@ -459,6 +519,8 @@ class Store:
             run = s.get(AuditRun, run_id)
             if run is None:
                 raise ConfigError(f"no audit run {run_id} in the database")
+            if check_claim:
+                self._check_claim(s, run.recording_id, reviewer.strip())
             row = ReviewDecision(
                 recording_id=run.recording_id,
                 run_id=run_id,
@@ -471,6 +533,8 @@ class Store:
             s.add(row)
             s.flush()
             self._log(s, "review.decided", "review_decision", row.id, _decision_state(row))
+            if check_claim:
+                self._release(s, run.recording_id, reviewer.strip())
             return row.id
 
     def decisions(self, recording_id: int | None = None) -> list[StoredDecision]:
@@ -495,6 +559,158 @@ class Store:
                 )
                 for d in s.execute(q).scalars()
             ]
+
+    # -- false alarms ----------------------------------------------------------------------
+
+    def add_feedback(
+        self, finding_id: int, reviewer: str, label: str = "false_alarm", note: str | None = None
+    ) -> int:
+        """Mark a finding (``false_alarm``, or ``confirmed`` to withdraw that mark)."""
+        from dualrec_audit.db.schema import FindingFeedback, FindingRow
+
+        if label not in FEEDBACK_LABELS:
+            raise ConfigError(f"unknown label '{label}'; use one of {', '.join(FEEDBACK_LABELS)}")
+        if not reviewer.strip():
+            raise ConfigError("a mark needs the reviewer's name")
+        with self._write() as s:
+            finding = s.get(FindingRow, finding_id)
+            if finding is None:
+                raise ConfigError(f"no finding {finding_id} in the database")
+            row = FindingFeedback(
+                finding_id=finding_id,
+                run_id=finding.run_id,
+                reviewer=reviewer.strip(),
+                label=label,
+                note=(note or "").strip() or None,
+                created_at=now(),
+            )
+            s.add(row)
+            s.flush()
+            self._log(s, "finding.marked", "finding_feedback", row.id, _feedback_state(row))
+            return row.id
+
+    def feedback(self, run_id: int | None = None) -> list[StoredFeedback]:
+        """Every mark (of one run), oldest first."""
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import FindingFeedback
+
+        with self._read() as s:
+            q = select(FindingFeedback).order_by(FindingFeedback.id)
+            if run_id is not None:
+                q = q.where(FindingFeedback.run_id == run_id)
+            return [
+                StoredFeedback(
+                    id=f.id,
+                    finding_id=f.finding_id,
+                    run_id=f.run_id,
+                    reviewer=f.reviewer,
+                    label=f.label,
+                    note=f.note,
+                    created_at=f.created_at,
+                )
+                for f in s.execute(q).scalars()
+            ]
+
+    def false_alarms(self, run_id: int) -> set[int]:
+        """Findings of a run whose latest mark (by any reviewer) is ``false_alarm``."""
+        latest: dict[int, str] = {}
+        for f in self.feedback(run_id):
+            latest[f.finding_id] = f.label
+        return {fid for fid, label in latest.items() if label == "false_alarm"}
+
+    # -- claims ----------------------------------------------------------------------------
+
+    def claim(self, recording_id: int, reviewer: str, ttl_s: float = CLAIM_TTL_S) -> StoredClaim:
+        """Claim a recording for ``ttl_s`` seconds (again: renew it). Raises
+        :class:`ClaimedError` when someone else holds a claim that has not expired; an
+        expired one is taken over."""
+        from dualrec_audit.db.schema import Claim, Recording
+
+        reviewer = reviewer.strip()
+        if not reviewer:
+            raise ConfigError("a claim needs the reviewer's name")
+        with self._write() as s:
+            if s.get(Recording, recording_id) is None:
+                raise ConfigError(f"no recording {recording_id} in the database")
+            row = self._claim_row(s, recording_id)
+            at = now()
+            if row is None:
+                row = Claim(
+                    recording_id=recording_id,
+                    reviewer=reviewer,
+                    claimed_at=at,
+                    expires_at=now(ttl_s),
+                )
+                s.add(row)
+                action = "claim.taken"
+            elif row.reviewer == reviewer:
+                row.expires_at = now(ttl_s)
+                action = "claim.renewed"
+            elif row.expires_at > at:
+                raise ClaimedError(recording_id, row.reviewer, row.expires_at)
+            else:
+                log.info(
+                    "recording %s: %s's claim expired at %s; %s takes it over",
+                    recording_id,
+                    row.reviewer,
+                    row.expires_at,
+                    reviewer,
+                )
+                row.reviewer, row.claimed_at, row.expires_at = reviewer, at, now(ttl_s)
+                action = "claim.taken"
+            s.flush()
+            self._log(s, action, "claim", recording_id, _claim_state(row))
+            return _stored_claim(row)
+
+    def renew(self, recording_id: int, reviewer: str, ttl_s: float = CLAIM_TTL_S) -> StoredClaim:
+        """Extend one's own claim. Raises :class:`ClaimedError` when someone else took the
+        recording over in the meantime (after one's claim had expired)."""
+        return self.claim(recording_id, reviewer, ttl_s)
+
+    def release(self, recording_id: int, reviewer: str) -> bool:
+        """Give up one's claim (False when one held none)."""
+        with self._write() as s:
+            return self._release(s, recording_id, reviewer.strip())
+
+    def claims(self, *, include_expired: bool = False) -> list[StoredClaim]:
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import Claim
+
+        at = now()
+        with self._read() as s:
+            rows = s.execute(select(Claim).order_by(Claim.recording_id)).scalars()
+            out = [_stored_claim(r) for r in rows]
+        return out if include_expired else [c for c in out if not c.expired(at)]
+
+    def _claim_row(self, s: Any, recording_id: int) -> Any:
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import Claim
+
+        q = select(Claim).where(Claim.recording_id == recording_id)
+        return s.execute(q).scalar_one_or_none()
+
+    def _check_claim(self, s: Any, recording_id: int, reviewer: str) -> None:
+        row = self._claim_row(s, recording_id)
+        if row is not None and row.reviewer != reviewer and row.expires_at > now():
+            raise ClaimedError(recording_id, row.reviewer, row.expires_at)
+
+    def _release(self, s: Any, recording_id: int, reviewer: str) -> bool:
+        row = self._claim_row(s, recording_id)
+        if row is None or row.reviewer != reviewer:
+            return False
+        s.delete(row)
+        s.flush()
+        self._log(
+            s,
+            "claim.released",
+            "claim",
+            recording_id,
+            {"recording_id": recording_id, "reviewer": reviewer, "released": True},
+        )
+        return True
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -576,20 +792,52 @@ class Store:
         with self._read() as s:
             q = select(FindingRow).where(FindingRow.run_id == run_id)
             rows = s.execute(q.order_by(FindingRow.start, FindingRow.ordinal)).scalars()
+            return [_event(f) for f in rows]
+
+    def stored_findings(self, run_id: int) -> list[StoredFinding]:
+        """The run's findings with their ids, by start (as :meth:`findings`)."""
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import FindingRow
+
+        with self._read() as s:
+            q = select(FindingRow).where(FindingRow.run_id == run_id)
+            rows = s.execute(q.order_by(FindingRow.start, FindingRow.ordinal)).scalars()
             return [
-                Event.from_dict(
-                    {
-                        "check": f.check,
-                        "party": f.party,
-                        "start": f.start,
-                        "end": f.end,
-                        "severity": f.severity,
-                        "message": f.details.get("message") or {"zh": "", "en": ""},
-                        "details": {**f.details, "source": f.source},
-                    }
+                StoredFinding(
+                    id=f.id, run_id=f.run_id, source=f.source, ordinal=f.ordinal, event=_event(f)
                 )
                 for f in rows
             ]
+
+    def results(self, run_ids: Iterable[int]) -> dict[int, AuditResult]:
+        """Several runs' results at once (unknown ids are left out)."""
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import AuditRun
+
+        ids = sorted(set(run_ids))
+        out: dict[int, AuditResult] = {}
+        with self._read() as s:
+            for i in range(0, len(ids), 500):
+                q = select(AuditRun.id, AuditRun.result).where(AuditRun.id.in_(ids[i : i + 500]))
+                for rid, doc in s.execute(q):
+                    out[rid] = AuditResult.from_dict(doc)
+        return out
+
+    def paths(self, recording_id: int) -> list[str]:
+        """Every path a recording was seen at, most recently seen first."""
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import RecordingPath
+
+        with self._read() as s:
+            q = (
+                select(RecordingPath.path)
+                .where(RecordingPath.recording_id == recording_id)
+                .order_by(RecordingPath.last_seen.desc())
+            )
+            return list(s.execute(q).scalars())
 
     def counts(self) -> dict[str, int]:
         """Rows per table (for tests and `db info`)."""
@@ -606,11 +854,19 @@ class Store:
     # -- verification ----------------------------------------------------------------------
 
     def verify(self) -> VerifyReport:
-        """Check the event log's hash chain, and that every run, review decision and recording
-        in the tables is exactly what the log recorded."""
+        """Check the event log's hash chain, and that every run, review decision, mark on a
+        finding, claim and recording in the tables is exactly what the log recorded last (and
+        that no released claim is still there)."""
         from sqlalchemy import select
 
-        from dualrec_audit.db.schema import AuditRun, LogEntry, Recording, ReviewDecision
+        from dualrec_audit.db.schema import (
+            AuditRun,
+            Claim,
+            FindingFeedback,
+            LogEntry,
+            Recording,
+            ReviewDecision,
+        )
 
         problems: list[str] = []
         logged: dict[tuple[str, str], dict[str, Any]] = {}
@@ -654,6 +910,27 @@ class Store:
                     problems.append(f"review decision {d.id}: not in the event log")
                 elif state != jsonable(_decision_state(d)):
                     problems.append(f"review decision {d.id}: differs from the event log")
+            for f in s.execute(select(FindingFeedback)).scalars():
+                state = logged.get(("finding_feedback", str(f.id)))
+                if state is None:
+                    problems.append(f"finding mark {f.id}: not in the event log")
+                elif state != jsonable(_feedback_state(f)):
+                    problems.append(f"finding mark {f.id}: differs from the event log")
+            held = set()
+            for c in s.execute(select(Claim)).scalars():
+                held.add(str(c.recording_id))
+                state = logged.get(("claim", str(c.recording_id)))
+                if state is None:
+                    problems.append(f"claim on recording {c.recording_id}: not in the event log")
+                elif state != jsonable(_claim_state(c)):
+                    problems.append(
+                        f"claim on recording {c.recording_id}: differs from the event log"
+                    )
+            for (entity, eid), state in logged.items():
+                if entity == "claim" and state.get("released") and eid not in held:
+                    continue
+                if entity == "claim" and eid not in held:
+                    problems.append(f"claim on recording {eid}: removed without a release")
         return VerifyReport(entries=n, problems=tuple(problems))
 
 
@@ -677,6 +954,49 @@ def _recording_state(rec: Any) -> dict[str, Any]:
         "duration_s": rec.duration_s,
         **{k: getattr(rec, k) for k in META_FIELDS},
     }
+
+
+def _event(f: Any) -> Event:
+    return Event.from_dict(
+        {
+            "check": f.check,
+            "party": f.party,
+            "start": f.start,
+            "end": f.end,
+            "severity": f.severity,
+            "message": f.details.get("message") or {"zh": "", "en": ""},
+            "details": {**f.details, "source": f.source},
+        }
+    )
+
+
+def _feedback_state(f: Any) -> dict[str, Any]:
+    return {
+        "finding_id": f.finding_id,
+        "run_id": f.run_id,
+        "reviewer": f.reviewer,
+        "label": f.label,
+        "note": f.note,
+        "created_at": f.created_at,
+    }
+
+
+def _claim_state(c: Any) -> dict[str, Any]:
+    return {
+        "recording_id": c.recording_id,
+        "reviewer": c.reviewer,
+        "claimed_at": c.claimed_at,
+        "expires_at": c.expires_at,
+    }
+
+
+def _stored_claim(c: Any) -> StoredClaim:
+    return StoredClaim(
+        recording_id=c.recording_id,
+        reviewer=c.reviewer,
+        claimed_at=c.claimed_at,
+        expires_at=c.expires_at,
+    )
 
 
 def _decision_state(d: Any) -> dict[str, Any]:
