@@ -83,3 +83,106 @@ TEST_MODEL = Text(
     "A random-weight test model was used: the transcript is not trustworthy",
 )
 NO_PHRASES = Text("未配置必讲话术", "No required phrases configured")
+
+
+# What a teller can do about each kind of problem (the pre-check window's "how to fix").
+FIX_ADVICE = {
+    "party_absent": Text(
+        "双方须全程在画面中：请重新录制，录制时不要离开座位",
+        "Both parties must stay in frame throughout: record again without leaving the seat",
+    ),
+    "extra_person": Text(
+        "画面中只能有工作人员和客户：请其他人离开后重新录制",
+        "Only the staff member and the customer may be in frame: ask others to leave, then "
+        "record again",
+    ),
+    "face_cut": Text(
+        "请调整座位或镜头，让整张脸（含下巴和头顶）留在画面内",
+        "Adjust the seat or the camera so the whole face (chin and top of the head) stays in frame",
+    ),
+    "face_small": Text(
+        "请靠近镜头，或把镜头拉近",
+        "Sit closer to the camera, or zoom in",
+    ),
+    "face_turned": Text(
+        "请正对镜头，尤其是在朗读和确认时",
+        "Face the camera, especially while reading and confirming",
+    ),
+    "silence": Text(
+        "不要长时间停顿；请按话术连续讲解",
+        "Avoid long pauses; go through the script without stopping",
+    ),
+    "low_clarity": Text(
+        "环境太吵或声音太小：请到安静处、靠近麦克风、提高音量后重新录制",
+        "Too noisy or too quiet: record again somewhere quiet, closer to the microphone, "
+        "speaking up",
+    ),
+    "clipping": Text(
+        "声音失真：请降低麦克风音量或离麦克风远一些",
+        "Distorted sound: turn the microphone gain down or move back from it",
+    ),
+    "dark": Text(
+        "画面过暗：请打开灯光或调整镜头曝光",
+        "Too dark: turn the lights on or adjust the camera's exposure",
+    ),
+    "overexposed": Text(
+        "画面过亮：请避开窗户或强光",
+        "Too bright: keep away from windows and strong light",
+    ),
+    "blur": Text(
+        "画面模糊：请擦拭镜头并重新对焦",
+        "Blurred: clean the lens and refocus",
+    ),
+    "frozen": Text(
+        "画面卡住：请检查录像设备和连接线",
+        "Frozen picture: check the recording device and its cables",
+    ),
+    "forbidden_phrase": Text(
+        "不得作出保本、保收益等承诺：请重新录制，按标准话术讲解",
+        "No promises of capital or returns: record again using the standard script",
+    ),
+    "stage": Text(
+        "请补讲这一环节的标准话术后重新录制",
+        "Record again including this stage of the standard script",
+    ),
+    "confirmation_missing": Text(
+        "请让客户清楚地说出确认（例如“我已知晓风险”）",
+        "Have the customer say the confirmation clearly (e.g. 'I understand the risks')",
+    ),
+    "min_duration": Text(
+        "录像过短：请完整讲解全部话术",
+        "Too short: go through the whole script",
+    ),
+}
+
+# Layer-2 rules that stand for a layer-1 problem kind.
+_RULE_KIND = {
+    "mandatory.both_parties_present": "party_absent",
+    "mandatory.max_face_cut": "face_cut",
+    "mandatory.clarity": "low_clarity",
+    "mandatory.min_duration": "min_duration",
+    "mandatory.no_forbidden_phrases": "forbidden_phrase",
+    "confirmation_missing": "confirmation_missing",
+}
+
+
+def advice_for(rule: str) -> Text | None:
+    """How to fix what a finding (layer-2 rule id, or ``event.<check>``) points at."""
+    if rule.startswith("stage."):
+        return FIX_ADVICE["stage"]
+    kind = _RULE_KIND.get(rule) or (rule.split(".", 1)[1] if rule.startswith("event.") else rule)
+    return FIX_ADVICE.get(kind)
+
+
+# Reason codes a reviewer picks when deciding (stored in review_decisions.reason_code).
+REASON_CODES = {
+    "party_absent": Text("人员不在画面中", "A party not in frame"),
+    "face_cut": Text("人脸不完整", "Face cut off"),
+    "speech_unclear": Text("语音不清晰", "Speech unclear"),
+    "script_missing": Text("话术缺失", "Script stage missing"),
+    "forbidden_phrase": Text("违规表述", "Forbidden promise"),
+    "video_quality": Text("画面质量问题", "Picture quality"),
+    "false_alarm": Text("系统误报", "False alarm"),
+    "needs_senior": Text("需上级判断", "Needs a senior reviewer"),
+    "other": Text("其他", "Other"),
+}

@@ -290,7 +290,13 @@ def test_stored_findings_have_stable_ids(db_url, sample_results):
         rules = [f.event.check for f in found if f.source == "rule"]
         assert "mandatory.max_face_cut" in rules
         assert store.results([run_id, 999])[run_id].to_dict() == jsonable(result.to_dict())
-        assert store.paths(store.runs()[0].recording_id) == [result.file]
+        [summary] = store.runs()
+        assert store.paths(summary.recording_id) == [result.file]
+        assert store.run(run_id) == summary and store.latest_run(summary.recording_id) == run_id
+        with pytest.raises(ConfigError, match="no audit run"):
+            store.run(999)
+        with pytest.raises(ConfigError, match="no recording"):
+            store.latest_run(999)
 
 
 def test_false_alarm_marks_are_kept_logged_and_verified(db_url, sample_results):

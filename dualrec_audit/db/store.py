@@ -720,7 +720,7 @@ class Store:
         ``since``: an ISO date or time; runs finished before it are left out."""
         from sqlalchemy import func, select
 
-        from dualrec_audit.db.schema import AuditRun, Recording, ReviewDecision
+        from dualrec_audit.db.schema import AuditRun, Recording
 
         with self._read() as s:
             q = select(AuditRun, Recording).join(Recording, Recording.id == AuditRun.recording_id)
@@ -730,32 +730,72 @@ class Store:
             if since:
                 q = q.where(AuditRun.finished_at >= since)
             rows = s.execute(q.order_by(AuditRun.id.desc())).all()
-            last_verdict: dict[int, tuple[str, str]] = {}
-            for d in s.execute(select(ReviewDecision).order_by(ReviewDecision.id)).scalars():
-                last_verdict[d.recording_id] = (d.verdict, d.reviewer)
-            out = []
-            for run, rec in rows:
-                verdict, reviewer = last_verdict.get(rec.id, (None, None))
-                out.append(
-                    RunSummary(
-                        run_id=run.id,
-                        recording_id=rec.id,
-                        sha256=rec.sha256,
-                        path=run.path,
-                        status=run.status,
-                        decision=run.decision,
-                        score=run.score,
-                        duration_s=run.duration_s,
-                        profile_id=run.profile_id,
-                        finished_at=run.finished_at,
-                        error_code=run.error_code,
-                        error_message=run.error_message,
-                        meta=RecordingMeta(**{k: getattr(rec, k) for k in META_FIELDS}),
-                        verdict=verdict,
-                        reviewer=reviewer,
-                    )
+            return self._summaries(s, rows)
+
+    def run(self, run_id: int) -> RunSummary:
+        """One audit run with its recording and the latest reviewer verdict."""
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import AuditRun, Recording
+
+        with self._read() as s:
+            q = (
+                select(AuditRun, Recording)
+                .join(Recording, Recording.id == AuditRun.recording_id)
+                .where(AuditRun.id == run_id)
+            )
+            rows = s.execute(q).all()
+            if not rows:
+                raise ConfigError(f"no audit run {run_id} in the database")
+            return self._summaries(s, rows)[0]
+
+    def latest_run(self, recording_id: int) -> int:
+        """The id of a recording's latest audit run."""
+        from sqlalchemy import func, select
+
+        from dualrec_audit.db.schema import AuditRun
+
+        with self._read() as s:
+            q = select(func.max(AuditRun.id)).where(AuditRun.recording_id == recording_id)
+            found = s.execute(q).scalar_one_or_none()
+        if found is None:
+            raise ConfigError(f"no recording {recording_id} in the database")
+        return int(found)
+
+    def _summaries(self, s: Any, rows: Any) -> list[RunSummary]:
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import ReviewDecision
+
+        last_verdict: dict[int, tuple[str, str]] = {}
+        q = select(ReviewDecision).order_by(ReviewDecision.id)
+        if len(rows) == 1:
+            q = q.where(ReviewDecision.recording_id == rows[0][1].id)
+        for d in s.execute(q).scalars():
+            last_verdict[d.recording_id] = (d.verdict, d.reviewer)
+        out = []
+        for run, rec in rows:
+            verdict, reviewer = last_verdict.get(rec.id, (None, None))
+            out.append(
+                RunSummary(
+                    run_id=run.id,
+                    recording_id=rec.id,
+                    sha256=rec.sha256,
+                    path=run.path,
+                    status=run.status,
+                    decision=run.decision,
+                    score=run.score,
+                    duration_s=run.duration_s,
+                    profile_id=run.profile_id,
+                    finished_at=run.finished_at,
+                    error_code=run.error_code,
+                    error_message=run.error_message,
+                    meta=RecordingMeta(**{k: getattr(rec, k) for k in META_FIELDS}),
+                    verdict=verdict,
+                    reviewer=reviewer,
                 )
-            return out
+            )
+        return out
 
     def result(self, run_id: int) -> AuditResult:
         from dualrec_audit.db.schema import AuditRun

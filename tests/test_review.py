@@ -1,0 +1,288 @@
+"""The reviewer UI's logic without Qt: positions, next/previous stops, queue order, workload,
+transcript colouring, the pre-check verdict and the language choice."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dualrec_audit.db.store import RecordingMeta, RunSummary
+from dualrec_audit.result import (
+    AuditError,
+    AuditResult,
+    CheckResult,
+    Event,
+    Finding,
+    Segment,
+    StageStatus,
+    Text,
+    Word,
+)
+from dualrec_audit.review import (
+    PREROLL_S,
+    QueueItem,
+    choose_language,
+    current_span,
+    listed_first,
+    missing_stages,
+    next_stop,
+    order_queue,
+    precheck,
+    previous_stop,
+    queue_item,
+    queue_status,
+    seek_target,
+    stops,
+    to_position,
+    to_seconds,
+    transcript_lines,
+    transcript_spans,
+    workload,
+)
+from dualrec_audit.watch import watch_intervals
+
+T = Text("x", "x")
+
+
+def test_positions_round_trip():
+    assert to_position(6.0) == 6000 and to_position(8.0 - PREROLL_S) == 6000
+    assert to_position(14.0249) == 14025 and to_position(-0.5) == 0
+    assert to_seconds(6000) == 6.0
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_a_player_position_survives_the_round_trip(ms):
+    assert to_position(to_seconds(ms)) == ms
+
+
+def test_next_and_previous_stops():
+    s = [0, 6000, 20000]
+    assert next_stop(s, 0) == 6000  # already on the first stop: go on to the next
+    assert next_stop(s, 5900) == 6000 and next_stop(s, 5990) == 20000  # 10 ms: on it
+    assert next_stop(s, 20000) is None
+    assert previous_stop(s, 20000) == 6000
+    assert previous_stop(s, 20500) == 6000  # just after a stop: the one before it
+    assert previous_stop(s, 21500) == 20000  # well after: back to its start
+    assert previous_stop(s, 900) is None
+    assert next_stop([], 0) is None and previous_stop([], 10**6) is None
+
+
+def test_stops_are_the_watch_interval_starts(sample_results):
+    chin = sample_results["customer_chin_cut.mp4"]
+    assert stops(chin) == [to_position(s) for s, _ in watch_intervals(chin)] == [6000]
+    assert seek_target(8.0) == 6000 and seek_target(1.0) == 0
+    assert stops(sample_results["clean.mp4"]) == []
+
+
+def test_whole_recording_findings_are_listed_last():
+    spans = [(0.0, 20.0), (8.0, 14.0), (2.0, 3.0)]
+    assert sorted(spans, key=lambda s: listed_first(*s, 20.0)) == [
+        (2.0, 3.0),
+        (8.0, 14.0),
+        (0.0, 20.0),
+    ]
+
+
+def _run(run_id, decision, score, verdict=None, finished="2026-11-21T08:00:00+00:00"):
+    return RunSummary(
+        run_id=run_id,
+        recording_id=run_id,
+        sha256="0" * 64,
+        path=f"/r/{run_id}.mp4",
+        status="error" if decision == "error" else "done",
+        decision=decision,
+        score=score,
+        duration_s=60.0,
+        profile_id="fund_sale",
+        finished_at=finished,
+        meta=RecordingMeta(branch="上海", teller="T1"),
+        verdict=verdict,
+    )
+
+
+def _result(duration=60.0, events=(), script="ok", error=None):
+    return AuditResult(
+        file="r.mp4",
+        tool_version="t",
+        sha256="0",
+        duration_s=duration,
+        decision="review",
+        score=70.0,
+        checks={"script": CheckResult("script", script)},
+        events=tuple(Event(c, s, e, "medium", T) for c, s, e in events),
+        error=error,
+    )
+
+
+def test_queue_status_and_order():
+    assert queue_status("review", None) == "review"
+    assert queue_status("approve", None) == "approve"
+    assert queue_status("error", None) == "error"
+    assert queue_status("rerecord", "escalate") == "escalated"
+    assert queue_status("rerecord", "approve") == "done"
+    items = [
+        queue_item(_run(1, "approve", 95), None),
+        queue_item(_run(2, "rerecord", 40), None),
+        queue_item(_run(3, "review", 75), None),
+        queue_item(_run(4, "error", 0), None),
+        queue_item(_run(5, "review", 62), None),
+        queue_item(_run(6, "review", 62, verdict="approve"), None),
+        queue_item(_run(7, "review", 70, verdict="escalate"), None),
+    ]
+    assert [i.run_id for i in order_queue(items)] == [5, 3, 7, 2, 4, 1, 6]
+
+
+def test_workload_counts_flagged_unreviewed_recordings_and_the_script_by_ear():
+    flagged = _result(events=[("dark", 10.0, 14.0)])
+    by_ear = _result(events=[("blur", 30.0, 31.0)], script="unavailable")
+    items = [
+        queue_item(_run(1, "review", 70), flagged),
+        queue_item(_run(2, "rerecord", 40), by_ear),
+        queue_item(_run(3, "review", 70, verdict="approve"), flagged),  # reviewed
+        queue_item(_run(4, "approve", 95), _result()),  # not flagged
+        queue_item(_run(5, "error", 0), _result(error=AuditError("truncated", "x"))),
+    ]
+    assert items[0].watch_s == pytest.approx(6.0)  # 8-14 with the pre-roll
+    assert items[1].watch_s == pytest.approx(3.0) and items[1].by_ear
+    assert items[4].watch_s == 0.0 and not items[4].by_ear
+    w = workload(items)
+    assert (w.recordings, w.watch_s, w.by_ear, w.by_ear_s) == (2, pytest.approx(9.0), 1, 60.0)
+    assert w.minutes == pytest.approx(0.15)
+    assert isinstance(items[0], QueueItem) and items[0].branch == "上海"
+
+
+def _scripted(words, required=(), forbidden=(), stages=()):
+    return AuditResult(
+        file="r.mp4",
+        tool_version="t",
+        sha256="0",
+        duration_s=30.0,
+        decision="review",
+        score=70.0,
+        checks={
+            "script": CheckResult(
+                "script",
+                "ok",
+                details={
+                    "required": [
+                        {"phrase": p, "found": True, "match": {"start": s, "end": e}}
+                        for p, s, e in required
+                    ]
+                    + [{"phrase": "没听到", "found": False, "match": None}],
+                    "forbidden": [
+                        {"phrase": p, "match": {"start": s, "end": e}} for p, s, e in forbidden
+                    ],
+                },
+            )
+        },
+        transcript=tuple(Word(s, e, t, 0.9) for s, e, t in words),
+        stages=tuple(stages),
+    )
+
+
+def test_transcript_colouring():
+    words = [
+        (0.0, 0.5, "您好"),
+        (0.6, 1.0, "本产品"),
+        (1.0, 1.5, "有风险"),
+        (5.0, 5.5, "保证"),
+        (5.5, 6.0, "收益"),
+        (6.2, 6.6, "好的"),
+    ]
+    stage = StageStatus("risk", Text("风险揭示", "Risk"), "staff", True, "missing")
+    r = _scripted(
+        words,
+        required=[("有风险", 1.0, 1.5)],
+        forbidden=[("保证收益", 5.0, 6.0)],
+        stages=[stage, StageStatus("id", T, "staff", True, "found", 0.0, 0.5)],
+    )
+    spans = transcript_spans(r)
+    assert [s.kind for s in spans] == [
+        "plain",
+        "plain",
+        "required",
+        "forbidden",
+        "forbidden",
+        "plain",
+    ]
+    assert transcript_lines(spans) == [0, 3]  # a pause of 3.5 s starts a new line
+    assert transcript_lines(spans, max_chars=5) == [0, 2, 3, 5]
+    assert current_span(spans, 0.0) == 0 and current_span(spans, 3.0) == 2
+    assert current_span([], 3.0) is None
+    assert missing_stages(r) == [stage]
+
+
+def _profiled(decision, findings, duration=20.0):
+    return AuditResult(
+        file="r.mp4",
+        tool_version="t",
+        sha256="0",
+        duration_s=duration,
+        decision=decision,
+        score=70.0,
+        profile={"id": "fund_sale"},
+        findings=tuple(findings),
+    )
+
+
+def test_precheck_verdicts():
+    script = Finding("not_evaluable.script", 0.0, 20.0, "medium", Text("无法核对话术", "n/a"))
+    ok = precheck(_profiled("review", [script]))
+    assert ok.passed and ok.items == () and [n.zh for n in ok.notes] == ["无法核对话术"]
+    dark = Finding("event.dark", 9.0, 14.0, "medium", Text("画面过暗", "Too dark"))
+    low = Finding("stage.optional", 0.0, 20.0, "low", Text("未听到可选环节", "Optional"))
+    r = precheck(_profiled("review", [low, script, dark]))
+    assert not r.passed
+    assert [i.rule for i in r.items] == ["event.dark", "stage.optional"]
+    assert r.items[0].advice is not None and "灯光" in r.items[0].advice.zh
+    assert (r.items[1].start, r.items[1].thumbnail_at) == (None, None)
+    assert r.items[0].thumbnail_at == pytest.approx(9.5)
+    assert precheck(_profiled("approve", [low])).passed  # a low-severity note only
+    assert not precheck(_profiled("rerecord", [])).passed
+    err = precheck(replace_error(_profiled("error", [])))
+    assert not err.passed and err.error == "damaged"
+
+
+def replace_error(r):
+    from dataclasses import replace
+
+    return replace(r, error=AuditError("corrupt", "damaged"))
+
+
+def test_precheck_on_the_chin_cut_sample(sample_results):
+    r = precheck(sample_results["customer_chin_cut.mp4"])
+    assert not r.passed
+    [cut] = [i for i in r.items if i.rule == "mandatory.max_face_cut"]
+    assert (cut.start, cut.end) == (pytest.approx(8.0, abs=0.5), pytest.approx(14.0, abs=0.5))
+    assert cut.advice is not None and "下巴" in cut.advice.zh
+    assert precheck(sample_results["clean.mp4"]).passed
+
+
+@pytest.mark.parametrize(
+    "explicit, env, setting, locale, expected",
+    [
+        (None, None, None, "C", "zh"),
+        (None, None, None, "zh_CN", "zh"),
+        (None, None, None, "en_US", "en"),
+        (None, None, None, "de_DE", "zh"),
+        (None, None, "en", "zh_CN", "en"),
+        (None, "zh_CN", "en", "en_US", "zh"),
+        ("en", "zh", "zh", "zh_CN", "en"),
+    ],
+)
+def test_language_choice(explicit, env, setting, locale, expected):
+    assert choose_language(explicit, env, setting, locale) == expected
+
+
+def test_segments_are_stops_too():
+    r = AuditResult(
+        file="r.mp4",
+        tool_version="t",
+        sha256="0",
+        duration_s=60.0,
+        decision="review",
+        score=70.0,
+        segments=(Segment(30.0, 33.0, 0.2, ("faces",)),),
+    )
+    assert stops(r) == [28000]
