@@ -1,15 +1,17 @@
 """Command line: ``dualrec-audit check FILE|DIR ...``, ``eval DIR --labels FILE``,
-``scan DIR``, ``db ...``, ``profiles ...`` and ``models ...``.
+``scan DIR``, ``export``, ``db ...``, ``profiles ...``, ``models ...``, and the Qt windows
+``review`` and ``precheck``.
 
 Exit codes: 0 audited, 1 a file could not be audited (its result says why) — for ``eval``: a
 defective recording was auto-approved or an expected error was not one —, 2 usage or
-configuration errors (bad options, a bad labels file, a missing or corrupt model). The CLI
-never loads Qt.
+configuration errors (bad options, a bad labels file, a missing or corrupt model). Only
+``review`` and ``precheck`` load Qt, by module name (see :func:`cmd_ui`).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -138,6 +140,30 @@ def build_parser() -> argparse.ArgumentParser:
     validate = psub.add_parser("validate", help="check a profile file (exit 2 if invalid)")
     validate.add_argument("file", type=Path)
 
+    review = sub.add_parser(
+        "review", help="the reviewer's window: queue, review view, pre-check (Qt)"
+    )
+    _add_db_arg(review)
+    _add_ui_args(review)
+    review.add_argument("--reviewer", help="your name on decisions (default: the saved one)")
+    review.add_argument("--recording", type=int, help="open this recording (its id)")
+    review.add_argument(
+        "--finding", type=int, default=1, help="with --screenshot: the finding shown (from 1)"
+    )
+    review.add_argument(
+        "--view",
+        choices=("review", "queue", "precheck"),
+        default="review",
+        help="with --screenshot: which tab (precheck needs --file)",
+    )
+    review.add_argument("--file", type=Path, help="with --view precheck: the recording checked")
+    _add_audit_args(review)
+
+    precheck = sub.add_parser("precheck", help="the teller's pre-check window (Qt)")
+    precheck.add_argument("file", nargs="?", type=Path, help="check this recording at once")
+    _add_ui_args(precheck)
+    _add_audit_args(precheck)
+
     models = sub.add_parser("models", help="list, verify and install models")
     models.add_argument("--models", type=Path, help="a folder to look for models in first")
     msub = models.add_subparsers(dest="models_command", required=True)
@@ -160,6 +186,22 @@ def _add_db_arg(p: argparse.ArgumentParser) -> None:
         help="database URL (postgresql+psycopg://…) or SQLite file; "
         "default: $DUALREC_AUDIT_DB or the user data dir",
     )
+
+
+def _add_ui_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        help="interface language (default: $DUALREC_AUDIT_LANG, the saved setting, the "
+        "system locale if English, else Chinese)",
+    )
+    p.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="PNG",
+        help="render the window offscreen to this PNG file and exit",
+    )
+    p.add_argument("--size", default="1600x1000", help="window size, e.g. 1600x1000")
 
 
 def _add_audit_args(p: argparse.ArgumentParser) -> None:
@@ -502,6 +544,27 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ui(args: argparse.Namespace) -> int:
+    """``review`` and ``precheck``: the Qt application in the ``ui`` package.
+
+    Loaded by module name, not imported: the core package must never import Qt or ``ui``
+    (an import-linter contract checks it), and every other command must start without
+    loading Qt. The CLI is only the launcher: it parses and checks the arguments here."""
+    if args.command == "precheck" and args.file is not None and not args.file.is_file():
+        raise DualrecError(f"{args.file}: no such file", code="usage")
+    options = _audit_options(args)
+    try:
+        app = importlib.import_module("ui.app")
+    except ImportError as exc:
+        raise DualrecError(
+            f"the Qt interface cannot be loaded ({exc}); install PySide6 "
+            "(pip install 'PySide6>=6.6,!=6.12.0') and its system libraries",
+            code="usage",
+        ) from exc
+    main = app.review_main if args.command == "review" else app.precheck_main
+    return int(main(args, options))
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from dualrec_audit.registry import ModelStore
 
@@ -568,6 +631,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_db(args)
         if args.command == "profiles":
             return cmd_profiles(args)
+        if args.command in ("review", "precheck"):
+            return cmd_ui(args)
         return cmd_models(args)
     except DualrecError as exc:
         _err(f"dualrec-audit: error: {exc}")

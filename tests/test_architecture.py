@@ -31,6 +31,26 @@ def test_cli_startup_does_not_import_heavy_libraries():
     assert proc.returncode == 0, proc.stderr
 
 
+def test_other_commands_never_load_qt(tmp_path):
+    """Only `review` and `precheck` load Qt (by module name); parsing their options, `check
+    --help` and a scan do not."""
+    code = (
+        "import sys\n"
+        "from dualrec_audit.cli import main\n"
+        "for argv in (['check', '--help'], ['review', '--help'], ['precheck', '--help']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        f"assert main(['scan', {str(tmp_path)!r}, '--db', {str(tmp_path / 'x.db')!r},"
+        " '--no-progress', '--workers', '1']) == 0\n"
+        "qt = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'ui')]\n"
+        "sys.exit(f'loaded: {qt}' if qt else 0)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
 def test_no_print_in_the_core():
     offenders = [
         str(p.relative_to(ROOT))

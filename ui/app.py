@@ -1,0 +1,261 @@
+"""Entry points of the Qt application, called by ``dualrec-audit review`` and ``precheck``.
+
+The CLI parses and validates the arguments (without Qt) and loads this module by name; here
+the QApplication is made, the language chosen and the window shown — or, with
+``--screenshot``, the window is rendered offscreen at the requested place and saved as a PNG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from dualrec_audit.db.store import resolve_url
+from dualrec_audit.errors import ConfigError, DualrecError
+from dualrec_audit.pipeline import AuditOptions
+from dualrec_audit.review import covers_recording, to_position
+
+from .dialogs import show_error
+from .lang import install_translators, resolve_language
+from .main_window import MainWindow, PrecheckWindow
+from .precheck_view import PrecheckView
+from .settings import default_reviewer, open_settings, text_value
+from .workers import Database
+
+log = logging.getLogger("dualrec_audit.ui")
+
+DEFAULT_SIZE = (1600, 1000)
+
+
+def _application(screenshot: bool) -> QApplication:
+    """The QApplication (offscreen for a screenshot, or on Linux without a display)."""
+    headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if screenshot or (headless and sys.platform.startswith("linux")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setApplicationName("dualrec-audit")
+    app.setOrganizationName("dualrec-audit")
+    return app
+
+
+def _size(text: str | None) -> tuple[int, int]:
+    if not text:
+        return DEFAULT_SIZE
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ConfigError(f"--size must look like 1600x1000, not '{text}'") from None
+    if not (320 <= w <= 8000 and 240 <= h <= 8000):
+        raise ConfigError("--size must be between 320x240 and 8000x8000")
+    return w, h
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    """Run the event loop until ``condition()`` holds; ConfigError after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setInterval(20)
+
+    def check() -> None:
+        if condition() or time.monotonic() > deadline:
+            loop.quit()
+
+    timer.timeout.connect(check)
+    timer.start()
+    if not condition():
+        loop.exec()
+    timer.stop()
+    if not condition():
+        raise ConfigError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+
+
+def _install_excepthook() -> None:
+    """An unexpected error in the window becomes a dialog, not a silent log line."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        log.error("unexpected error", exc_info=(kind, exc, tb))
+        show_error(QApplication.activeWindow(), "dualrec-audit", exc)
+
+    sys.excepthook = hook
+
+
+def _setup(args: argparse.Namespace) -> tuple[QApplication, QSettings, str]:
+    app = _application(bool(args.screenshot))
+    settings = open_settings()
+    lang = resolve_language(args.lang, settings)
+    install_translators(app, lang)
+    return app, settings, lang
+
+
+def review_main(args: argparse.Namespace, options: AuditOptions) -> int:
+    """``dualrec-audit review``: the reviewer's window (or a screenshot of it)."""
+    size = _size(args.size)
+    if args.view == "precheck" and not args.file:
+        raise ConfigError("--view precheck needs --file RECORDING")
+    app, settings, lang = _setup(args)
+    reviewer = args.reviewer or text_value(settings, "reviewer") or default_reviewer()
+    db = Database(resolve_url(args.db), actor=reviewer)
+    models = str(args.models) if args.models else None
+    win = MainWindow(db, settings, lang, reviewer, options, models)
+    win.resize(*size)
+    if args.screenshot:
+        try:
+            _review_screenshot(win, args)
+        finally:
+            win.close()
+        return 0
+    _install_excepthook()
+    win.show()
+    if args.recording is not None:
+        db.call(lambda store: store.latest_run(args.recording), win.open_run)
+    return int(app.exec())
+
+
+def precheck_main(args: argparse.Namespace, options: AuditOptions) -> int:
+    """``dualrec-audit precheck [FILE]``: the teller's window (or a screenshot of it)."""
+    size = _size(args.size)
+    if args.screenshot and not args.file:
+        raise ConfigError("--screenshot needs the recording to check: precheck FILE --screenshot")
+    app, settings, lang = _setup(args)
+    models = str(args.models) if args.models else None
+    win = PrecheckWindow(settings, lang, options, models)
+    win.resize(*size)
+    if args.screenshot:
+        try:
+            win.show()
+            _run_precheck(win.precheck, str(args.file))
+            _save(win, args.screenshot)
+        finally:
+            win.close()
+        return 0
+    _install_excepthook()
+    win.show()
+    if args.file:
+        win.precheck.check_file(str(args.file))
+    return int(app.exec())
+
+
+# -- screenshots ----------------------------------------------------------------------------------
+
+
+def _save(widget: QWidget, path: str | Path) -> None:
+    pixmap = widget.grab()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if not pixmap.save(str(path), "PNG"):
+        raise DualrecError(f"cannot write the screenshot {path}")
+    log.info("screenshot: %s (%dx%d)", path, pixmap.width(), pixmap.height())
+
+
+def _review_screenshot(win: MainWindow, args: argparse.Namespace) -> None:
+    failures: list[object] = []
+    win.db.on_error = failures.append
+    win.show()
+    wait_until(lambda: not win.queue.loading or bool(failures), 60, "the queue")
+    if failures:
+        raise _as_error(failures[0])
+    if args.view == "queue":
+        if args.recording is not None:
+            _run_of(win, args.recording, failures, lambda run: win.queue.select_run(run))
+        _save(win, args.screenshot)
+        return
+    if args.view == "precheck":
+        win.tabs.setCurrentWidget(win.precheck)
+        _run_precheck(win.precheck, str(args.file))
+        _save(win, args.screenshot)
+        return
+    # The review view, at a finding.
+    runs = win.queue.visible_runs()
+    if args.recording is not None:
+        run_id: int | None = None
+
+        def found(run: int) -> None:
+            nonlocal run_id
+            run_id = run
+
+        _run_of(win, args.recording, failures, found)
+    elif runs:
+        run_id = runs[0]
+    else:
+        raise ConfigError("the database holds no audited recording")
+    assert run_id is not None
+    review = win.review
+    loaded: list[int] = []
+    review.loaded.connect(loaded.append)
+    win.open_run(run_id, claim=False)  # a screenshot never takes a reviewer's place
+    wait_until(lambda: bool(loaded) or bool(failures), 60, "the recording")
+    if failures:
+        raise _as_error(failures[0])
+    data = review.data
+    assert data is not None
+    if data.video is not None:
+        wait_until(review.player.is_ready, 30, "the video to load")
+    target = 0
+    if args.finding:
+        n = args.finding
+        if not 1 <= n <= len(data.findings):
+            raise ConfigError(
+                f"--finding {n}: recording {data.summary.recording_id} has "
+                f"{len(data.findings)} findings (numbered from 1 as in the list)"
+            )
+        f = review.finding_at(n - 1)
+        review.select_finding(f.id, seek=False)
+        whole = covers_recording(f.event.start, f.event.end, data.result.duration_s)
+        # A still shows the problem itself, just after it starts (clicking a finding in the
+        # window starts 2 s before it instead).
+        inside = f.event.start + min(0.5, (f.event.end - f.event.start) / 2)
+        target = 0 if whole else to_position(inside)
+    review.player.seek(target)
+    if data.video is not None:
+        frame = 1000 / max(1.0, review.player.fps)
+        wait_until(lambda: abs(review.player.frame_ms - target) <= frame + 1, 30, "the video frame")
+    _save(win, args.screenshot)
+
+
+def _run_of(
+    win: MainWindow, recording: int, failures: list[object], then: Callable[[int], None]
+) -> None:
+    got: list[int] = []
+    win.db.call(lambda store: store.latest_run(recording), got.append, failures.append)
+    wait_until(lambda: bool(got) or bool(failures), 30, "the recording")
+    if failures:
+        raise _as_error(failures[0])
+    then(got[0])
+
+
+def _run_precheck(view: PrecheckView, path: str) -> None:
+    done: list[object] = []
+    thumbs: list[bool] = []
+    failures: list[object] = []
+    view.finished.connect(done.append)
+    view.failed.connect(failures.append)
+    view.thumbnails_done.connect(lambda: thumbs.append(True))
+    view.check_file(path)
+    wait_until(lambda: bool(done) or bool(failures), 300, "the pre-check")
+    if failures:
+        raise _as_error(failures[0])
+    wait_until(lambda: bool(thumbs), 60, "the thumbnails")
+    run = view.run
+    if run is not None and run.result.error is None:
+        wait_until(view.player.is_ready, 30, "the video to load")
+        items = [i for i in run.verdict.items if i.start is not None]
+        target = to_position(items[0].thumbnail_at or 0.0) if items else 0
+        view.player.seek(target)
+        frame = 1000 / max(1.0, view.player.fps)
+        wait_until(lambda: abs(view.player.frame_ms - target) <= frame + 1, 30, "the video frame")
+
+
+def _as_error(exc: object) -> DualrecError:
+    if isinstance(exc, DualrecError):
+        return exc
+    return DualrecError(f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,433 @@
+"""The teller's pre-check: drop (or pick) the recording just made, wait for the audit, then a
+large pass / fail and a plain-language list of what to fix, each with its time, a thumbnail
+and a "play this moment" button. The audit and the thumbnails run in a worker thread."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, Signal, Slot
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dualrec_audit.i18n import PARTY
+from dualrec_audit.media import VIDEO_SUFFIXES, frame_at
+from dualrec_audit.pipeline import STAGES, AuditOptions, AuditPipeline, ProgressHook
+from dualrec_audit.report import fmt_span, fmt_time
+from dualrec_audit.result import AuditResult
+from dualrec_audit.review import (
+    FaceTracks,
+    FixItem,
+    Precheck,
+    precheck,
+    seek_target,
+    to_seconds,
+    track_frame_size,
+)
+
+from .dialogs import show_error
+from .player import Player, VideoView
+from .workers import Worker
+
+log = logging.getLogger("dualrec_audit.ui")
+
+THUMB_W = 192
+# Share of the progress bar per pipeline stage (frames dominate without a speech model).
+WEIGHTS = {"probe": 0.03, "frames": 0.62, "audio": 0.08, "transcript": 0.22, "script": 0.03}
+
+
+@dataclass(frozen=True)
+class PrecheckRun:
+    path: str
+    result: AuditResult
+    verdict: Precheck
+
+
+class Auditor:
+    """The audit pipeline, built on first use in the worker thread and then kept (models load
+    once)."""
+
+    def __init__(self, options: AuditOptions, models_dir: str | None = None):
+        self.options = options
+        self.models_dir = models_dir
+        self.pipeline: AuditPipeline | None = None
+
+    def run(self, path: str, progress: ProgressHook) -> PrecheckRun:
+        if self.pipeline is None:
+            self.pipeline = AuditPipeline(self.options, models_dir=self.models_dir)
+        result = self.pipeline.apply(Path(path), hook=progress)
+        return PrecheckRun(path, result, precheck(result))
+
+
+def thumbnail(path: str, seconds: float) -> QImage | None:
+    """A frame as a QImage (made in the worker thread; QImage, unlike QPixmap, may be)."""
+    bgr = frame_at(Path(path), seconds, width=THUMB_W * 2)
+    if bgr is None:
+        return None
+    rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+    h, w, _ = rgb.shape
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+class DropZone(QFrame):
+    dropped = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("dropZone")
+        self.setAcceptDrops(True)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet(
+            "#dropZone { border: 2px dashed #90a4ae; border-radius: 8px; background: #f5f7f8; }"
+        )
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.dropped.emit(url.toLocalFile())
+                event.acceptProposedAction()
+                return
+
+
+class ItemRow(QFrame):
+    """One thing to fix: thumbnail, time, what and how, and a play button."""
+
+    play = Signal(float)
+
+    def __init__(self, item: FixItem, lang: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.item = item
+        self.setObjectName("fixItem")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        row = QHBoxLayout(self)
+        self.thumb = QLabel()
+        self.thumb.setObjectName("thumbnail")
+        self.thumb.setFixedSize(THUMB_W, THUMB_W * 9 // 16)
+        self.thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.thumb.setStyleSheet("background:#263238; color:#cfd8dc;")
+        row.addWidget(self.thumb)
+        text = QVBoxLayout()
+        when = (
+            fmt_span(item.start, item.end)
+            if item.start is not None and item.end is not None
+            else self.tr("Whole recording")
+        )
+        self.when = QLabel(when)
+        self.when.setObjectName("itemTime")
+        font = self.when.font()
+        font.setBold(True)
+        font.setPointSize(font.pointSize() + 2)
+        self.when.setFont(font)
+        self.what = QLabel(item.text.get(lang))
+        self.what.setObjectName("itemText")
+        self.what.setWordWrap(True)
+        colour = "#b71c1c" if item.severity == "high" or item.mandatory else "#e65100"
+        self.what.setStyleSheet(f"color:{colour}; font-size: 14px;")
+        text.addWidget(self.when)
+        text.addWidget(self.what)
+        if item.advice is not None:
+            self.how = QLabel(self.tr("How to fix: ") + item.advice.get(lang))
+            self.how.setObjectName("itemAdvice")
+            self.how.setWordWrap(True)
+            text.addWidget(self.how)
+        text.addStretch(1)
+        row.addLayout(text, 1)
+        self.play_btn = QPushButton(self.tr("Play this moment"))
+        self.play_btn.setObjectName("playMoment")
+        self.play_btn.setEnabled(item.start is not None)
+        self.play_btn.clicked.connect(lambda: self.play.emit(item.start or 0.0))
+        row.addWidget(self.play_btn, 0, Qt.AlignmentFlag.AlignTop)
+        if item.start is None:
+            self.thumb.setText(self.tr("(whole recording)"))
+
+    def set_thumbnail(self, image: QImage) -> None:
+        self.thumb.setPixmap(
+            QPixmap.fromImage(image).scaled(
+                self.thumb.size(),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+
+
+class PrecheckView(QWidget):
+    finished = Signal(object)  # PrecheckRun
+    failed = Signal(object)  # the exception
+    thumbnails_done = Signal()
+
+    def __init__(
+        self,
+        settings: QSettings,
+        lang: str,
+        options: AuditOptions | None = None,
+        models_dir: str | None = None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.setObjectName("precheckView")
+        self.settings = settings
+        self.lang = lang
+        self.auditor = Auditor(options or AuditOptions(), models_dir)
+        self.worker = Worker("precheck", 1, self)
+        self.run: PrecheckRun | None = None
+        self.rows: list[ItemRow] = []
+        self.busy = False
+        self._pending = 0
+        self._build()
+
+    def _build(self) -> None:
+        root = QHBoxLayout(self)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        root.addWidget(split)
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        self.drop = DropZone()
+        dz = QVBoxLayout(self.drop)
+        hint = QLabel(self.tr("Drop the recording here"))
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = hint.font()
+        font.setPointSize(font.pointSize() + 4)
+        hint.setFont(font)
+        self.pick = QPushButton(self.tr("Choose a file…"))
+        self.pick.setObjectName("pickFile")
+        self.file_label = QLabel()
+        self.file_label.setObjectName("fileLabel")
+        self.file_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        dz.addWidget(hint)
+        dz.addWidget(self.pick, 0, Qt.AlignmentFlag.AlignCenter)
+        dz.addWidget(self.file_label)
+        self.drop.setMinimumHeight(120)
+        lv.addWidget(self.drop)
+
+        self.progress = QProgressBar()
+        self.progress.setObjectName("progress")
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        self.stage = QLabel()
+        self.stage.setObjectName("stage")
+        lv.addWidget(self.progress)
+        lv.addWidget(self.stage)
+
+        self.verdict = QLabel()
+        self.verdict.setObjectName("verdict")
+        self.verdict.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.verdict.setMinimumHeight(90)
+        self.verdict.hide()
+        lv.addWidget(self.verdict)
+        self.summary = QLabel()
+        self.summary.setObjectName("summary")
+        self.summary.setWordWrap(True)
+        font = self.summary.font()
+        font.setPointSize(font.pointSize() + 2)
+        font.setBold(True)
+        self.summary.setFont(font)
+        lv.addWidget(self.summary)
+
+        self.list_host = QWidget()
+        self.list_layout = QVBoxLayout(self.list_host)
+        self.list_layout.setContentsMargins(0, 0, 0, 0)
+        self.list_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.list_host)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        lv.addWidget(scroll, 1)
+        self.notes = QLabel()
+        self.notes.setObjectName("notes")
+        self.notes.setWordWrap(True)
+        self.notes.setStyleSheet("color:#616161;")
+        self.notes.hide()
+        lv.addWidget(self.notes)
+        split.addWidget(left)
+
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        self.video = VideoView()
+        self.video.labels = {k: v.get(self.lang) for k, v in PARTY.items()}
+        self.player = Player(self.video, self)
+        rv.addWidget(self.video, 1)
+        ctl = QHBoxLayout()
+        self.play_btn = QPushButton(self.tr("Play"))
+        self.play_btn.setObjectName("precheckPlay")
+        self.play_btn.setEnabled(False)
+        self.time_label = QLabel("00:00")
+        ctl.addWidget(self.play_btn)
+        ctl.addStretch(1)
+        ctl.addWidget(self.time_label)
+        rv.addLayout(ctl)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+
+        self.pick.clicked.connect(self._pick)
+        self.drop.dropped.connect(self.check_file)
+        self.play_btn.clicked.connect(self.player.toggle)
+        self.player.playing_changed.connect(
+            lambda on: self.play_btn.setText(self.tr("Pause") if on else self.tr("Play"))
+        )
+        self.player.position_changed.connect(
+            lambda ms: self.time_label.setText(fmt_time(to_seconds(ms)))
+        )
+        self.player.failed.connect(
+            lambda text: show_error(self, self.tr("The video cannot be played"), text)
+        )
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def _pick(self) -> None:
+        exts = " ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES))
+        dialog = QFileDialog(self, self.tr("Choose the recording"))
+        dialog.setNameFilter(self.tr("Recordings") + f" ({exts})")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(self.check_file)
+        dialog.open()
+
+    @Slot(str)
+    def check_file(self, path: str) -> None:
+        if self.busy:
+            return
+        self.busy = True
+        self.run = None
+        self._clear()
+        self.player.unload()
+        self.play_btn.setEnabled(False)
+        self.file_label.setText(Path(path).name)
+        self.progress.setValue(0)
+        self.stage.setText(self.tr("Checking…"))
+        self.pick.setEnabled(False)
+        self.worker.submit(
+            lambda progress: self.auditor.run(path, progress),
+            self._done,
+            self._failed,
+            self._progress,
+        )
+
+    def _progress(self, stage: str, done: float, total: float) -> None:
+        if stage not in STAGES:
+            return
+        i = STAGES.index(stage)
+        before = sum(WEIGHTS.get(s, 0.0) for s in STAGES[:i])
+        share = WEIGHTS.get(stage, 0.0) * (done / total if total else 1.0)
+        self.progress.setValue(min(100, round(100 * (before + share))))
+        names = {
+            "probe": self.tr("Opening the file"),
+            "frames": self.tr("Checking the picture and the faces"),
+            "audio": self.tr("Checking the sound"),
+            "transcript": self.tr("Recognising speech"),
+            "script": self.tr("Checking the script"),
+            "rules": self.tr("Applying the rules"),
+        }
+        self.stage.setText(names.get(stage, stage))
+
+    def _failed(self, exc: object) -> None:
+        self.busy = False
+        self.pick.setEnabled(True)
+        self.stage.setText("")
+        self.failed.emit(exc)
+        show_error(self, self.tr("The pre-check failed"), exc)
+
+    def _clear(self) -> None:
+        for r in self.rows:
+            r.deleteLater()
+        self.rows = []
+        self.verdict.hide()
+        self.summary.setText("")
+        self.notes.hide()
+
+    def _done(self, run: PrecheckRun) -> None:
+        self.busy = False
+        self.pick.setEnabled(True)
+        self.run = run
+        self.progress.setValue(100)
+        self.stage.setText("")
+        v = run.verdict
+        font = self.verdict.font()
+        font.setPointSize(36)
+        font.setBold(True)
+        self.verdict.setFont(font)
+        if v.passed:
+            self.verdict.setText("✓ " + self.tr("PASS"))
+            self.verdict.setStyleSheet("background:#2e7d32; color:white; border-radius:8px;")
+        else:
+            self.verdict.setText("✗ " + self.tr("FAIL"))
+            self.verdict.setStyleSheet("background:#c62828; color:white; border-radius:8px;")
+        self.verdict.show()
+        lines = []
+        if v.error:
+            lines.append(self.tr("The recording cannot be checked: {why}").format(why=v.error))
+        elif v.passed and not v.items:
+            lines.append(self.tr("Nothing to fix."))
+        elif v.passed:
+            lines.append(self.tr("Nothing that needs a new recording; please note:"))
+        else:
+            lines.append(self.tr("Please fix these and record again:"))
+        self.summary.setText("\n".join(lines))
+        self.notes.setText("\n".join(self.tr("Note: ") + n.get(self.lang) for n in v.notes))
+        self.notes.setVisible(bool(v.notes))
+        for item in v.items:
+            row = ItemRow(item, self.lang)
+            row.play.connect(self.play_moment)
+            self.list_layout.insertWidget(self.list_layout.count() - 1, row)
+            self.rows.append(row)
+        if run.result.error is None:
+            fps = run.result.media.fps if run.result.media else 25.0
+            if run.result.media is not None:
+                self.video.set_frame_size(*track_frame_size(run.result.media))
+            self.player.load(run.path, fps, FaceTracks.of(run.result))
+            self.play_btn.setEnabled(True)
+        self._thumbnails(run)
+        self.finished.emit(run)
+
+    def _thumbnails(self, run: PrecheckRun) -> None:
+        wanted = [(i, r.item.thumbnail_at) for i, r in enumerate(self.rows)]
+        wanted = [(i, t) for i, t in wanted if t is not None]
+        if not wanted or run.result.error is not None:
+            self.thumbnails_done.emit()
+            return
+
+        def make() -> list[tuple[int, QImage | None]]:
+            return [(i, thumbnail(run.path, float(t or 0.0))) for i, t in wanted]
+
+        def show(images: list[tuple[int, QImage | None]]) -> None:
+            if self.run is not run:
+                return
+            for i, img in images:
+                if img is not None and i < len(self.rows):
+                    self.rows[i].set_thumbnail(img)
+            self.thumbnails_done.emit()
+
+        self.worker.submit(make, show, lambda exc: self.thumbnails_done.emit())
+
+    @Slot(float)
+    def play_moment(self, start: float) -> None:
+        """Play from just before the problem (the same pre-roll as the reviewer's)."""
+        target = seek_target(start)
+        if self.player.is_ready():
+            self.player.seek(target)
+            self.player.media.play()
+        else:
+            self._pending = target
+            self.player.ready.connect(self._play_pending, Qt.ConnectionType.SingleShotConnection)
+
+    def _play_pending(self) -> None:
+        self.player.seek(self._pending)
+        self.player.media.play()

@@ -1,0 +1,230 @@
+"""The timeline under the player: each check's per-second score as a coloured band, every
+finding as a marker, the places to watch, and the playhead. Clicking a marker selects that
+finding; clicking or dragging anywhere else seeks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from dualrec_audit.report import fmt_time
+from dualrec_audit.review import to_position, to_seconds
+
+LABEL_W = 76
+MARKER_H = 20
+ROW_H = 14
+ROW_GAP = 3
+AXIS_H = 16
+
+RED, AMBER, GREEN = QColor(220, 50, 47), QColor(245, 180, 0), QColor(67, 160, 71)
+SEVERITY_COLOURS = {"high": RED, "medium": QColor(240, 120, 0), "low": QColor(120, 120, 120)}
+
+
+def score_colour(v: float | None) -> QColor:
+    """Red (0) through amber (0.6) to green (1); grey when the second was not scored."""
+    if v is None:
+        return QColor(210, 210, 210)
+    v = max(0.0, min(1.0, v))
+
+    def mix(a: QColor, b: QColor, f: float) -> QColor:
+        return QColor(
+            round(a.red() + (b.red() - a.red()) * f),
+            round(a.green() + (b.green() - a.green()) * f),
+            round(a.blue() + (b.blue() - a.blue()) * f),
+        )
+
+    return mix(RED, AMBER, v / 0.6) if v < 0.6 else mix(AMBER, GREEN, (v - 0.6) / 0.4)
+
+
+@dataclass(frozen=True)
+class Band:
+    label: str
+    values: Sequence[float | None]
+    available: bool = True
+    note: str = ""  # why not available
+
+
+@dataclass(frozen=True)
+class Marker:
+    id: int
+    start: float
+    end: float
+    severity: str
+    text: str
+    false_alarm: bool = False
+
+
+class Timeline(QWidget):
+    seek_requested = Signal(int)  # ms
+    marker_clicked = Signal(int)  # finding id
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("timeline")
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.duration = 0.0
+        self.bands: list[Band] = []
+        self.markers: list[Marker] = []
+        self.watch: list[tuple[float, float]] = []
+        self.position_ms = 0
+        self.selected: int | None = None
+        self._dragging = False
+
+    # -- data --------------------------------------------------------------------------------
+
+    def set_data(
+        self,
+        duration: float,
+        bands: list[Band],
+        markers: list[Marker],
+        watch: list[tuple[float, float]],
+    ) -> None:
+        self.duration = max(duration, 0.001)
+        self.bands, self.markers, self.watch = bands, markers, watch
+        self.selected = None
+        self.setFixedHeight(self.sizeHint().height())
+        self.update()
+
+    def set_position(self, ms: int) -> None:
+        if ms != self.position_ms:
+            self.position_ms = ms
+            self.update()
+
+    def select(self, finding_id: int | None) -> None:
+        self.selected = finding_id
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        n = max(1, len(self.bands))
+        return QSize(600, MARKER_H + n * (ROW_H + ROW_GAP) + AXIS_H + 4)
+
+    # -- geometry ------------------------------------------------------------------------------
+
+    def _x(self, seconds: float) -> float:
+        w = self.width() - LABEL_W - 8
+        return LABEL_W + w * max(0.0, min(seconds, self.duration)) / self.duration
+
+    def _seconds(self, x: float) -> float:
+        w = max(1, self.width() - LABEL_W - 8)
+        return max(0.0, min(self.duration, (x - LABEL_W) * self.duration / w))
+
+    def marker_at(self, pos: QPointF) -> Marker | None:
+        if pos.y() > MARKER_H + 2 or pos.x() < LABEL_W - 6:
+            return None
+        hits = [
+            m
+            for m in self.markers
+            if self._x(m.start) - 7 <= pos.x() <= max(self._x(m.end), self._x(m.start) + 7)
+        ]
+        return min(hits, key=lambda m: abs(self._x(m.start) - pos.x()), default=None)
+
+    # -- painting ------------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), self.palette().base())
+        if not self.duration or not self.bands:
+            p.end()
+            return
+        x0, x1 = LABEL_W, self.width() - 8
+        rows_top = MARKER_H
+        rows_h = len(self.bands) * (ROW_H + ROW_GAP)
+        # The places to watch, behind everything.
+        for s, e in self.watch:
+            p.fillRect(
+                QRectF(self._x(s), rows_top - 2, self._x(e) - self._x(s), rows_h + 2),
+                QColor(30, 120, 255, 40),
+            )
+        # One band per check.
+        text_pen = QPen(self.palette().text().color())
+        for i, band in enumerate(self.bands):
+            y = rows_top + i * (ROW_H + ROW_GAP)
+            p.setPen(text_pen)
+            p.drawText(
+                QRectF(4, y, LABEL_W - 8, ROW_H),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                band.label,
+            )
+            if not band.available or not band.values:
+                p.fillRect(QRectF(x0, y, x1 - x0, ROW_H), QColor(225, 225, 225))
+                p.setPen(QColor(110, 110, 110))
+                p.drawText(
+                    QRectF(x0 + 6, y, x1 - x0 - 6, ROW_H),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                    band.note,
+                )
+                continue
+            for sec, v in enumerate(band.values):
+                left, right = self._x(sec), self._x(sec + 1)
+                p.fillRect(QRectF(left, y, right - left + 0.5, ROW_H), score_colour(v))
+        # Findings: a triangle at the start, a bar over the duration.
+        for m in self.markers:
+            colour = SEVERITY_COLOURS.get(m.severity, RED)
+            if m.false_alarm:
+                colour = QColor(150, 150, 150)
+            xs, xe = self._x(m.start), self._x(m.end)
+            selected = m.id == self.selected
+            p.fillRect(QRectF(xs, MARKER_H - 6, max(2.0, xe - xs), 4), colour)
+            tri = QPolygonF([QPointF(xs - 6, 2), QPointF(xs + 6, 2), QPointF(xs, MARKER_H - 6)])
+            p.setPen(
+                QPen(QColor(0, 0, 0) if selected else colour.darker(130), 2 if selected else 1)
+            )
+            p.setBrush(colour)
+            p.drawPolygon(tri)
+        # Time axis.
+        p.setPen(QPen(self.palette().text().color()))
+        axis_y = rows_top + rows_h + 2
+        step = next(
+            (s for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600) if self.duration / s <= 12),
+            900,
+        )
+        t = 0
+        metrics = p.fontMetrics()
+        while t <= self.duration + 1e-6:
+            x = self._x(t)
+            label = fmt_time(t)
+            p.drawLine(QPointF(x, axis_y), QPointF(x, axis_y + 3))
+            lx = min(x + 2, self.width() - 2 - metrics.horizontalAdvance(label))
+            p.drawText(QPointF(lx, axis_y + AXIS_H - 3), label)
+            t += step
+        # Playhead.
+        xp = self._x(to_seconds(self.position_ms))
+        p.setPen(QPen(QColor(0, 0, 0), 2))
+        p.drawLine(QPointF(xp, 0), QPointF(xp, rows_top + rows_h))
+        p.end()
+
+    # -- mouse ---------------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        m = self.marker_at(event.position())
+        if m is not None:
+            self.marker_clicked.emit(m.id)
+            return
+        if event.position().x() >= LABEL_W - 4:
+            self._dragging = True
+            self.seek_requested.emit(to_position(self._seconds(event.position().x())))
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._dragging:
+            self.seek_requested.emit(to_position(self._seconds(event.position().x())))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._dragging = False
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
+            m = self.marker_at(QPointF(e.pos()))
+            if m is not None:
+                QToolTip.showText(e.globalPos(), m.text, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(e)
