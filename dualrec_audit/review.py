@@ -253,9 +253,10 @@ def transcript_lines(spans: Sequence[Span], pause_s: float = 1.2, max_chars: int
     return starts
 
 
-def current_span(spans: Sequence[Span], seconds: float) -> int | None:
-    """The word being spoken at ``seconds``, else the last one before it (None before any)."""
-    i = bisect.bisect_right([s.start for s in spans], seconds) - 1
+def current_span(starts: Sequence[float], seconds: float) -> int | None:
+    """The word being spoken at ``seconds`` (``starts``: the words' start times, in order),
+    else the last one before it; None before the first."""
+    i = bisect.bisect_right(starts, seconds) - 1
     return i if i >= 0 else None
 
 
@@ -369,16 +370,18 @@ def track_frame_size(media: MediaInfo, max_side: int = 1920) -> tuple[int, int]:
 
 
 class FaceTracks:
-    """The faces check's boxes (``details["tracks"]``: [t, party, x, y, w, h] per sample),
-    looked up by time."""
+    """The faces check's boxes (``details["tracks"]``: [t, party, x, y, w, h] per sampled
+    frame and party), looked up by time."""
 
     def __init__(self, tracks: Iterable[Sequence[Any]], window: float = 0.5):
         self.window = window
-        self.by_party: dict[str, tuple[list[float], list[Box]]] = {}
-        for t, party, x, y, w, h in sorted(tracks, key=lambda r: float(r[0])):
-            times, boxes = self.by_party.setdefault(str(party), ([], []))
-            times.append(float(t))
-            boxes.append((str(party), float(x), float(y), float(w), float(h)))
+        by_time: dict[float, list[Box]] = {}
+        for t, party, x, y, w, h in tracks:
+            by_time.setdefault(float(t), []).append(
+                (str(party), float(x), float(y), float(w), float(h))
+            )
+        self.times = sorted(by_time)
+        self.boxes = by_time
 
     @classmethod
     def of(cls, result: AuditResult) -> FaceTracks:
@@ -386,16 +389,11 @@ class FaceTracks:
         return cls(faces.details.get("tracks") or () if faces is not None else ())
 
     def at(self, seconds: float) -> list[Box]:
-        """Each party's box from the sample nearest ``seconds`` (none further than the
-        window: a party not detected there has no box)."""
-        out = []
-        for times, boxes in self.by_party.values():
-            i = bisect.bisect_left(times, seconds)
-            best = min(
-                (j for j in (i - 1, i) if 0 <= j < len(times)),
-                key=lambda j: abs(times[j] - seconds),
-                default=None,
-            )
-            if best is not None and abs(times[best] - seconds) <= self.window:
-                out.append(boxes[best])
-        return out
+        """The boxes found in the sampled frame nearest ``seconds`` (a party not detected in
+        that frame has none); nothing when no frame was sampled within the window."""
+        i = bisect.bisect_left(self.times, seconds)
+        near = [j for j in (i - 1, i) if 0 <= j < len(self.times)]
+        if not near:
+            return []
+        best = self.times[min(near, key=lambda j: abs(self.times[j] - seconds))]
+        return list(self.boxes[best]) if abs(best - seconds) <= self.window else []

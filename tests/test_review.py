@@ -3,6 +3,7 @@ transcript colouring, the pre-check verdict and the language choice."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,6 +15,7 @@ from dualrec_audit.result import (
     CheckResult,
     Event,
     Finding,
+    MediaInfo,
     Segment,
     StageStatus,
     Text,
@@ -21,6 +23,7 @@ from dualrec_audit.result import (
 )
 from dualrec_audit.review import (
     PREROLL_S,
+    FaceTracks,
     QueueItem,
     choose_language,
     current_span,
@@ -36,11 +39,14 @@ from dualrec_audit.review import (
     stops,
     to_position,
     to_seconds,
+    track_frame_size,
     transcript_lines,
     transcript_spans,
     workload,
 )
 from dualrec_audit.watch import watch_intervals
+
+from .conftest import SAMPLES
 
 T = Text("x", "x")
 
@@ -208,8 +214,9 @@ def test_transcript_colouring():
     ]
     assert transcript_lines(spans) == [0, 3]  # a pause of 3.5 s starts a new line
     assert transcript_lines(spans, max_chars=5) == [0, 2, 3, 5]
-    assert current_span(spans, 0.0) == 0 and current_span(spans, 3.0) == 2
-    assert current_span([], 3.0) is None
+    starts = [s.start for s in spans]
+    assert current_span(starts, 0.0) == 0 and current_span(starts, 3.0) == 2
+    assert current_span(starts, 5.2) == 3 and current_span([], 3.0) is None
     assert missing_stages(r) == [stage]
 
 
@@ -286,3 +293,38 @@ def test_segments_are_stops_too():
         segments=(Segment(30.0, 33.0, 0.2, ("faces",)),),
     )
     assert stops(r) == [28000]
+
+
+def test_face_boxes_by_time():
+    tracks = FaceTracks(
+        [[0.5, "staff", 2, 2, 3, 4], [0.0, "staff", 1, 2, 3, 4], [0.5, "customer", 9, 9, 9, 9]]
+    )
+    # The nearest sampled frame's boxes: the customer was not detected in the frame at 0 s.
+    assert tracks.at(0.2) == [("staff", 1.0, 2.0, 3.0, 4.0)]
+    assert sorted(b[0] for b in tracks.at(0.45)) == ["customer", "staff"]
+    assert tracks.at(3.0) == [] and FaceTracks(()).at(0.0) == []
+
+
+def test_box_coordinates_refer_to_the_sampled_pictures(sample_results):
+    info = MediaInfo(10.0, 3840, 2160, 25.0, 90, "h264", 1)
+    assert track_frame_size(info) == (1080, 1920)  # 4K scaled to 1920, then upright
+    chin = sample_results["customer_chin_cut.mp4"]
+    assert track_frame_size(chin.media) == (1280, 720)
+    boxes = FaceTracks.of(chin).at(10.0)
+    assert {b[0] for b in boxes} == {"staff", "customer"}
+    customer = next(b for b in boxes if b[0] == "customer")
+    assert customer[2] + customer[4] > 720  # the chin is below the picture
+
+
+def test_frame_at_is_the_picture_the_checks_saw():
+    """The still the UI shows (thumbnails, screenshots) is the frame the face boxes were
+    found in."""
+    from dualrec_audit.media import frame_at, probe, sample_frames
+
+    path = SAMPLES / "customer_chin_cut.mp4"
+    t, seen = next((t, f) for t, f in sample_frames(path, probe(path), 2.0) if t >= 9.0)
+    shown = frame_at(path, t)
+    assert shown is not None and shown.shape == seen.shape
+    assert np.abs(shown.astype(int) - seen.astype(int)).mean() < 2
+    small = frame_at(path, t, width=320)
+    assert small is not None and small.shape == (180, 320, 3)

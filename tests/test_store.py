@@ -411,8 +411,17 @@ def test_concurrent_claims_let_exactly_one_reviewer_in(db_url, sample_results):
         rec = store.runs()[0].recording_id
     winners: list[str] = []
     refused: list[str] = []
-    # One store per "machine"; opened first (Alembic's migration context is process-global).
-    stores = [Store(db_url) for _ in range(4)]
+    stores: list[Store] = []
+
+    def open_store() -> None:  # opened in threads too: migrations take turns
+        stores.append(Store(db_url))
+
+    openers = [threading.Thread(target=open_store) for _ in range(4)]
+    for t in openers:
+        t.start()
+    for t in openers:
+        t.join()
+    assert len(stores) == 4
 
     def try_claim(s: Store, name: str) -> None:
         try:

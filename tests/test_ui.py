@@ -193,10 +193,9 @@ def test_approving_writes_a_decision_row_and_releases_the_claim(qtbot, db, zh):
     assert "原因说明" in review.decision_status.text()
     # Approving writes the row, with the reviewer's name and time.
     review.reason_text.setText("灯光短暂熄灭，不影响双录要素")
-    qtbot.mouseClick(review.approve_btn, Qt.MouseButton.LeftButton)
-    qtbot.waitSignal(review.decision_saved, timeout=10_000)
+    with qtbot.waitSignal(review.decision_saved, timeout=10_000):
+        qtbot.mouseClick(review.approve_btn, Qt.MouseButton.LeftButton)
     with Store(url) as store:
-        qtbot.waitUntil(lambda: len(store.decisions(rec)) == 1, timeout=10_000)
         [d] = store.decisions(rec)
         assert (d.verdict, d.reviewer, d.run_id) == ("approve", "王审核", run_id)
         assert d.reason_code == "video_quality" and d.reason_text == "灯光短暂熄灭，不影响双录要素"
@@ -230,10 +229,9 @@ def test_reject_and_false_alarm_and_a_draft_survives_reopening(qtbot, db, zh):
     assert "误报" in review.findings.topLevelItem(0).text(2)
     assert review.false_alarm_btn.text() == "取消误报标记"
     review.reason_code.setCurrentIndex(review.reason_code.findData("video_quality"))
-    qtbot.mouseClick(review.reject_btn, Qt.MouseButton.LeftButton)
-    qtbot.waitSignal(review.decision_saved, timeout=10_000)
+    with qtbot.waitSignal(review.decision_saved, timeout=10_000):
+        qtbot.mouseClick(review.reject_btn, Qt.MouseButton.LeftButton)
     with Store(url) as store:
-        qtbot.waitUntil(lambda: len(store.decisions()) == 1, timeout=10_000)
         [d] = store.decisions()
         assert (d.verdict, d.reason_text) == ("rerecord", "画面卡住 5 秒")
         [mark] = store.feedback(run_id)

@@ -37,10 +37,15 @@ DEFAULT_SIZE = (1600, 1000)
 
 
 def _application(screenshot: bool) -> QApplication:
-    """The QApplication (offscreen for a screenshot, or on Linux without a display)."""
-    headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    if screenshot or (headless and sys.platform.startswith("linux")):
+    """The QApplication (offscreen for a screenshot)."""
+    if screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    headless = not any(os.environ.get(k) for k in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+    if headless and sys.platform.startswith("linux"):
+        raise ConfigError(
+            "no display to open the window on (DISPLAY is not set); run it on a desktop, "
+            "or render it to a file with --screenshot PNG"
+        )
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("dualrec-audit")

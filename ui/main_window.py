@@ -111,8 +111,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Give the claim back and let pending database work finish (a decision being saved
         is never cut off)."""
+        self.queue.timer.stop()
         self.review.close_run()
-        self.precheck.worker.wait(30_000)
+        self.precheck.shutdown()
         self.db.close()
         self.settings.sync()
         super().closeEvent(event)
@@ -136,5 +137,5 @@ class PrecheckWindow(QMainWindow):
         self.setCentralWidget(self.precheck)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.precheck.worker.wait(30_000)
+        self.precheck.shutdown()
         super().closeEvent(event)

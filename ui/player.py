@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRectF, QSizeF, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import Q_ARG, QMetaObject, QObject, QRectF, QSizeF, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QResizeEvent
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoFrame
 from PySide6.QtMultimediaWidgets import QGraphicsVideoItem
@@ -139,13 +139,22 @@ class Player(QObject):
         self.fps = fps if fps > 0 else 25.0
         self.tracks = tracks or FaceTracks(())
         self.view.show_boxes([])
-        self.media.setSource(QUrl.fromLocalFile(str(path)))
+        self._queued("setSource", Q_ARG(QUrl, QUrl.fromLocalFile(str(path))))
 
     def unload(self) -> None:
         self.loaded = False
-        self.media.stop()
-        self.media.setSource(QUrl())
+        self._queued("stop")
+        self._queued("setSource", Q_ARG(QUrl, QUrl()))
         self.view.show_boxes([])
+
+    def _queued(self, slot: str, *args: object) -> None:
+        """Call a QMediaPlayer slot from the event loop rather than from Python.
+
+        Stopping or changing the source tears down the FFmpeg backend's audio renderer and
+        waits for its thread; that thread tells our QAudioOutput (a PySide object) that it
+        disconnects, which needs the GIL. Called from Python, the GUI thread would hold the
+        GIL while waiting: a deadlock. From the event loop it holds nothing."""
+        QMetaObject.invokeMethod(self.media, slot, Qt.ConnectionType.QueuedConnection, *args)
 
     def is_ready(self) -> bool:
         return self.loaded and self.media.isSeekable()

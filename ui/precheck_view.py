@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QPixmap
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -431,3 +431,12 @@ class PrecheckView(QWidget):
     def _play_pending(self) -> None:
         self.player.seek(self._pending)
         self.player.media.play()
+
+    def shutdown(self) -> None:
+        """Stop the player and let a running check finish (at exit)."""
+        self.player.unload()
+        self.worker.wait(60_000)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)

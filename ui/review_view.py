@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QRect, QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -171,9 +171,11 @@ class ReviewView(QWidget):
         self.data: ReviewData | None = None
         self.stop_list: list[int] = []
         self.spans: list[Span] = []
+        self.span_starts: list[float] = []
         self.span_pos: list[tuple[int, int]] = []
         self.current_word: int | None = None
         self.read_only = True
+        self.wanted: int | None = None  # the run asked for last
         self._selecting = False
         self._build(reviewer)
         self.renew_timer = QTimer(self)
@@ -277,6 +279,8 @@ class ReviewView(QWidget):
         self.findings.setUniformRowHeights(False)
         self.findings.setWordWrap(True)
         self.findings.setTextElideMode(Qt.TextElideMode.ElideNone)
+        # Re-wrap the rows when the problem column changes width.
+        header.sectionResized.connect(lambda *_: self._wrap_rows())
         fl.addWidget(self.findings)
         frow = QHBoxLayout()
         self.false_alarm_btn = QPushButton(self.tr("Mark as false alarm"))
@@ -397,6 +401,7 @@ class ReviewView(QWidget):
     def open_run(self, run_id: int, claim: bool = True) -> None:
         """Load a run (in the database worker); the previous recording's claim is released."""
         self.close_run()
+        self.wanted = run_id
         self.title.setText(self.tr("Loading…"))
         reviewer = self.reviewer.text().strip()
         self.db.call(
@@ -420,6 +425,11 @@ class ReviewView(QWidget):
 
     @Slot(object)
     def _show(self, data: ReviewData) -> None:
+        if data.summary.run_id != self.wanted:  # another recording was opened meanwhile
+            if data.claim is not None:
+                rec, who = data.summary.recording_id, data.claim.reviewer
+                self.db.call(lambda store: store.release(rec, who))
+            return
         self.data = data
         r, s = data.result, data.summary
         lang = self.lang
@@ -539,7 +549,19 @@ class ReviewView(QWidget):
             font = item.font(2)
             font.setStrikeOut(marked)
             item.setFont(2, font)
+        self._wrap_rows()
         self._update_false_alarm_button()
+
+    def _wrap_rows(self) -> None:
+        """Row heights that fit each problem's text wrapped to the column's width."""
+        width = max(60, self.findings.columnWidth(2) - 10)
+        metrics = self.findings.fontMetrics()
+        for i in range(self.findings.topLevelItemCount()):
+            item = self.findings.topLevelItem(i)
+            box = metrics.boundingRect(
+                QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, item.text(2)
+            )
+            item.setSizeHint(2, QSize(width, box.height() + 6))
 
     def _fill_stages(self) -> None:
         assert self.data is not None
@@ -571,6 +593,7 @@ class ReviewView(QWidget):
         doc = self.transcript
         doc.clear()
         self.spans = transcript_spans(r)
+        self.span_starts = [sp.start for sp in self.spans]
         self.span_pos = []
         self.current_word = None
         cursor = QTextCursor(doc.document())
@@ -672,7 +695,7 @@ class ReviewView(QWidget):
         self._follow_transcript(to_seconds(ms))
 
     def _follow_transcript(self, seconds: float) -> None:
-        i = current_span(self.spans, seconds)
+        i = current_span(self.span_starts, seconds)
         if i == self.current_word or i is None or i >= len(self.span_pos):
             return
         self.current_word = i

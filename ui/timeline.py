@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from dualrec_audit.report import fmt_time
 from dualrec_audit.review import to_position, to_seconds
 
-LABEL_W = 76
+MIN_LABEL_W = 60
 MARKER_H = 20
 ROW_H = 14
 ROW_GAP = 3
@@ -73,6 +73,7 @@ class Timeline(QWidget):
         self.watch: list[tuple[float, float]] = []
         self.position_ms = 0
         self.selected: int | None = None
+        self.label_w = MIN_LABEL_W
         self._dragging = False
 
     # -- data --------------------------------------------------------------------------------
@@ -86,6 +87,8 @@ class Timeline(QWidget):
     ) -> None:
         self.duration = max(duration, 0.001)
         self.bands, self.markers, self.watch = bands, markers, watch
+        metrics = self.fontMetrics()
+        self.label_w = max([MIN_LABEL_W] + [metrics.horizontalAdvance(b.label) + 14 for b in bands])
         self.selected = None
         self.setFixedHeight(self.sizeHint().height())
         self.update()
@@ -106,15 +109,15 @@ class Timeline(QWidget):
     # -- geometry ------------------------------------------------------------------------------
 
     def _x(self, seconds: float) -> float:
-        w = self.width() - LABEL_W - 8
-        return LABEL_W + w * max(0.0, min(seconds, self.duration)) / self.duration
+        w = self.width() - self.label_w - 8
+        return self.label_w + w * max(0.0, min(seconds, self.duration)) / self.duration
 
     def _seconds(self, x: float) -> float:
-        w = max(1, self.width() - LABEL_W - 8)
-        return max(0.0, min(self.duration, (x - LABEL_W) * self.duration / w))
+        w = max(1, self.width() - self.label_w - 8)
+        return max(0.0, min(self.duration, (x - self.label_w) * self.duration / w))
 
     def marker_at(self, pos: QPointF) -> Marker | None:
-        if pos.y() > MARKER_H + 2 or pos.x() < LABEL_W - 6:
+        if pos.y() > MARKER_H + 2 or pos.x() < self.label_w - 6:
             return None
         hits = [
             m
@@ -132,7 +135,7 @@ class Timeline(QWidget):
         if not self.duration or not self.bands:
             p.end()
             return
-        x0, x1 = LABEL_W, self.width() - 8
+        x0, x1 = self.label_w, self.width() - 8
         rows_top = MARKER_H
         rows_h = len(self.bands) * (ROW_H + ROW_GAP)
         # The places to watch, behind everything.
@@ -147,7 +150,7 @@ class Timeline(QWidget):
             y = rows_top + i * (ROW_H + ROW_GAP)
             p.setPen(text_pen)
             p.drawText(
-                QRectF(4, y, LABEL_W - 8, ROW_H),
+                QRectF(4, y, self.label_w - 8, ROW_H),
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                 band.label,
             )
@@ -208,7 +211,7 @@ class Timeline(QWidget):
         if m is not None:
             self.marker_clicked.emit(m.id)
             return
-        if event.position().x() >= LABEL_W - 4:
+        if event.position().x() >= self.label_w - 4:
             self._dragging = True
             self.seek_requested.emit(to_position(self._seconds(event.position().x())))
 

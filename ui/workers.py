@@ -126,6 +126,7 @@ class Database(Worker):
         self.url = url
         self.actor = actor
         self._store: Store | None = None
+        self.closed = False
 
     def store(self) -> Store:
         """The open store; call only from a task of this worker."""
@@ -138,15 +139,23 @@ class Database(Worker):
         fn: Callable[[Store], Any],
         on_done: Callback | None = None,
         on_error: Callback | None = None,
-    ) -> Task:
+    ) -> Task | None:
+        if self.closed:  # the window is closing: nothing new starts
+            log.debug("database closed; call dropped")
+            return None
         return self.submit(lambda: fn(self.store()), on_done, on_error)
 
     def close(self, ms: int = 10_000) -> None:
+        """Finish what was asked (a decision being saved is never cut off), then close."""
+
         def _close() -> None:
             if self._store is not None:
                 self._store.close()
                 self._store = None
 
+        if self.closed:
+            return
         self.wait(ms)
+        self.closed = True
         self.submit(_close)
         self.wait(ms)

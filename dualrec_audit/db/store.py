@@ -24,6 +24,7 @@ import json
 import logging
 import math
 import os
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,6 +43,9 @@ VERDICTS = ("approve", "rerecord", "escalate")
 META_FIELDS = ("branch", "teller", "customer_ref", "product")
 FEEDBACK_LABELS = ("false_alarm", "confirmed")
 CLAIM_TTL_S = 15 * 60.0  # a claim not renewed for this long lapses
+# Alembic keeps the running migration in module-level state: one migration at a time per
+# process (a UI opens its store in a worker thread while another may open one elsewhere).
+_MIGRATE_LOCK = threading.Lock()
 
 
 def now(after_s: float = 0.0) -> str:
@@ -264,7 +268,7 @@ class Store:
         cfg = Config()
         cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         try:
-            with self._writer.begin() as conn:
+            with _MIGRATE_LOCK, self._writer.begin() as conn:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except Exception as exc:
