@@ -245,16 +245,25 @@ def test_frozen_selftest_opens_qt_multimedia_offscreen(app, tmp_path):
     assert shot.read_bytes().startswith(b"\x89PNG")
 
 
-def test_frozen_review_screenshot(app, tmp_path):
-    # TODO(UI issue): the `review` command lands with the reviewer UI (ui/, built in parallel).
-    # The spec already collects `ui`, QtWidgets/QtMultimedia/QtMultimediaWidgets and the
-    # platform plugins, and the self-test above proves they load frozen. When `review` exists,
-    # this runs it frozen; check its arguments here against the UI's CLI then.
-    helptext = run_frozen(app, "dualrec-audit", ["--help"], tmp_path).stdout.decode("utf-8")
-    if "review" not in helptext:
-        pytest.skip("TODO: `review --screenshot` is tested frozen once the UI issue lands")
+def test_frozen_review_and_precheck_screenshots(app, tmp_path):
+    """The reviewer UI frozen: `ui` is loaded by module name (the spec collects it), the
+    Chinese translation file comes along, the player renders offscreen, and the pre-check
+    audits in a Qt worker thread."""
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "party_absent.mp4", folder / "party_absent.mp4")
+    db = ["--db", f"sqlite:///{tmp_path / 'review.db'}"]
+    args = ["scan", str(folder), "--workers", "1", "--settle", "0", *db]
+    scan = run_frozen(app, "dualrec-audit", args, tmp_path)
+    assert scan.returncode == 0, scan.stderr.decode(errors="replace")[-3000:]
     shot = tmp_path / "review.png"
-    args = ["review", str(SAMPLES / "clean.mp4"), "--screenshot", str(shot)]
+    args = ["review", *db, "--recording", "1", "--finding", "1", "--screenshot", str(shot)]
+    proc = run_frozen(app, "dualrec-audit", [*args, "--size", "1024x700"], tmp_path)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    assert "cannot load the Chinese translation" not in proc.stderr.decode(errors="replace")
+    shot = tmp_path / "precheck.png"
+    args = ["precheck", str(SAMPLES / "customer_chin_cut.mp4"), "--screenshot", str(shot)]
     proc = run_frozen(app, "dualrec-audit", args, tmp_path)
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
     assert shot.read_bytes().startswith(b"\x89PNG")
