@@ -1,0 +1,375 @@
+"""One benchmark measurement, run by benchmarks/run.py in a fresh process of its own.
+
+    python benchmarks/measure.py KIND FILE [--fps 2] [--passes 2] [--asr-model DIR]
+
+prints one JSON line: ``setup_s`` (imports and model loading), ``passes`` (one dict per pass
+over the file: seconds per part, wall and CPU seconds), ``rss_mb`` (this process's peak
+resident memory, getrusage) and what the kind adds. A fresh process per measurement keeps the
+peak memory of each one its own. Kinds:
+
+- floor: OpenCV decodes every frame (cv2.VideoCapture.read), nothing else;
+- decode: the pipeline's own sampler (media.sample_frames at --fps), pixels included;
+- faces, video: the sampler feeds FacesCheck / VideoQualityCheck; only their update() and
+  finish() calls are timed (the decoding in between is not);
+- speech: load_audio (part "audio_decode") then the speech check (part "speech": voice
+  activity, SNR, clipping);
+- whole: AuditPipeline.apply (what `check` runs per file), per stage from its progress hook;
+- naive: every frame (full frame rate, non-reference frames included) through the same face
+  models (YuNet, and the landmarker on every face) and the video check, with the same
+  decode-ahead thread as the pipeline; then the audio decode and speech check (--seconds:
+  only the first S seconds of the recording);
+- asr: the recogniser on the speech regions (clip_timestamps), as the transcript stage runs it;
+- asr_naive: the recogniser on the whole audio, no voice activity detection, no clips.
+
+Linux and macOS (resource.getrusage). This is a measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from anywhere: the checkout's package first
+    sys.path.insert(0, str(ROOT))
+
+T_START = time.perf_counter()
+
+
+def cpu_s() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def peak_mb() -> float:
+    # ru_maxrss is in KiB on Linux (bytes on macOS).
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
+
+
+class Pass:
+    """Seconds per part of one pass over the file, with wall and CPU time."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, float] = {}
+        self.t0 = time.perf_counter()
+        self.c0 = cpu_s()
+
+    def add(self, part: str, seconds: float) -> None:
+        self.parts[part] = self.parts.get(part, 0.0) + seconds
+
+    def done(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "parts": self.parts,
+            "wall_s": time.perf_counter() - self.t0,
+            "cpu_s": cpu_s() - self.c0,
+            **extra,
+        }
+
+
+def m_floor(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    import cv2
+
+    setup = time.perf_counter() - T_START
+    p = Pass()
+    cap = cv2.VideoCapture(str(path))
+    n = 0
+    t0 = time.perf_counter()
+    while True:
+        ok, _ = cap.read()
+        if not ok:
+            break
+        n += 1
+    p.add("decode_all", time.perf_counter() - t0)
+    cap.release()
+    return {"setup_s": setup, "passes": [p.done(frames=n)]}
+
+
+def _info(path: Path) -> Any:
+    from dualrec_audit.media import probe
+
+    return probe(path)
+
+
+def m_decode(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from dualrec_audit.media import sample_frames
+
+    info = _info(path)
+    setup = time.perf_counter() - T_START
+    passes = []
+    for _ in range(args.passes):
+        p = Pass()
+        n = 0
+        t0 = time.perf_counter()
+        for _t, _frame in sample_frames(path, info, args.fps):
+            n += 1
+        p.add("decode", time.perf_counter() - t0)
+        passes.append(p.done(frames=n))
+    return {"setup_s": setup, "passes": passes}
+
+
+def _frame_check(kind: str, args: argparse.Namespace, step: float, landmarks: str = "edge") -> Any:
+    from dualrec_audit.checks.faces import FaceParams, FacesCheck
+    from dualrec_audit.checks.video import VideoQualityCheck
+    from dualrec_audit.registry import ModelStore
+
+    if kind == "video":
+        return VideoQualityCheck(sample_step=step)
+    store = ModelStore(None)
+    return FacesCheck(
+        store.locate("yunet").path,
+        store.locate("face_landmarker").path,
+        FaceParams(landmarks=landmarks),  # type: ignore[arg-type]
+        sample_step=step,
+    )
+
+
+def m_frame_check(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """faces or video: the check's own calls timed, the decoding that feeds them not."""
+    import cv2  # noqa: F401  (imports and models are set-up, as in the pipeline)
+
+    from dualrec_audit.media import sample_frames
+
+    info = _info(path)
+    step = 1.0 / args.fps
+    check = _frame_check(args.kind, args, step)  # loads the models: set-up
+    setup = time.perf_counter() - T_START
+    passes = []
+    for i in range(args.passes):
+        if i:
+            check = _frame_check(args.kind, args, step)  # models cached in the process
+        p = Pass()
+        spent = 0.0
+        n = 0
+        for t, frame in sample_frames(path, info, args.fps):
+            t0 = time.perf_counter()
+            check.update(t, frame)
+            spent += time.perf_counter() - t0
+            n += 1
+        t0 = time.perf_counter()
+        result = check.finish(info.duration_s)
+        spent += time.perf_counter() - t0
+        p.add(args.kind, spent)
+        extra = {"frames": n, "events": len(result.events)}
+        if args.kind == "faces":
+            extra["landmark_runs"] = result.details["landmark_runs"]
+        passes.append(p.done(**extra))
+    return {"setup_s": setup, "passes": passes}
+
+
+def m_speech(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from dualrec_audit.checks.speech import run_speech_check
+    from dualrec_audit.media import SAMPLE_RATE, load_audio
+
+    info = _info(path)
+    setup = time.perf_counter() - T_START
+    passes = []
+    for _ in range(args.passes):
+        p = Pass()
+        t0 = time.perf_counter()
+        audio = load_audio(path, SAMPLE_RATE)
+        p.add("audio_decode", time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        result, analysis = run_speech_check(audio, SAMPLE_RATE, info.duration_s)
+        p.add("speech", time.perf_counter() - t0)
+        regions = analysis.regions if analysis else []
+        passes.append(
+            p.done(
+                speech_s=result.details.get("speech_seconds"),
+                regions=len(regions),
+                region_s=round(sum(b - a for a, b in regions), 2),
+            )
+        )
+    return {"setup_s": setup, "passes": passes}
+
+
+def m_whole(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from dualrec_audit.pipeline import STAGES, AuditOptions, AuditPipeline
+
+    pipe = AuditPipeline(AuditOptions(sample_fps=args.fps, asr_model=args.asr_model or "none"))
+    setup = time.perf_counter() - T_START  # imports; the models load during the first pass
+    passes = []
+    for _ in range(args.passes):
+        marks: dict[str, float] = {}
+
+        def hook(stage: str, done: float, total: float, marks: dict[str, float] = marks) -> None:
+            marks[stage] = time.perf_counter()
+
+        p = Pass()
+        result = pipe.apply(path, hook)
+        prev = p.t0
+        for stage in STAGES:
+            if stage in marks:
+                p.add(stage, marks[stage] - prev)
+                prev = marks[stage]
+        faces = result.checks.get("faces")
+        passes.append(
+            p.done(
+                decision=result.decision,
+                error=result.error and result.error.code,
+                landmark_runs=faces.details.get("landmark_runs") if faces else None,
+            )
+        )
+    return {"setup_s": setup, "passes": passes, "models": pipe.models}
+
+
+def m_naive(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Every frame through every face model and the video check; then the speech check."""
+    from dualrec_audit.checks.speech import run_speech_check
+    from dualrec_audit.media import SAMPLE_RATE, load_audio, prefetch, sample_frames
+
+    info = _info(path)
+    step = 1.0 / info.fps
+    seconds = min(args.seconds or info.duration_s, info.duration_s)
+    _frame_check("faces", args, step, "always")  # load the face models: set-up
+    setup = time.perf_counter() - T_START
+    passes = []
+    for _ in range(args.passes):
+        checks = (
+            _frame_check("faces", args, step, "always"),
+            _frame_check("video", args, step),
+        )
+        p = Pass()
+        n = 0
+        # A sampling rate far above the frame rate: every frame is decoded and converted
+        # (the sampler skips non-reference frames only when sampling below half the rate).
+        for t, frame in prefetch(sample_frames(path, info, 1000.0)):
+            if t >= seconds:
+                break
+            for c in checks:
+                c.update(t, frame)
+            n += 1
+        for c in checks:
+            c.finish(seconds)
+        p.add("frames", time.perf_counter() - p.t0)
+        t0 = time.perf_counter()
+        audio = load_audio(path, SAMPLE_RATE)
+        if audio is not None:
+            audio = audio[: int(seconds * SAMPLE_RATE)]
+        run_speech_check(audio, SAMPLE_RATE, seconds)
+        p.add("audio", time.perf_counter() - t0)
+        passes.append(p.done(frames=n, seconds=seconds, landmark_runs=checks[0].landmark_runs))
+    return {"setup_s": setup, "passes": passes}
+
+
+def _asr_setup(path: Path, args: argparse.Namespace) -> tuple[Any, Any, Any, list[Any]]:
+    """The audio (first --asr-seconds), its speech regions, and the loaded model; the model's
+    encoder calls are counted (one per 30 s window it decodes)."""
+    from dualrec_audit.checks.speech import run_speech_check
+    from dualrec_audit.media import SAMPLE_RATE, load_audio
+    from dualrec_audit.transcriber import WhisperOptions, _load_whisper
+
+    info = _info(path)
+    audio = load_audio(path, SAMPLE_RATE)
+    assert audio is not None, "no audio track"
+    if args.asr_seconds:
+        audio = audio[: int(args.asr_seconds * SAMPLE_RATE)]
+    seconds = len(audio) / SAMPLE_RATE
+    _, analysis = run_speech_check(audio, SAMPLE_RATE, min(info.duration_s, seconds))
+    regions = analysis.regions if analysis else []
+    temps = tuple(args.asr_temperature) if args.asr_temperature else WhisperOptions().temperature
+    options = WhisperOptions(temperature=temps)
+    model = _load_whisper(str(Path(args.asr_model)), options.compute_type, options.cpu_threads)
+    calls: list[Any] = []
+    encode = model.encode
+
+    def counted(features: Any, *a: Any, **kw: Any) -> Any:
+        calls.append(1)
+        return encode(features, *a, **kw)
+
+    model.encode = counted
+    return audio, regions, options, calls
+
+
+def m_asr(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from dualrec_audit.transcriber import FasterWhisperTranscriber
+
+    audio, regions, options, calls = _asr_setup(path, args)
+    tr = FasterWhisperTranscriber(Path(args.asr_model), "bench", "bench", options=options)
+    setup = time.perf_counter() - T_START
+    passes = []
+    for _ in range(args.passes):
+        calls.clear()
+        p = Pass()
+        words = tr.transcribe(audio, regions, language="zh")
+        p.add("transcript", time.perf_counter() - p.t0)
+        passes.append(p.done(words=len(words), windows=len(calls)))
+    return {
+        "setup_s": setup,
+        "passes": passes,
+        "audio_s": len(audio) / 16000,
+        "regions": len(regions),
+        "region_s": round(sum(b - a for a, b in regions), 2),
+        "temperature": list(options.temperature),
+    }
+
+
+def m_asr_naive(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from dualrec_audit.transcriber import _load_whisper
+
+    audio, _regions, o, calls = _asr_setup(path, args)
+    model = _load_whisper(str(Path(args.asr_model)), o.compute_type, o.cpu_threads)
+    setup = time.perf_counter() - T_START
+    passes = []
+    for _ in range(args.passes):
+        calls.clear()
+        p = Pass()
+        segments, _ = model.transcribe(
+            audio,
+            language="zh",
+            beam_size=o.beam_size,
+            temperature=list(o.temperature),
+            condition_on_previous_text=o.condition_on_previous_text,
+            word_timestamps=True,
+            vad_filter=False,
+        )
+        words = sum(len(s.words or []) for s in segments)
+        p.add("transcript", time.perf_counter() - p.t0)
+        passes.append(p.done(words=words, windows=len(calls)))
+    return {
+        "setup_s": setup,
+        "passes": passes,
+        "audio_s": len(audio) / 16000,
+        "temperature": list(o.temperature),
+    }
+
+
+KINDS = {
+    "floor": m_floor,
+    "decode": m_decode,
+    "faces": m_frame_check,
+    "video": m_frame_check,
+    "speech": m_speech,
+    "whole": m_whole,
+    "naive": m_naive,
+    "asr": m_asr,
+    "asr_naive": m_asr_naive,
+}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("kind", choices=sorted(KINDS))
+    ap.add_argument("file", type=Path)
+    ap.add_argument("--fps", type=float, default=2.0, help="frames sampled per second")
+    ap.add_argument("--passes", type=int, default=2, help="passes over the file (2: cold, warm)")
+    ap.add_argument("--seconds", type=float, help="naive: only the first S seconds")
+    ap.add_argument("--asr-model", help="speech model folder (asr kinds; whole: none if unset)")
+    ap.add_argument("--asr-seconds", type=float, help="asr kinds: only the first S seconds")
+    ap.add_argument(
+        "--asr-temperature", type=float, nargs="+", help="asr kinds: instead of the default"
+    )
+    args = ap.parse_args()
+    out = KINDS[args.kind](args.file, args)
+    out["rss_mb"] = peak_mb()
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
