@@ -1,0 +1,72 @@
+"""The benchmark's plumbing, never its timings: it starts, it builds its long recording."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+RUN = ROOT / "benchmarks" / "run.py"
+
+
+def _load_run():
+    spec = importlib.util.spec_from_file_location("bench_run", RUN)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_help_lists_the_options():
+    for script in (RUN, ROOT / "benchmarks" / "measure.py"):
+        proc = subprocess.run(
+            [sys.executable, str(script), "--help"], capture_output=True, text=True, cwd=ROOT
+        )
+        assert proc.returncode == 0, proc.stderr
+    for option in ("--quick", "--minutes", "--skip-naive", "--skip-scan", "--asr-model", "--json"):
+        assert (
+            option
+            in subprocess.run(
+                [sys.executable, str(RUN), "--help"], capture_output=True, text=True, cwd=ROOT
+            ).stdout
+        )
+
+
+def test_builds_a_long_recording_by_remuxing_the_samples(tmp_path: Path):
+    proc = subprocess.run(
+        [sys.executable, str(RUN), "--build-only", "--minutes", "0.5", "--cache", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    path, seconds = proc.stdout.strip().split("\t")
+    assert Path(path) == tmp_path / "long_0.5min_720p.mp4"
+    # Whole 20 s samples until at least 30 s: two of them.
+    assert 30 <= float(seconds) <= 30 + 21
+
+    from dualrec_audit.media import probe, sample_frames
+
+    info = probe(Path(path))
+    assert (info.width, info.height, info.video_codec, info.audio_streams) == (1280, 720, "h264", 1)
+    times = [t for t, _ in sample_frames(Path(path), info, 1.0)]
+    assert times[-1] >= float(seconds) - 1.5  # decodable to the end: no broken join
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_process_tree_memory_counts_the_children():
+    run = _load_run()
+    code = (
+        "import subprocess, sys, time\n"
+        "c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(1.0)'])\n"
+        "time.sleep(0.5); c.wait()\n"
+    )
+    r = run.run_measured([sys.executable, "-c", code], tree=True)
+    assert r["rc"] == 0
+    assert r["processes"] >= 2
+    assert r["tree_peak_mb"] > 0
