@@ -188,6 +188,10 @@ def m_speech(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     return {"setup_s": setup, "passes": passes}
 
 
+# Stages the pipeline announces with hook(stage, 0, 1) before it starts them.
+ANNOUNCED = ("probe", "audio", "transcript")
+
+
 def m_whole(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     from dualrec_audit.pipeline import STAGES, AuditOptions, AuditPipeline
 
@@ -195,18 +199,32 @@ def m_whole(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     setup = time.perf_counter() - T_START  # imports; the models load during the first pass
     passes = []
     for _ in range(args.passes):
-        marks: dict[str, float] = {}
+        starts: dict[str, float] = {}
+        ends: dict[str, float] = {}
 
-        def hook(stage: str, done: float, total: float, marks: dict[str, float] = marks) -> None:
-            marks[stage] = time.perf_counter()
+        def hook(
+            stage: str,
+            done: float,
+            total: float,
+            starts: dict[str, float] = starts,
+            ends: dict[str, float] = ends,
+        ) -> None:
+            now = time.perf_counter()
+            if stage in ANNOUNCED and done == 0:
+                starts.setdefault(stage, now)
+            ends[stage] = now
 
         p = Pass()
         result = pipe.apply(path, hook)
+        # A stage ends where the next one is announced (so the frame checks' finish() counts
+        # in "frames"), or at its own last report when the next one is not announced.
+        seen = [s for s in STAGES if s in ends]
         prev = p.t0
-        for stage in STAGES:
-            if stage in marks:
-                p.add(stage, marks[stage] - prev)
-                prev = marks[stage]
+        for i, stage in enumerate(seen):
+            nxt = seen[i + 1] if i + 1 < len(seen) else None
+            end = starts.get(nxt, ends[stage]) if nxt else ends[stage]
+            p.add(stage, end - prev)
+            prev = end
         faces = result.checks.get("faces")
         passes.append(
             p.done(
