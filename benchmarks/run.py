@@ -366,7 +366,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--build-only", action="store_true", help="build the recordings, print them, stop"
     )
     ap.add_argument("--json", type=Path, help="also write every figure here")
+    ap.add_argument(
+        "--report", type=Path, metavar="JSON", help="print the table of a saved --json run"
+    )
     args = ap.parse_args(argv)
+    if args.report:
+        saved = json.loads(args.report.read_text(encoding="utf-8"))
+        meta = saved["meta"]
+        naive = saved["raw"].get("naive", {}).get("passes", [{}])[0].get("seconds")
+        print_report(figures(saved["raw"], meta["recording"]["duration_s"], meta, naive), meta)
+        return 0
 
     minutes = QUICK_MINUTES if args.quick else args.minutes
     main_file = build_recording(minutes, args.cache)
@@ -476,54 +485,72 @@ def figures(
     """Rows of the table and the goals, from the raw measurements."""
     rows: list[dict[str, Any]] = []
 
-    def row(name: str, cold: float | None, warm: float | None, peak: float | None, note: str):
+    def row(
+        name: str,
+        cold: float | None,
+        warm: float | None,
+        peak: float | None,
+        note: str = "",
+        *,
+        cpu: float | None = None,
+        seconds: float = d,
+    ) -> None:
+        """cold/warm: wall seconds over ``seconds`` of recording; cpu: CPU seconds (warm)."""
         rows.append(
             {
                 "stage": name,
-                "cold_x": x_rt(d, cold),
-                "warm_x": x_rt(d, warm),
+                "cold_x": x_rt(seconds, cold),
+                "warm_x": x_rt(seconds, warm),
                 "warm_s": warm,
+                "cpu_s": cpu,
                 "peak_mb": peak,
                 "note": note,
             }
         )
 
+    def last_cpu(kind: str) -> float:
+        return float(m[kind]["passes"][-1]["cpu_s"])
+
     floor_s = m["floor"]["passes"][0]["parts"]["decode_all"]
     floor_x = x_rt(d, floor_s)
+    frames = m["floor"]["passes"][0]["frames"]
     row(
         "floor: OpenCV decodes every frame",
         None,
         floor_s,
         m["floor"]["rss_mb"],
-        f"{m['floor']['passes'][0]['frames']} frames",
+        f"{frames} frames",
+        cpu=last_cpu("floor"),
     )
     if "decode" in m:
         c, w = cold_warm(m["decode"], ["decode"])
-        row("decode (sampled 2/s)", c, w, m["decode"]["rss_mb"], "pipeline's sampler alone")
-        for kind, note in (
-            ("faces", "update+finish only; peak incl. decoder"),
-            ("video", "update+finish only; peak incl. decoder"),
-        ):
+        row(
+            "decode (sampled 2/s)",
+            c,
+            w,
+            m["decode"]["rss_mb"],
+            f"pipeline's sampler alone, {m['decode']['passes'][-1]['frames']} frames",
+            cpu=last_cpu("decode"),
+        )
+        for kind in ("faces", "video"):
             c, w = cold_warm(m[kind], [kind])
-            row(kind, c, w, m[kind]["rss_mb"], note)
+            row(kind, c, w, m[kind]["rss_mb"], "its own calls only; peak incl. the decoder")
         c, w = cold_warm(m["speech"], ["audio_decode"])
         row("audio decode", c, w, m["speech"]["rss_mb"], "16 kHz mono")
         c, w = cold_warm(m["speech"], ["speech"], with_setup=False)
         row("speech (VAD, clarity)", c, w, m["speech"]["rss_mb"], "webrtcvad, SNR, clipping")
     if "asr" in m:
         a = m["asr"]
-        secs = a["audio_s"]
         run_s = a["passes"][0]["parts"]["transcript"]
         label = "TEST MODEL, not representative" if meta["asr"]["test_model"] else "model"
-        rows.append(
-            {
-                "stage": "transcript (speech regions)",
-                "cold_x": x_rt(secs, run_s + a["setup_s"]),
-                "warm_x": x_rt(secs, run_s),
-                "warm_s": run_s,
-                "peak_mb": a["rss_mb"],
-                "note": f"{label}; first {secs:.0f} s; {a['passes'][0]['windows']} windows",
-            }
+        row(
+            "transcript (speech regions)",
+            run_s + a["setup_s"],
+            run_s,
+            a["rss_mb"],
+            f"{label}; first {a['audio_s']:.0f} s; {a['passes'][0]['windows']} windows",
+            cpu=last_cpu("asr"),
+            seconds=a["audio_s"],
         )
     whole = m["whole"]
     c, w = cold_warm(whole, ["script", "rules"], with_setup=False)
@@ -531,13 +558,20 @@ def figures(
     row("script + rules", c, w, None, note or "from the whole pipeline")
     wc = whole["setup_s"] + whole["passes"][0]["wall_s"]
     ww = whole["passes"][-1]["wall_s"]
-    row("check: AuditPipeline.apply, whole", wc, ww, whole["rss_mb"], "in-process")
+    row("check: AuditPipeline.apply, whole", wc, ww, whole["rss_mb"], cpu=last_cpu("whole"))
     fc, fw = cold_warm(whole, ["frames"], with_setup=False)
-    row("  frames (decode+faces+video)", fc, fw, None, "decoding overlapped")
+    row("  frames (decode+faces+video)", fc, fw, None, "decoding ahead in a thread")
     ac, aw = cold_warm(whole, ["audio"], with_setup=False)
-    row("  audio (decode+speech)", ac, aw, None, "")
+    row("  audio (decode+speech)", ac, aw, None)
     cli = m["check_cli"]
-    row("check command (fresh process)", cli["wall_s"], None, cli["tree_peak_mb"], "cold")
+    row(
+        "check command (fresh process)",
+        cli["wall_s"],
+        None,
+        cli["tree_peak_mb"],
+        "cold",
+        cpu=cli["cpu_s"],
+    )
     scans = {}
     if "scan_w1" in m:
         total = sum(m["scan_files"].values())
@@ -547,16 +581,16 @@ def figures(
                 "x": x_rt(total, r["wall_s"]),
                 "peak_mb": r["tree_peak_mb"],
                 "wall_s": r["wall_s"],
+                "cpu_s": r["cpu_s"],
             }
-            rows.append(
-                {
-                    "stage": f"scan --workers {workers}",
-                    "cold_x": x_rt(total, r["wall_s"]),
-                    "warm_x": None,
-                    "warm_s": None,
-                    "peak_mb": r["tree_peak_mb"],
-                    "note": f"{len(m['scan_files'])} files, {total:.0f} s; process tree",
-                }
+            row(
+                f"scan --workers {workers}",
+                r["wall_s"],
+                None,
+                r["tree_peak_mb"],
+                f"{len(m['scan_files'])} files, {total:.0f} s; cold; process tree",
+                cpu=r["cpu_s"],
+                seconds=total,
             )
 
     goals: dict[str, Any] = {}
@@ -566,6 +600,8 @@ def figures(
         "ours_warm_x": ours_x,
         "ours_cold_x": x_rt(d, fc + ac + whole["setup_s"]),
         "floor_x": floor_x,
+        "ours_cpu_s": last_cpu("whole"),  # the whole warm pass (transcript off: the checks)
+        "floor_cpu_s": last_cpu("floor"),
         "met": bool(ours_x and floor_x and ours_x >= floor_x),
     }
     if "naive" in m:
@@ -582,6 +618,7 @@ def figures(
             "naive_frames": n["passes"][0]["frames"],
             "naive_landmark_runs": n["passes"][0]["landmark_runs"],
             "naive_peak_mb": n["rss_mb"],
+            "naive_cpu_s": n["passes"][0]["cpu_s"],
             "ours_x": ours_x,
             "ratio": ratio,
             "met": bool(ratio and ratio >= GOAL_NAIVE_RATIO),
@@ -628,11 +665,12 @@ def print_report(r: dict[str, Any], meta: dict[str, Any]) -> None:
     )
     print()
     w = max(len(x["stage"]) for x in r["rows"]) + 2
-    print(f"{'stage':{w}}{'cold':>8}{'warm':>8}{'warm s':>9}{'peak':>9}  note")
+    print(f"{'stage':{w}}{'cold':>8}{'warm':>8}{'warm s':>9}{'CPU s':>8}{'peak':>9}  note")
     for x in r["rows"]:
         secs = "—" if x["warm_s"] is None else f"{x['warm_s']:.2f}"
+        cpu = "—" if x["cpu_s"] is None else f"{x['cpu_s']:.1f}"
         print(
-            f"{x['stage']:{w}}{fmt_x(x['cold_x']):>8}{fmt_x(x['warm_x']):>8}{secs:>9}"
+            f"{x['stage']:{w}}{fmt_x(x['cold_x']):>8}{fmt_x(x['warm_x']):>8}{secs:>9}{cpu:>8}"
             f"{fmt_mb(x['peak_mb']):>9}  {x['note']}".rstrip()
         )
     g = r["goals"]
@@ -642,14 +680,17 @@ def print_report(r: dict[str, Any], meta: dict[str, Any]) -> None:
     print(
         f"  face+speech+video checks ≥ decode-every-frame floor: ours {fmt_x(c['ours_warm_x'])}"
         f" warm ({fmt_x(c['ours_cold_x'])} cold) vs floor {fmt_x(c['floor_x'])}: "
-        f"{'met' if c['met'] else 'NOT met'}"
+        f"{'met' if c['met'] else 'NOT met'}; CPU seconds {c['ours_cpu_s']:.1f} vs "
+        f"{c['floor_cpu_s']:.1f}"
     )
     if "vs_naive" in g:
         n = g["vs_naive"]
         print(
             f"  ≥{GOAL_NAIVE_RATIO:g}× faster than naive (same checks, every frame, every face "
-            f"meshed): naive {fmt_x(n['naive_x'])} on {n['naive_seconds']:.0f} s, ours "
-            f"{fmt_x(n['ours_x'])}: {n['ratio']:.1f}× {'met' if n['met'] else 'NOT met'}"
+            f"meshed): naive {fmt_x(n['naive_x'])} on {n['naive_seconds']:.0f} s "
+            f"({n['naive_frames']} frames, {n['naive_cpu_s']:.0f} CPU s, peak "
+            f"{fmt_mb(n['naive_peak_mb'])}), ours {fmt_x(n['ours_x'])}: {n['ratio']:.1f}× "
+            f"{'met' if n['met'] else 'NOT met'}"
         )
     if "recogniser_vs_naive" in g:
         a = g["recogniser_vs_naive"]
