@@ -494,10 +494,13 @@ def figures(
         *,
         cpu: float | None = None,
         seconds: float = d,
+        src: str | None = None,
     ) -> None:
-        """cold/warm: wall seconds over ``seconds`` of recording; cpu: CPU seconds (warm)."""
+        """cold/warm: wall seconds over ``seconds`` of recording; cpu: CPU seconds (warm);
+        src: the measurement, for the CPU other processes took meanwhile (in cores)."""
         rows.append(
             {
+                "others": m[src].get("other_cores") if src else None,
                 "stage": name,
                 "cold_x": x_rt(seconds, cold),
                 "warm_x": x_rt(seconds, warm),
@@ -521,6 +524,7 @@ def figures(
         m["floor"]["rss_mb"],
         f"{frames} frames",
         cpu=last_cpu("floor"),
+        src="floor",
     )
     if "decode" in m:
         c, w = cold_warm(m["decode"], ["decode"])
@@ -531,14 +535,17 @@ def figures(
             m["decode"]["rss_mb"],
             f"pipeline's sampler alone, {m['decode']['passes'][-1]['frames']} frames",
             cpu=last_cpu("decode"),
+            src="decode",
         )
         for kind in ("faces", "video"):
             c, w = cold_warm(m[kind], [kind])
-            row(kind, c, w, m[kind]["rss_mb"], "its own calls only; peak incl. the decoder")
+            note = "its own calls only; peak incl. the decoder"
+            row(kind, c, w, m[kind]["rss_mb"], note, src=kind)
         c, w = cold_warm(m["speech"], ["audio_decode"])
-        row("audio decode", c, w, m["speech"]["rss_mb"], "16 kHz mono")
+        row("audio decode", c, w, m["speech"]["rss_mb"], "16 kHz mono", src="speech")
         c, w = cold_warm(m["speech"], ["speech"], with_setup=False)
-        row("speech (VAD, clarity)", c, w, m["speech"]["rss_mb"], "webrtcvad, SNR, clipping")
+        note = "webrtcvad, SNR, clipping"
+        row("speech (VAD, clarity)", c, w, m["speech"]["rss_mb"], note, src="speech")
     if "asr" in m:
         a = m["asr"]
         run_s = a["passes"][0]["parts"]["transcript"]
@@ -550,19 +557,27 @@ def figures(
             a["rss_mb"],
             f"{label}; first {a['audio_s']:.0f} s; {a['passes'][0]['windows']} windows",
             cpu=last_cpu("asr"),
+            src="asr",
             seconds=a["audio_s"],
         )
     whole = m["whole"]
     c, w = cold_warm(whole, ["script", "rules"], with_setup=False)
     note = "no transcript: script unavailable" if meta["asr"]["check_and_scan"] == "none" else ""
-    row("script + rules", c, w, None, note or "from the whole pipeline")
+    row("script + rules", c, w, None, note or "from the whole pipeline", src="whole")
     wc = whole["setup_s"] + whole["passes"][0]["wall_s"]
     ww = whole["passes"][-1]["wall_s"]
-    row("check: AuditPipeline.apply, whole", wc, ww, whole["rss_mb"], cpu=last_cpu("whole"))
+    row(
+        "check: AuditPipeline.apply, whole",
+        wc,
+        ww,
+        whole["rss_mb"],
+        cpu=last_cpu("whole"),
+        src="whole",
+    )
     fc, fw = cold_warm(whole, ["frames"], with_setup=False)
-    row("  frames (decode+faces+video)", fc, fw, None, "decoding ahead in a thread")
+    row("  frames (decode+faces+video)", fc, fw, None, "decoding ahead in a thread", src="whole")
     ac, aw = cold_warm(whole, ["audio"], with_setup=False)
-    row("  audio (decode+speech)", ac, aw, None)
+    row("  audio (decode+speech)", ac, aw, None, src="whole")
     cli = m["check_cli"]
     row(
         "check command (fresh process)",
@@ -571,6 +586,7 @@ def figures(
         cli["tree_peak_mb"],
         "cold",
         cpu=cli["cpu_s"],
+        src="check_cli",
     )
     scans = {}
     if "scan_w1" in m:
@@ -591,6 +607,7 @@ def figures(
                 f"{len(m['scan_files'])} files, {total:.0f} s; cold; process tree",
                 cpu=r["cpu_s"],
                 seconds=total,
+                src=f"scan_w{workers}",
             )
 
     goals: dict[str, Any] = {}
@@ -665,14 +682,22 @@ def print_report(r: dict[str, Any], meta: dict[str, Any]) -> None:
     )
     print()
     w = max(len(x["stage"]) for x in r["rows"]) + 2
-    print(f"{'stage':{w}}{'cold':>8}{'warm':>8}{'warm s':>9}{'CPU s':>8}{'peak':>9}  note")
+    print(
+        f"{'stage':{w}}{'cold':>8}{'warm':>8}{'warm s':>9}{'CPU s':>8}{'peak':>9}{'others':>8}"
+        "  note"
+    )
     for x in r["rows"]:
         secs = "—" if x["warm_s"] is None else f"{x['warm_s']:.2f}"
         cpu = "—" if x["cpu_s"] is None else f"{x['cpu_s']:.1f}"
+        others = "—" if x.get("others") is None else f"{x['others']:.2f}"
         print(
             f"{x['stage']:{w}}{fmt_x(x['cold_x']):>8}{fmt_x(x['warm_x']):>8}{secs:>9}{cpu:>8}"
-            f"{fmt_mb(x['peak_mb']):>9}  {x['note']}".rstrip()
+            f"{fmt_mb(x['peak_mb']):>9}{others:>8}  {x['note']}".rstrip()
         )
+    print(
+        "warm s: seconds of the warm pass; CPU s: its CPU seconds (all threads/processes); "
+        "others: cores the rest of the machine used meanwhile"
+    )
     g = r["goals"]
     print()
     print("goals (× real time = recording seconds per wall second):")
