@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class DualrecError(Exception):
     """Base class of every error the tool reports on purpose (never a bare traceback)."""
@@ -34,3 +36,13 @@ class ConfigError(DualrecError):
     """Bad options or a bad phrase/profile file."""
 
     code = "config_error"
+
+
+def read_config_text(path: Path, encoding: str = "utf-8") -> str:
+    """A configuration file's text (a profile, a labels file), or a ConfigError saying why not."""
+    try:
+        return path.read_text(encoding=encoding)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None

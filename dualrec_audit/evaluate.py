@@ -47,7 +47,7 @@ from pydantic import (
     model_validator,
 )
 
-from dualrec_audit.errors import ConfigError
+from dualrec_audit.errors import ConfigError, read_config_text
 from dualrec_audit.result import EVENT_SOURCES, AuditResult, Event
 from dualrec_audit.watch import merge_intervals, script_by_ear, watch_seconds
 
@@ -155,12 +155,7 @@ def parse_labels(text: str, source: str) -> Labels:
 
 
 def load_labels(path: Path) -> Labels:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+    text = read_config_text(path, "utf-8-sig")
     return parse_labels(text, str(path))
 
 

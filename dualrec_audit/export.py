@@ -73,10 +73,9 @@ def load_items(store: Store, since: str | None = None) -> list[Item]:
     by_recording: dict[int, list[StoredDecision]] = {}
     for d in store.decisions():
         by_recording.setdefault(d.recording_id, []).append(d)
-    return [
-        Item(r, store.result(r.run_id), tuple(by_recording.get(r.recording_id, ())))
-        for r in store.runs(since_utc(since))
-    ]
+    runs = store.runs(since_utc(since))
+    results = store.results(r.run_id for r in runs)  # one query, not one per recording
+    return [Item(r, results[r.run_id], tuple(by_recording.get(r.recording_id, ()))) for r in runs]
 
 
 # -- daily summary --------------------------------------------------------------------------

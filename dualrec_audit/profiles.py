@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from dualrec_audit.errors import ConfigError
+from dualrec_audit.errors import ConfigError, read_config_text
 from dualrec_audit.phrases import Phrase, PhraseSet, load_phrases
 from dualrec_audit.result import EVENT_SOURCES
 
@@ -184,12 +184,7 @@ def parse_profile(text: str, source: str) -> Profile:
 
 
 def load_profile_file(path: Path) -> Profile:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+    text = read_config_text(path)
     return parse_profile(text, str(path))
 
 

@@ -829,17 +829,10 @@ class Store:
 
     def findings(self, run_id: int) -> list[Event]:
         """The run's stored intervals as events (layer-1 events and layer-2 findings), by start."""
-        from sqlalchemy import select
-
-        from dualrec_audit.db.schema import FindingRow
-
-        with self._read() as s:
-            q = select(FindingRow).where(FindingRow.run_id == run_id)
-            rows = s.execute(q.order_by(FindingRow.start, FindingRow.ordinal)).scalars()
-            return [_event(f) for f in rows]
+        return [f.event for f in self.stored_findings(run_id)]
 
     def stored_findings(self, run_id: int) -> list[StoredFinding]:
-        """The run's findings with their ids, by start (as :meth:`findings`)."""
+        """The run's findings with their ids, by start."""
         from sqlalchemy import select
 
         from dualrec_audit.db.schema import FindingRow
