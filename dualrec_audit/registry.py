@@ -8,11 +8,13 @@ directory that holds all of its files. A missing or corrupt model raises :class:
 naming the model, where it looked and the command that installs it; nothing ever falls back
 silently to another model.
 
-Nothing here touches the network except :meth:`ModelStore.pull`, which the user asks for.
+Nothing here touches the network except :meth:`ModelStore.pull`, which the user asks for
+(``dualrec_audit.download``: temporary name, sha256 verified, then renamed into place).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -20,10 +22,21 @@ import os
 import shutil
 import sys
 import tomllib
-from collections.abc import Sequence
+import urllib.parse
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from dualrec_audit.download import (
+    DownloadError,
+    Pinned,
+    Progress,
+    extract_members,
+    fetch,
+    fetch_verified,
+    temp_dir_beside,
+    verify,
+)
 from dualrec_audit.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -42,6 +55,15 @@ class FileSpec:
     path: str
     size: int | None = None
     sha256: str | None = None
+    url: str | None = None  # the official download of this file
+
+
+@dataclass(frozen=True)
+class ArchiveSpec:
+    """An official archive holding the model's files under ``prefix``."""
+
+    url: str
+    prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,15 +74,23 @@ class ModelSpec:
     licence: str
     source: str
     files: tuple[FileSpec, ...]
+    credit: str = ""
     bundled: bool = False
     test_only: bool = False
-    hub_repo: str | None = None
-    hub_revision: str | None = None
+    archive: ArchiveSpec | None = None
 
     @property
     def subdir(self) -> str:
         """The folder (relative to a models dir) holding a multi-file model such as Whisper."""
         return str(Path(self.files[0].path).parent)
+
+    @property
+    def is_folder(self) -> bool:
+        return len(self.files) > 1
+
+    @property
+    def downloadable(self) -> bool:
+        return self.archive is not None or all(f.url for f in self.files)
 
 
 @dataclass(frozen=True)
@@ -122,7 +152,10 @@ def load_manifest(path: Path | None = None) -> dict[str, ModelSpec]:
     specs: dict[str, ModelSpec] = {}
     for entry in data.get("model", []):
         files = tuple(FileSpec(**f) for f in entry.pop("files"))
-        spec = ModelSpec(files=files, **entry)
+        archive = entry.pop("archive", None)
+        spec = ModelSpec(
+            files=files, archive=None if archive is None else ArchiveSpec(**archive), **entry
+        )
         specs[spec.name] = spec
     return specs
 
@@ -144,10 +177,13 @@ def sha256_file(path: Path) -> str:
 
 def install_hint(spec: ModelSpec) -> str:
     hint = "dualrec-audit models install --from DIR (DIR: a folder or USB stick holding it)"
-    if spec.hub_repo:
+    if spec.downloadable:
         hint += f", or on a connected machine: dualrec-audit models pull {spec.name}"
     if spec.bundled:
-        hint += "; it ships in the application's models/ folder, so reinstalling also restores it"
+        hint += (
+            "; it ships with the desktop application, and `bash scripts/setup.sh` installs it "
+            "in a source checkout"
+        )
     return hint
 
 
@@ -233,7 +269,8 @@ class ModelStore:
         """Copy the models found in ``src`` into ``dest`` (the user data dir by default).
 
         ``src`` may hold the manifest layout (``src/whisper-base/model.bin``), or be the model
-        folder itself when one name is given. Every file is verified before it is copied.
+        folder itself when one name is given. Every file is verified before it is installed;
+        a model with a bad file is not installed at all (the message names the file).
         """
         dest = dest or user_models_dir()
         wanted = [self.spec(n) for n in names] if names else list(self.specs.values())
@@ -245,7 +282,14 @@ class ModelStore:
             bad = check_files(spec, found, full=True)
             if bad:
                 raise ModelError(f"Not installing '{spec.name}' from {src}: {'; '.join(bad)}.")
-            _copy_model(spec, found, dest)
+            extras = _folder_extras(spec, found)
+            with _staging(dest) as tmp:
+                staged = {}
+                for rel, path in {**found, **extras}.items():
+                    staged[rel] = tmp / rel
+                    staged[rel].parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, staged[rel])
+                _commit(spec, staged, tmp, dest)
             installed.append(spec.name)
             log.info("installed %s into %s", spec.name, dest)
         if not installed:
@@ -256,33 +300,112 @@ class ModelStore:
             )
         return installed
 
-    def pull(self, name: str, dest: Path | None = None) -> Path:
-        """Download a speech model from its hub (network!) into ``dest``, then verify it."""
+    def pull(
+        self,
+        name: str,
+        dest: Path | None = None,
+        *,
+        mirror: str | None = None,
+        progress: Progress | None = None,
+    ) -> Path:
+        """Download a model from its official source (network!) into ``dest``, verified.
+
+        ``mirror``: a base URL serving the manifest layout (``MIRROR/whisper-base/model.bin``),
+        e.g. a bank's internal file server, used instead of the official URLs. Every file is
+        downloaded under a temporary name and checked against its pinned size and sha256; only
+        a model whose files all verify is moved into place."""
         spec = self.spec(name)
-        if not spec.hub_repo:
+        if not spec.downloadable and not mirror:
+            pullable = ", ".join(sorted(n for n, s in self.specs.items() if s.downloadable))
             raise ModelError(
-                f"Model '{name}' cannot be pulled: it has no download source. "
-                f"Pullable: {', '.join(sorted(n for n, s in self.specs.items() if s.hub_repo))}."
+                f"Model '{name}' cannot be pulled: it has no download source. Pullable: {pullable}."
             )
         dest = dest or user_models_dir()
-        target = dest / spec.subdir
-        from huggingface_hub import snapshot_download
-
-        log.info("downloading %s (%s) into %s", name, spec.hub_repo, target)
         try:
-            snapshot_download(
-                spec.hub_repo,
-                revision=spec.hub_revision,
-                local_dir=str(target),
-                allow_patterns=["*.json", "*.bin", "*.txt"],
-            )
-        except Exception as exc:  # network errors come in many types
-            raise ModelError(f"Could not download '{name}' from {spec.hub_repo}: {exc}") from exc
-        bad = self.problems(spec, dest, full=True)
+            with _staging(dest) as tmp:
+                staged = _download(spec, tmp, mirror, progress)
+                _commit(spec, staged, tmp, dest)
+        except DownloadError as exc:
+            raise ModelError(
+                f"Could not download '{name}': {exc}. Nothing was installed. Offline, install "
+                f"it from a folder: dualrec-audit models install --from DIR {name}",
+                code="download_failed",
+            ) from None
+        log.info("downloaded %s into %s", name, dest)
+        return dest / spec.subdir if spec.is_folder else dest / spec.files[0].path
+
+
+def _download(
+    spec: ModelSpec, tmp: Path, mirror: str | None, progress: Progress | None
+) -> dict[str, Path]:
+    """Every file of ``spec`` downloaded and verified under ``tmp`` (manifest layout)."""
+    staged = {f.path: tmp / f.path for f in spec.files}
+    if mirror:
+        base = mirror.rstrip("/") + "/"
+        for f in spec.files:
+            url = base + urllib.parse.quote(f.path)
+            fetch_verified(url, staged[f.path], Pinned(f.size, f.sha256), progress)
+        return staged
+    if spec.archive is not None:
+        archive = tmp / ".archive"
+        fetch(spec.archive.url, archive, progress)
+        members = {spec.archive.prefix + Path(f.path).name: staged[f.path] for f in spec.files}
+        extract_members(archive, members)
+        archive.unlink()
+    else:
+        for f in spec.files:
+            assert f.url is not None
+            fetch(f.url, staged[f.path], progress)
+    for f in spec.files:
+        bad = verify(staged[f.path], Pinned(f.size, f.sha256))
         if bad:
-            raise ModelError(f"Downloaded '{name}' does not verify: {'; '.join(bad)}.")
-        _write_record(spec, dest)
-        return target
+            raise DownloadError(f"{bad} (the download is corrupt or was tampered with)")
+    return staged
+
+
+@contextlib.contextmanager
+def _staging(dest: Path) -> Iterator[Path]:
+    """A temporary folder inside ``dest`` (same file system: renames out of it are atomic),
+    removed afterwards whatever happens."""
+    tmp = temp_dir_beside(dest)
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _commit(spec: ModelSpec, staged: dict[str, Path], tmp: Path, dest: Path) -> None:
+    """Move verified files from the staging folder into ``dest``.
+
+    A folder model replaces its whole folder in one rename (an older copy is moved aside
+    first, then removed), so a reader sees the old model or the new one, never a mix."""
+    if not spec.is_folder:
+        (f,) = spec.files
+        target = dest / f.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged[f.path], target)
+        return
+    _write_record(spec, tmp)
+    new_folder = tmp / spec.subdir
+    target = dest / spec.subdir
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = tmp / ".replaced"
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new_folder, target)
+
+
+def _folder_extras(spec: ModelSpec, found: dict[str, Path]) -> dict[str, Path]:
+    """For folder models, the other plain files beside the model's (README, vocabulary …)."""
+    if not spec.is_folder:
+        return {}
+    src_folder = next(iter(found.values())).parent
+    names = {Path(f.path).name for f in spec.files}
+    return {
+        f"{spec.subdir}/{p.name}": p
+        for p in src_folder.iterdir()
+        if p.is_file() and p.name not in names and p.name != RECORD_NAME
+    }
 
 
 def check_files(spec: ModelSpec, files: dict[str, Path], *, full: bool) -> list[str]:
@@ -317,25 +440,6 @@ def _source_files(spec: ModelSpec, src: Path, *, single: bool) -> dict[str, Path
     if single and all(p.is_file() for p in flat.values()):
         return flat
     return None
-
-
-def _copy_model(spec: ModelSpec, found: dict[str, Path], dest: Path) -> None:
-    """Copy a model's files (and, for folder models, the files beside them) atomically."""
-    copies: dict[Path, Path] = {}
-    for rel, src_path in found.items():
-        copies[src_path] = dest / rel
-    if len(spec.files) > 1:  # folder models: bring the vocabulary, README, etc. too
-        src_folder = next(iter(found.values())).parent
-        for p in src_folder.iterdir():
-            if p.is_file() and p.name != RECORD_NAME:
-                copies.setdefault(p, dest / spec.subdir / p.name)
-    for src_path, target in copies.items():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".part")
-        shutil.copyfile(src_path, tmp)
-        os.replace(tmp, target)
-    if len(spec.files) > 1:
-        _write_record(spec, dest)
 
 
 def _read_record(folder: Path) -> dict[str, str]:

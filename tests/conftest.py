@@ -1,4 +1,16 @@
-"""Shared fixtures: real media in tests/data, the real bundled models, sample videos."""
+"""Shared fixtures: real media and real models (never committed), sample videos, databases.
+
+Third-party media and models are not in the repository. Tests reach them through
+:func:`media` and :func:`models_root` only:
+
+- media: ``$DUALREC_TEST_MEDIA``, else ``../shared/media`` beside the checkout, else the
+  download cache filled by ``scripts/setup.sh`` (``<user cache dir>/dualrec-audit/media``);
+- models: ``$DUALREC_AUDIT_MODELS`` (as given when pytest started), else ``../shared/models``,
+  else this project's ``models/`` folder (where ``scripts/setup.sh`` installs them).
+
+A test whose media or model cannot be had fails with the reason under CI (``CI=true``) and is
+skipped with the reason elsewhere. The sample videos are built by ``scripts/setup.sh``.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +22,94 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests" / "data"
-MEDIA = DATA / "media"
-TEST_MODELS = DATA / "models"  # holds whisper-test-random (random weights)
 SAMPLES = ROOT / "sample_videos"
+SHARED = ROOT.parent / "shared"
+MEDIA_ENV = "DUALREC_TEST_MEDIA"
+MODELS_ENV = "DUALREC_AUDIT_MODELS"
+SETUP_HINT = (
+    "run `bash scripts/setup.sh` with ../shared beside the checkout, or give "
+    "`bash scripts/setup.sh --media DIR` / set $DUALREC_TEST_MEDIA and $DUALREC_AUDIT_MODELS"
+)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Read before any fixture changes the environment (isolated_models_env clears it).
+_MODELS_FROM_ENV = os.environ.get(MODELS_ENV, "")
+
+
+def media_cache_dir() -> Path:
+    """Where ``scripts/setup.sh`` keeps downloaded (verified) media."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("dualrec-audit", appauthor=False)) / "media"
+
+
+def _media_root() -> tuple[Path | None, list[str]]:
+    tried = []
+    env = os.environ.get(MEDIA_ENV)
+    if env:
+        return Path(env), [f"${MEDIA_ENV}={env}"]
+    for cand in (SHARED / "media", media_cache_dir()):
+        tried.append(str(cand))
+        if cand.is_dir():
+            return cand, tried
+    return None, tried
+
+
+def _models_roots() -> list[Path]:
+    roots = [Path(p) for p in _MODELS_FROM_ENV.split(os.pathsep) if p]
+    return [*roots, SHARED / "models", ROOT / "models"]
+
+
+def unavailable(reason: str) -> None:
+    """Fail under CI, skip elsewhere, with the reason and how to get what is missing."""
+    msg = f"{reason}; {SETUP_HINT}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(msg, pytrace=False)
+    pytest.skip(msg)
+
+
+def media(rel: str) -> Path:
+    """A real media file (e.g. ``"speech_zh/funasr_asr_example.wav"``), or fail/skip."""
+    root, tried = _media_root()
+    if root is None:
+        unavailable(f"test media not found (looked in {', '.join(tried)})")
+        raise AssertionError("unreachable")
+    path = root / rel
+    if not path.is_file():
+        unavailable(f"test media file {path} is missing")
+    return path
+
+
+def models_root(name: str) -> Path:
+    """The models folder (manifest layout) that holds the model ``name``, or fail/skip.
+
+    For models outside the bundled set (``whisper-test-random``, the Mandarin keyword model),
+    e.g. ``ModelStore(models_root("whisper-test-random"))``."""
+    from dualrec_audit.registry import load_manifest
+
+    spec = load_manifest()[name]
+    roots = _models_roots()
+    for root in roots:
+        if all((root / f.path).is_file() for f in spec.files):
+            return root
+    unavailable(f"model '{name}' not found in {', '.join(map(str, roots))}")
+    raise AssertionError("unreachable")
+
+
+def sample_names() -> list[str]:
+    """The sample videos' names, from the committed ``sample_videos/labels.json``."""
+    import json
+
+    labels = json.loads((SAMPLES / "labels.json").read_text(encoding="utf-8"))
+    return sorted(labels["recordings"])
+
+
+def sample(name: str) -> Path:
+    """A sample video built by ``scripts/setup.sh`` (``sample_videos/NAME``), or fail/skip."""
+    path = SAMPLES / name
+    if not path.is_file():
+        unavailable(f"sample video {path} has not been built")
+    return path
 
 
 def read_wav(path: Path) -> np.ndarray:
@@ -45,7 +139,7 @@ def pipeline(isolated_models_env: Path):
 @pytest.fixture(scope="session")
 def sample_results(pipeline) -> dict:
     """Each bundled sample audited once per test session."""
-    return {p.name: pipeline.apply(p) for p in sorted(SAMPLES.glob("*.mp4"))}
+    return {name: pipeline.apply(sample(name)) for name in sample_names()}
 
 
 # -- databases: every store test runs on SQLite and on PostgreSQL ----------------------------
@@ -75,3 +169,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path):
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def random_whisper_models() -> Path:
+    """The models folder holding ``whisper-test-random`` (random weights: runs, means nothing)."""
+    return models_root("whisper-test-random")

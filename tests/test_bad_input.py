@@ -23,10 +23,10 @@ import cv2
 import numpy as np
 import pytest
 
-from .conftest import MEDIA, ROOT, SAMPLES
+from .conftest import ROOT, SAMPLES
+from .conftest import media as media_file
 
 CLEAN = SAMPLES / "clean.mp4"
-IMAGES = MEDIA / "images"
 DAMAGED = re.compile(r"truncated|damaged|copied", re.IGNORECASE)
 
 
@@ -107,7 +107,7 @@ def two_faces(width: int, height: int) -> np.ndarray:
     """A plain wall with two real face photos side by side (staff left, customer right)."""
     canvas = np.full((height, width, 3), (190, 205, 215), np.uint8)
     for i, name in enumerate(("facerec_obama.jpg", "facerec_biden.jpg")):
-        img = cv2.imread(str(IMAGES / name))
+        img = cv2.imread(str(media_file(f"images/{name}")))
         assert img is not None, name
         ih, iw = img.shape[:2]
         s = min(0.8 * (width / 2) / iw, 0.7 * height / ih)

@@ -17,7 +17,7 @@ from dualrec_audit.checks.faces import (
 )
 from dualrec_audit.registry import ModelStore
 
-from .conftest import MEDIA
+from .conftest import media
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def mesh(model_paths):
 
 
 def image(name: str) -> np.ndarray:
-    img = cv2.imread(str(MEDIA / "images" / f"{name}.jpg"))
+    img = cv2.imread(str(media(f"images/{name}.jpg")))
     assert img is not None
     return img
 

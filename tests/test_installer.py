@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, SAMPLES, TEST_MODELS
+from .conftest import ROOT, SAMPLES
 
 pytestmark = pytest.mark.slow
 
@@ -174,7 +174,9 @@ def test_frozen_check_prints_the_json_result(app, tmp_path):
         assert result[key] == expected[key], key
 
 
-def test_a_speech_model_dropped_next_to_the_executable_is_used(app, tmp_path):
+def test_a_speech_model_dropped_next_to_the_executable_is_used(
+    app, tmp_path, random_whisper_models
+):
     dropin = app / "models" / "whisper-test-random"
     shutil.rmtree(dropin, ignore_errors=True)
     sample = str(SAMPLES / "clean.mp4")
@@ -183,7 +185,7 @@ def test_a_speech_model_dropped_next_to_the_executable_is_used(app, tmp_path):
     assert missing.returncode == 2
     err = missing.stderr.decode("utf-8", errors="replace")
     assert "'whisper-test-random' is not installed" in err and str(app / "models") in err
-    shutil.copytree(TEST_MODELS / "whisper-test-random", dropin)
+    shutil.copytree(random_whisper_models / "whisper-test-random", dropin)
     try:
         proc = run_frozen(app, "dualrec-audit", args, tmp_path)
         listed = run_frozen(app, "dualrec-audit", ["models", "list"], tmp_path)

@@ -17,8 +17,6 @@ from dualrec_audit.registry import (
     user_models_dir,
 )
 
-from .conftest import TEST_MODELS
-
 
 def test_manifest_pins_every_bundled_file(isolated_models_env):
     store = ModelStore()
@@ -64,19 +62,21 @@ def test_explicit_dir_comes_first_and_corruption_is_caught(tmp_path, isolated_mo
     assert "sha256" in str(exc.value) and "models install --from" in str(exc.value)
 
 
-def test_env_var_is_searched(tmp_path, monkeypatch, isolated_models_env):
-    monkeypatch.setenv("DUALREC_AUDIT_MODELS", str(TEST_MODELS))
+def test_env_var_is_searched(tmp_path, monkeypatch, isolated_models_env, random_whisper_models):
+    monkeypatch.setenv("DUALREC_AUDIT_MODELS", str(random_whisper_models))
     store = ModelStore()
-    assert TEST_MODELS in store.dirs
-    assert store.locate("whisper-test-random").path == TEST_MODELS / "whisper-test-random"
+    assert random_whisper_models in store.dirs
+    assert store.locate("whisper-test-random").path == random_whisper_models / "whisper-test-random"
     # A test model is never picked by "auto".
     assert store.installed_speech_model() is None
 
 
-def test_install_from_folder_verifies_and_copies(tmp_path, isolated_models_env):
+def test_install_from_folder_verifies_and_copies(
+    tmp_path, isolated_models_env, random_whisper_models
+):
     dest = tmp_path / "installed"
     store = ModelStore()
-    src = TEST_MODELS / "whisper-test-random"  # the model folder itself, name given
+    src = random_whisper_models / "whisper-test-random"  # the model folder itself, name given
     assert store.install_from(src, ["whisper-test-random"], dest) == ["whisper-test-random"]
     assert ModelStore(dest).locate("whisper-test-random").root == dest
     assert (dest / "whisper-test-random" / "README.md").is_file()
@@ -94,12 +94,12 @@ def test_install_from_empty_folder_explains_layout(tmp_path, isolated_models_env
         ModelStore().install_from(tmp_path, None, tmp_path / "dest")
 
 
-def test_cli_models_list_and_verify(capsys, isolated_models_env):
-    assert main(["models", "--models", str(TEST_MODELS), "list"]) == 0
+def test_cli_models_list_and_verify(capsys, isolated_models_env, random_whisper_models):
+    assert main(["models", "--models", str(random_whisper_models), "list"]) == 0
     out = capsys.readouterr().out
     assert "yunet" in out and "whisper-base" in out and "not installed" in out
     assert "(test only)" in out
-    assert main(["models", "--models", str(TEST_MODELS), "verify"]) == 0
+    assert main(["models", "--models", str(random_whisper_models), "verify"]) == 0
     out = capsys.readouterr().out
     assert "yunet: ok" in out and "whisper-test-random: ok" in out
     assert main(["models", "verify", "whisper-base"]) == 1
@@ -109,7 +109,8 @@ def test_cli_models_list_and_verify(capsys, isolated_models_env):
 def test_cli_pull_unknown_name_is_a_usage_error(capsys, isolated_models_env):
     assert main(["models", "pull", "whisper-huge"]) == 2
     assert "Valid names" in capsys.readouterr().err
-    assert main(["models", "pull", "yunet"]) == 2  # no download source: nothing is fetched
+    # A generated test model has no download source: nothing is fetched.
+    assert main(["models", "pull", "whisper-test-random"]) == 2
     assert "cannot be pulled" in capsys.readouterr().err
 
 
@@ -117,7 +118,9 @@ def test_paths_are_real():
     assert (Path(app_models_dir()) / "manifest.toml").is_file()
 
 
-def test_installed_app_looks_next_to_its_executable(tmp_path, monkeypatch, isolated_models_env):
+def test_installed_app_looks_next_to_its_executable(
+    tmp_path, monkeypatch, isolated_models_env, random_whisper_models
+):
     """A PyInstaller one-folder build: the executable beside ``_internal/`` (``sys._MEIPASS``).
     A speech model dropped into ``models/`` next to the executable is found without a rebuild,
     after --models and $DUALREC_AUDIT_MODELS and before the bundled models."""
@@ -148,9 +151,9 @@ def test_installed_app_looks_next_to_its_executable(tmp_path, monkeypatch, isola
     store = ModelStore()
     assert store.find_root("whisper-test-random") is None
     assert store.locate("yunet").root == internal / "models"
-    shutil.copytree(TEST_MODELS / "whisper-test-random", dropin / "whisper-test-random")
+    shutil.copytree(random_whisper_models / "whisper-test-random", dropin / "whisper-test-random")
     assert store.locate("whisper-test-random").root == dropin
     assert store.installed_speech_model() is None  # a test model is never picked by "auto"
     # The same model in $DUALREC_AUDIT_MODELS wins over the drop-in copy.
-    shutil.copytree(TEST_MODELS / "whisper-test-random", env_dir / "whisper-test-random")
+    shutil.copytree(random_whisper_models / "whisper-test-random", env_dir / "whisper-test-random")
     assert store.locate("whisper-test-random").root == env_dir

@@ -18,21 +18,21 @@ from dualrec_audit.pipeline import AuditOptions, AuditPipeline
 from dualrec_audit.registry import ModelStore
 from dualrec_audit.transcriber import FasterWhisperTranscriber, WhisperOptions
 
-from .conftest import MEDIA, SAMPLES, TEST_MODELS, read_wav
+from .conftest import SAMPLES, media, models_root, read_wav
 
 FAST = WhisperOptions(beam_size=1, temperature=(0.0,))
 
 
 @pytest.fixture(scope="module")
 def transcriber(isolated_models_env):
-    located = ModelStore(TEST_MODELS).locate("whisper-test-random")
+    located = ModelStore(models_root("whisper-test-random")).locate("whisper-test-random")
     return FasterWhisperTranscriber(
         located.path, located.spec.name, located.version, trusted=False, options=FAST
     )
 
 
 def test_adapter_returns_word_timed_output(transcriber):
-    a = read_wav(MEDIA / "speech_zh" / "funasr_asr_example.wav")
+    a = read_wav(media("speech_zh/funasr_asr_example.wav"))
     audio = np.concatenate([np.zeros(16000 * 2, np.float32), a])
     duration = len(audio) / 16000
     _, analysis = run_speech_check(audio, 16000, duration)
@@ -52,9 +52,9 @@ def test_no_regions_no_decoding(transcriber):
     assert transcriber.transcribe(np.zeros(16000, np.float32), []) == []
 
 
-def test_pipeline_with_test_model_is_never_approved(isolated_models_env):
+def test_pipeline_with_test_model_is_never_approved(isolated_models_env, random_whisper_models):
     options = AuditOptions(asr_model="whisper-test-random", whisper=FAST)
-    pipeline = AuditPipeline(options, models_dir=TEST_MODELS)
+    pipeline = AuditPipeline(options, models_dir=random_whisper_models)
     result = pipeline.apply(SAMPLES / "clean.mp4")
     assert result.models["whisper-test-random"] == "test-random-seed0"
     assert result.checks["transcript"].status == "unverified"
@@ -65,8 +65,10 @@ def test_pipeline_with_test_model_is_never_approved(isolated_models_env):
     assert all("transcript" not in s.checks for s in result.segments)
 
 
-def test_corrupt_speech_model_is_a_clear_error(tmp_path, isolated_models_env):
-    shutil.copytree(TEST_MODELS / "whisper-test-random", tmp_path / "whisper-test-random")
+def test_corrupt_speech_model_is_a_clear_error(
+    tmp_path, isolated_models_env, random_whisper_models
+):
+    shutil.copytree(random_whisper_models / "whisper-test-random", tmp_path / "whisper-test-random")
     model = tmp_path / "whisper-test-random" / "model.bin"
     model.write_bytes(model.read_bytes()[:1000])
     with pytest.raises(ModelError) as exc:
@@ -74,8 +76,8 @@ def test_corrupt_speech_model_is_a_clear_error(tmp_path, isolated_models_env):
     assert exc.value.code == "model_corrupt" and "models install --from" in str(exc.value)
 
 
-def test_local_model_folder_is_accepted(isolated_models_env):
-    folder = TEST_MODELS / "whisper-test-random"
+def test_local_model_folder_is_accepted(isolated_models_env, random_whisper_models):
+    folder = random_whisper_models / "whisper-test-random"
     pipeline = AuditPipeline(AuditOptions(asr_model=str(folder), whisper=FAST))
     assert pipeline.transcriber is not None
     assert pipeline.models["local:whisper-test-random"].startswith("sha256:")
