@@ -134,6 +134,11 @@ def test_the_folder_holds_both_programs_and_the_models(app):
     assert (internal / "models" / "manifest.toml").is_file()
     assert (internal / "models" / "opencv" / "face_detection_yunet_2023mar.onnx").is_file()
     assert (internal / "models" / "mediapipe" / "face_landmarker.task").is_file()
+    # The bundled models come from the project's models/ folder as set-up installed them.
+    from dualrec_audit.registry import ModelStore
+
+    kws = ModelStore(internal / "models").locate("kws-zh-3.3m")
+    assert kws.root == internal / "models"
     assert sorted(p.name for p in (internal / "dualrec_audit" / "profiles").glob("*.toml"))
     assert (internal / "dualrec_audit" / "data" / "forbidden.txt").is_file()
     migrations = internal / "dualrec_audit" / "db" / "migrations"

@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from dualrec_audit.checks import span_events
+from dualrec_audit.native import quiet_stderr
 from dualrec_audit.result import CheckResult, Event, Party, Severity, per_second, runs, seconds_of
 
 log = logging.getLogger(__name__)
@@ -112,13 +113,24 @@ def load_landmarker(model_path: str) -> Any:
         min_face_detection_confidence=0.3,
         min_face_presence_confidence=0.3,
     )
-    landmarker = vision.FaceLandmarker.create_from_options(options)
+    with quiet_stderr():
+        landmarker = vision.FaceLandmarker.create_from_options(options)
+        _warm_up(landmarker)
     # Close it before interpreter teardown: MediaPipe's finaliser fails once its executor and
     # modules are gone. Threading's exit hooks run newest first, so this one runs before the
     # hook that shuts MediaPipe's executor down.
     register = getattr(threading, "_register_atexit", atexit.register)
     register(_close_quietly, landmarker)
     return landmarker
+
+
+def _warm_up(landmarker: Any) -> None:
+    """One inference on a blank picture: the native libraries log their set-up on the first
+    one, which then happens while their output is muted."""
+    import mediapipe as mp
+
+    blank = np.zeros((192, 192, 3), np.uint8)
+    landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=blank))
 
 
 def _close_quietly(task: Any) -> None:
