@@ -72,7 +72,7 @@ def check_role(role: str) -> Role:
             Text(f"未知角色 {role}", f"unknown role '{role}'; use one of {', '.join(ROLES)}"),
             code="usage",
         )
-    return role  # type: ignore[return-value]
+    return role
 
 
 def check_password(password: str) -> None:

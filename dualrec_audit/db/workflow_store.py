@@ -77,9 +77,10 @@ class WorkflowStore:
     _write: Any
     _read: Any
     _log: Any
+    _insert_decision: Any
 
     def _tx(self) -> AbstractContextManager[Any]:
-        return self._write()  # type: ignore[no-any-return]
+        return self._write()
 
     # -- accounts --------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ depends_on = None
 APPEND_ONLY = ("appeals",)
 
 
-def _decision_columns() -> list[sa.Column]:  # type: ignore[type-arg]
+def _decision_columns() -> list[sa.Column]:
     return [
         sa.Column("role", sa.String(length=16), nullable=True),
         sa.Column("watched", sa.JSON(), nullable=True),
