@@ -430,8 +430,7 @@ MEDIA_ERRORS = {
 }
 OTHER_ERROR = Text(
     "无法检查这段录像：请重新选择文件再试一次；仍不行请联系管理员",
-    "The recording cannot be checked: choose the file again; if that fails, ask the "
-    "administrator",
+    "The recording cannot be checked: choose the file again; if that fails, ask the administrator",
 )
 
 
