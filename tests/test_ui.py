@@ -371,7 +371,7 @@ def test_roles_four_eyes_and_an_appeal(qtbot, db, zh):
     review.reason_code.setCurrentIndex(review.reason_code.findData("party_absent"))
     review.reason_text.setText("维持")
     qtbot.mouseClick(review.reject_btn, Qt.MouseButton.LeftButton)
-    assert "另一名复核员" in review.decision_status.text()
+    qtbot.waitUntil(lambda: "另一名复核员" in review.decision_status.text(), timeout=10_000)
     win.close()
     # A senior grants it: an approval that waits for a second senior (four eyes).
     for senior, standing in (("李主管", "second"), ("赵主管", "approved")):
@@ -388,7 +388,7 @@ def test_roles_four_eyes_and_an_appeal(qtbot, db, zh):
         if standing == "second":
             assert "第二名高级复核员" in review.state_banner.text()
             qtbot.mouseClick(review.approve_btn, Qt.MouseButton.LeftButton)  # not twice
-            assert "四眼" in review.decision_status.text()
+            qtbot.waitUntil(lambda: "四眼" in review.decision_status.text(), timeout=10_000)
         win.close()
     with Store(url) as store:
         ds = store.decisions()

@@ -279,3 +279,28 @@ def test_assignments_and_finding_verdicts(db_url, sample_results):
         v = store.finding_verdicts()[(run_id, f.source, f.ordinal)]
         assert (v.label, v.note, v.reviewer) == ("confirmed", "确实卡顿", "wang")
         assert store.verify().ok
+
+
+def test_finding_verdicts_are_in_the_export(tmp_path, sample_results):
+    import csv
+    import json
+
+    from dualrec_audit.export import export_json, load_items, write_csv
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    with Store(url) as store:
+        run_id = _run(store, sample_results["party_absent.mp4"])
+        rule = next(f for f in store.stored_findings(run_id) if f.source == "rule")
+        store.add_feedback(rule.id, "wang", "false_alarm", "客户只是弯腰")
+        items = load_items(store)
+    doc = json.loads(json.dumps(export_json(items), ensure_ascii=False))
+    marked = [f for f in doc["recordings"][0]["findings"] if f["finding_verdict"]]
+    assert [(f["finding_verdict"], f["verdict_note"], f["verdict_by"]) for f in marked] == [
+        ("false_alarm", "客户只是弯腰", "wang")
+    ]
+    write_csv(items, tmp_path / "out")
+    with (tmp_path / "out" / "findings.csv").open(encoding="utf-8-sig") as f:
+        rows = [r for r in csv.DictReader(f) if r["finding_verdict"]]
+    assert [(r["check"], r["finding_verdict"], r["verdict_note"]) for r in rows] == [
+        (rule.event.check, "false_alarm", "客户只是弯腰")
+    ]
