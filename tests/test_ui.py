@@ -388,7 +388,7 @@ def test_roles_four_eyes_and_an_appeal(qtbot, db, zh):
         if standing == "second":
             assert "第二名高级复核员" in review.state_banner.text()
             qtbot.mouseClick(review.approve_btn, Qt.MouseButton.LeftButton)  # not twice
-            qtbot.waitUntil(lambda: "四眼" in review.decision_status.text(), timeout=10_000)
+            qtbot.waitUntil(lambda r=review: "四眼" in r.decision_status.text(), timeout=10_000)
         win.close()
     with Store(url) as store:
         ds = store.decisions()
