@@ -132,6 +132,28 @@ def build_parser() -> argparse.ArgumentParser:
         dsub.add_parser("verify", help="check the hash-chained event log against the tables")
     )
 
+    accounts = sub.add_parser(
+        "accounts", help="reviewer accounts: list, add (an administrator's command)"
+    )
+    asub = accounts.add_subparsers(dest="accounts_command", required=True)
+    _add_db_arg(asub.add_parser("list", help="every account with its role"))
+    add = asub.add_parser(
+        "add",
+        help="create an account (the first one, on an empty database, is the first "
+        "administrator; later ones need --admin)",
+    )
+    add.add_argument("username")
+    add.add_argument("--name", help="full name shown on decisions (default: the user name)")
+    add.add_argument("--role", choices=("reviewer", "senior", "admin"), default="reviewer")
+    add.add_argument("--admin", help="your administrator account (asks for its password)")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the passwords from standard input, one a line (the administrator's first "
+        "when --admin is given, then the new account's)",
+    )
+    _add_db_arg(add)
+
     profiles = sub.add_parser("profiles", help="list, show and validate business profiles")
     profiles.add_argument("--profiles-dir", type=Path, help="a folder of your own profiles")
     psub = profiles.add_subparsers(dest="profiles_command", required=True)
@@ -146,16 +168,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_db_arg(review)
     _add_ui_args(review)
-    review.add_argument("--reviewer", help="your name on decisions (default: the saved one)")
+    review.add_argument(
+        "--reviewer",
+        help="the account to sign in as (default: the last one); with --screenshot, whom the "
+        "picture shows signed in",
+    )
     review.add_argument("--recording", type=int, help="open this recording (its id)")
     review.add_argument(
         "--finding", type=int, default=1, help="with --screenshot: the finding shown (from 1)"
     )
     review.add_argument(
         "--view",
-        choices=("review", "queue", "precheck"),
+        choices=("review", "queue", "precheck", "history", "keys", "login", "accounts"),
         default="review",
-        help="with --screenshot: which tab (precheck needs --file)",
+        help="with --screenshot: which view (precheck needs --file; history and keys: the "
+        "review view with its history tab or its shortcut list; login: the sign-in dialog)",
     )
     review.add_argument("--file", type=Path, help="with --view precheck: the recording checked")
     _add_audit_args(review)
@@ -220,7 +247,10 @@ def _add_ui_args(p: argparse.ArgumentParser) -> None:
         metavar="PNG",
         help="render the window offscreen to this PNG file and exit",
     )
-    p.add_argument("--size", default="1600x1000", help="window size, e.g. 1600x1000")
+    p.add_argument(
+        "--size",
+        help="window size, e.g. 1366x768 (default: fitted to the screen, at most 1600x1000)",
+    )
 
 
 def _add_audit_args(p: argparse.ArgumentParser) -> None:
@@ -542,6 +572,51 @@ def cmd_db(args: argparse.Namespace) -> int:
         return 1
 
 
+def _password(prompt: str, from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise DualrecError("no password on standard input", code="usage")
+        return line.rstrip("\r\n")
+    import getpass
+
+    return getpass.getpass(prompt)
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+    from dualrec_audit.db.store import Store
+    from dualrec_audit.workflow import ROLE_NAMES
+
+    with Store(args.db, actor="(accounts)") as store:
+        if args.accounts_command == "list":
+            for a in store.accounts():
+                state = "" if a.active else "  (disabled)"
+                _out(f"{a.username:20} {a.role:9} {a.display_name}{state}")
+            return 0
+        admin = None
+        if store.has_accounts():
+            if not args.admin:
+                raise DualrecError(
+                    "accounts exist already: give --admin YOUR_ADMIN_ACCOUNT", code="usage"
+                )
+            admin = store.authenticate(
+                args.admin, _password(f"password of {args.admin}: ", args.password_stdin)
+            )
+        elif args.role != "admin":
+            raise DualrecError(
+                "the database has no account yet: the first one must be --role admin",
+                code="usage",
+            )
+        password = _password(f"password for {args.username}: ", args.password_stdin)
+        if not args.password_stdin and password != _password("repeat it: ", False):
+            raise DualrecError("the two passwords differ", code="usage")
+        a = store.create_account(
+            args.username, args.name or args.username, args.role, password, by=admin
+        )
+        _out(f"created {a.username} ({ROLE_NAMES[a.role].en}: {a.display_name})")
+        return 0
+
+
 def cmd_profiles(args: argparse.Namespace) -> int:
     from dualrec_audit.profiles import all_profiles, load_profile_file
 
@@ -688,6 +763,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_db(args)
         if args.command == "profiles":
             return cmd_profiles(args)
+        if args.command == "accounts":
+            return cmd_accounts(args)
         if args.command in ("review", "precheck"):
             return cmd_ui(args)
         return cmd_models(args)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dualrec_audit import __version__
-from dualrec_audit.db.store import RunSummary, Store, StoredDecision
+from dualrec_audit.db.store import RunSummary, Store, StoredDecision, StoredFeedback
 from dualrec_audit.errors import DualrecError
 from dualrec_audit.i18n import CHECK_NAMES, DECISIONS
 from dualrec_audit.report import fmt_span, fmt_time
@@ -63,6 +63,9 @@ class Item:
     run: RunSummary
     result: AuditResult
     decisions: tuple[StoredDecision, ...] = ()
+    # Reviewers' latest verdict per finding, keyed (source, ordinal): "rule" = the result's
+    # findings, "event" = its events, numbered as in the result.
+    verdicts: dict[tuple[str, int], StoredFeedback] = field(default_factory=dict)
 
     @property
     def day(self) -> str:
@@ -75,7 +78,18 @@ def load_items(store: Store, since: str | None = None) -> list[Item]:
         by_recording.setdefault(d.recording_id, []).append(d)
     runs = store.runs(since_utc(since))
     results = store.results(r.run_id for r in runs)  # one query, not one per recording
-    return [Item(r, results[r.run_id], tuple(by_recording.get(r.recording_id, ()))) for r in runs]
+    verdicts: dict[int, dict[tuple[str, int], StoredFeedback]] = {}
+    for (run_id, source, ordinal), mark in store.finding_verdicts().items():
+        verdicts.setdefault(run_id, {})[(source, ordinal)] = mark
+    return [
+        Item(
+            r,
+            results[r.run_id],
+            tuple(by_recording.get(r.recording_id, ())),
+            verdicts.get(r.run_id, {}),
+        )
+        for r in runs
+    ]
 
 
 # -- daily summary --------------------------------------------------------------------------
@@ -162,7 +176,29 @@ FINDING_COLUMNS = (
     "mandatory",
     "deduction",
     "message",
+    "finding_verdict",
+    "verdict_note",
+    "verdict_by",
+    "verdict_at",
 )
+
+
+def _verdict(it: Item, source: str, ordinal: int) -> dict[str, Any]:
+    """A reviewer's verdict on a finding: real (confirmed) or false_alarm, note, who, when."""
+    mark = it.verdicts.get((source, ordinal))
+    if mark is None:
+        return {
+            "finding_verdict": None,
+            "verdict_note": None,
+            "verdict_by": None,
+            "verdict_at": None,
+        }
+    return {
+        "finding_verdict": "real" if mark.label == "confirmed" else mark.label,
+        "verdict_note": mark.note,
+        "verdict_by": mark.reviewer,
+        "verdict_at": local_time(mark.created_at).isoformat(timespec="seconds"),
+    }
 
 
 def _cell(value: Any) -> Any:
@@ -204,7 +240,7 @@ def finding_rows(it: Item, lang: str) -> list[dict[str, Any]]:
     r, res = it.run, it.result
     base = {"run_id": r.run_id, "file": r.name, "sha256": r.sha256}
     rows = []
-    for f in res.findings:
+    for i, f in enumerate(res.findings):
         rows.append(
             {
                 **base,
@@ -218,9 +254,10 @@ def finding_rows(it: Item, lang: str) -> list[dict[str, Any]]:
                 "mandatory": f.mandatory,
                 "deduction": round(f.deduction, 1),
                 "message": f.reason.get(lang),
+                **_verdict(it, "rule", i),
             }
         )
-    for e in res.events:
+    for i, e in enumerate(res.events):
         rows.append(
             {
                 **base,
@@ -234,6 +271,7 @@ def finding_rows(it: Item, lang: str) -> list[dict[str, Any]]:
                 "mandatory": None,
                 "deduction": None,
                 "message": e.message.get(lang),
+                **_verdict(it, "event", i),
             }
         )
     return rows
@@ -267,8 +305,14 @@ def export_json(items: Sequence[Item], since: str | None = None) -> dict[str, An
         "recordings": [
             {
                 **decision_row(it),
-                "findings": [f.to_dict() for f in it.result.findings],
-                "events": [e.to_dict() for e in it.result.events],
+                "findings": [
+                    {**f.to_dict(), **_verdict(it, "rule", i)}
+                    for i, f in enumerate(it.result.findings)
+                ],
+                "events": [
+                    {**e.to_dict(), **_verdict(it, "event", i)}
+                    for i, e in enumerate(it.result.events)
+                ],
                 "watch": [[round(a, 2), round(b, 2)] for a, b in watch_intervals(it.result)],
                 "review_decisions": [
                     {
@@ -277,6 +321,11 @@ def export_json(items: Sequence[Item], since: str | None = None) -> dict[str, An
                         "reason_code": d.reason_code,
                         "reason_text": d.reason_text,
                         "at": d.created_at,
+                        "role": d.role,
+                        "change_reason": d.change_reason,
+                        "unwatched_reason": d.unwatched_reason,
+                        "four_eyes": d.four_eyes,
+                        "appeal_id": d.appeal_id,
                     }
                     for d in it.decisions
                 ],

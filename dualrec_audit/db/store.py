@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from dualrec_audit.db.workflow_store import WorkflowStore
 from dualrec_audit.errors import ConfigError
 from dualrec_audit.result import AuditResult, Event
 
@@ -168,6 +169,13 @@ class StoredDecision:
     reason_code: str | None
     reason_text: str | None
     created_at: str
+    # The reviewer workflow (migration 0004); None on decisions made before it.
+    role: str | None = None
+    watched: tuple[tuple[float, float, float], ...] | None = None
+    unwatched_reason: str | None = None
+    change_reason: str | None = None
+    appeal_id: int | None = None
+    four_eyes: str | None = None
 
 
 @dataclass(frozen=True)
@@ -213,7 +221,7 @@ class VerifyReport:
         return not self.problems
 
 
-class Store:
+class Store(WorkflowStore):
     """The results database. ``Store(url)`` opens it and brings its tables up to date."""
 
     def __init__(self, url: str | Path | None = None, *, actor: str | None = None):
@@ -508,8 +516,7 @@ class Store:
     ) -> int:
         """Store a reviewer's verdict. With ``check_claim``, refuse (:class:`ClaimedError`)
         when another reviewer holds the recording, and release the reviewer's own claim in
-        the same transaction."""
-        from dualrec_audit.db.schema import AuditRun, ReviewDecision
+        the same transaction. (Accounts, roles and the workflow's rules: :meth:`decide`.)"""
 
         if verdict not in VERDICTS:
             raise ConfigError(f"unknown verdict '{verdict}'; use one of {', '.join(VERDICTS)}")
@@ -520,26 +527,45 @@ class Store:
         if verdict == "rerecord" and not (reason_text or "").strip():
             raise ConfigError("a re-record decision needs a reason text")
         with self._write() as s:
-            run = s.get(AuditRun, run_id)
-            if run is None:
-                raise ConfigError(f"no audit run {run_id} in the database")
-            if check_claim:
-                self._check_claim(s, run.recording_id, reviewer.strip())
-            row = ReviewDecision(
-                recording_id=run.recording_id,
-                run_id=run_id,
-                reviewer=reviewer.strip(),
-                verdict=verdict,
-                reason_code=reason_code,
-                reason_text=reason_text,
-                created_at=now(),
-            )
-            s.add(row)
-            s.flush()
-            self._log(s, "review.decided", "review_decision", row.id, _decision_state(row))
-            if check_claim:
-                self._release(s, run.recording_id, reviewer.strip())
-            return row.id
+            return self._insert_decision(
+                s, run_id, reviewer, verdict, reason_code, reason_text, check_claim=check_claim
+            ).id
+
+    def _insert_decision(
+        self,
+        s: Any,
+        run_id: int,
+        reviewer: str,
+        verdict: str,
+        reason_code: str | None,
+        reason_text: str | None,
+        *,
+        check_claim: bool,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Any:
+        from dualrec_audit.db.schema import AuditRun, ReviewDecision
+
+        run = s.get(AuditRun, run_id)
+        if run is None:
+            raise ConfigError(f"no audit run {run_id} in the database")
+        if check_claim:
+            self._check_claim(s, run.recording_id, reviewer.strip())
+        row = ReviewDecision(
+            recording_id=run.recording_id,
+            run_id=run_id,
+            reviewer=reviewer.strip(),
+            verdict=verdict,
+            reason_code=reason_code,
+            reason_text=reason_text,
+            created_at=now(),
+            **(extra or {}),
+        )
+        s.add(row)
+        s.flush()
+        self._log(s, "review.decided", "review_decision", row.id, _decision_state(row))
+        if check_claim:
+            self._release(s, run.recording_id, reviewer.strip())
+        return row
 
     def decisions(self, recording_id: int | None = None) -> list[StoredDecision]:
         from sqlalchemy import select
@@ -550,19 +576,7 @@ class Store:
             q = select(ReviewDecision).order_by(ReviewDecision.id)
             if recording_id is not None:
                 q = q.where(ReviewDecision.recording_id == recording_id)
-            return [
-                StoredDecision(
-                    id=d.id,
-                    recording_id=d.recording_id,
-                    run_id=d.run_id,
-                    reviewer=d.reviewer,
-                    verdict=d.verdict,
-                    reason_code=d.reason_code,
-                    reason_text=d.reason_text,
-                    created_at=d.created_at,
-                )
-                for d in s.execute(q).scalars()
-            ]
+            return [stored_decision(d) for d in s.execute(q).scalars()]
 
     # -- false alarms ----------------------------------------------------------------------
 
@@ -963,6 +977,7 @@ class Store:
                     problems.append(
                         f"claim on recording {c.recording_id}: differs from the event log"
                     )
+            problems += self._verify_workflow(s, logged)
             for (entity, eid), state in logged.items():
                 if entity == "claim" and state.get("released") and eid not in held:
                     continue
@@ -1036,8 +1051,20 @@ def _stored_claim(c: Any) -> StoredClaim:
     )
 
 
+# The workflow's columns (migration 0004) are in a decision's logged state when set, so
+# decisions logged before them still match.
+WORKFLOW_DECISION_FIELDS = (
+    "role",
+    "watched",
+    "unwatched_reason",
+    "change_reason",
+    "appeal_id",
+    "four_eyes",
+)
+
+
 def _decision_state(d: Any) -> dict[str, Any]:
-    return {
+    state = {
         "recording_id": d.recording_id,
         "run_id": d.run_id,
         "reviewer": d.reviewer,
@@ -1046,6 +1073,29 @@ def _decision_state(d: Any) -> dict[str, Any]:
         "reason_text": d.reason_text,
         "created_at": d.created_at,
     }
+    for k in WORKFLOW_DECISION_FIELDS:
+        if getattr(d, k) is not None:
+            state[k] = getattr(d, k)
+    return state
+
+
+def stored_decision(d: Any) -> StoredDecision:
+    return StoredDecision(
+        id=d.id,
+        recording_id=d.recording_id,
+        run_id=d.run_id,
+        reviewer=d.reviewer,
+        verdict=d.verdict,
+        reason_code=d.reason_code,
+        reason_text=d.reason_text,
+        created_at=d.created_at,
+        role=d.role,
+        watched=None if d.watched is None else tuple(tuple(w) for w in d.watched),
+        unwatched_reason=d.unwatched_reason,
+        change_reason=d.change_reason,
+        appeal_id=d.appeal_id,
+        four_eyes=d.four_eyes,
+    )
 
 
 def _finding_rows(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
