@@ -6,23 +6,13 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dualrec_audit.i18n import CHECK_NAMES, DECISIONS, PARTY
+from dualrec_audit.i18n import CHECK_NAMES, DECISIONS, PARTY, fmt_span, fmt_time
 from dualrec_audit.result import AuditResult, Text
 
 if TYPE_CHECKING:
     from dualrec_audit.evaluate import EvalReport
 
-
-def fmt_time(seconds: float) -> str:
-    """01:12 (or 1:02:03 from an hour on)."""
-    s = max(0, int(seconds + 0.5))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
-
-
-def fmt_span(start: float, end: float) -> str:
-    return f"{fmt_time(start)}–{fmt_time(end)}"
+__all__ = ["eval_summary", "fmt_span", "fmt_time", "summary"]
 
 
 def summary(result: AuditResult, lang: str = "zh") -> str:
