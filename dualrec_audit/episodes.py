@@ -52,7 +52,7 @@ def _what_fired(ev: Event, fired: dict[str, Any]) -> tuple[str, str]:
     if "asr_confidence" in fired:
         zh.append(f"识别置信度 {fired['asr_confidence']:.2f}")
         en.append(f"recogniser confidence {fired['asr_confidence']:.2f}")
-    return f"；{'，'.join(zh)}", f"; {', '.join(en)}"
+    return (f"；{'，'.join(zh)}", f"; {', '.join(en)}") if zh else ("", "")
 
 
 def judge_episode(ev: Event, rule: EventRule, profile: Profile, result: AuditResult) -> Finding:

@@ -6,6 +6,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dualrec_audit.decision import explain
 from dualrec_audit.i18n import CHECK_NAMES, DECISIONS, PARTY, fmt_span, fmt_time
 from dualrec_audit.result import AuditResult, Text
 
@@ -13,6 +14,9 @@ if TYPE_CHECKING:
     from dualrec_audit.evaluate import EvalReport
 
 __all__ = ["eval_summary", "fmt_span", "fmt_time", "summary"]
+
+
+_SEVERITY = {"low": Text("低", "low"), "medium": Text("中", "medium"), "high": Text("高", "high")}
 
 
 def summary(result: AuditResult, lang: str = "zh") -> str:
@@ -26,12 +30,13 @@ def summary(result: AuditResult, lang: str = "zh") -> str:
     decision = DECISIONS[result.decision].get(lang)
     if zh:
         lines.append(
-            f"{name}  时长 {fmt_time(result.duration_s)}  结论：{decision}  得分 {result.score:.0f}"
+            f"{name}  时长 {fmt_time(result.duration_s)}  结论：{decision}  "
+            f"得分 {result.score:.0f}（仅用于排序）"
         )
     else:
         lines.append(
             f"{name}  duration {fmt_time(result.duration_s)}  decision: {decision}  "
-            f"score {result.score:.0f}"
+            f"score {result.score:.0f} (ranks the queue only)"
         )
     parts = []
     for key, check in result.checks.items():
@@ -50,6 +55,8 @@ def summary(result: AuditResult, lang: str = "zh") -> str:
             parts.append(f"{label} {0 if score is None else score * 100:.0f}")
     lines.append("  " + "  ".join(parts))
     if result.profile is not None:
+        why = explain(result.decision, result.findings, result.duration_s).get(lang)
+        lines.append(f"  {'理由' if zh else 'Why'}: {why}")
         pname = result.profile["name"]["en" if not zh else "zh"]
         lines.append(f"  {'业务规则' if zh else 'Profile'}: {pname} ({result.profile['id']})")
     if result.stages:
@@ -60,7 +67,8 @@ def summary(result: AuditResult, lang: str = "zh") -> str:
         lines.append("  " + ("问题：" if zh else "Findings:"))
         for f in result.findings:
             tag = ("【必检】" if zh else "[mandatory] ") if f.mandatory else ""
-            lines.append(f"    {fmt_span(f.start, f.end)}  {tag}{f.reason.get(lang)}")
+            sev = _SEVERITY[f.severity].get(lang)
+            lines.append(f"    {fmt_span(f.start, f.end)}  [{sev}] {tag}{f.reason.get(lang)}")
     elif result.events:
         lines.append("  " + ("问题：" if zh else "Problems:"))
         for e in result.events:

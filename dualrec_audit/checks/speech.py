@@ -33,6 +33,7 @@ class SpeechParams:
     min_snr_db: float = 8.0  # speech seconds under this local SNR are unclear
     quiet_dbfs: float = -42.0  # speech quieter than this (RMS of voiced frames) is too quiet
     quiet_min_snr_db: float = 20.0  # ... when also less than this over the local noise floor
+    floor_margin_db: float = 6.0  # the noise floor is at most this over the quietest frames
     clip_share: float = 0.002  # share of samples at full scale in a second: clipping
     clarity_min_s: float = 2.0
     clipping_min_s: float = 0.5
@@ -108,8 +109,15 @@ def analyse(audio: np.ndarray, sr: int, duration_s: float, p: SpeechParams) -> S
         ratio.append(float(sp.mean()) if len(sp) else 0.0)
         seg = audio[s * sr : (s + 1) * sr]
         clipped.append(float((np.abs(seg) >= 0.999).mean()) if len(seg) else 0.0)
+        quietest = _quietest(db, a, b, 3 * per_sec)
+        floors.append(quietest)
         floor = _noise_floor(db, speech, a, b, per_sec)
-        floors.append(_quietest(db, a, b, 3 * per_sec))
+        here = _quietest(db, a, b, per_sec // 2)
+        if floor is not None and here is not None:
+            # In continuous speech the "non-speech" frames are unvoiced consonants and
+            # breaths, far above the room: the floor is never above the quietest frames within
+            # half a second (plus a margin for a fluctuating noise).
+            floor = min(floor, here + p.floor_margin_db)
         snr.append(None if voice_ref is None or floor is None else min(60.0, voice_ref - floor))
         level.append(float(10 * np.log10(np.mean(10 ** (db[a:b][sp] / 10)))) if sp.any() else None)
 
