@@ -142,6 +142,14 @@ def eval_summary(report: EvalReport, lang: str = "zh") -> str:
             f"  {t('漏检', 'missed')}{sep}{d.file} {fmt_span(d.start, d.end)} {d.check}{party}"
         )
 
+    lost = report.unwatched_defects
+    lines.append(
+        t("被标记录像中不在观看区间内的缺陷", "Defects of flagged recordings outside what to watch")
+        + f"{sep}{len(lost)}"
+    )
+    for d in lost:
+        lines.append(f"  !! {d.file} {fmt_span(d.start, d.end)} {d.check}")
+
     active = [c for c in report.checks if c.defects or c.false_alarm_s > 0]
     if active:
         lines.append(t("各检查项：", "Per check:"))
