@@ -114,7 +114,7 @@ def test_n_jumps_to_the_first_finding_with_the_preroll(qtbot, db, sample_results
     review = win.review
     player = review.player
     assert player.position() == 0
-    first = min(f.start for f in result.findings if f.rule == "mandatory.max_face_cut")
+    first = min(f.start for f in result.findings if f.rule == "event.face_cut")
     expected = to_position(max(0.0, first - PREROLL_S))
     assert expected == to_position(watch_intervals(result)[0][0]) == 6000
 
@@ -341,7 +341,7 @@ def test_precheck_fails_the_chin_cut_sample_with_the_right_item(qtbot, zh):
         view.check_file(str(SAMPLES / "customer_chin_cut.mp4"))
     assert view.run is not None and not view.run.verdict.passed
     assert "不通过" in view.verdict.text()
-    cut = [r for r in view.rows if r.item.rule == "mandatory.max_face_cut"]
+    cut = [r for r in view.rows if r.item.rule == "event.face_cut"]
     assert len(cut) == 1
     row = cut[0]
     assert row.when.text() == "00:08–00:14"
