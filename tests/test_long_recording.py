@@ -19,6 +19,10 @@ from .conftest import SAMPLES
 pytestmark = pytest.mark.slow
 
 
+def whole_recording(f, result) -> bool:
+    return covers_recording(f.start, f.end, result.duration_s)
+
+
 @pytest.fixture(scope="module")
 def audited(pipeline, long_recording):
     path, label = long_recording
@@ -29,7 +33,7 @@ def test_seven_findings_with_their_own_times(audited):
     result, label = audited
     assert result.duration_s == pytest.approx(606, abs=1)
     assert result.decision == "rerecord"
-    located = [f for f in result.findings if not covers_recording(f.start, f.end, result.duration_s)]
+    located = [f for f in result.findings if not whole_recording(f, result)]
     whole = [f for f in result.findings if f not in located]
     # five absences and the freeze, each with its own time range ...
     assert [f.rule for f in located] == ["event.party_absent"] * 5 + ["event.frozen"]
@@ -50,7 +54,7 @@ def test_seven_findings_with_their_own_times(audited):
 
 def test_next_and_previous_reach_every_episode(audited):
     result, _ = audited
-    located = [f for f in result.findings if not covers_recording(f.start, f.end, result.duration_s)]
+    located = [f for f in result.findings if not whole_recording(f, result)]
     marks = stops(result)
     assert marks == [to_position(max(0.0, f.start - 2.0)) for f in located]
     forward, pos = [], 0

@@ -145,7 +145,7 @@ def test_findings_markers_speed_and_frame_step(qtbot, db, sample_results, zh):
     tree = review.findings
     assert tree.topLevelItemCount() == len(result.findings)
     first = review.finding_at(0)
-    assert first.event.check == "mandatory.both_parties_present"
+    assert first.event.check == "event.party_absent"  # the episode; the 65 % rule is "整段"
     assert tree.topLevelItem(0).text(1) == "00:06–00:13"
     assert tree.topLevelItem(tree.topLevelItemCount() - 1).text(1) == "整段"
     # A row click seeks to the finding with the pre-roll.
@@ -266,13 +266,15 @@ def test_queue_order_filters_and_workload(qtbot, db, sample_results, zh):
     statuses = [i.status for i in queue.model.items]
     assert statuses == sorted(statuses, key=["review", "rerecord", "done"].index)
     assert shown[-1] == "clean.mp4"
-    assert set(shown[:2]) == {"dark_segment.mp4", "frozen_segment.mp4"}
+    # the one review (dark), then the re-record with the lowest score (party absent, 75)
+    assert shown[:2] == ["dark_segment.mp4", "party_absent.mp4"]
     assert "待复核：5 条录像" in queue.workload.text() and "需完整收听" in queue.workload.text()
     queue.status.setCurrentIndex(queue.status.findData("rerecord"))
     assert {names[r] for r in queue.visible_runs()} == {
         "customer_chin_cut.mp4",
         "party_absent.mp4",
         "noisy_speech.mp4",
+        "frozen_segment.mp4",  # a frozen picture is a failed mandatory check
     }
     queue.status.setCurrentIndex(0)
     queue.branch.setCurrentIndex(queue.branch.findData("北京分行"))
