@@ -21,6 +21,7 @@ from typing import Any
 
 from dualrec_audit import __version__
 from dualrec_audit.db.store import RunSummary, Store, StoredDecision, StoredFeedback
+from dualrec_audit.decision import explain
 from dualrec_audit.errors import DualrecError
 from dualrec_audit.i18n import CHECK_NAMES, DECISIONS
 from dualrec_audit.report import fmt_span, fmt_time
@@ -107,9 +108,15 @@ class DaySummary:
     script_by_ear: int = 0  # flagged recordings whose script must be checked by listening
     reasons: Counter[str] = field(default_factory=Counter)
     reason_text: dict[str, Text] = field(default_factory=dict)
+    rerecord_causes: Counter[str] = field(default_factory=Counter)  # rules of failed mandatory
 
     def top_reasons(self, n: int = 5) -> list[tuple[str, int]]:
-        return self.reasons.most_common(n)
+        """The ``n`` most frequent reasons, plus every cause of a re-record that day (never
+        dropped, however rare), most frequent first."""
+        top = self.reasons.most_common(n)
+        shown = {k for k, _ in top}
+        extra = [(k, self.reasons[k]) for k, _ in self.rerecord_causes.most_common()]
+        return top + [(k, c) for k, c in extra if k not in shown]
 
 
 def daily_summaries(items: Iterable[Item]) -> list[DaySummary]:
@@ -132,6 +139,8 @@ def daily_summaries(items: Iterable[Item]) -> list[DaySummary]:
         s.script_by_ear += script_by_ear(r)
         for rule in {f.rule for f in r.findings}:
             s.reasons[rule] += 1
+        if r.decision == "rerecord":
+            s.rerecord_causes.update({f.rule for f in r.findings if f.mandatory})
         for f in r.findings:
             s.reason_text.setdefault(f.rule, f.reason)
     return [days[d] for d in sorted(days, reverse=True)]
@@ -360,7 +369,8 @@ _L = {
     "watch": Text("需人工观看分钟", "Minutes to watch"),
     "by_ear": Text("需人工听话术（条）", "Script to check by ear"),
     "errors": Text("无法审核", "Could not audit"),
-    "reasons": Text("主要原因", "Top reasons"),
+    "reasons": Text("主要原因（含全部重录原因）", "Top reasons (every re-record cause)"),
+    "why": Text("理由", "Why"),
     "list": Text("录像", "Recordings"),
     "file": Text("文件", "File"),
     "decision": Text("结论", "Decision"),
@@ -448,10 +458,13 @@ def recording_html(it: Item, lang: str = "zh") -> str:
         ("product / 产品", r.meta.product),
         ("profile / 业务", r.profile_id),
         ("duration / 时长", fmt_time(r.duration_s)),
-        (g("score"), f"{r.score:.0f}"),
+        (g("score"), f"{r.score:.0f}"),  # ranks the queue only
     ]
     body = [f"<h1>{_e(g('title'))}: {_e(r.name)}</h1>"]
     body.append(f"<p>{_e(g('decision'))}: {_decision(r.decision, lang)}</p>")
+    if res.error is None and res.profile is not None:
+        why = explain(res.decision, res.findings, res.duration_s).get(lang)
+        body.append(f'<p class="why">{_e(g("why"))}: {_e(why)}</p>')
     if res.error is not None:
         body.append(f'<p class="error">{_e(res.error.message)} [{_e(res.error.code)}]</p>')
     body.append(f"<h2>{_e(g('meta'))}</h2>")
@@ -465,7 +478,8 @@ def recording_html(it: Item, lang: str = "zh") -> str:
             (
                 _e(fmt_span(f.start, f.end)),
                 f'<span class="{_e(f.severity)}">{_e(_SEVERITY[f.severity].get(lang))}</span>',
-                _e(f.reason.get(lang)),
+                _e(("【必检】" if lang != "en" else "[mandatory] ") * f.mandatory)
+                + _e(f.reason.get(lang)),
                 _thumb(path, f.start, lang),
             )
         )

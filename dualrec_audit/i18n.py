@@ -35,6 +35,18 @@ _SIDE = {
 }
 
 
+def fmt_time(seconds: float) -> str:
+    """01:12 (or 1:02:03 from an hour on)."""
+    s = max(0, int(seconds + 0.5))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
+
+
+def fmt_span(start: float, end: float) -> str:
+    return f"{fmt_time(start)}–{fmt_time(end)}"
+
+
 def _party(party: str | None) -> Text:
     return PARTY[party] if party else Text("", "")
 

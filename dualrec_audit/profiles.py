@@ -2,9 +2,11 @@
 
 A profile lists the ordered script stages with their required phrases (alternatives and
 synonyms) and who should say them, the customer confirmations expected, forbidden phrases
-(added to the shared list), mandatory checks with thresholds, deductions per finding type and
-the decision thresholds. Files are validated on load; a mistake is reported with the file,
-the key path and what was expected, never a traceback.
+(added to the shared list), the mandatory whole-recording checks with their thresholds, a rule
+for every layer-1 event type (severity, mandatory or not, minimum duration) and deductions per
+finding type (the score only ranks the review queue; it never decides). Files are validated on
+load; a mistake is reported with the file, the key path and what was expected, never a
+traceback.
 
 Built-in profiles live in ``dualrec_audit/profiles/``; users add their own in a profile folder
 (``--profiles-dir`` or ``$DUALREC_AUDIT_PROFILES``), where a file with the same id wins.
@@ -64,10 +66,10 @@ class Confirmations(_Strict):
 
 
 class Mandatory(_Strict):
-    """Checks a recording must pass; a failure means re-record. Omit a key to turn it off."""
+    """Whole-recording checks a recording must pass; a failure means re-record. Omit a key to
+    turn it off. Per-episode mandatory checks (a face cut, a frozen picture) are event rules."""
 
     both_parties_present: float | None = Field(default=0.95, ge=0, le=1)
-    max_face_cut_s: float | None = Field(default=2.0, ge=0)
     clarity_share: float | None = Field(default=0.9, ge=0, le=1)
     clarity_floor: float = Field(default=0.6, ge=0, le=1)
     min_duration_s: float | None = Field(default=None, ge=0)
@@ -75,14 +77,24 @@ class Mandatory(_Strict):
     required_stages: bool = True
 
 
-class Thresholds(_Strict):
-    approve: float = Field(default=80, ge=0, le=100)
-    review: float = Field(default=60, ge=0, le=100)
+# The layer-1 event types each profile must give a rule for (the script's own events,
+# phrase_missing and forbidden_phrase, are judged by the stages and the forbidden list).
+EVENT_TYPES: tuple[str, ...] = tuple(e for e, src in EVENT_SOURCES.items() if src != "script")
+
+
+class EventRule(_Strict):
+    """How one layer-1 event type counts: an episode lasting at least ``min_duration_s`` is a
+    finding of ``severity``; when ``mandatory``, it is a failed mandatory check (re-record).
+    A shorter episode is listed as a low-severity note that never holds a recording."""
+
+    severity: Literal["low", "medium", "high"]
+    mandatory: bool
+    min_duration_s: float = Field(ge=0)
 
     @model_validator(mode="after")
-    def _ordered(self) -> Thresholds:
-        if self.review > self.approve:
-            raise ValueError("review must not be above approve")
+    def _mandatory_is_high(self) -> EventRule:
+        if self.mandatory and self.severity != "high":
+            raise ValueError("a mandatory rule has severity 'high'")
         return self
 
 
@@ -117,8 +129,25 @@ class Profile(_Strict):
     confirmations: Confirmations | None = None
     forbidden: tuple[PhraseSpec, ...] = ()
     mandatory: Mandatory = Mandatory()
+    events: dict[str, EventRule] = Field(default_factory=dict, validate_default=True)
     deductions: dict[str, float] = Field(default_factory=dict)
-    thresholds: Thresholds = Thresholds()
+
+    @field_validator("events")
+    @classmethod
+    def _a_rule_per_event_type(cls, v: dict[str, EventRule]) -> dict[str, EventRule]:
+        unknown = sorted(set(v) - set(EVENT_TYPES))
+        if unknown:
+            raise ValueError(
+                f"unknown event type {', '.join(repr(u) for u in unknown)} "
+                f"(known: {', '.join(EVENT_TYPES)})"
+            )
+        missing = [e for e in EVENT_TYPES if e not in v]
+        if missing:
+            raise ValueError(
+                f"no rule for event type {', '.join(repr(m) for m in missing)}: every layer-1 "
+                "event type needs { severity, mandatory, min_duration_s }"
+            )
+        return v
 
     @field_validator("deductions")
     @classmethod
@@ -159,12 +188,23 @@ class Profile(_Strict):
 assert set(DEFAULT_DEDUCTIONS) >= set(EVENT_SOURCES)
 
 
+# Keys of earlier profile versions, and what replaced them.
+_RETIRED = {
+    "thresholds": "no longer used: the score only ranks the queue; the decision follows the "
+    "mandatory checks and the findings' severity (see the [events] rules)",
+    "mandatory.max_face_cut_s": 'moved: set [events] face_cut = { severity = "high", '
+    "mandatory = true, min_duration_s = ... }",
+}
+
+
 def _format_error(source: str, exc: ValidationError) -> str:
     lines = [f"{source}: invalid profile:"]
     for err in exc.errors():
         path = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden" and path in _RETIRED:
+            msg = _RETIRED[path]
+        elif err["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling; see `dualrec-audit profiles show fund_sale`)"
         elif err["type"] == "missing":
             msg = "required key is missing"

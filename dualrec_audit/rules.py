@@ -1,10 +1,13 @@
 """Layer 2: the audit decision, a pure function of (layer-1 result, business profile).
 
-``decide(result, profile)`` gives the 0-100 score, the decision (approve / review / rerecord),
-the findings (each a rule that fired, with its time range, severity, reason and the layer-1
-evidence), the stage checklist and the low-score segments. Invariant: a recording is never
-auto-approved when a mandatory check could not be evaluated (no audio track, no speech model,
-an untrusted speech model, unreadable frames): it goes to review with that reason.
+``decide(result, profile)`` gives the findings (each a rule that fired, with its time range,
+severity, reason and the layer-1 evidence), the decision they imply (``decision.decision_of``:
+approve only when every mandatory check passed and no medium or high finding remains), the
+0-100 score that ranks the queue, the stage checklist and the low-score segments. The parts:
+checks that could not be evaluated (here), episodes and whole-recording mandatory checks
+(``episodes``), the script's stages, confirmation and forbidden promises (here). Invariant: a
+recording is never auto-approved when a check a rule needs could not be evaluated (no audio
+track, no speech model, an untrusted speech model, unreadable frames): it goes to review.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dualrec_audit.i18n import PARTY
+from dualrec_audit.decision import decision_of, score_of
+from dualrec_audit.episodes import event_findings
 from dualrec_audit.profiles import Profile, Stage
 from dualrec_audit.result import (
+    EVENT_SOURCES,
+    SEVERITY_RANK,
     AuditResult,
     Decision,
-    Event,
     Finding,
     Segment,
     StageStatus,
@@ -36,18 +41,16 @@ class Verdict:
     not_evaluated: tuple[str, ...]
 
 
-def _span(events: list[Event], default_end: float) -> tuple[float, float]:
-    if not events:
-        return 0.0, default_end
-    return min(e.start for e in events), max(e.end for e in events)
-
-
 def _not_evaluable(result: AuditResult, profile: Profile) -> list[Finding]:
     """A finding for every mandatory check whose layer-1 input is missing or untrusted."""
     m = profile.mandatory
+    ruled = {  # checks some of whose events would hold a recording (medium or high, mandatory)
+        EVENT_SOURCES[e] for e, r in profile.events.items() if r.mandatory or r.severity != "low"
+    }
     needs = {
-        "faces": m.both_parties_present is not None or m.max_face_cut_s is not None,
-        "speech": m.clarity_share is not None,
+        "faces": m.both_parties_present is not None or "faces" in ruled,
+        "speech": m.clarity_share is not None or "speech" in ruled,
+        "video": "video" in ruled,
         "script": m.required_stages or m.no_forbidden_phrases or profile.confirmations is not None,
     }
     out = []
@@ -72,7 +75,7 @@ def _not_evaluable(result: AuditResult, profile: Profile) -> list[Finding]:
     return out
 
 
-_CHECK_ZH = {"faces": "人脸", "speech": "语音清晰度", "script": "话术"}
+_CHECK_ZH = {"faces": "人脸", "speech": "语音清晰度", "video": "画面质量", "script": "话术"}
 
 
 def _stages(
@@ -131,125 +134,33 @@ def _stage_finding(stage: Stage, profile: Profile, duration: float) -> Finding:
     )
 
 
-def decide(result: AuditResult, profile: Profile) -> Verdict:
-    """Score, decision, findings and stage checklist of one audited recording."""
-    if result.error is not None:
-        return Verdict(0.0, "error", (), (), (), ())
-    m = profile.mandatory
-    duration = result.duration_s
-    findings = _not_evaluable(result, profile)
-    not_evaluated = tuple(f.evidence["check"] for f in findings)
-    by_check: dict[str, list[Event]] = {}
-    for event in result.events:
-        by_check.setdefault(event.check, []).append(event)
-
-    consumed: set[int] = set()  # layer-1 events already reported by a mandatory finding
-
-    def fail(
-        rule: str,
-        start: float,
-        end: float,
-        zh: str,
-        en: str,
-        events: Sequence[Event] = (),
-        **evidence: Any,
-    ) -> None:
-        consumed.update(id(ev) for ev in events)
-        points = sum(profile.deduction(ev.check) for ev in events)
-        evidence["events"] = [ev.to_dict() for ev in events]
-        findings.append(Finding(rule, start, end, "high", Text(zh, en), points, True, evidence))
-
-    if "faces" not in not_evaluated:
-        faces = result.checks["faces"]
-        presence = faces.details.get("presence", {})
-        if m.both_parties_present is not None:
-            for party in profile.parties:
-                share = float(presence.get(party, 0.0))
-                if share < m.both_parties_present:
-                    absent = [e for e in by_check.get("party_absent", []) if e.party == party]
-                    t0, t1 = _span(absent, duration)
-                    fail(
-                        "mandatory.both_parties_present",
-                        t0,
-                        t1,
-                        f"{PARTY[party].zh}在画面中的时间仅占 {share:.0%}"
-                        f"（要求 ≥{m.both_parties_present:.0%}）",
-                        f"{PARTY[party].en} in frame only {share:.0%} of the time "
-                        f"(required ≥{m.both_parties_present:.0%})",
-                        party=party,
-                        presence=share,
-                        threshold=m.both_parties_present,
-                        events=absent,
-                    )
-        if m.max_face_cut_s is not None:
-            for ev in by_check.get("face_cut", []):
-                if ev.duration > m.max_face_cut_s:
-                    fail(
-                        "mandatory.max_face_cut",
-                        ev.start,
-                        ev.end,
-                        f"{ev.message.zh}，持续 {ev.duration:.0f} 秒"
-                        f"（允许 ≤{m.max_face_cut_s:g} 秒）",
-                        f"{ev.message.en} for {ev.duration:.0f} s "
-                        f"(allowed ≤{m.max_face_cut_s:g} s)",
-                        events=[ev],
-                        threshold_s=m.max_face_cut_s,
-                    )
-    if "speech" not in not_evaluated and m.clarity_share is not None:
-        speech = result.checks["speech"]
-        ratios = speech.details.get("speech_ratio", [])
-        speech_secs = [i for i, r in enumerate(ratios) if r > 0.15 and i < len(speech.timeline)]
-        clear = [i for i in speech_secs if (speech.timeline[i] or 0.0) >= m.clarity_floor]
-        if speech_secs:
-            share = len(clear) / len(speech_secs)
-            if share < m.clarity_share:
-                unclear = by_check.get("low_clarity", [])
-                t0, t1 = _span(unclear, duration)
-                fail(
-                    "mandatory.clarity",
-                    t0,
-                    t1,
-                    f"语音清晰的时间仅占 {share:.0%}（要求 ≥{m.clarity_share:.0%}）",
-                    f"Speech is clear only {share:.0%} of the time "
-                    f"(required ≥{m.clarity_share:.0%})",
-                    clear_share=round(share, 3),
-                    threshold=m.clarity_share,
-                    events=unclear,
-                    speech_seconds=len(speech_secs),
-                )
-    if m.min_duration_s is not None and duration < m.min_duration_s:
-        fail(
-            "mandatory.min_duration",
-            0.0,
-            duration,
-            f"录像时长 {duration:.0f} 秒，短于要求的 {m.min_duration_s:g} 秒",
-            f"Recording is {duration:.0f} s, shorter than the required {m.min_duration_s:g} s",
-            duration_s=duration,
-            threshold_s=m.min_duration_s,
-        )
-
-    stages, confirmations = _stages(result, profile)
-    if "script" not in not_evaluated:
-        for stage, status in zip(profile.stages, stages, strict=True):
-            if status.status == "missing":
-                findings.append(_stage_finding(stage, profile, duration))
-        if profile.confirmations and len(confirmations) < profile.confirmations.min_count:
-            findings.append(
-                Finding(
-                    "confirmation_missing",
-                    0.0,
-                    duration,
-                    "high",
-                    Text(
-                        "未听到客户的明确确认", "The customer's explicit confirmation was not heard"
-                    ),
-                    profile.deduction("confirmation_missing"),
-                    False,
-                    {"found": len(confirmations), "required": profile.confirmations.min_count},
-                )
+def _script_findings(
+    result: AuditResult,
+    profile: Profile,
+    stages: Sequence[StageStatus],
+    confirmations: Sequence[Mapping[str, Any]],
+) -> list[Finding]:
+    """Required stages not heard, the customer's confirmation, forbidden promises."""
+    out = []
+    for stage, status in zip(profile.stages, stages, strict=True):
+        if status.status == "missing":
+            out.append(_stage_finding(stage, profile, result.duration_s))
+    if profile.confirmations and len(confirmations) < profile.confirmations.min_count:
+        out.append(
+            Finding(
+                "confirmation_missing",
+                0.0,
+                result.duration_s,
+                "high",
+                Text("未听到客户的明确确认", "The customer's explicit confirmation was not heard"),
+                profile.deduction("confirmation_missing"),
+                False,
+                {"found": len(confirmations), "required": profile.confirmations.min_count},
             )
-        for ev in by_check.get("forbidden_phrase", []):
-            findings.append(
+        )
+    for ev in result.events:
+        if ev.check == "forbidden_phrase":
+            out.append(
                 Finding(
                     "mandatory.no_forbidden_phrases",
                     ev.start,
@@ -257,42 +168,29 @@ def decide(result: AuditResult, profile: Profile) -> Verdict:
                     "high",
                     ev.message,
                     profile.deduction("forbidden_phrase"),
-                    m.no_forbidden_phrases,
+                    profile.mandatory.no_forbidden_phrases,
                     {"event": ev.to_dict()},
                 )
             )
-
-    # Every other layer-1 event deducts its profile weight.
-    for ev in result.events:
-        if ev.check in ("phrase_missing", "forbidden_phrase") or id(ev) in consumed:
-            continue
-        findings.append(
-            Finding(
-                f"event.{ev.check}",
-                ev.start,
-                ev.end,
-                ev.severity,
-                ev.message,
-                profile.deduction(ev.check),
-                False,
-                {"event": ev.to_dict()},
-            )
-        )
-
-    score = max(0.0, 100.0 - sum(f.deduction for f in findings))
-    decision: Decision
-    if any(f.mandatory for f in findings):
-        decision = "rerecord"
-    elif score >= profile.thresholds.approve:
-        decision = "approve"
-    elif score >= profile.thresholds.review:
-        decision = "review"
-    else:
-        decision = "rerecord"
-    if decision == "approve" and not_evaluated:
-        decision = "review"  # the invariant: nothing unverified is auto-approved
-    findings.sort(key=lambda f: (f.start, -_RANK[f.severity], f.rule))
-    return Verdict(score, decision, tuple(findings), tuple(stages), result.segments, not_evaluated)
+    return out
 
 
-_RANK = {"low": 1, "medium": 2, "high": 3}
+def decide(result: AuditResult, profile: Profile) -> Verdict:
+    """Score, decision, findings and stage checklist of one audited recording."""
+    if result.error is not None:
+        return Verdict(0.0, "error", (), (), (), ())
+    findings = _not_evaluable(result, profile)
+    not_evaluated = tuple(f.evidence["check"] for f in findings)
+    findings += event_findings(result, profile, not_evaluated)
+    stages, confirmations = _stages(result, profile)
+    if "script" not in not_evaluated:
+        findings += _script_findings(result, profile, stages, confirmations)
+    findings.sort(key=lambda f: (f.start, -SEVERITY_RANK[f.severity], f.rule, f.end))
+    return Verdict(
+        score_of(findings),
+        decision_of(findings),
+        tuple(findings),
+        tuple(stages),
+        result.segments,
+        not_evaluated,
+    )

@@ -111,6 +111,7 @@ NOISE_SNR_DB = -3.0  # speech RMS minus noise RMS
 EDGE_FADE_S = 0.01
 END_FADE_S = 0.3
 LIMIT_KNEE = 0.85  # soft limiter: samples above this are compressed smoothly below 1.0
+BLUR_SIGMA_PX = 8.0  # a "blur" defect: Gaussian blur of the whole 1280x720 frame
 
 
 @dataclass(frozen=True)
@@ -309,6 +310,8 @@ class Compositor:
             paste(canvas, img, x, y)
         if active and defect.check == "dark":
             canvas = np.round(canvas.astype(np.float32) * 0.06).astype(np.uint8)
+        if active and defect.check == "blur":
+            canvas = cv2.GaussianBlur(canvas, (0, 0), BLUR_SIGMA_PX)
         return canvas
 
 
@@ -348,6 +351,79 @@ def encode(path: Path, compositor: Compositor, audio: np.ndarray, defect: Defect
         push_audio(N_SAMPLES)
         out.mux(vs.encode(None))
         out.mux(aus.encode(None))
+
+
+# --- clips and long recordings built at test time -------------------------------------------------
+def build_clip(path: Path, src: Path, defect: Defect | None = None) -> Path:
+    """One 20 s clip like the samples (clean speech, both parties) with ``defect`` in the
+    picture (party_absent, face_cut, dark, blur, frozen; not low_clarity)."""
+    speech, _ = build_speech(src)
+    encode(path, Compositor(src), soft_limit(speech), defect)
+    return path
+
+
+def concat_recordings(parts: list[Path], target: Path) -> list[float]:
+    """Remux clips encoded alike (these builds) end to end, without re-encoding, into
+    ``target``; returns each part's start time. A 0.2 s step between parts keeps every
+    stream's timestamps increasing (B-frame delay)."""
+    offsets = []
+    with av.open(str(target), "w") as out:
+        with av.open(str(parts[0])) as first:
+            vout = out.add_stream_from_template(first.streams.video[0])
+            aout = out.add_stream_from_template(first.streams.audio[0])
+        offset = 0.0
+        for part in parts:
+            offsets.append(offset)
+            with av.open(str(part)) as c:
+                length = float(c.duration) / 1e6
+                for pkt in c.demux():
+                    if pkt.dts is None:
+                        continue
+                    shift = round(offset / pkt.time_base)
+                    pkt.pts += shift
+                    pkt.dts += shift
+                    pkt.stream = vout if pkt.stream.type == "video" else aout
+                    out.mux(pkt)
+            offset += length + 0.2
+    return offsets
+
+
+# A ten-minute recording: 30 clips, five with the customer away for 7 s, one frozen for 10 s.
+LONG_ABSENT_AT = (5, 9, 14, 19, 24)  # clip indexes
+LONG_FROZEN_AT = 27
+LONG_CLIPS = 30
+ABSENT = Defect("party_absent", "customer", 6.0, 13.0)
+FROZEN_10S = Defect("frozen", None, 5.0, 15.0)
+
+
+def build_long_recording(src: Path, folder: Path) -> tuple[Path, dict]:
+    """The ten-minute recording above (built once per folder) and its label (as in
+    labels.json): the defects with their times in the long recording."""
+    folder.mkdir(parents=True, exist_ok=True)
+    clips = {
+        None: build_clip(folder / "part_clean.mp4", src),
+        "absent": build_clip(folder / "part_absent.mp4", src, ABSENT),
+        "frozen": build_clip(folder / "part_frozen.mp4", src, FROZEN_10S),
+    }
+    kinds = [
+        "absent" if i in LONG_ABSENT_AT else "frozen" if i == LONG_FROZEN_AT else None
+        for i in range(LONG_CLIPS)
+    ]
+    target = folder / "long_10min.mp4"
+    offsets = concat_recordings([clips[k] for k in kinds], target)
+    defects = []
+    for kind, off in zip(kinds, offsets, strict=True):
+        d = {"absent": ABSENT, "frozen": FROZEN_10S}.get(kind or "")
+        if d is not None:
+            defects.append(
+                {
+                    "check": d.check,
+                    "party": d.party,
+                    "start": round(off + d.start, 3),
+                    "end": round(off + d.end, 3),
+                }
+            )
+    return target, {"expected": "flag", "defects": defects}
 
 
 # --- labels and credits -----------------------------------------------------------------------

@@ -142,6 +142,30 @@ def sample_results(pipeline) -> dict:
     return {name: pipeline.apply(sample(name)) for name in sample_names()}
 
 
+def build_samples_module():
+    """``sample_videos/build_samples.py`` (the compositor the samples are built with)."""
+    import importlib.util
+    import sys
+
+    if "build_samples" in sys.modules:
+        return sys.modules["build_samples"]
+    spec = importlib.util.spec_from_file_location("build_samples", SAMPLES / "build_samples.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["build_samples"] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def long_recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The ten-minute recording (five 7 s customer absences, a 10 s freeze), built once per
+    session from the shared media into a session temp folder, and its label."""
+    src = media("video/grid_bbaf2n.mpg").parent.parent
+    media("speech_zh/funasr_asr_example.wav")  # the soundtrack's clips are there too
+    return build_samples_module().build_long_recording(src, tmp_path_factory.mktemp("long"))
+
+
 # -- databases: every store test runs on SQLite and on PostgreSQL ----------------------------
 
 PG_ENV = "DUALREC_TEST_PG_URL"  # set by scripts/test.sh when a PostgreSQL server is available

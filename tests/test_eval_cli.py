@@ -63,7 +63,12 @@ def test_samples_in_a_real_process(tmp_path):
     labelled = json.loads(LABELS.read_text(encoding="utf-8"))["recordings"]
     n_defects = sum(len(r["defects"]) for r in labelled.values())
     assert n_defects >= 5
-    assert doc["defects"] == {"total": n_defects, "found": n_defects, "missed": []}
+    assert doc["defects"] == {
+        "total": n_defects,
+        "found": n_defects,
+        "missed": [],
+        "unwatched": [],
+    }
     for rec in doc["recordings"]:
         assert all(d["found"] for d in rec["defects"]), rec
         if rec["defective"]:
@@ -138,7 +143,7 @@ def test_flagging_it_passes(fake, capsys, monkeypatch):
     doc = json.loads(capsys.readouterr().out)
     assert rc == 0 and doc["passed"]
     assert doc["confusion"]["approve"]["review"] == 1
-    assert doc["defects"] == {"total": 1, "found": 1, "missed": []}
+    assert doc["defects"] == {"total": 1, "found": 1, "missed": [], "unwatched": []}
 
 
 # -- expected errors, with real media -----------------------------------------------------------

@@ -213,6 +213,34 @@ def test_watch_share_counts_flagged_recordings_only_and_script_by_ear_separately
     assert doc["watch"]["script_by_ear"] == 1 and doc["recordings"][2]["watch_s"] is None
 
 
+def test_a_defect_outside_what_to_watch_is_reported():
+    """Under a profile only findings that hold the recording are watched: a defect whose only
+    finding is a low note (and a defect of an approved recording) is not watched."""
+    from dataclasses import replace
+
+    from dualrec_audit.result import Finding
+
+    lab = labels({"a.mp4": flag(("dark", None, 10, 14), ("blur", None, 30, 31)), "b.mp4": APPROVE})
+    a = replace(
+        res("review", [ev("dark", 10, 14), ev("blur", 30, 31)]),
+        profile={"id": "p"},
+        findings=(
+            Finding("event.dark", 10, 14, "medium", Text("d", "d")),
+            Finding("event.blur", 30, 31, "low", Text("b", "b")),
+        ),
+    )
+    report = evaluate({"a.mp4": a, "b.mp4": res("approve")}, lab)
+    assert [(d.check, d.watched) for d in report.recordings[0].defects] == [
+        ("dark", True),
+        ("blur", False),
+    ]
+    assert [d.check for d in report.unwatched_defects] == ["blur"]
+    assert report.to_dict()["defects"]["unwatched"][0]["check"] == "blur"
+    text = eval_summary(report, "en")
+    assert "Defects of flagged recordings outside what to watch: 1" in text
+    assert "!! a.mp4 00:30–00:31 blur" in text
+
+
 def test_results_must_match_the_labels():
     lab = labels({"a.mp4": APPROVE, "b.mp4": APPROVE})
     with pytest.raises(ConfigError) as exc:
@@ -304,4 +332,7 @@ def test_samples_no_defect_auto_approved_and_every_defect_found(sample_results):
     # No speech model in the tests: nothing is approved and every script is to be heard.
     assert report.confusion["approve"]["review"] == 1
     assert report.script_by_ear == len(report.flagged) == 6
+    assert report.unwatched_defects == ()
+    # 20 s samples made of their defects (33 s of 120): the share cannot be small here; the
+    # ten-minute recording (test_long_recording) is where the 15 % goal is checked.
     assert 0 < report.watch_share < 0.5

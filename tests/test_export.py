@@ -150,3 +150,23 @@ def test_daily_summary_counts_errors_apart(filled, sample_results):
     [day] = daily_summaries([broken, *items[1:]])
     assert day.recordings == 6 and day.errors == 1
     assert day.seconds == pytest.approx(100.0, abs=0.5)
+
+
+def test_top_reasons_never_drop_a_cause_of_a_re_record():
+    """Six frequent review reasons and one rare re-record cause: the cause is still listed."""
+    from types import SimpleNamespace
+
+    from dualrec_audit.result import AuditResult, Finding, Text
+
+    def item(decision: str, findings: list[Finding]) -> SimpleNamespace:
+        r = AuditResult("r.mp4", "t", "0", 60.0, decision, 50.0, findings=tuple(findings))
+        return SimpleNamespace(day="2026-11-21", result=r)
+
+    t = Text("x", "x")
+    frequent = [Finding(f"event.kind{k}", 1, 2, "medium", t) for k in range(6)]
+    frozen = Finding("event.frozen", 5, 15, "high", t, mandatory=True)
+    items = [item("review", frequent) for _ in range(5)] + [item("rerecord", [frozen])]
+    [day] = daily_summaries(items)
+    top = [k for k, _ in day.top_reasons()]
+    assert len(top) == 6 and set(top[:5]) < {f.rule for f in frequent}  # five most frequent
+    assert top[5:] == ["event.frozen"]  # plus the rare cause of the re-record

@@ -17,7 +17,7 @@ from dualrec_audit.result import CheckResult, Word
 from dualrec_audit.rules import decide
 
 from .conftest import SAMPLES
-from .test_rules import layer1
+from .test_rules import EVENT_RULES, layer1
 
 BUILTIN = builtin_profiles()
 LABELS = json.loads((SAMPLES / "labels.json").read_text(encoding="utf-8"))["recordings"]
@@ -77,7 +77,7 @@ def test_user_profile_folder_overrides_and_adds(tmp_path, monkeypatch):
     text = (
         'id = "fund_sale"\nversion = "2-branch"\nname = { zh = "本行基金销售", en = "Ours" }\n'
         'basis = ["本行规定"]\n[[stages]]\nid = "risk"\nname = { zh = "风险", en = "Risk" }\n'
-        'phrases = [{ text = "投资有风险" }]\n'
+        'phrases = [{ text = "投资有风险" }]\n' + EVENT_RULES
     )
     (tmp_path / "fund.toml").write_text(text, encoding="utf-8")
     (tmp_path / "mine.toml").write_text(text.replace('"fund_sale"', '"mine"'), encoding="utf-8")
@@ -142,7 +142,7 @@ def test_cli_profiles_commands(capsys, tmp_path):
     good = tmp_path / "good.toml"
     good.write_text(
         'id = "g"\nname = { zh = "甲", en = "A" }\nbasis = ["x"]\n[[stages]]\nid = "s"\n'
-        'name = { zh = "乙", en = "B" }\nphrases = [{ text = "投资有风险" }]\n',
+        'name = { zh = "乙", en = "B" }\nphrases = [{ text = "投资有风险" }]\n' + EVENT_RULES,
         encoding="utf-8",
     )
     assert main(["profiles", "validate", str(good)]) == 0

@@ -283,7 +283,7 @@ def replace_error(r, code="corrupt"):
 def test_precheck_on_the_chin_cut_sample(sample_results):
     r = precheck(sample_results["customer_chin_cut.mp4"])
     assert not r.passed
-    [cut] = [i for i in r.items if i.rule == "mandatory.max_face_cut"]
+    [cut] = [i for i in r.items if i.rule == "event.face_cut"]
     assert (cut.start, cut.end) == (pytest.approx(8.0, abs=0.5), pytest.approx(14.0, abs=0.5))
     assert cut.advice is not None and "下巴" in cut.advice.zh
     # No speech model: the clean sample has nothing to fix but is not a green pass.

@@ -288,7 +288,7 @@ def test_stored_findings_have_stable_ids(db_url, sample_results):
         assert {f.source for f in found} == {"event", "rule"}
         assert store.stored_findings(run_id) == found  # the same ids every time
         rules = [f.event.check for f in found if f.source == "rule"]
-        assert "mandatory.max_face_cut" in rules
+        assert "event.face_cut" in rules
         assert store.results([run_id, 999])[run_id].to_dict() == jsonable(result.to_dict())
         [summary] = store.runs()
         assert store.paths(summary.recording_id) == [result.file]

@@ -142,7 +142,7 @@ def test_n_jumps_to_the_first_finding_with_the_preroll(qtbot, db, sample_results
     review = win.review
     player = review.player
     assert player.position() == 0
-    first = min(f.start for f in result.findings if f.rule == "mandatory.max_face_cut")
+    first = min(f.start for f in result.findings if f.rule == "event.face_cut")
     expected = to_position(max(0.0, first - PREROLL_S))
     assert expected == to_position(watch_intervals(result)[0][0]) == 6000
 
@@ -173,7 +173,7 @@ def test_findings_markers_speed_and_frame_step(qtbot, db, sample_results, zh):
     tree = review.findings
     assert tree.topLevelItemCount() == len(result.findings)
     first = review.finding_at(0)
-    assert first.event.check == "mandatory.both_parties_present"
+    assert first.event.check == "event.party_absent"  # the episode; the 65 % rule is "整段"
     assert tree.topLevelItem(0).text(1) == "00:06–00:13"
     assert tree.topLevelItem(tree.topLevelItemCount() - 1).text(1) == "整段"
     # A row click seeks to the finding with the pre-roll.
@@ -550,13 +550,15 @@ def test_queue_order_filters_and_workload(qtbot, db, sample_results, zh):
     assert statuses == sorted(statuses, key=["review", "rerecord", "done"].index)
     assert queue.model._text(queue.model.items[0], "status") == "需人工复核"
     assert shown[-1] == "clean.mp4"
-    assert set(shown[:2]) == {"dark_segment.mp4", "frozen_segment.mp4"}
+    # the one review (dark), then the re-record with the lowest score (party absent, 75)
+    assert shown[:2] == ["dark_segment.mp4", "party_absent.mp4"]
     assert "待复核：5 条录像" in queue.workload.text() and "需完整收听" in queue.workload.text()
     queue.status.setCurrentIndex(queue.status.findData("rerecord"))
     assert {names[r] for r in queue.visible_runs()} == {
         "customer_chin_cut.mp4",
         "party_absent.mp4",
         "noisy_speech.mp4",
+        "frozen_segment.mp4",  # a frozen picture is a failed mandatory check
     }
     queue.status.setCurrentIndex(0)
     queue.branch.setCurrentIndex(queue.branch.findData("北京分行"))
@@ -664,7 +666,7 @@ def test_precheck_fails_the_chin_cut_sample_with_the_right_item(qtbot, zh):
         view.check_file(str(SAMPLES / "customer_chin_cut.mp4"))
     assert view.run is not None and not view.run.verdict.passed
     assert "不通过" in view.verdict.text()
-    cut = [r for r in view.rows if r.item.rule == "mandatory.max_face_cut"]
+    cut = [r for r in view.rows if r.item.rule == "event.face_cut"]
     assert len(cut) == 1
     row = cut[0]
     assert row.when.text() == "00:08–00:14"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import pairwise
 
 import pytest
@@ -57,6 +58,36 @@ def test_preroll_joins_close_problems_and_is_clamped_to_the_recording():
     r = result(duration=20.0, events=[("dark", 1.0, 3.0), ("dark", 4.5, 6.0), ("blur", 18, 25)])
     # 4.5 - 2 = 2.5 < 3: one interval; 1 - 2 clamps to 0; 25 clamps to the 20 s duration.
     assert watch_intervals(r) == [(0.0, 6.0), (16.0, 20.0)]
+
+
+def test_under_a_profile_only_what_holds_the_recording_is_watched():
+    """Decided by a profile: the located findings of medium or high severity (or mandatory);
+    low notes, segments without a finding and whole-recording findings are not watched."""
+    r = AuditResult(
+        "r.mp4",
+        "t",
+        "0",
+        60.0,
+        "rerecord",
+        50.0,
+        checks={"script": CheckResult("script", "ok")},
+        segments=(Segment(40.0, 44.0, 0.5, ("speech",)),),
+        events=(Event("face_cut", 10, 12, "medium", T), Event("clipping", 30, 31, "low", T)),
+        findings=(
+            Finding("event.face_cut", 10, 12, "high", T, mandatory=True),
+            Finding("event.clipping", 30, 31, "low", T),
+            Finding("event.blur", 50, 55, "medium", T),
+            Finding("mandatory.both_parties_present", 0, 60, "high", T, mandatory=True),
+        ),
+        profile={"id": "fund_sale"},
+    )
+    assert watch_intervals(r) == [(8.0, 12.0), (48.0, 55.0)]
+    assert watch_intervals(replace(r, profile=None)) == [
+        (8.0, 12.0),
+        (28.0, 31.0),
+        (38.0, 44.0),
+        (48.0, 55.0),
+    ]
 
 
 def test_empty_spans_and_whole_recording_findings_are_not_watched():
