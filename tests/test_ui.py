@@ -275,7 +275,7 @@ def test_approve_is_refused_until_the_places_are_played(qtbot, db, zh):
 
 def test_approve_without_watching_needs_a_logged_reason(qtbot, db, zh):
     url, runs = db
-    run_id = runs["frozen_segment.mp4"]
+    run_id = runs["dark_segment.mp4"]
     win = _window(qtbot, url)
     _open(qtbot, win, run_id)
     review = win.review
@@ -317,12 +317,12 @@ def test_no_decision_without_a_playable_file(qtbot, db, sample_results, tmp_path
 
 def test_a_decision_change_asks_needs_a_reason_and_shows_in_the_history(qtbot, db, zh):
     url, runs = db
-    run_id = runs["frozen_segment.mp4"]
+    run_id = runs["dark_segment.mp4"]
     win = _window(qtbot, url)
     _open(qtbot, win, run_id)
     review = win.review
     review.reason_code.setCurrentIndex(review.reason_code.findData("video_quality"))
-    review.reason_text.setText("画面卡住 5 秒")
+    review.reason_text.setText("画面过暗 5 秒")
     with qtbot.waitSignal(review.decision_saved, timeout=10_000):
         qtbot.keyClick(review, Qt.Key.Key_R)
     _open(qtbot, win, run_id)
@@ -336,15 +336,15 @@ def test_a_decision_change_asks_needs_a_reason_and_shows_in_the_history(qtbot, d
         assert [d.verdict for d in store.decisions()] == ["rerecord"]
     with qtbot.waitSignal(review.decision_saved, timeout=10_000):
         qtbot.mouseClick(review.approve_btn, Qt.MouseButton.LeftButton)
-        _answer(qtbot, review, "复看后卡顿发生在寒暄阶段，不影响要素")
+        _answer(qtbot, review, "复看后过暗发生在寒暄阶段，不影响要素")
     with Store(url) as store:
         old, new = store.decisions()
         assert (old.verdict, new.verdict) == ("rerecord", "approve")
-        assert new.change_reason == "复看后卡顿发生在寒暄阶段，不影响要素"
+        assert new.change_reason == "复看后过暗发生在寒暄阶段，不影响要素"
         assert store.verify().ok
     rows = [review.history.topLevelItem(i) for i in range(review.history.topLevelItemCount())]
     assert [r.text(2) for r in rows] == ["退回重录", "通过"]
-    assert "复看后卡顿" in rows[1].text(3) and rows[1].text(0)  # why, and when
+    assert "复看后过暗" in rows[1].text(3) and rows[1].text(0)  # why, and when
 
 
 def test_roles_four_eyes_and_an_appeal(qtbot, db, zh):
