@@ -24,6 +24,13 @@ CHECK_NAMES = {
     "documents": Text("出示文件", "Documents shown"),
 }
 
+DOCUMENT_STATUS = {
+    "shown": Text("已出示", "shown"),
+    "illegible": Text("无法辨认", "not legible"),
+    "not_shown": Text("未出示", "not shown"),
+    "not_verified": Text("未核对", "not verified"),
+}
+
 DECISIONS = {
     "approve": Text("自动通过", "Auto-approve"),
     "review": Text("需人工复核", "Needs review"),

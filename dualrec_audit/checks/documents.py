@@ -83,7 +83,7 @@ class _Reading:
 class _Sample:
     t: float
     found: dict[str, str]  # document id -> masked text read
-    has_text: bool
+    page: bool  # a page with print seen
     sides: dict[str, str]  # document id -> half of the frame it was read in (left / right)
 
 
@@ -192,7 +192,6 @@ class DocumentsCheck:
         kept: list[_Track] = []
         found: dict[str, str] = {}
         sides: dict[str, str] = {}
-        has_text = False
         for box in boxes:
             track = self._track_for(box, kept)
             thumb = _thumb(frame, box)
@@ -202,12 +201,12 @@ class DocumentsCheck:
             else:
                 track.box = box
             kept.append(track)
-            has_text = has_text or track.reading.has_text
             for doc, text in track.reading.found.items():
                 found.setdefault(doc, text)
                 sides.setdefault(doc, "left" if box[0] + box[2] / 2 < self.width / 2 else "right")
         self.tracks = kept
-        self.samples.append(_Sample(t, found, has_text, sides))
+        # Print on paper was seen (even where OCR could not make out a line of it).
+        self.samples.append(_Sample(t, found, bool(boxes), sides))
 
     def _track_for(self, box: Box, taken: list[_Track]) -> _Track | None:
         best = max(
@@ -276,7 +275,7 @@ class DocumentsCheck:
             for e in _events(st, spec, duration_s)
         ]
         # Seconds with a page: 1 where a title was read, 0.3 where print was not readable.
-        scored = [(s.t, 1.0 if s.found else 0.3) for s in self.samples if s.found or s.has_text]
+        scored = [(s.t, 1.0 if s.found else 0.3) for s in self.samples if s.found or s.page]
         n = seconds_of(duration_s)
         timeline = per_second([t for t, _ in scored], [v for _, v in scored], n)
         return CheckResult(
@@ -315,8 +314,8 @@ class DocumentsCheck:
                 "text": first.found[spec.id],
                 "side": first.sides.get(spec.id),
             }
-        # Print seen that no document's title was read in: a page shown, unreadable.
-        unread = [s.has_text and not r for s, r in zip(self.samples, read_any, strict=True)]
+        # Pages with print on which no document's title was read: shown, but unreadable.
+        unread = [s.page and not r for s, r in zip(self.samples, read_any, strict=True)]
         seen = runs(times, unread, self.step, min_duration=p.sighting_min_s, max_gap=p.max_gap_s)
         if seen:
             span = max(seen, key=lambda r: r[1] - r[0])
