@@ -380,3 +380,38 @@ def test_id_number_is_masked_in_every_output(
     for where, text in outputs.items():
         assert bd.FAKE_ID not in text and bd.FAKE_ID.lower() not in text, where
         assert bd.FAKE_ID_FIRST17 not in text, where
+
+
+@pytest.mark.qt
+def test_the_reviewer_timeline_has_a_documents_band(qtbot):
+    from dualrec_audit.result import DocumentStatus, Text
+    from ui.timeline import Band, Timeline, documents_band
+
+    shown = DocumentStatus(
+        "risk_disclosure",
+        Text("出示风险揭示书", "Risk disclosure shown"),
+        "staff",
+        True,
+        "shown",
+        3.0,
+        start=4.0,
+        end=10.0,
+        seconds=6.0,
+        text="风险揭示书",
+    )
+    missing = replace(
+        shown, id="id", name=Text("身份证", "ID card"), status="not_shown", start=None, end=None
+    )
+    r = replace(_result_with([]), documents=(shown, missing))
+    band = documents_band(r, "出示文件", "zh")
+    assert [(s.start, s.end, s.status, s.text) for s in band.spans] == [
+        (4.0, 10.0, "shown", "出示风险揭示书")
+    ]
+    assert band.available and "身份证" in band.note
+    off = documents_band(_result_with(None, "unavailable"), "出示文件", "zh")
+    assert not off.available
+    tl = Timeline()
+    qtbot.addWidget(tl)
+    tl.resize(800, 120)
+    tl.set_data(20.0, [Band("画面质量", [1.0] * 20), band], [], [])
+    assert not tl.grab().isNull()

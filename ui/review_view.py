@@ -76,7 +76,7 @@ from dualrec_audit.watch import script_by_ear, watch_intervals
 from .dialogs import show_error
 from .player import RATES, Player, VideoView
 from .settings import text_value
-from .timeline import Band, Marker, Timeline
+from .timeline import Band, Marker, Timeline, documents_band
 from .workers import Database
 
 log = logging.getLogger("dualrec_audit.ui")
@@ -634,7 +634,11 @@ class ReviewView(QWidget):
         for name, check in r.checks.items():
             label = CHECK_NAMES[name].get(self.lang) if name in CHECK_NAMES else name
             note = check.reason.get(self.lang) if check.reason else ""
-            bands.append(Band(label, check.timeline, check.status != "unavailable", note))
+            bands.append(
+                documents_band(r, label, self.lang)
+                if name == "documents"
+                else Band(label, check.timeline, check.status != "unavailable", note)
+            )
         markers = [
             Marker(
                 f.id,
