@@ -23,7 +23,7 @@ from dualrec_audit import __version__
 from dualrec_audit.db.store import RunSummary, Store, StoredDecision, StoredFeedback
 from dualrec_audit.decision import explain
 from dualrec_audit.errors import DualrecError
-from dualrec_audit.i18n import CHECK_NAMES, DECISIONS
+from dualrec_audit.i18n import CHECK_NAMES, DECISIONS, DOCUMENT_STATUS
 from dualrec_audit.report import fmt_span, fmt_time
 from dualrec_audit.result import AuditResult, Text
 from dualrec_audit.watch import script_by_ear, watch_intervals, watch_seconds
@@ -381,6 +381,8 @@ _L = {
     "reason": Text("原因", "Reason"),
     "picture": Text("画面", "Picture"),
     "stages": Text("话术环节", "Script stages"),
+    "documents": Text("出示文件", "Documents shown"),
+    "text_read": Text("识别文字", "Text read"),
     "transcript": Text("转写", "Transcript"),
     "review": Text("人工复核", "Reviews"),
     "none": Text("无", "None"),
@@ -446,6 +448,26 @@ def _thumb(path: Path, t: float, lang: str) -> str:
     return f'<img alt="{_e(fmt_time(t))}" src="data:image/jpeg;base64,{data}">'
 
 
+def _documents_table(res: AuditResult, lang: str) -> str:
+    """The profile's documents: status, time and the text read (ID numbers already masked)."""
+
+    def g(key: str) -> str:
+        return _L[key].get(lang)
+
+    return _table(
+        [g("documents"), g("time"), "", g("text_read")],
+        (
+            (
+                _e(d.name.get(lang)),
+                _e("" if d.start is None else fmt_span(d.start, d.end or d.start)),
+                f'<span class="{_e(d.status)}">{_e(DOCUMENT_STATUS[d.status].get(lang))}</span>',
+                _e(d.text or ""),
+            )
+            for d in res.documents
+        ),
+    )
+
+
 def recording_html(it: Item, lang: str = "zh") -> str:
     g = lambda key: _L[key].get(lang)  # noqa: E731 - a short label getter
     r, res = it.run, it.result
@@ -505,6 +527,9 @@ def recording_html(it: Item, lang: str = "zh") -> str:
                 ),
             )
         )
+    if res.documents:
+        body.append(f"<h2>{_e(g('documents'))}</h2>")
+        body.append(_documents_table(res, lang))
     body.append(f"<h2>{_e(g('transcript'))}</h2>")
     if res.transcript:
         text = "".join(

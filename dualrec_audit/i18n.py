@@ -5,6 +5,9 @@ Code, logs and docs are English; everything a teller or reviewer reads goes thro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from dualrec_audit.result import Text
 
 PARTY = {
@@ -18,6 +21,14 @@ CHECK_NAMES = {
     "transcript": Text("语音识别", "Transcript"),
     "script": Text("话术", "Script"),
     "video": Text("画面质量", "Video quality"),
+    "documents": Text("出示文件", "Documents shown"),
+}
+
+DOCUMENT_STATUS = {
+    "shown": Text("已出示", "shown"),
+    "illegible": Text("无法辨认", "not legible"),
+    "not_shown": Text("未出示", "not shown"),
+    "not_verified": Text("未核对", "not verified"),
 }
 
 DECISIONS = {
@@ -63,6 +74,14 @@ def event_message(check: str, party: str | None = None, **kw: str) -> Text:
     if check == "forbidden_phrase":
         phrase = kw.get("phrase", "")
         return Text(f"出现违规表述：{phrase}", f"Forbidden promise: {phrase}")
+    if check == "document_missing":
+        title = kw.get("title", "")
+        return Text(f"未出示文件：{title}", f"Document not shown: {title}")
+    if check == "document_illegible":
+        title = kw.get("title", "")
+        if kw.get("reason") == "too_short":
+            return Text(f"文件展示时间过短：{title}", f"Document shown too briefly: {title}")
+        return Text(f"文件无法辨认：{title}", f"Document not legible: {title}")
     if check == "low_clarity" and kw.get("cause") == "quiet":
         return Text("语音音量过低", "Speech too quiet")
     templates = {
@@ -178,8 +197,18 @@ _RULE_KIND = {
 }
 
 
-def advice_for(rule: str) -> Text | None:
-    """How to fix what a finding (layer-2 rule id, or ``event.<check>``) points at."""
+def document_advice(title: str, seconds: float) -> Text:
+    """What the teller should do about a document: hold it to the camera, long enough."""
+    return Text(
+        f"请将{title}对准镜头 {seconds:g} 秒", f"Hold the {title} to the camera for {seconds:g} s"
+    )
+
+
+def advice_for(rule: str, evidence: Mapping[str, Any] | None = None) -> Text | None:
+    """How to fix what a finding (layer-2 rule id, or ``event.<check>``) points at; a
+    document finding's advice names the document and the time (from its evidence)."""
+    if rule.startswith("document.") and evidence and evidence.get("title"):
+        return document_advice(str(evidence["title"]), float(evidence.get("min_seconds") or 3))
     if rule.startswith("stage."):
         return FIX_ADVICE["stage"]
     kind = _RULE_KIND.get(rule) or (rule.split(".", 1)[1] if rule.startswith("event.") else rule)

@@ -14,8 +14,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dualrec_audit import __version__
+from dualrec_audit import __version__, ocr
 from dualrec_audit.checks import FrameCheck
+from dualrec_audit.checks.documents import DocumentParams, DocumentsCheck, DocumentSpec
 from dualrec_audit.checks.faces import FaceParams, FacesCheck
 from dualrec_audit.checks.script import run_script_check
 from dualrec_audit.checks.speech import SpeechParams, run_speech_check
@@ -72,6 +73,7 @@ class AuditOptions:
     faces: FaceParams = field(default_factory=FaceParams)
     speech: SpeechParams = field(default_factory=SpeechParams)
     video: VideoParams = field(default_factory=VideoParams)
+    documents: DocumentParams = field(default_factory=DocumentParams)
     whisper: WhisperOptions = field(default_factory=WhisperOptions)
 
     def to_dict(self) -> dict[str, Any]:
@@ -187,6 +189,7 @@ class AuditPipeline:
             score=verdict.score,
             findings=verdict.findings,
             stages=verdict.stages,
+            documents=verdict.documents,
         )
 
     def _blank(self, path: Path | str, profile: Profile | None = None) -> AuditResult:
@@ -218,15 +221,21 @@ class AuditPipeline:
         hook("probe", 1, 1)
 
         step = 1.0 / o.sample_fps
-        frame_checks: tuple[FrameCheck, ...] = (
+        frame_checks: list[FrameCheck] = [
             FacesCheck(self.detector.path, self.landmarker.path, o.faces, sample_step=step),
             VideoQualityCheck(o.video, sample_step=step),
-        )
+        ]
+        documents, no_docs = self._documents_check(profile, step)
+        if documents is not None:
+            frame_checks.append(documents)
+            base = replace(base, models={**base.models, **ocr.versions()})
         for t, frame in prefetch(sample_frames(path, info, o.sample_fps)):
             for c in frame_checks:
                 c.update(t, frame)
             hook("frames", min(t, info.duration_s), info.duration_s)
         checks: dict[str, CheckResult] = {c.name: c.finish(info.duration_s) for c in frame_checks}
+        if no_docs is not None:
+            checks["documents"] = no_docs
 
         hook("audio", 0, 1)
         audio = load_audio(path, SAMPLE_RATE)
@@ -256,16 +265,33 @@ class AuditPipeline:
         trusted = {k: c.timeline for k, c in checks.items() if c.status == "ok" and c.timeline}
         segments = merge_segments(trusted, threshold=o.segment_threshold)
         score = overall_score(trusted, events)
-        order = ("faces", "speech", "transcript", "script", "video")
+        order = ("faces", "speech", "transcript", "script", "video", "documents")
         return replace(
             base,
             decision=default_decision(score, events, checks),
             score=score,
-            checks={k: checks[k] for k in order},
+            checks={k: checks[k] for k in order if k in checks},
             events=events,
             segments=tuple(segments),
             transcript=words,
         )
+
+    def _documents_check(
+        self, profile: Profile | None, step: float
+    ) -> tuple[DocumentsCheck | None, CheckResult | None]:
+        """The documents check when the profile asks for a document (else nothing at all);
+        or, when OCR cannot run here, the check's 'unavailable' result."""
+        if profile is None or not profile.documents:
+            return None, None
+        why = ocr.available()
+        if why is not None:
+            log.warning("documents check unavailable: %s", why.en)
+            return None, CheckResult.unavailable("documents", why)
+        specs = tuple(
+            DocumentSpec(d.id, d.titles, d.kind, d.min_seconds, d.required)
+            for d in profile.documents
+        )
+        return DocumentsCheck(specs, self.options.documents, step), None
 
 
 def profile_info(profile: Profile) -> dict[str, Any]:

@@ -58,6 +58,27 @@ class Stage(_Strict):
     phrases: tuple[PhraseSpec, ...] = Field(min_length=1)
 
 
+class DocumentStage(_Strict):
+    """A paper to hold up to the camera: its titles (any one legible counts), for how long,
+    by whom, and whether the sale requires it. ``kind = "id_card"`` also counts an ID number
+    read on the card (masked in every output)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: Names
+    titles: tuple[str, ...] = Field(min_length=1)
+    kind: Literal["page", "id_card"] = "page"
+    party: Literal["staff", "customer", "any"] = "staff"
+    min_seconds: float = Field(default=3.0, gt=0, le=60)
+    required: bool = True
+
+    @field_validator("titles")
+    @classmethod
+    def _non_empty(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not t.strip() for t in v):
+            raise ValueError("a title must not be empty")
+        return v
+
+
 class Confirmations(_Strict):
     """The customer's explicit answers (是的 / 我已知晓 / 我确认 …)."""
 
@@ -75,11 +96,16 @@ class Mandatory(_Strict):
     min_duration_s: float | None = Field(default=None, ge=0)
     no_forbidden_phrases: bool = True
     required_stages: bool = True
+    required_documents: bool = True  # a required document not shown at all: re-record
 
 
 # The layer-1 event types each profile must give a rule for (the script's own events,
 # phrase_missing and forbidden_phrase, are judged by the stages and the forbidden list).
-EVENT_TYPES: tuple[str, ...] = tuple(e for e, src in EVENT_SOURCES.items() if src != "script")
+# The script's and the documents' events are judged by their stages (required phrases, documents
+# to show), not by per-event rules.
+EVENT_TYPES: tuple[str, ...] = tuple(
+    e for e, src in EVENT_SOURCES.items() if src not in ("script", "documents")
+)
 
 
 class EventRule(_Strict):
@@ -115,6 +141,8 @@ DEFAULT_DEDUCTIONS: dict[str, float] = {
     "forbidden_phrase": 40,
     "confirmation_missing": 25,  # below the approve threshold on its own
     "optional_stage_missing": 3,
+    "document_missing": 20,  # per required document not shown
+    "document_illegible": 10,  # shown, but its title not legible (or too briefly)
 }
 
 
@@ -127,6 +155,7 @@ class Profile(_Strict):
     parties: tuple[Literal["staff", "customer"], ...] = ("staff", "customer")
     stages: tuple[Stage, ...] = Field(min_length=1)
     confirmations: Confirmations | None = None
+    documents: tuple[DocumentStage, ...] = ()  # papers to hold up to the camera
     forbidden: tuple[PhraseSpec, ...] = ()
     mandatory: Mandatory = Mandatory()
     events: dict[str, EventRule] = Field(default_factory=dict, validate_default=True)
@@ -169,6 +198,11 @@ class Profile(_Strict):
             if s.id in seen:
                 raise ValueError(f"duplicate stage id '{s.id}'")
             seen.add(s.id)
+        docs: set[str] = set()
+        for d in self.documents:
+            if d.id in docs:
+                raise ValueError(f"duplicate document id '{d.id}'")
+            docs.add(d.id)
         return self
 
     def deduction(self, finding: str) -> float:

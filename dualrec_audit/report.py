@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dualrec_audit.decision import explain
-from dualrec_audit.i18n import CHECK_NAMES, DECISIONS, PARTY, fmt_span, fmt_time
+from dualrec_audit.i18n import CHECK_NAMES, DECISIONS, DOCUMENT_STATUS, PARTY, fmt_span, fmt_time
 from dualrec_audit.result import AuditResult, Text
 
 if TYPE_CHECKING:
@@ -63,6 +63,14 @@ def summary(result: AuditResult, lang: str = "zh") -> str:
         marks = {"found": "✓", "missing": "✗", "not_verified": "?"}
         stages = "  ".join(f"{marks[st.status]}{st.name.get(lang)}" for st in result.stages)
         lines.append(f"  {'话术环节' if zh else 'Stages'}: {stages}")
+    if result.documents:
+        lines.append("  " + ("出示文件：" if zh else "Documents shown:"))
+        for d in result.documents:
+            when = "" if d.start is None else f"{fmt_span(d.start, d.end or d.start)}  "
+            read = f"  「{d.text}」" if d.text else ""
+            lines.append(
+                f"    {when}{d.name.get(lang)}: {DOCUMENT_STATUS[d.status].get(lang)}{read}"
+            )
     if result.findings:
         lines.append("  " + ("问题：" if zh else "Findings:"))
         for f in result.findings:

@@ -52,6 +52,8 @@ EVENT_SOURCES: dict[str, str] = {
     "overexposed": "video",
     "blur": "video",
     "frozen": "video",
+    "document_missing": "documents",
+    "document_illegible": "documents",
 }
 
 
@@ -239,6 +241,61 @@ class StageStatus:
         }
 
 
+DocumentState = Literal["shown", "illegible", "not_shown", "not_verified"]
+
+
+@dataclass(frozen=True)
+class DocumentStatus:
+    """One document of the profile: shown on camera legibly, illegible or not shown; when,
+    for how long, and the text read (ID numbers masked)."""
+
+    id: str
+    name: Text
+    party: str
+    required: bool
+    status: DocumentState
+    min_seconds: float
+    start: float | None = None
+    end: float | None = None
+    seconds: float = 0.0  # seconds legible in all
+    text: str | None = None  # the line read that matched (masked)
+    titles: tuple[str, ...] = ()
+    reason: str | None = None  # illegible: "too_short" (read, too briefly) or "unreadable"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name.to_dict(),
+            "party": self.party,
+            "required": self.required,
+            "status": self.status,
+            "min_seconds": self.min_seconds,
+            "start": None if self.start is None else round(self.start, 2),
+            "end": None if self.end is None else round(self.end, 2),
+            "seconds": round(self.seconds, 2),
+            "text": self.text,
+            "titles": list(self.titles),
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DocumentStatus:
+        return cls(
+            id=d["id"],
+            name=Text(**d["name"]),
+            party=d["party"],
+            required=d["required"],
+            status=d["status"],
+            min_seconds=float(d["min_seconds"]),
+            start=d.get("start"),
+            end=d.get("end"),
+            seconds=float(d.get("seconds") or 0.0),
+            text=d.get("text"),
+            titles=tuple(d.get("titles") or ()),
+            reason=d.get("reason"),
+        )
+
+
 @dataclass(frozen=True)
 class AuditError:
     code: str
@@ -304,6 +361,7 @@ class AuditResult:
     profile: Mapping[str, Any] | None = None  # id, version, names of the business profile
     findings: tuple[Finding, ...] = ()
     stages: tuple[StageStatus, ...] = ()
+    documents: tuple[DocumentStatus, ...] = ()  # the profile's documents shown on camera
 
     @property
     def timelines(self) -> dict[str, list[float | None]]:
@@ -333,6 +391,7 @@ class AuditResult:
             "profile": None if self.profile is None else dict(self.profile),
             "findings": [f.to_dict() for f in self.findings],
             "stages": [st.to_dict() for st in self.stages],
+            "documents": [d.to_dict() for d in self.documents],
         }
 
     @classmethod
@@ -399,6 +458,7 @@ class AuditResult:
                 )
                 for st in d.get("stages") or ()
             ),
+            documents=tuple(DocumentStatus.from_dict(x) for x in d.get("documents") or ()),
         )
 
 

@@ -464,7 +464,7 @@ def _item(f: Finding, duration: float) -> FixItem:
     return FixItem(
         rule=f.rule,
         text=f.reason,
-        advice=advice_for(f.rule),
+        advice=advice_for(f.rule, f.evidence),
         start=None if whole else f.start,
         end=None if whole else f.end,
         severity=f.severity,

@@ -18,12 +18,13 @@ from typing import Any
 
 from dualrec_audit.decision import decision_of, score_of
 from dualrec_audit.episodes import event_findings
-from dualrec_audit.profiles import Profile, Stage
+from dualrec_audit.profiles import DocumentStage, Profile, Stage
 from dualrec_audit.result import (
     EVENT_SOURCES,
     SEVERITY_RANK,
     AuditResult,
     Decision,
+    DocumentStatus,
     Finding,
     Segment,
     StageStatus,
@@ -39,6 +40,7 @@ class Verdict:
     stages: tuple[StageStatus, ...]
     segments: tuple[Segment, ...]
     not_evaluated: tuple[str, ...]
+    documents: tuple[DocumentStatus, ...] = ()
 
 
 def _not_evaluable(result: AuditResult, profile: Profile) -> list[Finding]:
@@ -52,6 +54,7 @@ def _not_evaluable(result: AuditResult, profile: Profile) -> list[Finding]:
         "speech": m.clarity_share is not None or "speech" in ruled,
         "video": "video" in ruled,
         "script": m.required_stages or m.no_forbidden_phrases or profile.confirmations is not None,
+        "documents": bool(profile.documents),
     }
     out = []
     for check, needed in needs.items():
@@ -75,7 +78,13 @@ def _not_evaluable(result: AuditResult, profile: Profile) -> list[Finding]:
     return out
 
 
-_CHECK_ZH = {"faces": "人脸", "speech": "语音清晰度", "video": "画面质量", "script": "话术"}
+_CHECK_ZH = {
+    "faces": "人脸",
+    "speech": "语音清晰度",
+    "video": "画面质量",
+    "script": "话术",
+    "documents": "出示文件",
+}
 
 
 def _stages(
@@ -134,6 +143,96 @@ def _stage_finding(stage: Stage, profile: Profile, duration: float) -> Finding:
     )
 
 
+# -- documents shown on camera (issue 19) -----------------------------------------------------
+
+DOCUMENT_EVENTS = ("document_missing", "document_illegible")
+
+
+def _document_status(doc: DocumentStage, seen: Mapping[str, Any] | None) -> DocumentStatus:
+    common = {
+        "id": doc.id,
+        "name": Text(doc.name.zh, doc.name.en),
+        "party": doc.party,
+        "required": doc.required,
+        "min_seconds": doc.min_seconds,
+        "titles": doc.titles,
+    }
+    if seen is None:
+        return DocumentStatus(status="not_verified", **common)  # type: ignore[arg-type]
+    return DocumentStatus(
+        status=seen["status"],
+        start=seen.get("start"),
+        end=seen.get("end"),
+        seconds=float(seen.get("seconds") or 0.0),
+        text=seen.get("text"),
+        reason=seen.get("reason"),
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def _document_finding(
+    doc: DocumentStage, st: DocumentStatus, profile: Profile, duration: float
+) -> Finding:
+    title = doc.titles[0]
+    evidence = {
+        "document": doc.id,
+        "title": title,
+        "min_seconds": doc.min_seconds,
+        "status": st.status,
+        "text": st.text,
+    }
+    if st.status == "not_shown":
+        need = f"（需清晰展示 {doc.min_seconds:g} 秒）"
+        return Finding(
+            f"document.{doc.id}",
+            0.0,
+            duration,
+            "high" if doc.required else "low",
+            Text(
+                f"{'未出示必需文件' if doc.required else '未出示文件'}：{title}{need}",
+                f"{'Required document' if doc.required else 'Document'} not shown: {title} "
+                f"(legible for {doc.min_seconds:g} s)",
+            ),
+            profile.deduction("document_missing") if doc.required else 0.0,
+            doc.required and profile.mandatory.required_documents,
+            evidence,
+        )
+    brief = st.reason == "too_short"
+    return Finding(
+        f"document.{doc.id}",
+        float(st.start or 0.0),
+        float(st.end or duration),
+        "medium",
+        Text(
+            f"{'文件展示时间过短' if brief else '文件无法辨认'}：{title}"
+            f"（清晰可读 {st.seconds:g} 秒，要求 {doc.min_seconds:g} 秒）",
+            f"{'Document shown too briefly' if brief else 'Document not legible'}: {title} "
+            f"(legible {st.seconds:g} s of the {doc.min_seconds:g} s required)",
+        ),
+        profile.deduction("document_illegible"),
+        False,
+        evidence,
+    )
+
+
+def document_findings(
+    result: AuditResult, profile: Profile
+) -> tuple[list[DocumentStatus], list[Finding]]:
+    """The profile's documents (shown / illegible / not shown, from the documents check) and
+    a finding for each one not shown legibly. Nothing when the check did not run: that is
+    reported by ``_not_evaluable`` (status ``not_verified``)."""
+    check = result.checks.get("documents")
+    ok = check is not None and check.status == "ok"
+    seen = {d["id"]: d for d in check.details.get("documents", [])} if ok and check else {}
+    out, findings = [], []
+    for doc in profile.documents:
+        st = _document_status(doc, seen.get(doc.id) if ok else None)
+        out.append(st)
+        if st.status in ("not_shown", "illegible"):
+            findings.append(_document_finding(doc, st, profile, result.duration_s))
+    return out, findings
+
+
 def _script_findings(
     result: AuditResult,
     profile: Profile,
@@ -185,6 +284,8 @@ def decide(result: AuditResult, profile: Profile) -> Verdict:
     stages, confirmations = _stages(result, profile)
     if "script" not in not_evaluated:
         findings += _script_findings(result, profile, stages, confirmations)
+    documents, doc_findings = document_findings(result, profile)
+    findings += doc_findings
     findings.sort(key=lambda f: (f.start, -SEVERITY_RANK[f.severity], f.rule, f.end))
     return Verdict(
         score_of(findings),
@@ -193,4 +294,5 @@ def decide(result: AuditResult, profile: Profile) -> Verdict:
         tuple(stages),
         result.segments,
         not_evaluated,
+        tuple(documents),
     )

@@ -28,11 +28,16 @@ bash scripts/check_system.sh
 "$PY" scripts/setup_assets.py fetch ${args[@]+"${args[@]}"}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 stamp=.venv/.dualrec-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+# rapidocr (the documents check's OCR; its wheel carries the PP-OCR models) is installed
+# without its declared dependencies: they name opencv-python-headless, which would overwrite
+# the cv2 of opencv-contrib-python. Its real dependencies are in pyproject.toml.
+RAPIDOCR="rapidocr==3.10.0"
+want=$( (sha256sum pyproject.toml; echo "$RAPIDOCR") | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing dualrec-audit and its development tools into .venv (a few minutes)"
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps "$RAPIDOCR"
   echo "$want" > "$stamp"
 fi
 .venv/bin/python scripts/setup_assets.py samples

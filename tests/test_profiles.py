@@ -55,8 +55,23 @@ def test_each_profile_approves_its_own_script_and_rejects_a_promise(pid):
     ok = CheckResult("transcript", "ok", timeline=(0.9,) * int(duration + 1))
     script = run_script_check(ok, words, profile.phrase_set(), duration)
     base = layer1(duration=duration)
+    # Every document the profile asks for was held up legibly (issue 19).
+    shown = [
+        {
+            "id": d.id,
+            "status": "shown",
+            "start": 1.0,
+            "end": 5.0,
+            "seconds": 4.0,
+            "text": d.titles[0],
+        }
+        for d in profile.documents
+    ]
+    docs = CheckResult("documents", "ok", details={"documents": shown})
+    base = base.__class__(**{**base.__dict__, "checks": {**base.checks, "documents": docs}})
     result = base.__class__(**{**base.__dict__, "checks": {**base.checks, "script": script}})
     verdict = decide(result, profile)
+    assert {d.status for d in verdict.documents} <= {"shown"}
     assert {s.status for s in verdict.stages} == {"found"}, [
         (s.id, s.status) for s in verdict.stages
     ]

@@ -95,7 +95,7 @@ from .login import ReasonDialog
 from .player import RATES, Player, VideoView
 from .settings import text_value
 from .shortcuts import ShortcutOverlay
-from .timeline import Band, Marker, Timeline
+from .timeline import Band, Marker, Timeline, documents_band
 from .workers import Database
 
 log = logging.getLogger("dualrec_audit.ui")
@@ -847,7 +847,11 @@ class ReviewView(QWidget):
         for name, check in r.checks.items():
             label = CHECK_NAMES[name].get(self.lang) if name in CHECK_NAMES else name
             note = for_reviewer(check.reason).get(self.lang) if check.reason else ""
-            bands.append(Band(label, check.timeline, check.status != "unavailable", note))
+            bands.append(
+                documents_band(r, label, self.lang)
+                if name == "documents"
+                else Band(label, check.timeline, check.status != "unavailable", note)
+            )
         markers = [
             Marker(
                 f.id,

@@ -21,6 +21,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from dualrec_audit.report import fmt_time
+from dualrec_audit.result import AuditResult
 from dualrec_audit.review import to_position, to_seconds
 
 MIN_LABEL_W = 60
@@ -50,11 +51,40 @@ def score_colour(v: float | None) -> QColor:
 
 
 @dataclass(frozen=True)
+class Span:
+    """A stretch drawn on a band instead of per-second scores (a document held up)."""
+
+    start: float
+    end: float
+    status: str  # shown | illegible
+    text: str
+
+
+@dataclass(frozen=True)
 class Band:
     label: str
     values: Sequence[float | None]
     available: bool = True
     note: str = ""  # why not available
+    spans: Sequence[Span] = ()  # when given, drawn instead of the values
+
+
+SPAN_COLOURS = {"shown": GREEN, "illegible": AMBER}
+
+
+def documents_band(result: AuditResult, label: str, lang: str) -> Band:
+    """The documents band: each document of the profile where it was seen, green when its
+    title was legible long enough, amber when not; a note when none was shown."""
+    check = result.checks.get("documents")
+    spans = [
+        Span(d.start, d.end if d.end is not None else d.start, d.status, d.name.get(lang))
+        for d in result.documents
+        if d.start is not None and d.status in SPAN_COLOURS
+    ]
+    missing = ", ".join(d.name.get(lang) for d in result.documents if d.status == "not_shown")
+    available = check is not None and check.status == "ok"
+    note = (check.reason.get(lang) if check and check.reason else "") if not available else ""
+    return Band(label, (), available, note or missing, tuple(spans))
 
 
 @dataclass(frozen=True)
@@ -214,6 +244,9 @@ class Timeline(QWidget):
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                 band.label,
             )
+            if band.available and (band.spans or not band.values):
+                self._paint_spans(p, band, x0, x1, y)
+                continue
             if not band.available or not band.values:
                 p.fillRect(QRectF(x0, y, x1 - x0, ROW_H), QColor(225, 225, 225))
                 p.setPen(QColor(110, 110, 110))
@@ -276,6 +309,25 @@ class Timeline(QWidget):
         p.setPen(QPen(QColor(0, 0, 0), 2))
         p.drawLine(QPointF(xp, 0), QPointF(xp, rows_top + rows_h))
         p.end()
+
+    def _paint_spans(self, p: QPainter, band: Band, x0: float, x1: float, y: float) -> None:
+        p.fillRect(QRectF(x0, y, x1 - x0, ROW_H), QColor(240, 240, 240))
+        if band.note and not band.spans:
+            p.setPen(QColor(160, 40, 40))
+            p.drawText(
+                QRectF(x0 + 6, y, x1 - x0 - 6, ROW_H),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                band.note,
+            )
+        for sp in band.spans:
+            left, right = self._x(sp.start), max(self._x(sp.end), self._x(sp.start) + 2)
+            p.fillRect(QRectF(left, y, right - left, ROW_H), SPAN_COLOURS.get(sp.status, RED))
+            p.setPen(QColor(0, 0, 0))
+            p.drawText(
+                QRectF(left + 2, y, max(0.0, right - left - 2), ROW_H),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                sp.text,
+            )
 
     # -- mouse ---------------------------------------------------------------------------------
 
