@@ -26,7 +26,7 @@ EVIL = '<script>alert("x")</script>'
 def fill(url: str, sample_results) -> dict[str, int]:
     """Store every audited sample; the chin-cut one with hostile metadata and a review."""
     ids = {}
-    with Store(url) as store:
+    with Store(url, create=True) as store:
         for name, r in sample_results.items():
             st = Path(r.file).stat()
             meta = RecordingMeta(branch="上海分行", teller="T001")

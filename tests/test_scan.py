@@ -37,7 +37,8 @@ def _isolated(isolated_models_env):
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DUALREC_AUDIT")}
+    keep = ("DUALREC_AUDIT_TRUST_DIR",)  # the test databases' keys and anchors
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DUALREC_AUDIT") or k in keep}
     env["PYTHONPATH"] = str(ROOT)
     return env
 
@@ -51,6 +52,7 @@ def scan_cmd(folder: Path, db: str, *extra: str) -> list[str]:
         str(folder),
         "--db",
         db,
+        "--create",
         "--no-progress",
         *extra,
     ]

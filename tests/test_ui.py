@@ -54,7 +54,7 @@ def db(tmp_path, sample_results):
     """A database holding every audited sample: (url, {file name: run id})."""
     url = f"sqlite:///{tmp_path / 'review.db'}"
     runs = {}
-    with Store(url) as store:
+    with Store(url, create=True) as store:
         for i, (name, result) in enumerate(sorted(sample_results.items())):
             meta = RecordingMeta(branch=("上海分行", "北京分行")[i % 2], teller=f"T{i:03d}")
             runs[name] = _store(store, result, meta)
@@ -311,7 +311,7 @@ def test_transcript_colours_required_and_forbidden_phrases(qtbot, tmp_path, samp
         stages=(stage,),
     )
     url = f"sqlite:///{tmp_path / 't.db'}"
-    with Store(url) as store:
+    with Store(url, create=True) as store:
         run_id = _store(store, result)
     win = _window(qtbot, url)
     _open(qtbot, win, run_id)
