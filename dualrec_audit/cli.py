@@ -301,7 +301,12 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
     for p in paths:
         if p.is_dir():
             files.extend(
-                sorted(c for c in p.iterdir() if c.is_file() and c.suffix.lower() in VIDEO_SUFFIXES)
+                sorted(
+                    c
+                    for c in p.iterdir()
+                    if c.suffix.lower() in VIDEO_SUFFIXES
+                    and (c.is_file() or (c.is_symlink() and not c.exists()))  # a broken link
+                )
             )
         else:
             files.append(p)

@@ -51,6 +51,16 @@ def event_message(check: str, party: str | None = None, **kw: str) -> Text:
     if check == "forbidden_phrase":
         phrase = kw.get("phrase", "")
         return Text(f"出现违规表述：{phrase}", f"Forbidden promise: {phrase}")
+    if check == "audio_track":
+        n, k = kw.get("tracks", "2"), kw.get("audited", "1")
+        if k == "1":
+            return Text(
+                f"录像有 {n} 条音轨，只审核了第 1 条", f"{n} audio tracks: only track 1 was audited"
+            )
+        return Text(
+            f"录像有 {n} 条音轨，第 1 条无声，审核的是第 {k} 条",
+            f"{n} audio tracks: track 1 is silent, track {k} was audited",
+        )
     if check == "low_clarity" and kw.get("cause") == "quiet":
         return Text("语音音量过低", "Speech too quiet")
     templates = {
@@ -65,6 +75,7 @@ def event_message(check: str, party: str | None = None, **kw: str) -> Text:
         "overexposed": ("画面过曝", "Picture overexposed"),
         "blur": ("画面模糊", "Picture blurred"),
         "frozen": ("画面静止（疑似卡顿）", "Picture frozen"),
+        "damaged": ("录像此段损坏，无法解码", "Recording damaged here: cannot be decoded"),
     }
     zh, en = templates[check]
     return Text(zh, en)

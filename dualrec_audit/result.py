@@ -52,6 +52,8 @@ EVENT_SOURCES: dict[str, str] = {
     "overexposed": "video",
     "blur": "video",
     "frozen": "video",
+    "damaged": "video",  # a span that could not be decoded (the file is damaged there)
+    "audio_track": "speech",  # several audio tracks: which one was audited
 }
 
 
