@@ -436,6 +436,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         str(folder),
                         "--db",
                         db,
+                        "--create",
                         "--workers",
                         str(workers),
                         "--settle",

@@ -58,7 +58,7 @@ def os_error_message(path: Path | str, exc: OSError) -> str:
         errno.ESTALE: "the share went away (stale file handle)",
     }
     reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
-    return f"{display_path(path)}: cannot be read: {reason}"
+    return f"{display_path(Path(path).name)}: cannot be read: {reason}"
 
 
 def _name(path: Path) -> str:
@@ -93,7 +93,7 @@ def check_file(path: Path) -> None:
         if path.is_symlink():
             target = display_path(os.readlink(path))
             raise MediaError(
-                f"{display_path(path)}: a link to {target}, which does not exist",
+                f"{_name(path)}: a link to {target}, which does not exist",
                 code="broken_link",
             )
         raise MediaError(f"{display_path(path)}: no such file", code="not_found")

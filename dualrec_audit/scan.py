@@ -419,7 +419,7 @@ class Scanner:
         except OSError:
             return
         st.handled.add(sig)
-        message = f"{display_path(p)}: a link to {display_path(target)}, which does not exist"
+        message = f"{display_path(p.name)}: a link to {display_path(target)}, which does not exist"
         self._fail(p, "broken_link", message, st)
 
     def _fail(self, p: Path, code: str, message: str, st: _State) -> None:

@@ -150,3 +150,29 @@ def test_daily_summary_counts_errors_apart(filled, sample_results):
     [day] = daily_summaries([broken, *items[1:]])
     assert day.recordings == 6 and day.errors == 1
     assert day.seconds == pytest.approx(100.0, abs=0.5)
+
+
+def test_export_out_an_existing_folder_or_file_is_handled_without_a_traceback(
+    filled, tmp_path, capsys
+):
+    url, _ = filled
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    # JSON into an existing folder: the file goes in it (with the chain head for `db verify`).
+    assert main(["export", "--db", url, "--format", "json", "--out", str(folder)]) == 0
+    doc = json.loads((folder / "dualrec-export.json").read_text(encoding="utf-8"))
+    assert len(doc["recordings"]) == 6 and doc["chain_head"]["seq"] > 0
+    assert main(["db", "verify", "--db", url, "--anchor", str(folder / "dualrec-export.json")]) == 0
+    capsys.readouterr()
+    # HTML or CSV onto an existing file: a usage error naming it, the file left alone.
+    existing = tmp_path / "report.html"
+    existing.write_text("keep me", encoding="utf-8")
+    for fmt in ("html", "csv"):
+        assert main(["export", "--db", url, "--format", fmt, "--out", str(existing)]) == 2
+        assert "is a file" in capsys.readouterr().err
+    assert existing.read_text(encoding="utf-8") == "keep me"
+    # A folder that cannot be written: a clear error, not a traceback.
+    locked = tmp_path / "locked" / "sub"
+    (tmp_path / "locked").write_text("a file where a folder should be", encoding="utf-8")
+    assert main(["export", "--db", url, "--format", "csv", "--out", str(locked)]) == 2
+    assert "cannot write" in capsys.readouterr().err

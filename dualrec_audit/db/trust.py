@@ -116,6 +116,6 @@ def read_anchors(path: Path) -> list[tuple[int, str]]:
     out = []
     for line in text.splitlines():
         parts = line.split()
-        if len(parts) == 2 and parts[0].isdigit():
+        if len(parts) == 2 and parts[0].isdigit() and len(parts[1]) == 64:  # whole lines
             out.append((int(parts[0]), parts[1]))
     return out
