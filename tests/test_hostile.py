@@ -15,7 +15,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -54,70 +53,67 @@ def check_json(*paths: Path | str, env: dict[str, str] | None = None, **kw) -> t
 # -- who may read what: a real unreadable file ------------------------------------------------
 
 
-def _unprivileged() -> tuple[object, int | None]:
-    """(preexec_fn, uid) that runs a subprocess as ``nobody`` when we are root: root reads a
-    file whatever its mode, so chmod 000 alone would test nothing. Not root: as we are."""
+def _without_dac_override():
+    """A preexec_fn that makes a subprocess obey file permissions when we are root: it drops
+    CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the capability bounding set, so root reads
+    a file of its own only when the file's mode says so (chmod 000 alone would test nothing
+    as root). Not root: None, permissions apply anyway."""
     if os.geteuid() != 0:
-        return None, None
-    import pwd
+        return None
+    import ctypes
 
-    nobody = pwd.getpwnam("nobody")
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
 
     def drop() -> None:
-        os.setgroups([])
-        os.setgid(nobody.pw_gid)
-        os.setuid(nobody.pw_uid)
+        for cap in (cap_dac_override, cap_dac_read_search):
+            if libc.prctl(pr_capbset_drop, cap, 0, 0, 0) != 0:
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
 
-    return drop, nobody.pw_uid
+    return drop
 
 
-def test_an_unreadable_file_is_reported_clearly_and_the_others_are_stored():
-    """A file without read permission (a real one: the scan runs as ``nobody`` when the tests
-    run as root) is listed with a plain-words error on every scan; the rest is stored."""
-    drop, uid = _unprivileged()
-    work = Path(tempfile.mkdtemp(prefix="dualrec-unreadable-"))
+def test_an_unreadable_file_is_reported_clearly_and_the_others_are_stored(tmp_path):
+    """A file without read permission (a real one: as root, the scan runs without the
+    capabilities that let root read anything) is listed with a plain-words error on every
+    scan, not stored; the rest is stored."""
+    drop = _without_dac_override()
+    share = tmp_path / "share"
+    share.mkdir()
+    for name in ("clean.mp4", "dark_segment.mp4"):
+        _copy(sample(name), share / name)
+    locked = _copy(sample("party_absent.mp4"), share / "无权限.mp4")
+    os.chmod(locked, 0)
+    probe = subprocess.run(
+        [sys.executable, "-c", f"open({str(locked)!r}, 'rb')"],
+        capture_output=True,
+        preexec_fn=drop,
+    )
+    assert probe.returncode != 0, "the file must really be unreadable for the scan"
+    db = f"sqlite:///{tmp_path / 'scan.db'}"
     try:
-        for d in ("share", "db", "home", "trust"):
-            (work / d).mkdir()
-        os.chmod(work, 0o755)
-        os.chmod(work / "share", 0o755)
-        for d in ("db", "home", "trust"):
-            os.chmod(work / d, 0o777)
-        for name in ("clean.mp4", "dark_segment.mp4"):
-            _copy(sample(name), work / "share" / name)
-        locked = _copy(sample("party_absent.mp4"), work / "share" / "无权限.mp4")
-        os.chmod(locked, 0)
-        env = _env() | {
-            "HOME": str(work / "home"),
-            "XDG_DATA_HOME": str(work / "home"),
-            "XDG_CACHE_HOME": str(work / "home"),
-            "DUALREC_AUDIT_TRUST_DIR": str(work / "trust"),
-        }
-        db = f"sqlite:///{work / 'db' / 'scan.db'}"
-        for attempt in (1, 2):
+        for expected in ("2 audited", "2 already audited"):
             proc = subprocess.run(
-                [*scan_cmd(work / "share", db, "--workers", "1", "--settle", "0")],
+                scan_cmd(share, db, "--workers", "1", "--settle", "0"),
                 capture_output=True,
                 text=True,
-                env=env,
-                cwd=work,
+                env=_env(),
+                cwd=ROOT,
                 timeout=300,
-                preexec_fn=drop,  # type: ignore[arg-type]
+                preexec_fn=drop,
             )
             assert "Traceback" not in proc.stderr, proc.stderr
             assert proc.returncode == 1, proc.stdout + proc.stderr
             line = next(x for x in proc.stdout.splitlines() if "无权限.mp4" in x)
             assert "[unreadable]" in line and "permission denied" in line, line
             assert "Errno" not in line
-            assert ("2 audited" if attempt == 1 else "2 already audited") in proc.stdout
-        runs = stored_by_name(db)
-        assert sorted(runs) == ["clean.mp4", "dark_segment.mp4"]
-        rc, doc = check_json(locked, env=env, preexec_fn=drop)
+            assert expected in proc.stdout, proc.stdout
+        assert sorted(stored_by_name(db)) == ["clean.mp4", "dark_segment.mp4"]
+        rc, doc = check_json(locked, preexec_fn=drop)
         assert rc == 1 and doc["error"]["code"] == "unreadable", doc
         assert "permission denied" in doc["error"]["message"]
-        assert uid is None or os.stat(work / "db" / "scan.db").st_uid == uid
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        os.chmod(locked, 0o644)
 
 
 # -- names, links, containers ---------------------------------------------------------------
@@ -408,16 +404,23 @@ def _mount_tmpfs(where: Path, size: str) -> bool:
 
 
 def test_a_full_disk_stops_the_scan_with_a_clear_error_and_keeps_what_was_stored(tmp_path):
-    """A real full disk: the database lives on a small tmpfs (needs root to mount one)."""
+    """A real full disk: the database lives on a small tmpfs (needs root to mount one). Two
+    recordings are stored, the disk is filled to 16 kB short of full, then the scan goes on."""
     disk = tmp_path / "small-disk"
-    if not _mount_tmpfs(disk, "1m"):
+    if not _mount_tmpfs(disk, "4m"):
         pytest.skip("cannot mount a small tmpfs here (needs root and mount)")
     try:
         folder = tmp_path / "share"
         folder.mkdir()
-        for p in sorted(SAMPLES.glob("*.mp4")):
+        for p in sorted(SAMPLES.glob("*.mp4"))[:2]:
             _copy(p, folder / p.name)
         db = f"sqlite:///{disk / 'full.db'}"
+        rc, out = run_scan(folder, db, workers=1)
+        assert rc == 0 and "2 audited" in out, out
+        for p in sorted(SAMPLES.glob("*.mp4"))[2:]:
+            _copy(p, folder / p.name)
+        vfs = os.statvfs(disk)
+        (disk / "filler").write_bytes(b"\0" * (vfs.f_bavail * vfs.f_frsize - 16 * 1024))
         proc = subprocess.run(
             scan_cmd(folder, db, "--workers", "1", "--settle", "0"),
             capture_output=True,
@@ -429,9 +432,9 @@ def test_a_full_disk_stops_the_scan_with_a_clear_error_and_keeps_what_was_stored
         assert "Traceback" not in proc.stderr, proc.stderr
         assert proc.returncode == 2, proc.stdout + proc.stderr
         assert "is full" in proc.stderr and "What was stored before is intact" in proc.stderr
+        (disk / "filler").unlink()
         with Store(db) as store:
-            stored = store.counts()["audit_runs"]
-            assert 0 < stored < 6 and store.verify().ok
+            assert store.counts()["audit_runs"] == 2 and store.verify().ok
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
 

@@ -93,6 +93,8 @@ def make_folder(folder: Path, names: list[str] | None = None, bad: bool = True) 
 
 
 def stored_by_name(url: str) -> dict[str, object]:
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
+        return {}  # the scan has not created it yet
     with Store(url) as store:
         return {r.name: r for r in store.runs()}
 

@@ -257,8 +257,9 @@ class Store:
         self.url = resolve_url(url)
         self.actor = actor or _user()
         kwargs: dict[str, Any] = {}
+        self._file: Path | None = None  # the SQLite file
         if self.url.startswith("sqlite"):
-            self._sqlite_file(create)
+            self._file = self._sqlite_file(create)
             kwargs["connect_args"] = {"timeout": 60}
         try:
             self.engine = create_engine(self.url, **kwargs)
@@ -284,10 +285,10 @@ class Store:
             except ConfigError as exc:
                 self.key_error = exc.message
 
-    def _sqlite_file(self, create: bool) -> None:
+    def _sqlite_file(self, create: bool) -> Path | None:
         path = self.url.split(":///", 1)[-1]
         if not path or path == ":memory:" or "mode=memory" in path:
-            return
+            return None
         file = Path(path.split("?", 1)[0])
         if create:
             file.parent.mkdir(parents=True, exist_ok=True)
@@ -296,6 +297,7 @@ class Store:
                 f"cannot open the database {file}: no such file. Check --db; to create it: "
                 f"dualrec-audit db init --db {file} (or scan with --create)"
             )
+        return file
 
     def display_url(self) -> str:
         from sqlalchemy.engine import make_url
@@ -328,7 +330,7 @@ class Store:
         except DualrecError:
             raise
         except Exception as exc:
-            mapped = _storage_error(exc, self.display_url())
+            mapped = _storage_error(exc, self.display_url(), self._file)
             if mapped is not None:
                 raise mapped from None
             raise ConfigError(f"cannot open the database {self.display_url()}: {exc}") from exc
@@ -411,7 +413,7 @@ class Store:
                     s.execute(text("LOCK TABLE event_log IN EXCLUSIVE MODE"))
                 yield s
         except DBAPIError as exc:
-            mapped = _storage_error(exc, self.display_url())
+            mapped = _storage_error(exc, self.display_url(), self._file)
             if mapped is None:
                 raise
             raise mapped from None
@@ -1285,12 +1287,22 @@ def _sqlite_events(engine: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def _storage_error(exc: BaseException, where: str) -> StoreError | None:
-    """A clear error for what the database cannot store (None: not such a problem)."""
+def _storage_error(exc: BaseException, where: str, file: Path | None = None) -> StoreError | None:
+    """A clear error for what the database cannot store (None: not such a problem).
+    ``file``: the SQLite file, whose disk is looked at when SQLite reports an I/O error (a
+    full disk often shows up as one, when the WAL index cannot grow)."""
     orig = getattr(exc, "orig", exc)
     text = str(orig).lower()
     sqlstate = str(getattr(orig, "sqlstate", "") or getattr(orig, "pgcode", "") or "")
-    if "database or disk is full" in text or "no space left" in text or sqlstate == "53100":
+    full = "database or disk is full" in text or "no space left" in text or sqlstate == "53100"
+    if not full and "disk i/o error" in text and file is not None:
+        import shutil
+
+        try:
+            full = shutil.disk_usage(file.parent).free < 1 << 20
+        except OSError:
+            pass
+    if full:
         return StoreError(
             f"the disk holding the database {where} is full: nothing more can be stored. "
             "What was stored before is intact; free some space and run the same command again",
