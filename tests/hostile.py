@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -58,7 +59,7 @@ def webm(src: Path, dst: Path, seconds: float = 3.0) -> Path:
             if frame.time is not None and frame.time >= seconds:
                 break
             f = frame.reformat(width=320, height=180, format="yuv420p")
-            f.pts = i
+            f.pts, f.time_base = i, Fraction(1, 25)
             out.mux(vs.encode(f))
         out.mux(vs.encode())
         _encode_audio(str(src), out, audio, seconds)

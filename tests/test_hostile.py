@@ -302,7 +302,10 @@ def test_watch_waits_for_a_share_that_goes_away_and_resumes(tmp_path):
         text=True,
     )
     try:
-        time.sleep(3.0)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (tmp_path / "watch.db").exists():
+            time.sleep(0.1)  # the scan checked the folder and opened its database
+        time.sleep(2.0)
         share.rename(tmp_path / "unmounted")  # the share disappears for 6 s
         time.sleep(6.0)
         assert proc.poll() is None, proc.communicate()
@@ -448,7 +451,7 @@ def test_ctrl_c_stops_a_scan_quickly(tmp_path):
         _copy(p, folder / p.name)
     db = f"sqlite:///{tmp_path / 'scan.db'}"
     proc = subprocess.Popen(
-        scan_cmd(folder, db, "--workers", "2", "--settle", "0", "-v"),
+        scan_cmd(folder, db, "--workers", "2", "--settle", "0"),
         env=_env(),
         cwd=ROOT,
         stdout=subprocess.PIPE,
