@@ -520,15 +520,20 @@ class _ScanBar:
 
             self.bar = tqdm(total=0, unit="file", file=sys.stderr, dynamic_ncols=True)
 
+    DONE = ("stored", "skipped", "gave_up", "failed")
+
     def __call__(self, event: Any) -> None:
-        if event.kind in ("stored", "skipped", "gave_up"):
+        if event.kind in (*self.DONE, "changed"):
             log.info("%s: %s", event.kind, event.path)
         if self.bar is None:
             return
         if event.kind == "found":
             self.bar.total += event.count
             self.bar.refresh()
-        elif event.kind in ("stored", "skipped", "gave_up"):
+        elif event.kind == "changed":  # it will be found again (renamed or changed)
+            self.bar.total -= 1
+            self.bar.refresh()
+        elif event.kind in self.DONE:
             self.bar.set_postfix_str(Path(event.path).name[:30])
             self.bar.update(1)
 
