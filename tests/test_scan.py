@@ -93,9 +93,17 @@ def make_folder(folder: Path, names: list[str] | None = None, bad: bool = True) 
 
 
 def stored_by_name(url: str) -> dict[str, object]:
-    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
-        return {}  # the scan has not created it yet
-    with Store(url) as store:
+    """The latest run of each recording by file name ({} while the scan is still creating
+    the database: no file yet, or its tables not yet committed)."""
+    from dualrec_audit.errors import ConfigError
+
+    try:
+        store = Store(url)
+    except ConfigError as exc:
+        if "no such file" in exc.message or "has no dualrec-audit tables" in exc.message:
+            return {}
+        raise
+    with store:
         return {r.name: r for r in store.runs()}
 
 
