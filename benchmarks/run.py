@@ -464,6 +464,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         str(folder),
                         "--db",
                         db,
+                        "--create",
                         "--workers",
                         str(workers),
                         "--settle",

@@ -305,12 +305,17 @@ def write_csv(items: Sequence[Item], out_dir: Path, lang: str = "zh") -> list[Pa
 # -- JSON -----------------------------------------------------------------------------------
 
 
-def export_json(items: Sequence[Item], since: str | None = None) -> dict[str, Any]:
+def export_json(
+    items: Sequence[Item], since: str | None = None, head: tuple[int, str] | None = None
+) -> dict[str, Any]:
+    """The export document. ``head``: the event log's newest entry when exported
+    (``chain_head``), which ``db verify --anchor EXPORT.json`` later compares."""
     return {
         "schema_version": EXPORT_SCHEMA_VERSION,
         "tool_version": __version__,
         "exported_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         "since": since,
+        "chain_head": None if head is None else {"seq": head[0], "hash": head[1]},
         "recordings": [
             {
                 **decision_row(it),

@@ -82,6 +82,16 @@ def event_message(check: str, party: str | None = None, **kw: str) -> Text:
         if kw.get("reason") == "too_short":
             return Text(f"文件展示时间过短：{title}", f"Document shown too briefly: {title}")
         return Text(f"文件无法辨认：{title}", f"Document not legible: {title}")
+    if check == "audio_track":
+        n, k = kw.get("tracks", "2"), kw.get("audited", "1")
+        if k == "1":
+            return Text(
+                f"录像有 {n} 条音轨，只审核了第 1 条", f"{n} audio tracks: only track 1 was audited"
+            )
+        return Text(
+            f"录像有 {n} 条音轨，第 1 条无声，审核的是第 {k} 条",
+            f"{n} audio tracks: track 1 is silent, track {k} was audited",
+        )
     if check == "low_clarity" and kw.get("cause") == "quiet":
         return Text("语音音量过低", "Speech too quiet")
     templates = {
@@ -96,6 +106,7 @@ def event_message(check: str, party: str | None = None, **kw: str) -> Text:
         "overexposed": ("画面过曝", "Picture overexposed"),
         "blur": ("画面模糊", "Picture blurred"),
         "frozen": ("画面静止（疑似卡顿）", "Picture frozen"),
+        "damaged": ("录像此段损坏，无法解码", "Recording damaged here: cannot be decoded"),
     }
     zh, en = templates[check]
     return Text(zh, en)

@@ -23,15 +23,17 @@ from dualrec_audit.checks.speech import SpeechParams, run_speech_check
 from dualrec_audit.checks.transcript import run_transcript_check
 from dualrec_audit.checks.video import VideoParams, VideoQualityCheck
 from dualrec_audit.errors import ConfigError, MediaError, ModelError
-from dualrec_audit.i18n import NO_SPEECH_MODEL
+from dualrec_audit.i18n import NO_SPEECH_MODEL, event_message
 from dualrec_audit.media import (
     SAMPLE_RATE,
     check_file,
-    load_audio,
+    choose_audio_track,
+    load_audio_tracks,
     prefetch,
     probe,
     sample_frames,
 )
+from dualrec_audit.paths import display_path
 from dualrec_audit.phrases import load_phrases
 from dualrec_audit.profiles import Profile, all_profiles
 from dualrec_audit.registry import ModelStore, sha256_file
@@ -42,6 +44,7 @@ from dualrec_audit.result import (
     CheckResult,
     Decision,
     Event,
+    MediaInfo,
     Text,
     merge_segments,
     sort_events,
@@ -195,7 +198,7 @@ class AuditPipeline:
     def _blank(self, path: Path | str, profile: Profile | None = None) -> AuditResult:
         """A result with the run's provenance and nothing audited yet (decision error)."""
         return AuditResult(
-            file=str(path),
+            file=display_path(path),
             tool_version=__version__,
             sha256=None,
             duration_s=0.0,
@@ -229,18 +232,22 @@ class AuditPipeline:
         if documents is not None:
             frame_checks.append(documents)
             base = replace(base, models={**base.models, **ocr.versions()})
-        for t, frame in prefetch(sample_frames(path, info, o.sample_fps)):
+        damaged: list[tuple[float, float]] = []
+        for t, frame in prefetch(sample_frames(path, info, o.sample_fps, damaged=damaged)):
             for c in frame_checks:
                 c.update(t, frame)
             hook("frames", min(t, info.duration_s), info.duration_s)
         checks: dict[str, CheckResult] = {c.name: c.finish(info.duration_s) for c in frame_checks}
         if no_docs is not None:
             checks["documents"] = no_docs
+        checks["video"] = _with_events(checks["video"], damage_events(damaged, info.duration_s))
 
         hook("audio", 0, 1)
-        audio = load_audio(path, SAMPLE_RATE)
+        tracks = load_audio_tracks(path, SAMPLE_RATE)
+        chosen = choose_audio_track(tracks)
+        audio = tracks[chosen] if tracks else None
         speech, analysis = run_speech_check(audio, SAMPLE_RATE, info.duration_s, o.speech)
-        checks["speech"] = speech
+        checks["speech"] = _with_events(speech, track_events(len(tracks), chosen, info))
         hook("audio", 1, 1)
 
         phrases = profile.phrase_set() if profile is not None else self.phrases
@@ -292,6 +299,40 @@ class AuditPipeline:
             for d in profile.documents
         )
         return DocumentsCheck(specs, self.options.documents, step), None
+
+
+def _with_events(check: CheckResult, events: list[Event]) -> CheckResult:
+    return replace(check, events=(*check.events, *events)) if events else check
+
+
+def damage_events(spans: list[tuple[float, float]], duration_s: float) -> list[Event]:
+    """A ``damaged`` event per span of the recording that could not be decoded."""
+    return [
+        Event(
+            check="damaged",
+            start=round(a, 2),
+            end=round(min(b, duration_s), 2),
+            severity="high",
+            message=event_message("damaged"),
+        )
+        for a, b in spans
+    ]
+
+
+def track_events(n: int, chosen: int, info: MediaInfo) -> list[Event]:
+    """A note when the recording has several audio tracks: which one was audited, and why."""
+    if n < 2:
+        return []
+    return [
+        Event(
+            check="audio_track",
+            start=0.0,
+            end=round(info.duration_s, 2),
+            severity="low",
+            message=event_message("audio_track", tracks=str(n), audited=str(chosen + 1)),
+            details={"tracks": n, "audited": chosen + 1, "first_silent": chosen > 0},
+        )
+    ]
 
 
 def profile_info(profile: Profile) -> dict[str, Any]:

@@ -137,6 +137,8 @@ DEFAULT_DEDUCTIONS: dict[str, float] = {
     "overexposed": 8,
     "blur": 5,
     "frozen": 10,
+    "damaged": 25,  # part of the sale is not on record: never auto-approved
+    "audio_track": 0,  # a note for the reviewer, not a defect
     "phrase_missing": 20,  # per missing required stage
     "forbidden_phrase": 40,
     "confirmation_missing": 25,  # below the approve threshold on its own

@@ -54,6 +54,8 @@ EVENT_SOURCES: dict[str, str] = {
     "frozen": "video",
     "document_missing": "documents",
     "document_illegible": "documents",
+    "damaged": "video",  # a span that could not be decoded (the file is damaged there)
+    "audio_track": "speech",  # several audio tracks: which one was audited
 }
 
 

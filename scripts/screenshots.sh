@@ -15,6 +15,7 @@ out=docs/screenshots
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export QT_QPA_PLATFORM=offscreen DUALREC_AUDIT_SETTINGS="$work/settings.ini"
+export DUALREC_AUDIT_TRUST_DIR="$work/trust"  # the scratch database's key and anchor
 unset DUALREC_AUDIT_LANG DUALREC_AUDIT_DB
 mkdir -p "$out" "$work/incoming"
 cp sample_videos/*.mp4 "$work/incoming/"
@@ -31,6 +32,7 @@ for stem, (branch, teller) in tellers.items():
     side.write_text(json.dumps(meta, ensure_ascii=False))
 PY
 db="sqlite:///$work/demo.db"
+.venv/bin/dualrec-audit db init --db "$db"
 .venv/bin/dualrec-audit scan "$work/incoming" --db "$db" --workers 1 --settle 0 --no-progress
 printf 'admin-password\n' | .venv/bin/dualrec-audit accounts add admin --role admin \
   --name 系统管理员 --db "$db" --password-stdin

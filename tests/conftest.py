@@ -32,6 +32,13 @@ SETUP_HINT = (
 )
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Event-log keys and anchor files of the test databases: one folder for the whole session
+# (subprocesses inherit it), never the developer's own user data dir.
+TRUST_ENV = "DUALREC_AUDIT_TRUST_DIR"
+if not os.environ.get(TRUST_ENV):
+    import tempfile
+
+    os.environ[TRUST_ENV] = tempfile.mkdtemp(prefix="dualrec-trust-")
 # Read before any fixture changes the environment (isolated_models_env clears it).
 _MODELS_FROM_ENV = os.environ.get(MODELS_ENV, "")
 
@@ -171,9 +178,18 @@ def long_recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
 PG_ENV = "DUALREC_TEST_PG_URL"  # set by scripts/test.sh when a PostgreSQL server is available
 
 
+def init_db(url: str) -> str:
+    """Create the store's tables and key in an empty database (what `db init` does)."""
+    from dualrec_audit.db.store import Store
+
+    Store(url, create=True).close()
+    return url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path):
-    """A fresh, empty database URL of each kind (a new PostgreSQL database per test)."""
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """A URL of each kind naming no database yet (SQLite) or an empty one (PostgreSQL: a new
+    database per test, without tables)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
@@ -193,6 +209,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path):
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def db_url(empty_db_url: str) -> str:
+    """A fresh database of each kind, created (tables and key) as `db init` does."""
+    return init_db(empty_db_url)
 
 
 @pytest.fixture(scope="session")

@@ -43,7 +43,7 @@ def test_other_commands_never_load_qt(tmp_path):
         "    except SystemExit:\n"
         "        pass\n"
         f"assert main(['scan', {str(tmp_path)!r}, '--db', {str(tmp_path / 'x.db')!r},"
-        " '--no-progress', '--workers', '1']) == 0\n"
+        " '--create', '--no-progress', '--workers', '1']) == 0\n"
         "qt = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'ui')]\n"
         "sys.exit(f'loaded: {qt}' if qt else 0)\n"
     )

@@ -26,7 +26,7 @@ EVIL = '<script>alert("x")</script>'
 def fill(url: str, sample_results) -> dict[str, int]:
     """Store every audited sample; the chin-cut one with hostile metadata and a review."""
     ids = {}
-    with Store(url) as store:
+    with Store(url, create=True) as store:
         for name, r in sample_results.items():
             st = Path(r.file).stat()
             meta = RecordingMeta(branch="上海分行", teller="T001")
@@ -170,3 +170,29 @@ def test_top_reasons_never_drop_a_cause_of_a_re_record():
     top = [k for k, _ in day.top_reasons()]
     assert len(top) == 6 and set(top[:5]) < {f.rule for f in frequent}  # five most frequent
     assert top[5:] == ["event.frozen"]  # plus the rare cause of the re-record
+
+
+def test_export_out_an_existing_folder_or_file_is_handled_without_a_traceback(
+    filled, tmp_path, capsys
+):
+    url, _ = filled
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    # JSON into an existing folder: the file goes in it (with the chain head for `db verify`).
+    assert main(["export", "--db", url, "--format", "json", "--out", str(folder)]) == 0
+    doc = json.loads((folder / "dualrec-export.json").read_text(encoding="utf-8"))
+    assert len(doc["recordings"]) == 6 and doc["chain_head"]["seq"] > 0
+    assert main(["db", "verify", "--db", url, "--anchor", str(folder / "dualrec-export.json")]) == 0
+    capsys.readouterr()
+    # HTML or CSV onto an existing file: a usage error naming it, the file left alone.
+    existing = tmp_path / "report.html"
+    existing.write_text("keep me", encoding="utf-8")
+    for fmt in ("html", "csv"):
+        assert main(["export", "--db", url, "--format", fmt, "--out", str(existing)]) == 2
+        assert "is a file" in capsys.readouterr().err
+    assert existing.read_text(encoding="utf-8") == "keep me"
+    # A folder that cannot be written: a clear error, not a traceback.
+    locked = tmp_path / "locked" / "sub"
+    (tmp_path / "locked").write_text("a file where a folder should be", encoding="utf-8")
+    assert main(["export", "--db", url, "--format", "csv", "--out", str(locked)]) == 2
+    assert "cannot write" in capsys.readouterr().err

@@ -208,14 +208,17 @@ def test_a_speech_model_dropped_next_to_the_executable_is_used(
     assert str(app / "models") in line
 
 
-def test_frozen_scan_stores_results_with_worker_processes(app, tmp_path, db_url):
+def test_frozen_scan_stores_results_with_worker_processes(app, tmp_path, empty_db_url):
     """scan spawns its workers from the frozen executable; the Alembic migrations run from the
-    application folder; SQLite, and PostgreSQL through the bundled psycopg when a server runs."""
+    application folder; SQLite, and PostgreSQL through the bundled psycopg when a server runs.
+    The database and its key are created by the frozen `db init`."""
     folder = tmp_path / "recordings"
     folder.mkdir()
     for name in ("clean.mp4", "party_absent.mp4"):
         shutil.copy(SAMPLES / name, folder / name)
-    db = ["--db", db_url]
+    db = ["--db", empty_db_url]
+    init = run_frozen(app, "dualrec-audit", ["db", "init", *db], tmp_path)
+    assert init.returncode == 0, init.stderr.decode(errors="replace")[-3000:]
     args = ["scan", str(folder), "--workers", "2", "--settle", "0", *db]
     scan = run_frozen(app, "dualrec-audit", args, tmp_path)
     assert scan.returncode == 0, scan.stderr.decode(errors="replace")[-3000:]
@@ -228,6 +231,7 @@ def test_frozen_scan_stores_results_with_worker_processes(app, tmp_path, db_url)
     assert decisions == {"clean.mp4": "review", "party_absent.mp4": "rerecord"}
     verify = run_frozen(app, "dualrec-audit", ["db", "verify", *db], tmp_path)
     assert verify.returncode == 0, verify.stdout.decode("utf-8")
+    assert "keyed (HMAC)" in verify.stdout.decode("utf-8")
 
 
 def test_frozen_selftest_opens_qt_multimedia_offscreen(app, tmp_path):
@@ -260,7 +264,7 @@ def test_frozen_review_and_precheck_screenshots(app, tmp_path):
     folder.mkdir()
     shutil.copy(SAMPLES / "party_absent.mp4", folder / "party_absent.mp4")
     db = ["--db", f"sqlite:///{tmp_path / 'review.db'}"]
-    args = ["scan", str(folder), "--workers", "1", "--settle", "0", *db]
+    args = ["scan", str(folder), "--workers", "1", "--settle", "0", "--create", *db]
     scan = run_frozen(app, "dualrec-audit", args, tmp_path)
     assert scan.returncode == 0, scan.stderr.decode(errors="replace")[-3000:]
     shot = tmp_path / "review.png"

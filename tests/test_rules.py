@@ -269,6 +269,8 @@ TABLE = {
     "overexposed": (A, R, R, R, R, R),
     "blur": (A, A, R, R, R, R),
     "frozen": (A, X, X, X, X, X),
+    "damaged": (R, R, R, R, R, R),  # any undecodable span: a person looks at it
+    "audio_track": (A, A, A, A, A, A),  # which audio track was audited: a note
 }
 PROFILE_TABLE = {
     "high_risk_product": {

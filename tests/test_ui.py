@@ -74,7 +74,7 @@ def db(tmp_path, sample_results):
     """A database holding every audited sample and the accounts: (url, {file name: run id})."""
     url = f"sqlite:///{tmp_path / 'review.db'}"
     runs = {}
-    with Store(url) as store:
+    with Store(url, create=True) as store:
         _accounts(store)
         for i, (name, result) in enumerate(sorted(sample_results.items())):
             meta = RecordingMeta(
@@ -635,7 +635,7 @@ def test_transcript_colours_required_and_forbidden_phrases(qtbot, tmp_path, samp
         stages=(stage,),
     )
     url = f"sqlite:///{tmp_path / 't.db'}"
-    with Store(url) as store:
+    with Store(url, create=True) as store:
         _accounts(store)
         run_id = _store(store, result)
     win = _window(qtbot, url)

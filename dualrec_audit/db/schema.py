@@ -59,11 +59,15 @@ class RecordingPath(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"), index=True)
-    path: Mapped[str] = mapped_column(Text)
-    path_key: Mapped[str] = mapped_column(String(64), index=True)  # sha256 of the path
+    path: Mapped[str] = mapped_column(Text)  # absolute, as valid Unicode (paths.display_path)
+    path_key: Mapped[str] = mapped_column(String(64), index=True)  # sha256 of the path's bytes
     size: Mapped[int] = mapped_column(BigInteger)
     mtime_ns: Mapped[int] = mapped_column(BigInteger)
     last_seen: Mapped[str] = mapped_column(Stamp)
+    # The name's bytes in hex when they are not valid UTF-8 (a GBK name from a Windows share).
+    path_hex: Mapped[str | None] = mapped_column(Text)
+    # Relative to the folder scanned, so that a share mounted elsewhere still resolves.
+    share_rel: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditRun(Base):
@@ -220,8 +224,10 @@ class Claim(Base):
 class LogEntry(Base):
     """Append-only, hash-chained log of every state change.
 
-    ``hash = sha256(seq | at | actor | action | entity | entity_id | payload | prev_hash)``
-    with the payload stored as the exact canonical JSON text that was hashed."""
+    ``hash = HMAC-SHA256(key, seq | at | actor | action | entity | entity_id | payload |
+    prev_hash)`` with the key kept outside the database (plain SHA-256 for entries written
+    before the database was keyed), the payload stored as the exact canonical JSON text that
+    was hashed."""
 
     __tablename__ = "event_log"
 
@@ -234,6 +240,19 @@ class LogEntry(Base):
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class StoreInfo(Base):
+    """One row: this database's identity (names its key and anchor files) and the first
+    event-log entry hashed with the key (HMAC); entries before it are plain SHA-256 (written
+    before the database was keyed)."""
+
+    __tablename__ = "store_info"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    db_id: Mapped[str] = mapped_column(String(32))
+    keyed_from: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[str] = mapped_column(Stamp)
 
 
 # Tables whose rows are never changed or deleted once written.

@@ -2,7 +2,7 @@
 was made with (role, places watched, reasons, appeal, four-eyes step).
 
 Revision ID: 0004
-Revises: 0002 (issue 14's 0003 lands first: re-point down_revision to "0003" when merged)
+Revises: 0003
 Create Date: 2026-11-23 09:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
