@@ -491,7 +491,7 @@ def test_transcript_click_seeks(qtbot, tmp_path, sample_results, zh):
     base = sample_results["clean.mp4"]
     words = (Word(1.0, 1.5, "本产品", 0.9), Word(5.0, 5.5, "有风险", 0.9))
     url = f"sqlite:///{tmp_path / 't.db'}"
-    with Store(url) as store:
+    with Store(url, create=True) as store:
         _accounts(store)
         run_id = _store(store, replace(base, transcript=words))
     win = _window(qtbot, url)

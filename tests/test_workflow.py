@@ -288,7 +288,7 @@ def test_finding_verdicts_are_in_the_export(tmp_path, sample_results):
     from dualrec_audit.export import export_json, load_items, write_csv
 
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    with Store(url) as store:
+    with Store(url, create=True) as store:
         run_id = _run(store, sample_results["party_absent.mp4"])
         rule = next(f for f in store.stored_findings(run_id) if f.source == "rule")
         store.add_feedback(rule.id, "wang", "false_alarm", "客户只是弯腰")
