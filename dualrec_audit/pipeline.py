@@ -14,15 +14,17 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from dualrec_audit import __version__
+from dualrec_audit.asr.select import SyllableTranscript, script_engine, transcript_model
 from dualrec_audit.checks import FrameCheck
 from dualrec_audit.checks.faces import FaceParams, FacesCheck
-from dualrec_audit.checks.script import run_script_check
-from dualrec_audit.checks.speech import SpeechParams, run_speech_check
+from dualrec_audit.checks.script import ScriptParams, run_script_check
+from dualrec_audit.checks.speech import SpeechAnalysis, SpeechParams, run_speech_check
 from dualrec_audit.checks.transcript import run_transcript_check
 from dualrec_audit.checks.video import VideoParams, VideoQualityCheck
 from dualrec_audit.errors import ConfigError, MediaError, ModelError
-from dualrec_audit.i18n import NO_SPEECH_MODEL
 from dualrec_audit.media import (
     SAMPLE_RATE,
     check_file,
@@ -31,7 +33,7 @@ from dualrec_audit.media import (
     probe,
     sample_frames,
 )
-from dualrec_audit.phrases import load_phrases
+from dualrec_audit.phrases import PhraseSet, load_phrases
 from dualrec_audit.profiles import Profile, all_profiles
 from dualrec_audit.registry import ModelStore, sha256_file
 from dualrec_audit.result import (
@@ -41,20 +43,18 @@ from dualrec_audit.result import (
     CheckResult,
     Decision,
     Event,
-    Text,
+    Word,
     merge_segments,
     sort_events,
 )
 from dualrec_audit.rules import decide
-from dualrec_audit.transcriber import FasterWhisperTranscriber, Transcriber, WhisperOptions
+from dualrec_audit.transcriber import WhisperOptions
 
 log = logging.getLogger(__name__)
 
 # hook(stage, done, total): stage is one of STAGES; done/total in that stage's own units.
 ProgressHook = Callable[[str, float, float], None]
 STAGES = ("probe", "frames", "audio", "transcript", "script", "rules")
-
-SPEECH_DISABLED = Text("已按选项关闭语音识别", "Speech recognition disabled by option")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ class AuditOptions:
 
     sample_fps: float = 2.0
     language: str = "zh"
-    asr_model: str = "auto"  # a model name, a model folder, "auto" or "none"
+    asr_model: str = "auto"  # transcript: a model name, a model folder, "auto" or "none"
+    script_model: str = "auto"  # phrase verification: a kws-zh model name, "auto" or "none"
     profile: str | None = "fund_sale"  # business profile id; None: layer-1 default decision
     profiles_dir: str | None = None  # a folder of user profiles (added to the built-in ones)
     phrases: str | None = None  # phrase file for layer 1 alone (only without a profile)
@@ -73,6 +74,7 @@ class AuditOptions:
     speech: SpeechParams = field(default_factory=SpeechParams)
     video: VideoParams = field(default_factory=VideoParams)
     whisper: WhisperOptions = field(default_factory=WhisperOptions)
+    script: ScriptParams = field(default_factory=ScriptParams)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,7 +90,10 @@ class AuditPipeline:
         self.store = ModelStore(models_dir)
         self.detector = self.store.locate("yunet")
         self.landmarker = self.store.locate("face_landmarker")
-        self.transcriber, self.no_asr_reason = self._speech_model()
+        self.transcriber, self.no_asr_reason = transcript_model(
+            self.store, self.options.asr_model, self.options.whisper
+        )
+        self.engine, self.no_script_reason = script_engine(self.store, self.options.script_model)
         o = self.options
         if o.profile is not None and o.phrases is not None:
             raise ConfigError("give either a business profile or a phrase file, not both")
@@ -99,45 +104,13 @@ class AuditPipeline:
             )
         self.phrases = load_phrases(Path(o.phrases) if o.phrases else None)
 
-    def _speech_model(self) -> tuple[Transcriber | None, Text | None]:
-        choice = self.options.asr_model
-        if choice == "none":
-            return None, SPEECH_DISABLED
-        if choice == "auto":
-            found = self.store.installed_speech_model()
-            if found is None:
-                return None, NO_SPEECH_MODEL
-            choice = found
-        folder = Path(choice)
-        if choice not in self.store.specs and (folder / "model.bin").is_file():
-            digest = sha256_file(folder / "model.bin")[:12]
-            return (
-                FasterWhisperTranscriber(
-                    folder, f"local:{folder.name}", f"sha256:{digest}", options=self.options.whisper
-                ),
-                None,
-            )
-        located = self.store.locate(choice)
-        if located.spec.kind != "speech":
-            raise ModelError(
-                f"Model '{choice}' is a {located.spec.kind} model, not a speech model."
-            )
-        return (
-            FasterWhisperTranscriber(
-                located.path,
-                located.spec.name,
-                located.version,
-                trusted=not located.spec.test_only,
-                options=self.options.whisper,
-            ),
-            None,
-        )
-
     @property
     def models(self) -> dict[str, str]:
         out = {"yunet": self.detector.version, "face_landmarker": self.landmarker.version}
         if self.transcriber is not None:
             out[self.transcriber.name] = self.transcriber.version
+        if self.engine is not None:
+            out[self.engine.name] = self.engine.version
         return out
 
     def profile_for(self, profile_id: str | None) -> Profile | None:
@@ -235,23 +208,9 @@ class AuditPipeline:
         hook("audio", 1, 1)
 
         phrases = profile.phrase_set() if profile is not None else self.phrases
-        hook("transcript", 0, 1)
-        transcript, words = run_transcript_check(
-            self.transcriber,
-            self.no_asr_reason,
-            audio,
-            analysis,
-            info.duration_s,
-            language=o.language,
-            hotwords=phrases.hotwords(),
+        checks["transcript"], checks["script"], words = self._speech_text(
+            audio, analysis, info.duration_s, phrases, hook
         )
-        checks["transcript"] = transcript
-        hook("transcript", 1, 1)
-        checks["script"] = run_script_check(
-            transcript, words, phrases, info.duration_s, threshold=o.match_threshold
-        )
-        hook("script", 1, 1)
-
         events = sort_events(e for c in checks.values() for e in c.events)
         trusted = {k: c.timeline for k, c in checks.items() if c.status == "ok" and c.timeline}
         segments = merge_segments(trusted, threshold=o.segment_threshold)
@@ -266,6 +225,53 @@ class AuditPipeline:
             segments=tuple(segments),
             transcript=words,
         )
+
+    def _speech_text(
+        self,
+        audio: np.ndarray | None,
+        analysis: SpeechAnalysis | None,
+        duration_s: float,
+        phrases: PhraseSet,
+        hook: ProgressHook,
+    ) -> tuple[CheckResult, CheckResult, tuple[Word, ...]]:
+        """The transcript and script checks: the script engine's syllables (decoded once,
+        also shown as the transcript when no transcript model is installed), the transcript
+        model's words, then every phrase verified."""
+        o = self.options
+        hook("transcript", 0, 1)
+        regions = analysis.regions if analysis is not None else []
+        syllables: list[Word] = []
+        if self.engine is not None and audio is not None and analysis is not None:
+            syllables = self.engine.syllables(audio, regions)
+        transcriber, reason = self.transcriber, self.no_asr_reason
+        if transcriber is None and self.engine is not None and o.asr_model == "auto":
+            transcriber, reason = SyllableTranscript(self.engine, syllables), None
+        transcript, words = run_transcript_check(
+            transcriber,
+            reason,
+            audio,
+            analysis,
+            duration_s,
+            language=o.language,
+            hotwords=phrases.hotwords(),
+        )
+        hook("transcript", 1, 1)
+        own_words = () if isinstance(transcriber, SyllableTranscript) else words
+        script = run_script_check(
+            transcript,
+            own_words,
+            phrases,
+            duration_s,
+            threshold=o.match_threshold,
+            engine=self.engine,
+            syllables=syllables,
+            audio=audio,
+            regions=regions,
+            params=o.script,
+            unavailable_reason=self.no_script_reason if self.engine is None else None,
+        )
+        hook("script", 1, 1)
+        return transcript, script, words
 
 
 def profile_info(profile: Profile) -> dict[str, Any]:

@@ -75,24 +75,48 @@ def _not_evaluable(result: AuditResult, profile: Profile) -> list[Finding]:
 _CHECK_ZH = {"faces": "人脸", "speech": "语音清晰度", "script": "话术"}
 
 
+def _stage_status(stage: Stage, statuses: list[str]) -> str:
+    """found / uncertain / missing from the stage's phrases (``match``: all of them, or any)."""
+    if stage.match == "all":
+        if all(st == "found" for st in statuses):
+            return "found"
+        return "missing" if "missing" in statuses else "uncertain"
+    if "found" in statuses:
+        return "found"
+    return "uncertain" if "uncertain" in statuses else "missing"
+
+
 def _stages(
     result: AuditResult, profile: Profile
 ) -> tuple[list[StageStatus], list[Mapping[str, Any]]]:
     script = result.checks.get("script")
     verified = script is not None and script.status == "ok"
-    heard: dict[str, Mapping[str, Any] | None] = {}
+    heard: dict[str, Mapping[str, Any]] = {}
+    status_of: dict[str, str] = {}
+    engines: dict[str, list[str]] = {}
     if script is not None:
         for r in script.details.get("required", []):
-            heard[r["phrase"]] = r.get("match") if r.get("found") else None
+            st = r.get("status") or ("found" if r.get("found") else "missing")
+            status_of[r["phrase"]] = st
+            engines[r["phrase"]] = list(r.get("engines", []))
+            if st != "missing" and r.get("match"):
+                heard[r["phrase"]] = r["match"]
     out = []
     for stage in profile.stages:
-        matches = [heard.get(p.text) for p in stage.phrases]
+        statuses = [status_of.get(p.text, "missing") for p in stage.phrases]
         phrases = [
-            {"phrase": p.text, "match": mt} for p, mt in zip(stage.phrases, matches, strict=True)
+            {
+                "phrase": p.text,
+                "status": st,
+                "match": heard.get(p.text),
+                "engines": engines.get(p.text, []),
+            }
+            for p, st in zip(stage.phrases, statuses, strict=True)
         ]
-        hits = [mt for mt in matches if mt]
-        ok = len(hits) == len(phrases) if stage.match == "all" else bool(hits)
-        status = "not_verified" if not verified else "found" if ok else "missing"
+        status = _stage_status(stage, statuses) if verified else "not_verified"
+        shown = "found" if status == "found" else "uncertain"
+        hits = [heard[p.text] for p, st in zip(stage.phrases, statuses, strict=True)
+                if st == shown and p.text in heard]  # fmt: skip
         out.append(
             StageStatus(
                 id=stage.id,
@@ -108,10 +132,26 @@ def _stages(
     confirmations = []
     if profile.confirmations:
         for p in profile.confirmations.phrases:
-            match = heard.get(p.text)
-            if match:
-                confirmations.append(match)
+            if status_of.get(p.text) == "found":
+                confirmations.append(heard[p.text])
     return out, confirmations
+
+
+def _uncertain_stage_finding(stage: Stage, status: StageStatus) -> Finding:
+    """A stage heard but not with confidence: a reviewer must listen (never approved)."""
+    return Finding(
+        rule=f"stage_uncertain.{stage.id}",
+        start=status.start or 0.0,
+        end=status.end or 0.0,
+        severity="medium",
+        reason=Text(
+            f"未能确认环节：{stage.name.zh}（请人工听辨）",
+            f"Stage not heard with confidence: {stage.name.en} (listen to confirm)",
+        ),
+        deduction=0.0,
+        mandatory=False,
+        evidence={"stage": stage.id, "phrases": [dict(p) for p in status.phrases]},
+    )
 
 
 def _stage_finding(stage: Stage, profile: Profile, duration: float) -> Finding:
@@ -233,6 +273,8 @@ def decide(result: AuditResult, profile: Profile) -> Verdict:
         for stage, status in zip(profile.stages, stages, strict=True):
             if status.status == "missing":
                 findings.append(_stage_finding(stage, profile, duration))
+            elif status.status == "uncertain":
+                findings.append(_uncertain_stage_finding(stage, status))
         if profile.confirmations and len(confirmations) < profile.confirmations.min_count:
             findings.append(
                 Finding(
@@ -289,8 +331,9 @@ def decide(result: AuditResult, profile: Profile) -> Verdict:
         decision = "review"
     else:
         decision = "rerecord"
-    if decision == "approve" and not_evaluated:
-        decision = "review"  # the invariant: nothing unverified is auto-approved
+    uncertain = any(st.status == "uncertain" and st.required for st in stages)
+    if decision == "approve" and (not_evaluated or uncertain):
+        decision = "review"  # the invariant: nothing unverified or uncertain is auto-approved
     findings.sort(key=lambda f: (f.start, -_RANK[f.severity], f.rule))
     return Verdict(score, decision, tuple(findings), tuple(stages), result.segments, not_evaluated)
 
