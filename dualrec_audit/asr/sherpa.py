@@ -209,39 +209,83 @@ class PinyinEngine:
         threshold: float,
         boost: float,
     ) -> list[SpotHit]:
-        """Run one spotter stream per request ``(phrase, start s, end s)``: every detection."""
+        """One spotter stream per request ``(phrase, start s, end s)``: every detection."""
+        return self.spot_groups(
+            audio, [([t], a, b) for t, a, b in requests], threshold=threshold, boost=boost
+        )
+
+    def spot_groups(
+        self,
+        audio: np.ndarray,
+        requests: Sequence[tuple[Sequence[str], float, float]],
+        *,
+        threshold: float,
+        boost: float,
+    ) -> list[SpotHit]:
+        """One spotter stream per request ``(phrases, start s, end s)`` holding those phrases
+        (see :func:`stream_groups` for which phrases may share a stream)."""
         kws = _load_spotter(str(self.folder), self.threads)
         streams = []
-        for text, a, b in requests:
-            toks = self.tokens(text)
-            if not toks:
-                continue
+        for texts, a, b in requests:
+            specs = [self._keyword(t, threshold, boost) for t in texts]
+            keywords = "/".join(s for s in specs if s)
             clip = audio[int(max(0.0, a) * SAMPLE_RATE) : int(b * SAMPLE_RATE)]
-            if len(clip) == 0:
+            if not keywords or len(clip) == 0:
                 continue
-            spec = f"{' '.join(toks)} :{boost:g} #{threshold:g} @{text.replace(' ', '')}"
             try:
-                stream = kws.create_stream(spec)
+                stream = kws.create_stream(keywords)
             except ValueError:
-                log.warning("the spotter cannot take the phrase %r", text)
+                log.warning("the spotter cannot take the phrases %r", texts)
                 continue
             _feed(stream, clip)
-            streams.append((text, max(0.0, a), stream))
+            streams.append((max(0.0, a), stream))
         hits: list[SpotHit] = []
-        for text, offset, stream in streams:
+        for offset, stream in streams:
             while kws.is_ready(stream):
                 kws.decode_stream(stream)
                 r = kws.keyword_spotter.get_result(stream)
                 if r.keyword:
-                    hits.append(_hit(text, r, offset))
+                    hits.append(_hit(r, offset))
                     kws.reset_stream(stream)
         return hits
 
+    def _keyword(self, text: str, threshold: float, boost: float) -> str:
+        toks = self.tokens(text)
+        if not toks:
+            return ""
+        return f"{' '.join(toks)} :{boost:g} #{threshold:g} @{_key(text)}"
 
-def _hit(text: str, r: Any, offset: float) -> SpotHit:
+
+def _key(text: str) -> str:
+    """The label a phrase is reported under (the spotter's ``@`` text has no spaces)."""
+    return "".join(text.split())
+
+
+def stream_groups(
+    engine: PinyinEngine, texts: Sequence[str], max_per_stream: int
+) -> list[list[str]]:
+    """Phrases packed into spotter streams so that no stream holds two phrases where one's
+    tokens contain the other's: when the longer one fires, the stream is reset and the shorter
+    one inside it would be lost (one stream per phrase is the limit, ``max_per_stream=1``)."""
+    groups: list[list[str]] = []
+    seqs: list[list[str]] = []
+    for t in texts:
+        mine = f" {' '.join(engine.tokens(t))} "
+        for g, seq in zip(groups, seqs, strict=True):
+            if len(g) < max_per_stream and not any(mine in o or o in mine for o in seq):
+                g.append(t)
+                seq.append(mine)
+                break
+        else:
+            groups.append([t])
+            seqs.append([mine])
+    return groups
+
+
+def _hit(r: Any, offset: float) -> SpotHit:
     times = [float(t) for t in r.timestamps] or [0.0]
     return SpotHit(
-        key=text,
+        key=str(r.keyword).strip(),
         start=offset + times[0],
         end=offset + times[-1] + MAX_SYLLABLE_S / 2,
         tokens=tuple(str(t) for t in r.tokens),

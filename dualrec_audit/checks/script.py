@@ -9,7 +9,8 @@ Evidence sources:
   every place the matcher saw the phrase (``window_pad_s`` either side, at most
   ``max_windows`` places per phrase), and, for required phrases the matcher did not see at
   all, over all the speech (``sweep``; phrases whose pinyin contains another's never share a
-  stream, so a longer one that fires cannot mask a shorter one).
+  stream, so a longer one that fires cannot mask a shorter one), each place it proposes then
+  confirmed by the phrase's own stream on a window there.
 
 Each required phrase is **found** when the spotter detects it or a trusted source matches it
 with a score of at least ``threshold``; **uncertain** when the best trusted match scores at
@@ -46,6 +47,7 @@ class ScriptParams:
     window_pad_s: float = 1.0  # spotter window around a matched place, each side
     max_windows: int = 3  # places per phrase the spotter checks
     sweep: bool = True  # spotter over all the speech for required phrases not matched
+    sweep_per_stream: int = 8  # phrases sharing one sweep stream (never one inside another)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -140,17 +142,28 @@ class _Verifier:
         """The spotter over all the speech, for each alternative of these phrases."""
         if self.engine is None or not phrases or not self.p.sweep or not self.regions:
             return {}
+        from dualrec_audit.asr.sherpa import stream_groups
+
         texts = [alt for ph in phrases for alt in ph.alternatives]
-        a, b = min(r[0] for r in self.regions), max(r[1] for r in self.regions)
+        a, b = min(r[0] for r in self.regions) - 0.3, max(r[1] for r in self.regions) + 0.3
+        groups = stream_groups(self.engine, texts, self.p.sweep_per_stream)
         assert self.audio is not None
-        hits = self.engine.spot(
+        hits = self.engine.spot_groups(
             self.audio,
-            [(t, a - 0.3, b + 0.3) for t in texts],
+            [(g, a, b) for g in groups],
+            threshold=self.p.kws_threshold,
+            boost=self.p.kws_boost,
+        )
+        # A shared stream only proposes: each place is confirmed by the phrase's own stream.
+        pad = self.p.window_pad_s
+        confirmed = self.engine.spot(
+            self.audio,
+            [(h.key, h.start - pad, h.end + pad) for h in hits],
             threshold=self.p.kws_threshold,
             boost=self.p.kws_boost,
         )
         out: dict[str, list[SpotHit]] = {}
-        for h in hits:
+        for h in confirmed:
             out.setdefault(h.key, []).append(h)
         return out
 
@@ -218,7 +231,7 @@ def run_script_check(
     unheard = [ph for ph in phrases.required if verdicts[ph.text].status != "found"]
     swept = v.sweep(unheard)
     for ph in unheard:
-        hits = [h for alt in ph.alternatives for h in swept.get(alt, [])]
+        hits = [h for alt in ph.alternatives for h in swept.get("".join(alt.split()), [])]
         if hits:
             verdicts[ph.text] = v.required(ph, hits)
     events = [_required_event(ph, verdicts[ph.text], duration_s) for ph in phrases.required]
