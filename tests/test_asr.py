@@ -38,9 +38,8 @@ SPEECH_ZH = {
 }
 # Compliance phrases said in none of the clips (with the built-in profiles' phrases).
 ABSENT = ("风险揭示", "本产品不保本", "我已知晓", "是的我确认", "保险合同")
-# Measured with sherpa-onnx 2.0.1 (see test_every_said_phrase_found_where_said): a regression
-# below this fails.
-# Measured: 11 of 13 (广州市…分析 uncertain, 3 of its 12 syllables misheard; 女儿 missed).
+# Recall measured with sherpa-onnx 2.0.1: 11 of 13 (广州市…分析 uncertain, 3 of its 12 syllables
+# misheard; 女儿 missed). A regression below it fails.
 MIN_RECALL = 11 / 13
 
 
