@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -195,21 +196,26 @@ class AuditPipeline:
             FacesCheck(self.detector.path, self.landmarker.path, o.faces, sample_step=step),
             VideoQualityCheck(o.video, sample_step=step),
         )
-        for t, frame in prefetch(sample_frames(path, info, o.sample_fps)):
-            for c in frame_checks:
-                c.update(t, frame)
-            hook("frames", min(t, info.duration_s), info.duration_s)
-        checks: dict[str, CheckResult] = {c.name: c.finish(info.duration_s) for c in frame_checks}
-
-        hook("audio", 0, 1)
-        audio = load_audio(path, SAMPLE_RATE)
-        speech, analysis = run_speech_check(audio, SAMPLE_RATE, info.duration_s, o.speech)
+        # The sound (decode, speech check, the script engine's recogniser) is heard in a thread
+        # while the frames are checked: the native code of both releases the GIL, so the two
+        # share the cores.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
+            heard = pool.submit(self._hear, path, info.duration_s)
+            for t, frame in prefetch(sample_frames(path, info, o.sample_fps)):
+                for c in frame_checks:
+                    c.update(t, frame)
+                hook("frames", min(t, info.duration_s), info.duration_s)
+            checks: dict[str, CheckResult] = {
+                c.name: c.finish(info.duration_s) for c in frame_checks
+            }
+            hook("audio", 0, 1)
+            audio, speech, analysis, syllables = heard.result()
         checks["speech"] = speech
         hook("audio", 1, 1)
 
         phrases = profile.phrase_set() if profile is not None else self.phrases
         checks["transcript"], checks["script"], words = self._speech_text(
-            audio, analysis, info.duration_s, phrases, hook
+            audio, analysis, syllables, info.duration_s, phrases, hook
         )
         events = sort_events(e for c in checks.values() for e in c.events)
         trusted = {k: c.timeline for k, c in checks.items() if c.status == "ok" and c.timeline}
@@ -226,23 +232,32 @@ class AuditPipeline:
             transcript=words,
         )
 
+    def _hear(
+        self, path: Path, duration_s: float
+    ) -> tuple[np.ndarray | None, CheckResult, SpeechAnalysis | None, list[Word]]:
+        """The audio, the speech check and the script engine's syllables (in a thread)."""
+        audio = load_audio(path, SAMPLE_RATE)
+        speech, analysis = run_speech_check(audio, SAMPLE_RATE, duration_s, self.options.speech)
+        syllables: list[Word] = []
+        if self.engine is not None and audio is not None and analysis is not None:
+            syllables = self.engine.syllables(audio, analysis.regions)
+        return audio, speech, analysis, syllables
+
     def _speech_text(
         self,
         audio: np.ndarray | None,
         analysis: SpeechAnalysis | None,
+        syllables: list[Word],
         duration_s: float,
         phrases: PhraseSet,
         hook: ProgressHook,
     ) -> tuple[CheckResult, CheckResult, tuple[Word, ...]]:
-        """The transcript and script checks: the script engine's syllables (decoded once,
-        also shown as the transcript when no transcript model is installed), the transcript
-        model's words, then every phrase verified."""
+        """The transcript and script checks: the script engine's syllables (decoded once in
+        :meth:`_hear`, also shown as the transcript when no transcript model is installed), the
+        transcript model's words, then every phrase verified."""
         o = self.options
         hook("transcript", 0, 1)
         regions = analysis.regions if analysis is not None else []
-        syllables: list[Word] = []
-        if self.engine is not None and audio is not None and analysis is not None:
-            syllables = self.engine.syllables(audio, regions)
         transcriber, reason = self.transcriber, self.no_asr_reason
         if transcriber is None and self.engine is not None and o.asr_model == "auto":
             transcriber, reason = SyllableTranscript(self.engine, syllables), None
