@@ -220,3 +220,10 @@ def test_thresholds_are_recorded(engine):
     (req,) = d["required"]
     assert req["status"] == "found"
     assert set(req["engines"]) == {f"{MODEL}:recogniser", f"{MODEL}:spotter"}
+
+
+def test_phrases_the_model_cannot_spell_are_skipped_quietly(engine, capsys):
+    """text2token prints what it skips: nothing may reach stdout (check --json writes there)."""
+    assert engine.tokens("15天犹豫期") == ()
+    assert engine.tokens("犹豫期") == ("y", "óu", "y", "ù", "q", "ī")
+    assert capsys.readouterr().out == ""

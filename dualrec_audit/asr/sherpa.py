@@ -19,7 +19,9 @@ transcript models on the speech regions and returns characters with times.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import logging
 import tempfile
 from collections.abc import Sequence
@@ -103,11 +105,16 @@ def _load_spotter(folder: str, threads: int) -> Any:
 
 @functools.lru_cache(maxsize=4096)
 def _ppinyin(text: str, tokens_file: str) -> tuple[str, ...]:
-    """A phrase as the model's tokens (pinyin initials and tonal finals)."""
+    """A phrase as the model's tokens (pinyin initials and tonal finals); empty when a part of
+    it has no token (digits, Latin letters: text2token then skips the phrase)."""
     import sherpa_onnx
 
-    (tokens,) = sherpa_onnx.text2token([text], tokens=tokens_file, tokens_type="ppinyin")
-    return tuple(str(t) for t in tokens)
+    said = io.StringIO()  # text2token prints what it skips: never onto `check --json`'s stdout
+    with contextlib.redirect_stdout(said):
+        out = sherpa_onnx.text2token([text], tokens=tokens_file, tokens_type="ppinyin")
+    if said.getvalue().strip():
+        log.debug("text2token: %s", said.getvalue().strip())
+    return tuple(str(t) for t in out[0]) if out else ()
 
 
 def _region_clips(
@@ -196,10 +203,12 @@ class PinyinEngine:
     def tokens(self, text: str) -> tuple[str, ...]:
         """A phrase as the model's tokens; empty when it has none (e.g. no Chinese in it)."""
         try:
-            return _ppinyin(text, self.tokens_file)
-        except Exception:  # text2token asserts on characters it cannot convert
+            toks = _ppinyin(text, self.tokens_file)
+        except Exception:  # text2token asserts on what it cannot convert
+            toks = ()
+        if not toks:
             log.warning("phrase %r cannot be written in the model's pinyin units", text)
-            return ()
+        return toks
 
     def spot(
         self,
