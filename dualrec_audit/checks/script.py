@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 class ScriptParams:
     """How phrases are verified (the match threshold is ``AuditOptions.match_threshold``)."""
 
-    uncertain_threshold: float = 0.6  # a match this good without confirmation: uncertain
+    uncertain_threshold: float = 0.7  # a match this good without confirmation: uncertain
+    # (0.7: a 3-syllable phrase with one syllable lost, 0.67, is not even uncertain: 我确认 ~ 我认)
     kws_threshold: float = 0.25  # the spotter's trigger probability
     kws_boost: float = 1.0  # the spotter's per-token boost (keywords_score)
     window_pad_s: float = 1.0  # spotter window around a matched place, each side
