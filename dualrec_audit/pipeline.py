@@ -218,7 +218,11 @@ class AuditPipeline:
             audio, analysis, syllables, info.duration_s, phrases, hook
         )
         events = sort_events(e for c in checks.values() for e in c.events)
-        trusted = {k: c.timeline for k, c in checks.items() if c.status == "ok" and c.timeline}
+        trusted = {
+            k: c.timeline
+            for k, c in checks.items()
+            if c.status == "ok" and c.timeline and not _pinyin_only(c)
+        }
         segments = merge_segments(trusted, threshold=o.segment_threshold)
         score = overall_score(trusted, events)
         order = ("faces", "speech", "transcript", "script", "video")
@@ -287,6 +291,12 @@ class AuditPipeline:
         )
         hook("script", 1, 1)
         return transcript, script, words
+
+
+def _pinyin_only(check: CheckResult) -> bool:
+    """The transcript shown as the script engine's syllables: their token posteriors are not a
+    calibrated confidence, so they rank no segment for the reviewer."""
+    return check.name == "transcript" and check.details.get("units") == "pinyin"
 
 
 def profile_info(profile: Profile) -> dict[str, Any]:

@@ -41,14 +41,20 @@ def watch_intervals(result: AuditResult, preroll: float = 2.0) -> list[tuple[flo
     """The merged, sorted time ranges a reviewer must watch, with ``preroll`` seconds before each.
 
     Sources: ``result.segments``, ``result.events`` and ``result.findings`` with end > start;
-    findings covering the whole recording are left out (see the module doc). Every range is
+    findings covering the whole recording, and ``phrase_missing`` events that do, are left out
+    (see the module doc). Every range is
     clamped to [0, duration]. A result that could not be audited has none.
     """
     if preroll < 0:
         raise ValueError("preroll must be >= 0")
     duration = result.duration_s
     spans: list[tuple[float, float]] = [(s.start, s.end) for s in result.segments]
-    spans += [(e.start, e.end) for e in result.events]
+    # A phrase not heard names no place to watch (as a stage finding covering the recording).
+    spans += [
+        (e.start, e.end)
+        for e in result.events
+        if e.check != "phrase_missing" or not _covers_recording(e.start, e.end, duration)
+    ]
     spans += [
         (f.start, f.end) for f in result.findings if not _covers_recording(f.start, f.end, duration)
     ]
