@@ -20,6 +20,9 @@ peak memory of each one its own. Kinds:
   models (YuNet, and the landmarker on every face) and the video check, with the same
   decode-ahead thread as the pipeline; then the audio decode and speech check (--seconds:
   only the first S seconds of the recording);
+- script: the script stage alone on the whole recording: the kws-zh pinyin recogniser on the
+  speech regions (part "recogniser"), then phrase verification with the keyword spotter (part
+  "spotter": windows, and the sweep for phrases not heard) for --profile's phrases;
 - asr: the recogniser on the speech regions (clip_timestamps), as the transcript stage runs it;
 - asr_naive: the recogniser on the whole audio, no voice activity detection, no clips.
 
@@ -230,7 +233,13 @@ ANNOUNCED = ("probe", "audio", "transcript")
 def m_whole(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     from dualrec_audit.pipeline import STAGES, AuditOptions, AuditPipeline
 
-    pipe = AuditPipeline(AuditOptions(sample_fps=args.fps, asr_model=args.asr_model or "none"))
+    options = AuditOptions(
+        sample_fps=args.fps,
+        asr_model=args.asr_model or "none",
+        script_model=args.script_model,
+        profile=args.profile,
+    )
+    pipe = AuditPipeline(options)
     setup = time.perf_counter() - T_START  # imports; the models load during the first pass
     passes = []
     for _ in range(args.passes):
@@ -308,6 +317,53 @@ def m_naive(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         p.add("audio", time.perf_counter() - t0)
         passes.append(p.done(frames=n, seconds=seconds, landmark_runs=checks[0].landmark_runs))
     return {"setup_s": setup, "passes": passes}
+
+
+def m_script(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from dualrec_audit.asr.select import script_engine
+    from dualrec_audit.checks.script import run_script_check
+    from dualrec_audit.checks.speech import run_speech_check
+    from dualrec_audit.media import SAMPLE_RATE, load_audio
+    from dualrec_audit.profiles import get_profile
+    from dualrec_audit.registry import ModelStore
+    from dualrec_audit.result import CheckResult
+
+    info = _info(path)
+    audio = load_audio(path, SAMPLE_RATE)
+    assert audio is not None, "no audio track"
+    _, analysis = run_speech_check(audio, SAMPLE_RATE, info.duration_s)
+    assert analysis is not None
+    engine, reason = script_engine(ModelStore(None), args.script_model)
+    assert engine is not None, reason
+    phrases = get_profile(args.profile).phrase_set()
+    setup = time.perf_counter() - T_START
+    passes = []
+    for _ in range(args.passes):
+        p = Pass()
+        syllables = engine.syllables(audio, analysis.regions)
+        p.add("recogniser", time.perf_counter() - p.t0)
+        t0 = time.perf_counter()
+        transcript = CheckResult("transcript", "ok", details={"model": engine.name})
+        result = run_script_check(
+            transcript,
+            (),
+            phrases,
+            info.duration_s,
+            engine=engine,
+            syllables=syllables,
+            audio=audio,
+            regions=analysis.regions,
+        )
+        p.add("spotter", time.perf_counter() - t0)
+        req = result.details["required"]
+        passes.append(
+            p.done(
+                syllables=len(syllables),
+                found=sum(r["status"] == "found" for r in req),
+                phrases=len(req),
+            )
+        )
+    return {"setup_s": setup, "passes": passes, "profile": args.profile}
 
 
 def _asr_setup(path: Path, args: argparse.Namespace) -> tuple[Any, Any, Any, list[Any]]:
@@ -401,6 +457,7 @@ KINDS = {
     "whole": m_whole,
     "documents": m_documents,
     "naive": m_naive,
+    "script": m_script,
     "asr": m_asr,
     "asr_naive": m_asr_naive,
 }
@@ -415,6 +472,8 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, help="naive: only the first S seconds")
     ap.add_argument("--asr-model", help="speech model folder (asr kinds; whole: none if unset)")
     ap.add_argument("--asr-seconds", type=float, help="asr kinds: only the first S seconds")
+    ap.add_argument("--script-model", default="auto", help="whole, script: the kws-zh model")
+    ap.add_argument("--profile", default="bundled_samples", help="whole, script: the profile")
     ap.add_argument(
         "--asr-temperature", type=float, nargs="+", help="asr kinds: instead of the default"
     )

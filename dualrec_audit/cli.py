@@ -288,7 +288,14 @@ def _add_audit_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--asr-model",
         default="auto",
-        help="speech model: a name (see `models list`), a model folder, auto or none",
+        help="transcript model (what reviewers read): a name (see `models list`), a model "
+        "folder, auto (the best installed) or none",
+    )
+    p.add_argument(
+        "--script-model",
+        default="auto",
+        help="model verifying the script's phrases: a kws-zh model name, auto (the bundled "
+        "kws-zh-3.3m when installed) or none",
     )
     p.add_argument(
         "--profile", help="business profile id (see `profiles list`); default: fund_sale"
@@ -317,6 +324,7 @@ def _audit_options(args: argparse.Namespace, phrases: Path | None = None) -> Aud
     return AuditOptions(
         sample_fps=args.fps,
         asr_model=args.asr_model,
+        script_model=args.script_model,
         profile=None if phrases else (args.profile or DEFAULT_PROFILE),
         profiles_dir=str(args.profiles_dir) if args.profiles_dir else None,
         phrases=str(phrases) if phrases else None,

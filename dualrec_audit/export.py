@@ -401,6 +401,7 @@ _L = {
 }
 _STAGE_STATUS = {
     "found": Text("已讲", "heard"),
+    "uncertain": Text("待确认", "uncertain"),
     "missing": Text("缺失", "missing"),
     "not_verified": Text("未核对", "not verified"),
 }
@@ -414,7 +415,7 @@ body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;colo
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;
 vertical-align:top;text-align:left}th{background:#f3f3f3}.approve{color:#1a7f37}
 .review{color:#9a6700}.rerecord,.error,.missing,.high{color:#cf222e}.found{color:#1a7f37}
-.not_verified{color:#9a6700}img{width:200px}.note{background:#fff8c5;padding:6px}
+.not_verified,.uncertain{color:#9a6700}img{width:200px}.note{background:#fff8c5;padding:6px}
 """
 
 

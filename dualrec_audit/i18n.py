@@ -117,6 +117,13 @@ NO_SPEECH_MODEL = Text(
     "未安装语音识别模型（离线安装：dualrec-audit models install --from 目录）",
     "No speech model installed (offline: dualrec-audit models install --from DIR)",
 )
+NO_SCRIPT_MODEL = Text(
+    "未安装话术核验模型 kws-zh-3.3m，无法核对话术（安装：bash scripts/setup.sh，或离线："
+    "dualrec-audit models install --from 目录 kws-zh-3.3m）",
+    "The script model kws-zh-3.3m is not installed, so the script cannot be verified "
+    "(install: bash scripts/setup.sh, or offline: dualrec-audit models install --from DIR "
+    "kws-zh-3.3m)",
+)
 NO_TRANSCRIPT = Text(
     "没有可用的语音转写，无法核对话术", "No transcript, so the script cannot be checked"
 )
@@ -220,7 +227,7 @@ def advice_for(rule: str, evidence: Mapping[str, Any] | None = None) -> Text | N
     document finding's advice names the document and the time (from its evidence)."""
     if rule.startswith("document.") and evidence and evidence.get("title"):
         return document_advice(str(evidence["title"]), float(evidence.get("min_seconds") or 3))
-    if rule.startswith("stage."):
+    if rule.startswith(("stage.", "stage_uncertain.")):
         return FIX_ADVICE["stage"]
     kind = _RULE_KIND.get(rule) or (rule.split(".", 1)[1] if rule.startswith("event.") else rule)
     return FIX_ADVICE.get(kind)

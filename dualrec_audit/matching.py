@@ -41,6 +41,16 @@ way, so they only match a window of exactly their length with exactly their piny
 (score 1.0): 产品 matches 铲品 (chan pin) but 风险 (feng xian) never matches 分享 (fen xiang),
 even with fuzzy pinyin.
 
+Syllable transcripts (:meth:`TranscriptIndex.from_syllables`): a pinyin recogniser gives timed
+toneless syllables and no characters. Its index holds the syllables only; the character pass
+and the ``"exact"`` method are skipped and every match is by pinyin (method ``"pinyin"``), with
+the same scores and thresholds, so one matcher serves both kinds of transcript.
+
+Negation is checked on pinyin (:func:`_negated`), whichever the transcript: a negation's
+syllables (不 bu, 并不 bing bu, 没有 mei you …) ending right before the occurrence, hesitation
+syllables (:data:`FILLERS`) in between skipped. So 保本 never fires inside 不保本 or 并不保本,
+whether the recogniser wrote characters or syllables.
+
 Speed: syllables (and fuzzy forms) are coded as single private-use characters so that every
 comparison is a plain string comparison; windows are cut once per transcript index and length,
 and ``rapidfuzz.process.extract`` with a score cut-off compares a phrase with all of them in C++.
@@ -78,6 +88,7 @@ __all__ = [
     "fuzzy_syllable",
     "normalize_text",
     "to_syllables",
+    "toneless",
 ]
 
 SHORT_PHRASE_MAX: Final = 2
@@ -119,6 +130,7 @@ FILLERS: Final = "呃嗯啊额唔哦噢"
 """Hesitation sounds skipped when looking for a negation before a phrase."""
 
 _MAX_FILLERS: Final = 3
+_TONE_MARKS: Final = re.compile("[\u0300-\u036f]")
 _EPS: Final = 1e-9
 _METHOD_RANK: Final[dict[str, int]] = {"exact": 0, "pinyin": 1, "fuzzy": 2}
 _ASCII_PUNCT: Final = frozenset(string.punctuation)
@@ -205,6 +217,13 @@ def fuzzy_syllable(syllable: str) -> str:
     return _FUZZY_INITIALS.get(initial, initial) + final
 
 
+def toneless(syllable: str) -> str:
+    """A pinyin syllable without its tone, as :func:`to_syllables` writes it (ü as v):
+    ``"lǜ"`` → ``"lv"``, ``"Zhōng"`` → ``"zhong"``."""
+    plain = _TONE_MARKS.sub("", unicodedata.normalize("NFD", syllable.strip().lower()))
+    return unicodedata.normalize("NFC", plain).replace("ü", "v")
+
+
 class _SymbolTable:
     """Codes each distinct syllable as one private-use character (a stable, global table)."""
 
@@ -269,6 +288,8 @@ class TranscriptIndex:
         starts: Sequence[float],
         ends: Sequence[float],
         syllables: Sequence[str] | None = None,
+        *,
+        has_chars: bool = True,
     ) -> None:
         if len(starts) != len(chars) or len(ends) != len(chars):
             raise ValueError("one start and one end per character are required")
@@ -277,6 +298,7 @@ class TranscriptIndex:
         elif len(syllables) != len(chars):
             raise ValueError("one syllable per character is required")
         self.chars: str = chars
+        self.has_chars = has_chars  # False: a syllable transcript (chars are placeholders)
         self.starts: tuple[float, ...] = tuple(starts)
         self.ends: tuple[float, ...] = tuple(ends)
         self.syllables: tuple[str, ...] = tuple(syllables)
@@ -304,6 +326,22 @@ class TranscriptIndex:
                 ends.append(word.start + (k + 1) * step)
             parts.append(chars)
         return cls("".join(parts), starts, ends)
+
+    @classmethod
+    def from_syllables(cls, syllables: Sequence[Word]) -> TranscriptIndex:
+        """A pinyin recogniser's output: one word per syllable (toned or toneless pinyin)."""
+        kept = [(w, s) for w in syllables if (s := toneless(w.text))]
+        sylls = [s for _, s in kept]
+        chars = _SYMBOLS.encode(sylls)  # one placeholder per syllable, never shown
+        starts = [w.start for w, _ in kept]
+        ends = [w.end for w, _ in kept]
+        return cls(chars, starts, ends, sylls, has_chars=False)
+
+    def text(self, first: int, length: int) -> str:
+        """What was heard there: characters, or syllables separated by spaces."""
+        if self.has_chars:
+            return self.chars[first : first + length]
+        return " ".join(self.syllables[first : first + length])
 
     def __len__(self) -> int:
         return len(self.chars)
@@ -431,7 +469,7 @@ class PhraseMatcher:
                 continue
             chosen.append(cand)
         if skip_negated:
-            kept = [c for c in chosen if not _negated(index.chars, c)]
+            kept = [c for c in chosen if not _negated(index.syllables, c)]
             if len(kept) != len(chosen):
                 logger.debug("dropped %d negated occurrence(s)", len(chosen) - len(kept))
             chosen = kept
@@ -446,7 +484,7 @@ class PhraseMatcher:
         start, end = index.span(cand.first, cand.length)
         return PhraseMatch(
             phrase=alternatives[cand.alt],
-            text=index.chars[cand.first : cand.first + cand.length],
+            text=index.text(cand.first, cand.length),
             score=min(1.0, cand.score),
             start=start,
             end=end,
@@ -476,7 +514,7 @@ class PhraseMatcher:
         out: list[_Candidate] = []
         pos = pinyin.find(phrase.pinyin)
         while pos != -1:
-            exact = index.chars[pos : pos + n] == phrase.chars
+            exact = index.has_chars and index.chars[pos : pos + n] == phrase.chars
             out.append(_Candidate(1.0, pos, n, "exact" if exact else "pinyin", alt, n))
             pos = pinyin.find(phrase.pinyin, pos + 1)
         return out
@@ -485,10 +523,9 @@ class PhraseMatcher:
         self, alt: int, phrase: _Phrase, index: TranscriptIndex
     ) -> list[_Candidate]:
         n = len(phrase.chars)
-        passes: list[tuple[_Kind, str, float]] = [
-            ("chars", phrase.chars, 1.0),
-            ("pinyin", phrase.pinyin, 1.0),
-        ]
+        passes: list[tuple[_Kind, str, float]] = [("pinyin", phrase.pinyin, 1.0)]
+        if index.has_chars:
+            passes.insert(0, ("chars", phrase.chars, 1.0))
         if self.fuzzy_pinyin:
             passes.append(("fuzzy", phrase.fuzzy, FUZZY_PINYIN_WEIGHT))
         pinyin = index.coded("pinyin")
@@ -525,16 +562,34 @@ class PhraseMatcher:
         return list(best.values())
 
 
-def _negated(chars: str, cand: _Candidate) -> bool:
-    """Whether a negation ends right before the occurrence.
+@lru_cache(maxsize=1)
+def _negation_syllables() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(to_syllables(n)) for n in NEGATIONS)
+
+
+@lru_cache(maxsize=1)
+def _filler_syllables() -> frozenset[str]:
+    negations = {s for neg in _negation_syllables() if len(neg) == 1 for s in neg}
+    return frozenset(to_syllables(FILLERS)) - negations  # 唔 wu reads like 无 wu: a negation
+
+
+def _negated(syllables: Sequence[str], cand: _Candidate) -> bool:
+    """Whether a negation ends right before the occurrence, compared on pinyin.
 
     Hesitation sounds (:data:`FILLERS`) between the negation and the phrase are skipped
-    (不，嗯，保本). When the window's first char is not the phrase's first syllable (an
+    (不，嗯，保本). When the window's first syllable is not the phrase's first one (an
     inserted or substituted char, as in 不证年化收益 for 不保证年化收益), a negation ending at
-    that char counts too.
+    that syllable counts too.
     """
+    negations = _negation_syllables()
+    fillers = _filler_syllables()
     for cut in range(cand.first, cand.first + cand.lead + 1):
-        before = chars[max(0, cut - 3 - _MAX_FILLERS) : cut].rstrip(FILLERS)[-3:]
-        if before and any(before.endswith(neg) for neg in NEGATIONS):
-            return True
+        end = cut
+        for _ in range(_MAX_FILLERS + 1):
+            before = tuple(syllables[max(0, end - 3) : end])
+            if any(before[len(before) - len(neg) :] == neg for neg in negations if neg):
+                return True
+            if end == 0 or syllables[end - 1] not in fillers:
+                break
+            end -= 1
     return False

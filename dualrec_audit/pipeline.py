@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from dualrec_audit import __version__, ocr
+from dualrec_audit.asr.select import SyllableTranscript, script_engine, transcript_model
 from dualrec_audit.checks import FrameCheck
 from dualrec_audit.checks.documents import DocumentParams, DocumentsCheck, DocumentSpec
 from dualrec_audit.checks.faces import FaceParams, FacesCheck
-from dualrec_audit.checks.script import run_script_check
-from dualrec_audit.checks.speech import SpeechParams, run_speech_check
+from dualrec_audit.checks.script import ScriptParams, run_script_check
+from dualrec_audit.checks.speech import SpeechAnalysis, SpeechParams, run_speech_check
 from dualrec_audit.checks.transcript import run_transcript_check
 from dualrec_audit.checks.video import VideoParams, VideoQualityCheck
 from dualrec_audit.errors import ConfigError, MediaError, ModelError
-from dualrec_audit.i18n import NO_SPEECH_MODEL, event_message
+from dualrec_audit.i18n import event_message
 from dualrec_audit.media import (
     SAMPLE_RATE,
     check_file,
@@ -34,7 +38,7 @@ from dualrec_audit.media import (
     sample_frames,
 )
 from dualrec_audit.paths import display_path
-from dualrec_audit.phrases import load_phrases
+from dualrec_audit.phrases import PhraseSet, load_phrases
 from dualrec_audit.profiles import Profile, all_profiles
 from dualrec_audit.registry import ModelStore, sha256_file
 from dualrec_audit.result import (
@@ -45,20 +49,18 @@ from dualrec_audit.result import (
     Decision,
     Event,
     MediaInfo,
-    Text,
+    Word,
     merge_segments,
     sort_events,
 )
 from dualrec_audit.rules import decide
-from dualrec_audit.transcriber import FasterWhisperTranscriber, Transcriber, WhisperOptions
+from dualrec_audit.transcriber import WhisperOptions
 
 log = logging.getLogger(__name__)
 
 # hook(stage, done, total): stage is one of STAGES; done/total in that stage's own units.
 ProgressHook = Callable[[str, float, float], None]
 STAGES = ("probe", "frames", "audio", "transcript", "script", "rules")
-
-SPEECH_DISABLED = Text("已按选项关闭语音识别", "Speech recognition disabled by option")
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,8 @@ class AuditOptions:
 
     sample_fps: float = 2.0
     language: str = "zh"
-    asr_model: str = "auto"  # a model name, a model folder, "auto" or "none"
+    asr_model: str = "auto"  # transcript: a model name, a model folder, "auto" or "none"
+    script_model: str = "auto"  # phrase verification: a kws-zh model name, "auto" or "none"
     profile: str | None = "fund_sale"  # business profile id; None: layer-1 default decision
     profiles_dir: str | None = None  # a folder of user profiles (added to the built-in ones)
     phrases: str | None = None  # phrase file for layer 1 alone (only without a profile)
@@ -78,6 +81,7 @@ class AuditOptions:
     video: VideoParams = field(default_factory=VideoParams)
     documents: DocumentParams = field(default_factory=DocumentParams)
     whisper: WhisperOptions = field(default_factory=WhisperOptions)
+    script: ScriptParams = field(default_factory=ScriptParams)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,7 +97,10 @@ class AuditPipeline:
         self.store = ModelStore(models_dir)
         self.detector = self.store.locate("yunet")
         self.landmarker = self.store.locate("face_landmarker")
-        self.transcriber, self.no_asr_reason = self._speech_model()
+        self.transcriber, self.no_asr_reason = transcript_model(
+            self.store, self.options.asr_model, self.options.whisper
+        )
+        self.engine, self.no_script_reason = script_engine(self.store, self.options.script_model)
         o = self.options
         if o.profile is not None and o.phrases is not None:
             raise ConfigError("give either a business profile or a phrase file, not both")
@@ -104,45 +111,13 @@ class AuditPipeline:
             )
         self.phrases = load_phrases(Path(o.phrases) if o.phrases else None)
 
-    def _speech_model(self) -> tuple[Transcriber | None, Text | None]:
-        choice = self.options.asr_model
-        if choice == "none":
-            return None, SPEECH_DISABLED
-        if choice == "auto":
-            found = self.store.installed_speech_model()
-            if found is None:
-                return None, NO_SPEECH_MODEL
-            choice = found
-        folder = Path(choice)
-        if choice not in self.store.specs and (folder / "model.bin").is_file():
-            digest = sha256_file(folder / "model.bin")[:12]
-            return (
-                FasterWhisperTranscriber(
-                    folder, f"local:{folder.name}", f"sha256:{digest}", options=self.options.whisper
-                ),
-                None,
-            )
-        located = self.store.locate(choice)
-        if located.spec.kind != "speech":
-            raise ModelError(
-                f"Model '{choice}' is a {located.spec.kind} model, not a speech model."
-            )
-        return (
-            FasterWhisperTranscriber(
-                located.path,
-                located.spec.name,
-                located.version,
-                trusted=not located.spec.test_only,
-                options=self.options.whisper,
-            ),
-            None,
-        )
-
     @property
     def models(self) -> dict[str, str]:
         out = {"yunet": self.detector.version, "face_landmarker": self.landmarker.version}
         if self.transcriber is not None:
             out[self.transcriber.name] = self.transcriber.version
+        if self.engine is not None:
+            out[self.engine.name] = self.engine.version
         return out
 
     def profile_for(self, profile_id: str | None) -> Profile | None:
@@ -233,43 +208,36 @@ class AuditPipeline:
             frame_checks.append(documents)
             base = replace(base, models={**base.models, **ocr.versions()})
         damaged: list[tuple[float, float]] = []
-        for t, frame in prefetch(sample_frames(path, info, o.sample_fps, damaged=damaged)):
-            for c in frame_checks:
-                c.update(t, frame)
-            hook("frames", min(t, info.duration_s), info.duration_s)
-        checks: dict[str, CheckResult] = {c.name: c.finish(info.duration_s) for c in frame_checks}
+        # The sound (decode, speech check, the script engine's recogniser) is heard in a thread
+        # while the frames are checked: the native code of both releases the GIL, so the two
+        # share the cores.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
+            heard = pool.submit(self._hear, path, info)
+            for t, frame in prefetch(sample_frames(path, info, o.sample_fps, damaged=damaged)):
+                for c in frame_checks:
+                    c.update(t, frame)
+                hook("frames", min(t, info.duration_s), info.duration_s)
+            checks: dict[str, CheckResult] = {
+                c.name: c.finish(info.duration_s) for c in frame_checks
+            }
+            hook("audio", 0, 1)
+            audio, speech, analysis, syllables = heard.result()
         if no_docs is not None:
             checks["documents"] = no_docs
         checks["video"] = _with_events(checks["video"], damage_events(damaged, info.duration_s))
-
-        hook("audio", 0, 1)
-        tracks = load_audio_tracks(path, SAMPLE_RATE)
-        chosen = choose_audio_track(tracks)
-        audio = tracks[chosen] if tracks else None
-        speech, analysis = run_speech_check(audio, SAMPLE_RATE, info.duration_s, o.speech)
-        checks["speech"] = _with_events(speech, track_events(len(tracks), chosen, info))
+        checks["speech"] = speech
         hook("audio", 1, 1)
 
         phrases = profile.phrase_set() if profile is not None else self.phrases
-        hook("transcript", 0, 1)
-        transcript, words = run_transcript_check(
-            self.transcriber,
-            self.no_asr_reason,
-            audio,
-            analysis,
-            info.duration_s,
-            language=o.language,
-            hotwords=phrases.hotwords(),
+        checks["transcript"], checks["script"], words = self._speech_text(
+            audio, analysis, syllables, info.duration_s, phrases, hook
         )
-        checks["transcript"] = transcript
-        hook("transcript", 1, 1)
-        checks["script"] = run_script_check(
-            transcript, words, phrases, info.duration_s, threshold=o.match_threshold
-        )
-        hook("script", 1, 1)
-
         events = sort_events(e for c in checks.values() for e in c.events)
-        trusted = {k: c.timeline for k, c in checks.items() if c.status == "ok" and c.timeline}
+        trusted = {
+            k: c.timeline
+            for k, c in checks.items()
+            if c.status == "ok" and c.timeline and not _pinyin_only(c)
+        }
         segments = merge_segments(trusted, threshold=o.segment_threshold)
         score = overall_score(trusted, events)
         order = ("faces", "speech", "transcript", "script", "video", "documents")
@@ -299,6 +267,68 @@ class AuditPipeline:
             for d in profile.documents
         )
         return DocumentsCheck(specs, self.options.documents, step), None
+
+    def _hear(
+        self, path: Path, info: MediaInfo
+    ) -> tuple[np.ndarray | None, CheckResult, SpeechAnalysis | None, list[Word]]:
+        """The audio (the first track with sound), the speech check and the script engine's
+        syllables (in a thread)."""
+        tracks = load_audio_tracks(path, SAMPLE_RATE)
+        chosen = choose_audio_track(tracks)
+        audio = tracks[chosen] if tracks else None
+        speech, analysis = run_speech_check(
+            audio, SAMPLE_RATE, info.duration_s, self.options.speech
+        )
+        speech = _with_events(speech, track_events(len(tracks), chosen, info))
+        syllables: list[Word] = []
+        if self.engine is not None and audio is not None and analysis is not None:
+            syllables = self.engine.syllables(audio, analysis.regions)
+        return audio, speech, analysis, syllables
+
+    def _speech_text(
+        self,
+        audio: np.ndarray | None,
+        analysis: SpeechAnalysis | None,
+        syllables: list[Word],
+        duration_s: float,
+        phrases: PhraseSet,
+        hook: ProgressHook,
+    ) -> tuple[CheckResult, CheckResult, tuple[Word, ...]]:
+        """The transcript and script checks: the script engine's syllables (decoded once in
+        :meth:`_hear`, also shown as the transcript when no transcript model is installed), the
+        transcript model's words, then every phrase verified."""
+        o = self.options
+        hook("transcript", 0, 1)
+        regions = analysis.regions if analysis is not None else []
+        transcriber, reason = self.transcriber, self.no_asr_reason
+        if transcriber is None and self.engine is not None and o.asr_model == "auto":
+            transcriber, reason = SyllableTranscript(self.engine, syllables), None
+        transcript, words = run_transcript_check(
+            transcriber,
+            reason,
+            audio,
+            analysis,
+            duration_s,
+            language=o.language,
+            hotwords=phrases.hotwords(),
+        )
+        hook("transcript", 1, 1)
+        own_words = () if isinstance(transcriber, SyllableTranscript) else words
+        script = run_script_check(
+            transcript,
+            own_words,
+            phrases,
+            duration_s,
+            threshold=o.match_threshold,
+            engine=self.engine,
+            syllables=syllables,
+            audio=audio,
+            regions=regions,
+            params=o.script,
+            unavailable_reason=self.no_script_reason if self.engine is None else None,
+        )
+        hook("script", 1, 1)
+        return transcript, script, words
 
 
 def _with_events(check: CheckResult, events: list[Event]) -> CheckResult:
@@ -333,6 +363,12 @@ def track_events(n: int, chosen: int, info: MediaInfo) -> list[Event]:
             details={"tracks": n, "audited": chosen + 1, "first_silent": chosen > 0},
         )
     ]
+
+
+def _pinyin_only(check: CheckResult) -> bool:
+    """The transcript shown as the script engine's syllables: their token posteriors are not a
+    calibrated confidence, so they rank no segment for the reviewer."""
+    return check.name == "transcript" and check.details.get("units") == "pinyin"
 
 
 def profile_info(profile: Profile) -> dict[str, Any]:

@@ -60,9 +60,13 @@ def summary(result: AuditResult, lang: str = "zh") -> str:
         pname = result.profile["name"]["en" if not zh else "zh"]
         lines.append(f"  {'业务规则' if zh else 'Profile'}: {pname} ({result.profile['id']})")
     if result.stages:
-        marks = {"found": "✓", "missing": "✗", "not_verified": "?"}
+        marks = {"found": "✓", "uncertain": "~", "missing": "✗", "not_verified": "?"}
         stages = "  ".join(f"{marks[st.status]}{st.name.get(lang)}" for st in result.stages)
         lines.append(f"  {'话术环节' if zh else 'Stages'}: {stages}")
+        script = result.checks.get("script")
+        by = ", ".join(script.details.get("verified_by", [])) if script is not None else ""
+        if by:
+            lines.append(f"  {'话术核验模型' if zh else 'Script verified by'}: {by}")
     if result.documents:
         lines.append("  " + ("出示文件：" if zh else "Documents shown:"))
         for d in result.documents:

@@ -225,7 +225,7 @@ class StageStatus:
     name: Text
     speaker: str
     required: bool
-    status: Literal["found", "missing", "not_verified"]
+    status: Literal["found", "uncertain", "missing", "not_verified"]
     start: float | None = None
     end: float | None = None
     phrases: tuple[Mapping[str, Any], ...] = ()

@@ -87,24 +87,48 @@ _CHECK_ZH = {
 }
 
 
+def _stage_status(stage: Stage, statuses: list[str]) -> str:
+    """found / uncertain / missing from the stage's phrases (``match``: all of them, or any)."""
+    if stage.match == "all":
+        if all(st == "found" for st in statuses):
+            return "found"
+        return "missing" if "missing" in statuses else "uncertain"
+    if "found" in statuses:
+        return "found"
+    return "uncertain" if "uncertain" in statuses else "missing"
+
+
 def _stages(
     result: AuditResult, profile: Profile
 ) -> tuple[list[StageStatus], list[Mapping[str, Any]]]:
     script = result.checks.get("script")
     verified = script is not None and script.status == "ok"
-    heard: dict[str, Mapping[str, Any] | None] = {}
+    heard: dict[str, Mapping[str, Any]] = {}
+    status_of: dict[str, str] = {}
+    engines: dict[str, list[str]] = {}
     if script is not None:
         for r in script.details.get("required", []):
-            heard[r["phrase"]] = r.get("match") if r.get("found") else None
+            st = r.get("status") or ("found" if r.get("found") else "missing")
+            status_of[r["phrase"]] = st
+            engines[r["phrase"]] = list(r.get("engines", []))
+            if st != "missing" and r.get("match"):
+                heard[r["phrase"]] = r["match"]
     out = []
     for stage in profile.stages:
-        matches = [heard.get(p.text) for p in stage.phrases]
+        statuses = [status_of.get(p.text, "missing") for p in stage.phrases]
         phrases = [
-            {"phrase": p.text, "match": mt} for p, mt in zip(stage.phrases, matches, strict=True)
+            {
+                "phrase": p.text,
+                "status": st,
+                "match": heard.get(p.text),
+                "engines": engines.get(p.text, []),
+            }
+            for p, st in zip(stage.phrases, statuses, strict=True)
         ]
-        hits = [mt for mt in matches if mt]
-        ok = len(hits) == len(phrases) if stage.match == "all" else bool(hits)
-        status = "not_verified" if not verified else "found" if ok else "missing"
+        status = _stage_status(stage, statuses) if verified else "not_verified"
+        shown = "found" if status == "found" else "uncertain"
+        hits = [heard[p.text] for p, st in zip(stage.phrases, statuses, strict=True)
+                if st == shown and p.text in heard]  # fmt: skip
         out.append(
             StageStatus(
                 id=stage.id,
@@ -120,10 +144,27 @@ def _stages(
     confirmations = []
     if profile.confirmations:
         for p in profile.confirmations.phrases:
-            match = heard.get(p.text)
-            if match:
-                confirmations.append(match)
+            if status_of.get(p.text) == "found":
+                confirmations.append(heard[p.text])
     return out, confirmations
+
+
+def _uncertain_stage_finding(stage: Stage, status: StageStatus) -> Finding:
+    """A stage heard but not with confidence: a reviewer must listen (a required one is never
+    approved)."""
+    return Finding(
+        rule=f"stage_uncertain.{stage.id}",
+        start=status.start or 0.0,
+        end=status.end or 0.0,
+        severity="medium" if stage.required else "low",
+        reason=Text(
+            f"未能确认环节：{stage.name.zh}（请人工听辨）",
+            f"Stage not heard with confidence: {stage.name.en} (listen to confirm)",
+        ),
+        deduction=0.0,
+        mandatory=False,
+        evidence={"stage": stage.id, "phrases": [dict(p) for p in status.phrases]},
+    )
 
 
 def _stage_finding(stage: Stage, profile: Profile, duration: float) -> Finding:
@@ -244,6 +285,8 @@ def _script_findings(
     for stage, status in zip(profile.stages, stages, strict=True):
         if status.status == "missing":
             out.append(_stage_finding(stage, profile, result.duration_s))
+        elif status.status == "uncertain":
+            out.append(_uncertain_stage_finding(stage, status))
     if profile.confirmations and len(confirmations) < profile.confirmations.min_count:
         out.append(
             Finding(

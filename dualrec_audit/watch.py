@@ -61,7 +61,12 @@ def watch_intervals(result: AuditResult, preroll: float = 2.0) -> list[tuple[flo
         spans = [(f.start, f.end) for f in located if holds(f)]
     else:
         spans = [(s.start, s.end) for s in result.segments]
-        spans += [(e.start, e.end) for e in result.events]
+        # A phrase not heard names no place to watch (as a stage finding covering the recording).
+        spans += [
+            (e.start, e.end)
+            for e in result.events
+            if e.check != "phrase_missing" or not _covers_recording(e.start, e.end, duration)
+        ]
         spans += [(f.start, f.end) for f in located]
     return merge_intervals(
         (max(0.0, start - preroll), min(duration, end)) for start, end in spans if end > start

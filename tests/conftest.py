@@ -137,7 +137,8 @@ def isolated_models_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pipeline(isolated_models_env: Path):
-    """The default pipeline: bundled face models, no speech model installed."""
+    """The default pipeline: the bundled models (faces, the kws-zh script engine), no
+    transcript model installed."""
     from dualrec_audit.pipeline import AuditPipeline
 
     return AuditPipeline()
@@ -145,8 +146,15 @@ def pipeline(isolated_models_env: Path):
 
 @pytest.fixture(scope="session")
 def sample_results(pipeline) -> dict:
-    """Each bundled sample audited once per test session."""
-    return {name: pipeline.apply(sample(name)) for name in sample_names()}
+    """Each bundled sample audited once per test session, under its sidecar's profile
+    (``bundled_samples``: stages that are sentences spoken in the samples)."""
+    from dualrec_audit.assign import resolve_profile
+
+    out = {}
+    for name in sample_names():
+        pid, _ = resolve_profile(sample(name), explicit=None, mapping=None, default="fund_sale")
+        out[name] = pipeline.apply(sample(name), profile=pid)
+    return out
 
 
 def build_samples_module():

@@ -66,10 +66,17 @@ def test_json_contract_of_clean_sample(capsys):
     assert {k: len(v) for k, v in doc["timelines"].items()} == dict.fromkeys(doc["timelines"], 20)
     assert isinstance(doc["events"], list) and isinstance(doc["segments"], list)
 
-    # No speech model installed: the script cannot be verified, so never approve.
-    assert doc["checks"]["transcript"]["status"] == "unavailable"
-    assert doc["checks"]["script"]["status"] == "unavailable"
-    assert doc["decision"] == "review"
+    # The sidecar clean.json picks bundled_samples; the set-up's kws-zh model verifies its
+    # script (and, with no transcript model installed, its syllables are the transcript).
+    assert doc["profile"]["id"] == "bundled_samples"
+    assert doc["models"]["kws-zh-3.3m"] == manifest["kws-zh-3.3m"].version
+    assert doc["checks"]["transcript"]["status"] == "ok"
+    assert doc["checks"]["transcript"]["details"]["model"] == "kws-zh-3.3m"
+    assert doc["checks"]["script"]["status"] == "ok"
+    assert doc["checks"]["script"]["details"]["verified_by"] == ["kws-zh-3.3m"]
+    assert [s["status"] for s in doc["stages"]] == ["found"] * 4
+    assert all(s["start"] is not None for s in doc["stages"])
+    assert doc["decision"] == "approve"
 
 
 def test_asr_model_none_disables_the_transcript(capsys):
@@ -81,7 +88,17 @@ def test_asr_model_none_disables_the_transcript(capsys):
     assert "disabled" in transcript["reason"]["en"]
     assert "关闭" in transcript["reason"]["zh"]
     assert doc["options"]["asr_model"] == "none"
-    assert set(doc["models"]) == {"yunet", "face_landmarker"}
+    assert set(doc["models"]) == {"yunet", "face_landmarker", "kws-zh-3.3m"}
+    assert doc["transcript"] == []
+    assert doc["checks"]["script"]["status"] == "ok"  # the script engine still verifies
+
+
+def test_script_model_none_sends_to_review(capsys):
+    rc, out, _ = run_cli(capsys, "check", str(CLEAN), "--json", "--script-model", "none")
+    assert rc == 0
+    doc = json.loads(out)
+    assert doc["checks"]["script"]["status"] == "unavailable"
+    assert "disabled" in doc["checks"]["script"]["reason"]["en"]
     assert doc["decision"] == "review"
 
 
@@ -177,7 +194,7 @@ def test_cli_never_loads_qt(subprocess_check):
     r = subprocess_check
     assert r.returncode == 0, r.stderr[-3000:]
     assert "Traceback" not in r.stderr
-    assert json.loads(r.stdout)["decision"] == "review"  # the whole audit ran
+    assert json.loads(r.stdout)["decision"] == "approve"  # the whole audit ran
 
 
 def test_bar_marker_is_what_tqdm_draws(capsys):

@@ -328,10 +328,17 @@ def test_samples_no_defect_auto_approved_and_every_defect_found(sample_results):
     found = [d for r in report.recordings for d in r.defects]
     assert len(found) == sum(len(r.defects) for r in lab.recordings.values()) >= 5
     assert all(d.iou is not None and d.iou >= 0.8 for d in found), found
-    assert all(c.false_alarm_s <= 1.0 for c in report.checks)
-    # No speech model in the tests: nothing is approved and every script is to be heard.
-    assert report.confusion["approve"]["review"] == 1
-    assert report.script_by_ear == len(report.flagged) == 6
+    # A stage not heard through the noise of noisy_speech.mp4 is a phrase_missing event there,
+    # unlabelled (its defect is low_clarity): the only one.
+    assert all(c.false_alarm_s <= 1.0 for c in report.checks if c.check != "phrase_missing")
+    missing = {
+        n for n, r in sample_results.items() if any(e.check == "phrase_missing" for e in r.events)
+    }
+    assert missing <= {"noisy_speech.mp4"}
+    # The script engine verifies the samples' script: the clean one is approved, and no
+    # script is left to be checked by ear.
+    assert report.confusion["approve"]["approve"] == 1
+    assert report.script_by_ear == 0 and len(report.flagged) == 5
     assert report.unwatched_defects == ()
     # 20 s samples made of their defects (33 s of 120): the share cannot be small here; the
     # ten-minute recording (test_long_recording) is where the 15 % goal is checked.

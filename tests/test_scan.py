@@ -113,7 +113,9 @@ def test_scan_records_every_file_skips_what_is_stored_and_reaudits_a_changed_pro
     folder = make_folder(tmp_path / "录像 folder")
     _copy(SAMPLES / "clean.mp4", folder / "同一内容.MP4")  # same content, another name
 
-    rc, out = run_scan(folder, db_url)
+    # The samples' own profile (their sidecars are not copied), as in sample_results.
+    demo = ("--profile", "bundled_samples")
+    rc, out = run_scan(folder, db_url, *demo)
     assert rc == 1, out  # some files could not be audited
     assert "10 recordings found, 9 audited" in out and "1 already audited" in out
     for name, code in BAD_FILES.items():
@@ -132,7 +134,7 @@ def test_scan_records_every_file_skips_what_is_stored_and_reaudits_a_changed_pro
         assert counts["recording_paths"] == 10  # the duplicate's path is remembered
         assert store.verify().ok
 
-    rc, out = run_scan(folder, db_url)
+    rc, out = run_scan(folder, db_url, *demo)
     assert "10 recordings found, 0 audited, 10 already audited" in out, out
     with Store(db_url) as store:
         assert store.counts() == counts
@@ -140,12 +142,14 @@ def test_scan_records_every_file_skips_what_is_stored_and_reaudits_a_changed_pro
     # The same profile id with a changed threshold: every recording is audited again.
     profiles = tmp_path / "profiles"
     profiles.mkdir()
-    text = (ROOT / "dualrec_audit" / "profiles" / "fund_sale.toml").read_text(encoding="utf-8")
+    text = (ROOT / "dualrec_audit" / "profiles" / "bundled_samples.toml").read_text(
+        encoding="utf-8"
+    )
     assert "clarity_share = 0.9\n" in text
-    (profiles / "fund_sale.toml").write_text(
+    (profiles / "bundled_samples.toml").write_text(
         text.replace("clarity_share = 0.9\n", "clarity_share = 0.85\n"), encoding="utf-8"
     )
-    rc, out = run_scan(folder, db_url, "--profiles-dir", str(profiles))
+    rc, out = run_scan(folder, db_url, *demo, "--profiles-dir", str(profiles))
     assert "10 recordings found, 9 audited" in out, out
     with Store(db_url) as store:
         assert store.counts()["audit_runs"] == 18 and store.counts()["recordings"] == 9

@@ -53,7 +53,13 @@ def test_no_regions_no_decoding(transcriber):
 
 
 def test_pipeline_with_test_model_is_never_approved(isolated_models_env, random_whisper_models):
-    options = AuditOptions(asr_model="whisper-test-random", whisper=FAST)
+    """Without the script engine, a test model's transcript cannot verify the script."""
+    options = AuditOptions(
+        asr_model="whisper-test-random",
+        script_model="none",
+        whisper=FAST,
+        profile="bundled_samples",
+    )
     pipeline = AuditPipeline(options, models_dir=random_whisper_models)
     result = pipeline.apply(SAMPLES / "clean.mp4")
     assert result.models["whisper-test-random"] == "test-random-seed0"
@@ -63,6 +69,21 @@ def test_pipeline_with_test_model_is_never_approved(isolated_models_env, random_
     assert result.decision != "approve"
     # The untrusted transcript does not pull review segments over the whole recording.
     assert all("transcript" not in s.checks for s in result.segments)
+
+
+def test_test_model_text_is_never_evidence(isolated_models_env, random_whisper_models):
+    """With the script engine, the script is verified by it alone: the test model's words are
+    matched but never count."""
+    options = AuditOptions(asr_model="whisper-test-random", whisper=FAST, profile="bundled_samples")
+    pipeline = AuditPipeline(options, models_dir=random_whisper_models)
+    result = pipeline.apply(SAMPLES / "clean.mp4")
+    script = result.checks["script"]
+    assert script.status == "ok" and script.details["verified_by"] == ["kws-zh-3.3m"]
+    assert "whisper-test-random:transcript" in script.details["engines"]
+    for r in script.details["required"]:
+        assert all(not e.startswith("whisper-test-random") for e in r["engines"])
+        if r["match"]:
+            assert r["match"]["engine"].startswith("kws-zh-3.3m")
 
 
 def test_corrupt_speech_model_is_a_clear_error(

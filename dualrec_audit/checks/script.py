@@ -1,13 +1,213 @@
-"""Script: required phrases heard (pinyin-aware fuzzy matching), forbidden promises not said."""
+"""Script: required phrases heard, forbidden promises not said, from every evidence source.
+
+Evidence sources:
+
+- the pinyin recogniser's timed syllables (``kws-zh`` model) and, when a trusted transcript
+  model is installed, its text, both through the pinyin-aware matcher (:mod:`matching`:
+  toneless and fuzzy pinyin, negation on pinyin);
+- the keyword spotter of the same ``kws-zh`` model, one stream per phrase: on a window around
+  every place the matcher saw the phrase at ``window_threshold`` (``window_pad_s`` either side,
+  at most ``max_windows`` places per phrase), and, for required phrases the matcher did not see at
+  all, over all the speech (``sweep``; phrases whose pinyin contains another's never share a
+  stream, so a longer one that fires cannot mask a shorter one), each place it proposes then
+  confirmed by the phrase's own stream on a window there.
+
+Each required phrase is **found** when the spotter detects it or a trusted source matches it
+with a score of at least ``threshold``; **uncertain** when the best trusted match scores at
+least ``uncertain_threshold`` but nothing confirms it; else **missing**. A forbidden phrase is
+reported when a trusted source matches it (not negated) at ``threshold``, or matches it at
+``window_threshold`` and the spotter confirms it there. Uncertain forbidden phrases are
+listed in the details. Every threshold is recorded in the result.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from dualrec_audit.i18n import NO_TRANSCRIPT, event_message
-from dualrec_audit.matching import PhraseMatcher
-from dualrec_audit.phrases import PhraseSet
-from dualrec_audit.result import CheckResult, Event, Word, seconds_of
+from dualrec_audit.matching import PhraseMatch, PhraseMatcher, TranscriptIndex
+from dualrec_audit.phrases import Phrase, PhraseSet
+from dualrec_audit.result import CheckResult, Event, Text, Word, seconds_of
+
+if TYPE_CHECKING:
+    from dualrec_audit.asr.sherpa import PinyinEngine, SpotHit
+
+
+@dataclass(frozen=True)
+class ScriptParams:
+    """How phrases are verified (the match threshold is ``AuditOptions.match_threshold``)."""
+
+    uncertain_threshold: float = 0.7  # a match this good without confirmation: uncertain
+    # (0.7: a 3-syllable phrase with one syllable lost, 0.67, is not even uncertain: 我确认 ~ 我认)
+    window_threshold: float = 0.6  # a match this good is shown to the spotter (a window)
+    kws_threshold: float = 0.25  # the spotter's trigger probability
+    kws_boost: float = 1.0  # the spotter's per-token boost (keywords_score)
+    window_pad_s: float = 1.0  # spotter window around a matched place, each side
+    max_windows: int = 3  # places per phrase the spotter checks
+    sweep: bool = True  # spotter over all the speech for required phrases not matched
+    sweep_per_stream: int = 8  # phrases sharing one sweep stream (never one inside another)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Source:
+    engine: str  # "<model>:recogniser" or "<model>:transcript"
+    index: TranscriptIndex
+    trusted: bool
+
+
+@dataclass
+class _Verdict:
+    status: str  # found | uncertain | missing
+    match: dict[str, Any] | None
+    engines: list[str] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _sources(
+    transcript: CheckResult, words: Sequence[Word], syllables: Sequence[Word], engine: Any
+) -> list[_Source]:
+    out = []
+    if engine is not None:
+        out.append(
+            _Source(f"{engine.name}:recogniser", TranscriptIndex.from_syllables(syllables), True)
+        )
+    if transcript.status != "unavailable" and words:
+        name = str(transcript.details.get("model", "transcript"))
+        index = TranscriptIndex.from_words(words)
+        out.append(_Source(f"{name}:transcript", index, transcript.status == "ok"))
+    return out
+
+
+def _match_dict(m: PhraseMatch, engine: str) -> dict[str, Any]:
+    return {**m.to_dict(), "engine": engine}
+
+
+def _hit_dict(h: SpotHit, engine: str) -> dict[str, Any]:
+    return {"phrase": h.key, "start": round(h.start, 2), "end": round(h.end, 2), "engine": engine}
+
+
+class _Verifier:
+    """Runs the matcher on every source and asks the spotter about what it saw."""
+
+    def __init__(
+        self,
+        sources: list[_Source],
+        engine: PinyinEngine | None,
+        audio: np.ndarray | None,
+        regions: Sequence[tuple[float, float]],
+        threshold: float,
+        params: ScriptParams,
+    ) -> None:
+        self.sources = sources
+        self.engine = engine if audio is not None else None
+        self.audio = audio
+        self.regions = regions
+        self.threshold = threshold
+        self.p = params
+        lowest = min(threshold, params.uncertain_threshold, params.window_threshold)
+        self.loose = PhraseMatcher(lowest)
+
+    @property
+    def spotter(self) -> str:
+        assert self.engine is not None
+        return f"{self.engine.name}:spotter"
+
+    def occurrences(
+        self, phrase: Phrase, *, skip_negated: bool
+    ) -> list[tuple[PhraseMatch, _Source]]:
+        out = []
+        for src in self.sources:
+            for m in self.loose.find_all(phrase.alternatives, src.index, skip_negated=skip_negated):
+                out.append((m, src))
+        out.sort(key=lambda ms: -ms[0].score)
+        return out
+
+    def spot_windows(self, occurrences: list[tuple[PhraseMatch, _Source]]) -> list[SpotHit]:
+        if self.engine is None or not occurrences:
+            return []
+        pad = self.p.window_pad_s
+        requests = [
+            (m.phrase, m.start - pad, m.end + pad) for m, _ in occurrences[: self.p.max_windows]
+        ]
+        assert self.audio is not None
+        return self.engine.spot(
+            self.audio, requests, threshold=self.p.kws_threshold, boost=self.p.kws_boost
+        )
+
+    def sweep(self, phrases: Sequence[Phrase]) -> dict[str, list[SpotHit]]:
+        """The spotter over all the speech, for each alternative of these phrases."""
+        if self.engine is None or not phrases or not self.p.sweep or not self.regions:
+            return {}
+        from dualrec_audit.asr.sherpa import stream_groups
+
+        texts = [alt for ph in phrases for alt in ph.alternatives]
+        a, b = min(r[0] for r in self.regions) - 0.3, max(r[1] for r in self.regions) + 0.3
+        groups = stream_groups(self.engine, texts, self.p.sweep_per_stream)
+        assert self.audio is not None
+        hits = self.engine.spot_groups(
+            self.audio,
+            [(g, a, b) for g in groups],
+            threshold=self.p.kws_threshold,
+            boost=self.p.kws_boost,
+        )
+        # A shared stream only proposes: each place is confirmed by the phrase's own stream.
+        pad = self.p.window_pad_s
+        confirmed = self.engine.spot(
+            self.audio,
+            [(h.key, h.start - pad, h.end + pad) for h in hits],
+            threshold=self.p.kws_threshold,
+            boost=self.p.kws_boost,
+        )
+        out: dict[str, list[SpotHit]] = {}
+        for h in confirmed:
+            out.setdefault(h.key, []).append(h)
+        return out
+
+    def required(self, phrase: Phrase, swept: Sequence[SpotHit] = ()) -> _Verdict:
+        occ = self.occurrences(phrase, skip_negated=False)
+        hits = [*self.spot_windows(occ), *swept]
+        evidence = [_match_dict(m, s.engine) for m, s in occ[: self.p.max_windows]]
+        evidence += [_hit_dict(h, self.spotter) for h in hits]
+        trusted = [(m, s) for m, s in occ if s.trusted]
+        confident = [(m, s) for m, s in trusted if m.score >= self.threshold]
+        engines = sorted({s.engine for _, s in confident} | {self.spotter for _ in hits[:1]})
+        if confident:
+            m, s = confident[0]
+            return _Verdict("found", _match_dict(m, s.engine), engines, evidence)
+        if hits:
+            h = min(hits, key=lambda x: x.start)
+            match = {"phrase": h.key, "text": h.key, "score": None, "method": "spotter"}
+            match.update(_hit_dict(h, self.spotter))
+            return _Verdict("found", match, engines, evidence)
+        if trusted and trusted[0][0].score >= self.p.uncertain_threshold:
+            m, s = trusted[0]
+            return _Verdict("uncertain", _match_dict(m, s.engine), [], evidence)
+        return _Verdict("missing", None, [], evidence)
+
+    def forbidden(self, phrase: Phrase) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(occurrences said with confidence, uncertain ones) of a forbidden phrase."""
+        occ = [(m, s) for m, s in self.occurrences(phrase, skip_negated=True) if s.trusted]
+        sure: list[dict[str, Any]] = []
+        unsure: list[dict[str, Any]] = []
+        for m, s in sorted(occ, key=lambda ms: ms[0].start):
+            if any(d["start"] <= m.end and m.start <= d["end"] for d in sure):
+                continue  # the same place, already reported from another source
+            if m.score >= self.threshold:
+                sure.append(_match_dict(m, s.engine))
+                continue
+            hits = self.spot_windows([(m, s)])
+            if hits:
+                sure.append({**_match_dict(m, s.engine), "engine": self.spotter})
+            elif m.score >= self.p.uncertain_threshold:
+                unsure.append(_match_dict(m, s.engine))
+        return sure, unsure
 
 
 def run_script_check(
@@ -17,57 +217,94 @@ def run_script_check(
     duration_s: float,
     *,
     threshold: float = 0.8,
+    engine: PinyinEngine | None = None,
+    syllables: Sequence[Word] = (),
+    audio: np.ndarray | None = None,
+    regions: Sequence[tuple[float, float]] = (),
+    params: ScriptParams | None = None,
+    unavailable_reason: Text | None = None,
 ) -> CheckResult:
-    if transcript.status == "unavailable":
-        return CheckResult.unavailable("script", NO_TRANSCRIPT)
-    matcher = PhraseMatcher(threshold)
-    index = matcher.index(words)
-    events: list[Event] = []
-    required = []
-    for phrase in phrases.required:
-        m = matcher.find(phrase.alternatives, index)
-        required.append(
-            {"phrase": phrase.text, "found": m is not None, "match": m.to_dict() if m else None}
-        )
-        if m is None:
-            events.append(
-                Event(
-                    "phrase_missing",
-                    0.0,
-                    duration_s,
-                    "high",
-                    event_message("phrase_missing", phrase=phrase.text),
-                    details={"phrase": phrase.text, "alternatives": list(phrase.alternatives)},
-                )
-            )
-    forbidden = []
+    """Verify the phrases. ``engine``: the pinyin engine (None: the transcript's text alone)."""
+    params = params or ScriptParams()
+    sources = _sources(transcript, words, syllables, engine if audio is not None else None)
+    if not sources:
+        return CheckResult.unavailable("script", unavailable_reason or NO_TRANSCRIPT)
+    v = _Verifier(sources, engine, audio, regions, threshold, params)
+    verdicts = {ph.text: v.required(ph) for ph in phrases.required}
+    unheard = [ph for ph in phrases.required if verdicts[ph.text].status != "found"]
+    swept = v.sweep(unheard)
+    for ph in unheard:
+        hits = [h for alt in ph.alternatives for h in swept.get("".join(alt.split()), [])]
+        if hits:
+            verdicts[ph.text] = v.required(ph, hits)
+    events = [_required_event(ph, verdicts[ph.text], duration_s) for ph in phrases.required]
+    required = [_required_dict(ph, verdicts[ph.text]) for ph in phrases.required]
+    forbidden, uncertain_forbidden = [], []
     n = seconds_of(duration_s)
     timeline: list[float | None] = [1.0] * n
-    for phrase in phrases.forbidden:
-        for m in matcher.find_all(phrase.alternatives, index):
-            forbidden.append({"phrase": phrase.text, "match": m.to_dict()})
-            events.append(
-                Event(
-                    "forbidden_phrase",
-                    m.start,
-                    m.end,
-                    "high",
-                    event_message("forbidden_phrase", phrase=m.phrase),
-                    details={"phrase": phrase.text, "match": m.to_dict()},
-                )
-            )
-            for s in range(int(m.start), min(n, int(m.end) + 1)):
+    for ph in phrases.forbidden:
+        sure, unsure = v.forbidden(ph)
+        uncertain_forbidden += [{"phrase": ph.text, "match": u} for u in unsure]
+        for m in sure:
+            forbidden.append({"phrase": ph.text, "match": m})
+            events.append(_forbidden_event(ph, m))
+            for s in range(int(m["start"]), min(n, int(m["end"]) + 1)):
                 timeline[s] = 0.0
+    trusted = any(s.trusted for s in sources)
+    verified_by = sorted({s.engine.split(":")[0] for s in sources if s.trusted})
     return CheckResult(
         name="script",
-        status=transcript.status,
+        status="ok" if trusted else "unverified",
         timeline=tuple(timeline),
-        events=tuple(sorted(events, key=lambda e: e.start)),
-        reason=transcript.reason,
+        events=tuple(sorted((e for e in events if e is not None), key=lambda e: e.start)),
+        reason=None if trusted else transcript.reason,
         details={
             "phrases_source": phrases.source,
             "threshold": threshold,
+            "params": params.to_dict(),
+            "engines": [s.engine for s in sources]
+            + ([f"{engine.name}:spotter"] if engine is not None and audio is not None else []),
+            "verified_by": verified_by,
             "required": required,
             "forbidden": forbidden,
+            "forbidden_uncertain": uncertain_forbidden,
         },
+    )
+
+
+def _required_dict(phrase: Phrase, v: _Verdict) -> dict[str, Any]:
+    return {
+        "phrase": phrase.text,
+        "status": v.status,
+        "found": v.status == "found",
+        "match": v.match,
+        "engines": v.engines,
+        "evidence": v.evidence,
+    }
+
+
+def _required_event(phrase: Phrase, v: _Verdict, duration_s: float) -> Event | None:
+    details: dict[str, Any] = {"phrase": phrase.text, "alternatives": list(phrase.alternatives)}
+    if v.status == "missing":
+        msg = event_message("phrase_missing", phrase=phrase.text)
+        return Event("phrase_missing", 0.0, duration_s, "high", msg, details=details)
+    if v.status == "uncertain" and v.match is not None:
+        msg = Text(
+            f"必讲话术未能确认：{phrase.text}",
+            f"Required phrase not heard with confidence: {phrase.text}",
+        )
+        details.update(uncertain=True, match=v.match)
+        start, end = float(v.match["start"]), float(v.match["end"])
+        return Event("phrase_missing", start, end, "medium", msg, details=details)
+    return None
+
+
+def _forbidden_event(phrase: Phrase, m: dict[str, Any]) -> Event:
+    return Event(
+        "forbidden_phrase",
+        float(m["start"]),
+        float(m["end"]),
+        "high",
+        event_message("forbidden_phrase", phrase=m["phrase"]),
+        details={"phrase": phrase.text, "match": m},
     )

@@ -43,8 +43,8 @@ def run_transcript_check(
     timeline: list[float | None] = []
     for s in range(n):
         has_speech = s < len(speech.speech_ratio) and speech.speech_ratio[s] > 0.15
-        if counts[s]:
-            timeline.append(sums[s] / counts[s])
+        if counts[s]:  # rounded as stored, so a stored result gives back the same score
+            timeline.append(round(sums[s] / counts[s], 3))
         else:
             timeline.append(0.0 if has_speech else None)  # speech heard, nothing recognised
     result = CheckResult(
@@ -56,6 +56,7 @@ def run_transcript_check(
             "model": transcriber.name,
             "model_version": transcriber.version,
             "language": language,
+            "units": getattr(transcriber, "units", "words"),
             "words": len(words),
             "regions": len(speech.regions),
         },
