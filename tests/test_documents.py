@@ -354,7 +354,7 @@ def test_id_number_is_masked_in_every_output(
     outputs["summary_en"] = summary(result, "en")
     url = f"sqlite:///{tmp_path / 'docs.db'}"
     st = (folder / "docs_risk.mp4").stat()
-    with Store(url) as store:
+    with Store(url, create=True) as store:
         store.record_run(
             result,
             key=run_key(result.sha256, "p", result.models, {}),

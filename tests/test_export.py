@@ -67,13 +67,16 @@ def test_json_export_and_daily_summary(db_url, sample_results, capsys):
     [day] = doc["days"]
     assert day["recordings"] == 6
     assert day["minutes_audited"] == pytest.approx(2.0, abs=0.01)
-    # No trusted speech model here: nothing is auto-approved and every script is by ear.
-    assert day["minutes_auto_approved"] == 0 and day["script_by_ear"] == 6
+    # The bundled script model verifies every script: the clean sample (20 s) is approved and
+    # no script is left to be checked by ear.
+    assert day["minutes_auto_approved"] == pytest.approx(20 / 60, abs=0.01)
+    assert day["script_by_ear"] == 0
     expected = sum(watch_seconds(r) for r in sample_results.values()) / 60
     assert day["minutes_to_watch"] == pytest.approx(expected, abs=0.01)
     assert 0 < day["minutes_to_watch"] < day["minutes_audited"]
     top = dict((k, n) for k, n in day["top_reasons"])
-    assert top.get("not_evaluable.script") == 6
+    assert top.get("not_evaluable.script") is None
+    assert top.get("event.face_cut") == 1 and top.get("event.frozen") == 1  # re-record causes
 
 
 def test_csv_export_has_one_row_per_recording_and_defuses_formulas(
@@ -113,7 +116,8 @@ def test_html_reports_escape_everything_and_show_a_thumbnail_per_finding(filled,
     data = next(b for alt, b in imgs if alt == "00:08")  # the chin cut starts at 8 s
     img = cv2.imdecode(np.frombuffer(base64.b64decode(data), np.uint8), cv2.IMREAD_COLOR)
     assert img is not None and img.shape[1] == 240 and img.std() > 5
-    assert "话术环节" in page and "客户下巴超出画面" in page and "没有转写" in page
+    assert "话术环节" in page and "客户下巴超出画面" in page
+    assert "没有转写" not in page  # the script model's syllables are the transcript
     assert "王审核" in page
 
 
