@@ -550,9 +550,11 @@ def test_queue_order_filters_and_workload(qtbot, db, sample_results, zh):
     assert statuses == sorted(statuses, key=["review", "rerecord", "done"].index)
     assert queue.model._text(queue.model.items[0], "status") == "需人工复核"
     assert shown[-1] == "clean.mp4"
-    # the one review (dark), then the re-record with the lowest score (party absent, 75)
-    assert shown[:2] == ["dark_segment.mp4", "party_absent.mp4"]
-    assert "待复核：5 条录像" in queue.workload.text() and "需完整收听" in queue.workload.text()
+    # the one review (dark), then the re-record with the lowest score (noisy speech, 70: the
+    # unclear speech and the stage not heard through the noise)
+    assert shown[:2] == ["dark_segment.mp4", "noisy_speech.mp4"]
+    assert "待复核：5 条录像" in queue.workload.text()
+    assert "需完整收听" not in queue.workload.text()  # the bundled model verified every script
     queue.status.setCurrentIndex(queue.status.findData("rerecord"))
     assert {names[r] for r in queue.visible_runs()} == {
         "customer_chin_cut.mp4",
@@ -681,12 +683,15 @@ def test_precheck_fails_the_chin_cut_sample_with_the_right_item(qtbot, zh):
 
 
 def test_precheck_never_passes_an_unverified_script(qtbot, zh):
-    """No speech model: the clean sample has nothing to fix, but the script was not verified,
-    so no green pass; in large type it says what could not be checked."""
+    """No script model (turned off here, as on a PC without it): the clean sample has nothing
+    to fix, but the script was not verified, so no green pass; in large type it says what
+    could not be checked."""
+    from dualrec_audit.pipeline import AuditOptions
     from ui.precheck_view import PrecheckView
     from ui.settings import open_settings
 
-    view = PrecheckView(open_settings(), "zh")
+    options = AuditOptions(script_model="none", asr_model="none")
+    view = PrecheckView(open_settings(), "zh", options=options)
     qtbot.addWidget(view)
     with qtbot.waitSignal(view.finished, timeout=120_000):
         view.check_file(str(SAMPLES / "clean.mp4"))
