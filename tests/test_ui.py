@@ -567,18 +567,19 @@ def test_queue_order_filters_and_workload(qtbot, db, sample_results, zh):
     assert len(queue.visible_runs()) == 3
     queue.branch.setCurrentIndex(0)
     queue.max_score.setValue(80)
-    assert [names[r] for r in queue.visible_runs()] == ["party_absent.mp4"]
+    assert [names[r] for r in queue.visible_runs()] == ["noisy_speech.mp4", "party_absent.mp4"]
     queue.max_score.setValue(100)
     # Business names in Chinese, the customer, product and recording-time columns.
     model = queue.model
     row = next(i for i in model.items if i.run_id == runs["clean.mp4"])
     cols = {c: model._text(row, c) for c in ("business", "customer", "product", "recorded")}
-    assert cols["business"] == "基金销售（普通投资者）" and cols["customer"].startswith("C0")
+    # The samples are audited under their sidecars' demo profile.
+    assert cols["business"] == "示例录像（演示用）" and cols["customer"].startswith("C0")
     assert cols["product"] == "稳健理财 1 号" and cols["recorded"][:2] == "20"
-    assert "fund_sale" not in [model._text(i, "business") for i in model.items]
+    assert "bundled_samples" not in [model._text(i, "business") for i in model.items]
     # Sorting by a column, and opening a row.
     queue.sortByColumn(model.COLUMNS.index("score"), Qt.SortOrder.AscendingOrder)
-    assert names[queue.visible_runs()[0]] == "party_absent.mp4"
+    assert names[queue.visible_runs()[0]] == "noisy_speech.mp4"  # the lowest score, 70
     with qtbot.waitSignal(win.review.loaded, timeout=20_000):
         queue.table.activated.emit(queue.paged.index(0, 0))
     assert win.tabs.currentWidget() is win.review
