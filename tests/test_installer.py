@@ -156,13 +156,18 @@ def test_frozen_check_prints_the_json_result(app, tmp_path):
     assert result["schema_version"] == 1
     assert Path(result["file"]).name == "clean.mp4"
     assert result["error"] is None
-    assert result["models"] == {"yunet": "2023mar", "face_landmarker": "float16/1"}
-    for check in ("faces", "speech", "video"):
+    assert result["models"] == {
+        "yunet": "2023mar",
+        "face_landmarker": "float16/1",
+        "kws-zh-3.3m": "sherpa-onnx-kws-zipformer-wenetspeech-3.3M-2024-01-01-mobile",
+    }
+    for check in ("faces", "speech", "video", "script"):
         assert result["checks"][check]["status"] == "ok", result["checks"][check]
-    # No speech model in the application: never approved, reviewed with that reason.
-    assert result["checks"]["transcript"]["status"] == "unavailable"
-    assert result["decision"] == "review"
-    assert result["profile"]["id"] == "fund_sale"
+    # The bundled script model (sherpa-onnx in the frozen app) verified the sample's script,
+    # under the demo profile its sidecar names: approved.
+    assert result["checks"]["script"]["details"]["verified_by"]
+    assert result["decision"] == "approve"
+    assert result["profile"]["id"] == "bundled_samples"
     assert {"events", "segments", "timelines", "findings", "stages"} <= result.keys()
 
     # The same result as from the source tree.
@@ -202,7 +207,9 @@ def test_a_speech_model_dropped_next_to_the_executable_is_used(
     # The recogniser ran (CTranslate2 in the frozen app); a random-weight model is never trusted
     # and its text is meaningless, so only the status is checked.
     assert result["checks"]["transcript"]["status"] == "unverified"
-    assert result["decision"] != "approve"
+    # The script is verified by the bundled script model, never by the test model's text.
+    by = result["checks"]["script"]["details"]["verified_by"]
+    assert by and not any("whisper-test-random" in m for m in by)
     out = listed.stdout.decode("utf-8")
     line = next(x for x in out.splitlines() if x.startswith("whisper-test-random"))
     assert str(app / "models") in line
@@ -228,7 +235,9 @@ def test_frozen_scan_stores_results_with_worker_processes(app, tmp_path, empty_d
     decisions = {
         r["file"]: r["decision"] for r in json.loads(export.stdout.decode("utf-8"))["recordings"]
     }
-    assert decisions == {"clean.mp4": "review", "party_absent.mp4": "rerecord"}
+    # Copied without their sidecars, the samples are audited under the default fund_sale
+    # profile, whose script the clean sample does not say (verified by the bundled model).
+    assert decisions == {"clean.mp4": "rerecord", "party_absent.mp4": "rerecord"}
     verify = run_frozen(app, "dualrec-audit", ["db", "verify", *db], tmp_path)
     assert verify.returncode == 0, verify.stdout.decode("utf-8")
     assert "keyed (HMAC)" in verify.stdout.decode("utf-8")

@@ -43,7 +43,8 @@ def ev(check: str, start: float, end: float, party=None, sev="medium") -> Event:
 
 
 def script_details(found: set[str] | None, profile=FUND) -> dict:
-    req = [p for s in profile.stages for p in s.phrases] + list(profile.confirmations.phrases)
+    confirmations = profile.confirmations.phrases if profile.confirmations else ()
+    req = [p for s in profile.stages for p in s.phrases] + list(confirmations)
     if found is None:  # every phrase of the profile heard
         found = {p.text for p in req}
     return {
