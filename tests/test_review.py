@@ -286,9 +286,16 @@ def test_precheck_on_the_chin_cut_sample(sample_results):
     [cut] = [i for i in r.items if i.rule == "event.face_cut"]
     assert (cut.start, cut.end) == (pytest.approx(8.0, abs=0.5), pytest.approx(14.0, abs=0.5))
     assert cut.advice is not None and "下巴" in cut.advice.zh
-    # No speech model: the clean sample has nothing to fix but is not a green pass.
+    # The bundled script model verified the clean sample's script: a green pass.
     clean = precheck(sample_results["clean.mp4"])
-    assert clean.state == "unverified" and not clean.passed and not clean.items
+    assert clean.state == "pass" and clean.passed and not clean.items
+    # Without a verified script it has nothing to fix but is not a green pass.
+    from dataclasses import replace
+
+    base = sample_results["clean.mp4"]
+    checks = {**base.checks, "script": replace(base.checks["script"], status="unavailable")}
+    unverified = precheck(replace(base, checks=checks))
+    assert unverified.state == "unverified" and not unverified.passed
 
 
 @pytest.mark.parametrize(
