@@ -83,25 +83,17 @@ def build_recording(
         return target
     sources = sources or sorted(SAMPLES.glob("*.mp4"))
     tmp = target.with_suffix(".part.mp4")
-    with av.open(str(tmp), "w") as out:
-        with av.open(str(sources[0])) as first:
-            vout = out.add_stream_from_template(first.streams.video[0])
-            aout = out.add_stream_from_template(first.streams.audio[0])
-        offset, i = 0.0, start
-        while offset < minutes * 60:
-            src = sources[i % len(sources)]
-            i += 1
-            with av.open(str(src)) as c:
-                length = float(c.duration) / 1e6
-                for pkt in c.demux():
-                    if pkt.dts is None:
-                        continue
-                    shift = round(offset / pkt.time_base)
-                    pkt.pts += shift
-                    pkt.dts += shift
-                    pkt.stream = vout if pkt.stream.type == "video" else aout
-                    out.mux(pkt)
-            offset += length + 0.2  # B-frame delay: keep each stream's DTS increasing
+    parts, total, i = [], 0.0, start
+    while total < minutes * 60:
+        src = sources[i % len(sources)]
+        i += 1
+        parts.append(src)
+        with av.open(str(src)) as c:  # the length concat_recordings steps by, plus its gap
+            total += float(c.duration) / 1e6 + 0.2
+    sys.path.insert(0, str(ROOT / "sample_videos"))
+    import build_samples
+
+    build_samples.concat_recordings(parts, tmp)
     tmp.replace(target)
     return target
 
