@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 INSTALL_HINT = 'pip install "dualrec-audit[cluster]"'
 NAMESPACE = "dualrec-audit"
 RESIZE_EVERY_S = 10.0  # how often the cluster's CPU slots are looked at again
+# Nodes a file may be lost with before their loss counts as its deaths too (a file that takes
+# its whole node down, e.g. out of memory, must not go round the cluster for ever).
+NODE_LOSSES_FORGIVEN = 3
 
 
 def require_ray() -> Any:
@@ -154,6 +157,7 @@ class _Flight:
 @dataclass
 class _Counts:
     deaths: dict[str, int] = field(default_factory=dict)  # job key -> actors it killed
+    lost: dict[str, int] = field(default_factory=dict)  # job key -> actors lost with it
     node_losses: int = 0
     init_failures: int = 0
 
@@ -213,6 +217,8 @@ class RayPool:
                     self._became_ready(ref)
                 else:
                     out += self._arrived(ref, flight)
+        elif self.queue:  # no actor at all yet (none ready, none starting): no spinning
+            time.sleep(0.2)
         self.pump()
         return out
 
@@ -316,14 +322,20 @@ class RayPool:
         # The file as the scanning process names it (a node may mount the share elsewhere).
         return [(job, started, replace(result, file=display_path(job.path)))]
 
+    def _forgiven(self, job: _Job) -> bool:
+        """The file's actor went down with its node: not the file's fault, unless it was lost
+        with more than NODE_LOSSES_FORGIVEN nodes."""
+        self.counts.node_losses += 1
+        lost = self.counts.lost[job.key] = self.counts.lost.get(job.key, 0) + 1
+        return lost <= NODE_LOSSES_FORGIVEN
+
     def _died(
         self, actor: _Actor, job: _Job, exc: Exception
     ) -> list[tuple[_Job, str, AuditResult]]:
         if actor in self.actors:
             self.actors.remove(actor)
         self._sized_at = -RESIZE_EVERY_S  # a replacement where a slot is free
-        if actor.node_id is not None and not _node_alive(actor.node_id):
-            self.counts.node_losses += 1
+        if not _node_alive(actor.node_id or "") and self._forgiven(job):
             log.warning("%s: its Ray node was lost; auditing it on another node", job.path)
             self.queue.appendleft(job)
             return []
