@@ -390,7 +390,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--report", type=Path, metavar="JSON", help="print the table of a saved --json run"
     )
+    ap.add_argument(
+        "--ray-overhead",
+        action="store_true",
+        help="only scan --ray against scan --workers 2 (benchmarks/ray_overhead.py; needs Ray)",
+    )
     args = ap.parse_args(argv)
+    if args.ray_overhead:
+        import ray_overhead
+
+        return ray_overhead.main(["--json", str(args.json)] if args.json else [])
     if args.report:
         saved = json.loads(args.report.read_text(encoding="utf-8"))
         meta = saved["meta"]

@@ -112,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop waiting for a file that keeps changing after this many seconds",
     )
     _add_db_arg(scan)
+    from dualrec_audit import cluster
+
+    cluster.add_arguments(scan)
     scan.add_argument(
         "--create",
         action="store_true",
@@ -497,6 +500,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
         raise DualrecError("give either --profile or --profile-map, not both", code="usage")
     if not args.folder.is_dir():
         raise DualrecError(f"{args.folder}: not a folder", code="usage")
+    executor = None
+    if args.ray:  # audits in Ray actors on a cluster; this process stays the only writer
+        from dualrec_audit import cluster
+
+        ray_options = cluster.options_from_args(args)
+        cluster.connect(ray_options, verbose=args.verbose > 0)
+        executor = cluster.executor(ray_options)
     options = _audit_options(args)
     pipeline = AuditPipeline(options, models_dir=args.models)  # checks models and profiles
     # The default database is created on the first scan; one named by --db or
@@ -519,6 +529,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         ),
         models_dir=args.models,
         on_event=bar,
+        executor=executor,
     )
 
     def _stop(signum: int, frame: object) -> None:

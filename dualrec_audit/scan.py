@@ -17,14 +17,15 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from dualrec_audit.assign import ProfileMap, resolve_profile, sidecar_meta
 from dualrec_audit.db.store import RecordingMeta, Store, digest, now, run_key
@@ -149,7 +150,8 @@ _worker_pipeline: AuditPipeline | None = None
 
 def _init_worker(options: AuditOptions, models_dir: str | None, threads: int, level: int) -> None:
     global _worker_pipeline
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the scanning process handles Ctrl-C
+    if threading.current_thread() is threading.main_thread():  # (a Ray actor may not be)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the scanning process handles Ctrl-C
     stream = sys.stderr
     if level >= logging.WARNING and sys.platform != "win32":
         # MediaPipe and TensorFlow Lite write native log lines to fd 2 that no setting
@@ -203,6 +205,26 @@ class _Job:
         return (str(self.path), self.size, self.mtime_ns)
 
 
+class Executor(Protocol):
+    """Where the audits run: ``_Pool`` (processes on this machine) or
+    ``dualrec_audit.cluster.RayPool`` (actors on a Ray cluster). It gets the jobs, gives back
+    (job, started, result) and turns a file that keeps killing its worker into an error result."""
+
+    @property
+    def running(self) -> Sized: ...  # the files being audited now
+
+    @property
+    def busy(self) -> bool: ...  # files waiting or being audited
+
+    def keys(self) -> set[str]: ...  # run keys of the files waiting or being audited
+
+    def submit(self, job: _Job) -> None: ...
+
+    def collect(self, *, block: bool) -> list[tuple[_Job, str, AuditResult]]: ...
+
+    def close(self, cancel: bool = False) -> None: ...
+
+
 @dataclass
 class _State:
     """What one ``Scanner.run`` keeps track of."""
@@ -228,6 +250,7 @@ class Scanner:
         models_dir: Path | str | None = None,
         on_event: Callable[[ScanEvent], None] | None = None,
         audit_fn: AuditFn = _audit,
+        executor: Callable[[Scanner], Executor] | None = None,
     ):
         self.store = store
         self.pipeline = pipeline  # validates models and options; its models key the runs
@@ -235,6 +258,7 @@ class Scanner:
         self.models_dir = None if models_dir is None else str(models_dir)
         self.on_event = on_event or (lambda e: None)
         self.audit_fn = audit_fn  # runs in the workers (a test injects crashes through it)
+        self.executor = executor  # None: worker processes on this machine (_Pool)
         self.stop_requested = False
         self.root: Path | None = None
         self.twins: dict[str, list[_Job]] = {}  # same content as a job in flight
@@ -284,7 +308,7 @@ class Scanner:
         folder = self.root = absolute(folder)
         done_keys = set() if self.options.force else self.store.run_keys()
         st = _State(ScanSummary(), Settler(self.options.settle_s), done_keys)
-        pool = _Pool(self)
+        pool: Executor = self.executor(self) if self.executor else _Pool(self)
         finished = False
         try:
             while not self.stop_requested:
@@ -301,7 +325,7 @@ class Scanner:
             pool.close(cancel=self.stop_requested or not finished)
         return st.summary
 
-    def _next(self, st: _State, pool: _Pool, watch: bool, interval_s: float) -> bool:
+    def _next(self, st: _State, pool: Executor, watch: bool, interval_s: float) -> bool:
         """Wait as the state needs; False when a one-shot scan is done."""
         if st.gone_since is not None and not pool.busy:
             gone = time.monotonic() - st.gone_since
@@ -372,7 +396,7 @@ class Scanner:
                 st.summary.still_copying.append(display_path(p))
                 self.on_event(ScanEvent("gave_up", display_path(p)))
 
-    def _feed(self, st: _State, pool: _Pool) -> None:
+    def _feed(self, st: _State, pool: Executor) -> None:
         for p in sorted(st.waiting):
             if self.stop_requested:
                 return
@@ -395,7 +419,7 @@ class Scanner:
                 return
             self._dispatch(job, error, st, pool)
 
-    def _dispatch(self, job: _Job, error: AuditResult | None, st: _State, pool: _Pool) -> None:
+    def _dispatch(self, job: _Job, error: AuditResult | None, st: _State, pool: Executor) -> None:
         if job.key in pool.keys():  # the same content is being audited now
             self.twins.setdefault(job.key, []).append(job)
             st.summary.skipped += 1

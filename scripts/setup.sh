@@ -34,9 +34,10 @@ stamp=.venv/.dualrec-installed
 RAPIDOCR="rapidocr==3.10.0"
 want=$( (sha256sum pyproject.toml; echo "$RAPIDOCR") | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  # cluster: Ray, so that the `scan --ray` tests run (tests/test_cluster.py).
   echo "setup: installing dualrec-audit and its development tools into .venv (a few minutes)"
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev,cluster]"
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps "$RAPIDOCR"
   echo "$want" > "$stamp"
 fi

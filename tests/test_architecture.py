@@ -24,7 +24,7 @@ def test_cli_startup_does_not_import_heavy_libraries():
         "from dualrec_audit.cli import main\n"
         "main(['models', 'list'])\n"
         "heavy = [m for m in ('cv2', 'mediapipe', 'faster_whisper', 'ctranslate2', 'av',"
-        " 'PySide6', 'pypinyin', 'rapidocr') if m in sys.modules]\n"
+        " 'PySide6', 'pypinyin', 'rapidocr', 'ray') if m in sys.modules]\n"
         "sys.exit(f'loaded: {heavy}' if heavy else 0)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
