@@ -409,7 +409,7 @@ class _Bar:
             self.bar.close()
 
 
-class _BarSafeHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _BarSafeHandler(logging.StreamHandler):
     """Log lines on stderr that leave no half-drawn bar: while a tqdm bar is shown, each line
     is written through ``tqdm.write`` (which clears the bar, writes, and draws it again)."""
 

@@ -13,7 +13,7 @@ import math
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -548,7 +548,7 @@ def level_dbfs(audio: np.ndarray) -> float:
     return 20 * math.log10(rms) if rms > 0 else float("-inf")
 
 
-def choose_audio_track(tracks: list[np.ndarray] | list[AudioTrack]) -> int:
+def choose_audio_track(tracks: Sequence[Audio]) -> int:
     """The track to audit: the first one, unless it is silent and a later one is not."""
     for i, audio in enumerate(tracks):
         level = audio.level_dbfs if isinstance(audio, AudioTrack) else level_dbfs(audio)

@@ -24,7 +24,7 @@ from dualrec_audit.result import Text, Word
 from dualrec_audit.transcriber import FasterWhisperTranscriber, Transcriber, WhisperOptions
 
 if TYPE_CHECKING:
-    import numpy as np
+    from dualrec_audit.media import Audio
 
 # Best first: the Mandarin models run by sherpa-onnx, then Whisper (weakest for Mandarin).
 TRANSCRIPT_AUTO_ORDER = (
@@ -131,5 +131,5 @@ class SyllableTranscript:
         self.units = "pinyin"
         self._syllables = syllables
 
-    def transcribe(self, audio: np.ndarray, regions: Any, **_: Any) -> list[Word]:
+    def transcribe(self, audio: Audio, regions: Any, **_: Any) -> list[Word]:
         return list(self._syllables)
