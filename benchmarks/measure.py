@@ -381,6 +381,7 @@ def m_script(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     assert analysis is not None
     engine, reason = script_engine(ModelStore(None), args.script_model)
     assert engine is not None, reason
+    engine.load()  # in the set-up, as before (an audit loads it in its sound thread)
     phrases = get_profile(args.profile).phrase_set()
     setup = time.perf_counter() - T_START
     passes = []

@@ -305,6 +305,8 @@ class AuditPipeline:
             syllables: list[Word] = []
             if self.engine is not None and audio is not None and analysis is not None:
                 syllables = self.engine.syllables(audio, analysis.regions)
+            if self.engine is not None:
+                self.engine.load_spotter()  # here, while the frames are still being checked
         except BaseException:
             if audio is not None:
                 audio.close()

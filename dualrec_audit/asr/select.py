@@ -74,7 +74,11 @@ def script_engine(
         threads=threads,
         trusted=not located.spec.test_only,
     )
-    engine.load()
+    if not all(f.sha256 for f in located.spec.files):
+        # Unpinned files: only loading them proves them whole, before any file is audited.
+        # Pinned ones matched their published sha256 in locate(): the models are loaded when
+        # first used, in the audit's sound thread, off the start-up path.
+        engine.load()
     return engine, None
 
 
