@@ -22,6 +22,7 @@ This is a measurement, not a test: nothing here asserts on a time.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from pathlib import Path
@@ -66,10 +67,10 @@ def measure_length(path: Path, *, with_cli: bool) -> dict[str, Any]:
     from run import PROFILE, duration_of, measure, run_cli
 
     entry: dict[str, Any] = {"file": path.name, "duration_s": duration_of(path)}
-    entry["floor"] = measure("floor", path, "--passes", "1")
     entry["whole"] = measure(
         "whole", path, "--passes", "1", "--asr-model", "none", "--profile", PROFILE
     )
+    entry["floor"] = measure("floor", path, "--passes", "1")
     if with_cli or entry["duration_s"] < SHORT_S:
         r = run_cli(
             f"dualrec-audit check {path.name}",
@@ -144,6 +145,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     minutes = [float(m) for m in args.lengths_minutes.split(",") if m.strip()]
     recs = recordings(minutes, args.cache)
+    if args.lengths_no_clips:
+        recs = recs[2:]
     meta: dict[str, Any] = {
         "commit": git("rev-parse", "HEAD"),
         "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
@@ -153,7 +156,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "load_at_start": os.getloadavg(),
     }
     t0 = time.perf_counter()
-    raw = {label: measure_length(path, with_cli=args.lengths_cli) for label, path in recs}
+    raw: dict[str, Any] = {}
+    for label, path in recs:
+        raw[label] = measure_length(path, with_cli=args.lengths_cli)
+        if args.json:  # what is measured so far, should a later length not finish
+            partial = args.json.with_suffix(".partial.json")
+            partial.write_text(json.dumps({"meta": meta, "raw": raw}, indent=2), encoding="utf-8")
     meta["benchmark_wall_s"] = time.perf_counter() - t0
     meta["load_at_end"] = os.getloadavg()
     rows = [figures(e) for e in raw.values()]

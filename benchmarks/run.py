@@ -400,6 +400,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="long recordings for --lengths, in minutes (default 10,60)",
     )
     ap.add_argument(
+        "--lengths-no-clips",
+        action="store_true",
+        help="with --lengths: not the 20 s and 36 s clips",
+    )
+    ap.add_argument(
         "--lengths-cli",
         action="store_true",
         help="with --lengths: the check command on the long recordings too",
