@@ -24,10 +24,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # `run` (benchmarks/run.py) is imported by name
+    sys.path.insert(0, str(HERE))
 SHORT_S = 120.0  # recordings shorter than this also get the `check` command measured
 CLIP_S = 36.0
 
