@@ -3,7 +3,10 @@
 ``AuditPipeline(options).apply(path, hook)`` probes the file, decodes the sampled frames once
 for the frame checks (faces, video quality), reads the audio once for the speech, transcript
 and script checks, and combines the timelines into ranked low-score segments. Models are
-located and checked when the pipeline is built, and loaded once per process.
+located and checked when the pipeline is built, and loaded once per process (the script
+engine, when its files match their pinned sha256, in the sound thread of the first audit). The
+sound is spooled to a temporary file and read a block or a speech region at a time, so memory
+does not grow with the recording's length.
 """
 
 from __future__ import annotations
