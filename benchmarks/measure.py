@@ -239,12 +239,15 @@ def m_whole(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         script_model=args.script_model,
         profile=args.profile,
     )
+    imported_mb = rss_now_mb()
     pipe = AuditPipeline(options)
     setup = time.perf_counter() - T_START  # imports; the models load during the first pass
+    memory = {"imports_mb": imported_mb, "setup_mb": rss_now_mb()}
     passes = []
     for _ in range(args.passes):
         starts: dict[str, float] = {}
         ends: dict[str, float] = {}
+        watch = RssWatch()
 
         def hook(
             stage: str,
@@ -252,14 +255,17 @@ def m_whole(path: Path, args: argparse.Namespace) -> dict[str, Any]:
             total: float,
             starts: dict[str, float] = starts,
             ends: dict[str, float] = ends,
+            watch: RssWatch = watch,
         ) -> None:
             now = time.perf_counter()
             if stage in ANNOUNCED and done == 0:
                 starts.setdefault(stage, now)
             ends[stage] = now
+            watch.stage = stage
 
         p = Pass()
-        result = pipe.apply(path, hook)
+        with watch:
+            result = pipe.apply(path, hook)
         # A stage ends where the next one is announced (so the frame checks' finish() counts
         # in "frames"), or at its own last report when the next one is not announced.
         seen = [s for s in STAGES if s in ends]
@@ -275,9 +281,49 @@ def m_whole(path: Path, args: argparse.Namespace) -> dict[str, Any]:
                 decision=result.decision,
                 error=result.error and result.error.code,
                 landmark_runs=faces.details.get("landmark_runs") if faces else None,
+                peak_mb_by_stage=watch.peaks,
             )
         )
-    return {"setup_s": setup, "passes": passes, "models": pipe.models}
+    return {"setup_s": setup, "passes": passes, "models": pipe.models, "memory": memory}
+
+
+def rss_now_mb() -> float:
+    """This process's resident memory now (VmRSS; 0 where /proc is missing)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class RssWatch:
+    """The peak resident memory while each stage is under way (sampled every 50 ms in a
+    thread; ``stage`` is set by the progress hook). "frames" includes the sound thread's work,
+    which runs meanwhile."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.stage = "probe"
+        self.peaks: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            mb = rss_now_mb()
+            self.peaks[self.stage] = max(self.peaks.get(self.stage, 0.0), round(mb, 1))
+
+    def __enter__(self) -> RssWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def m_naive(path: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -335,6 +381,7 @@ def m_script(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     assert analysis is not None
     engine, reason = script_engine(ModelStore(None), args.script_model)
     assert engine is not None, reason
+    engine.load()  # in the set-up, as before (an audit loads it in its sound thread)
     phrases = get_profile(args.profile).phrase_set()
     setup = time.perf_counter() - T_START
     passes = []

@@ -219,6 +219,7 @@ def run_measured(cmd: Sequence[str], *, tree: bool = False) -> dict[str, Any]:
         "rc": proc.returncode,
         "wall_s": wall,
         "cpu_s": cpu,
+        "maxrss_mb": ru.ru_maxrss / 1024,  # the process's own peak (getrusage, Linux: KiB)
         "other_cores": max(0.0, (busy - cpu) / wall) if wall > 0 else 0.0,
         "stdout": stdout,
         "stderr_tail": stderr[-2000:],
@@ -388,6 +389,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--json", type=Path, help="also write every figure here")
     ap.add_argument(
+        "--lengths",
+        action="store_true",
+        help="only the by-length benchmark (benchmarks/lengths.py): 20 s, 36 s and "
+        "--lengths-minutes recordings, floor, whole audit per stage, peak memory",
+    )
+    ap.add_argument(
+        "--lengths-minutes",
+        default="10,60",
+        help="long recordings for --lengths, in minutes (default 10,60)",
+    )
+    ap.add_argument(
+        "--lengths-no-clips",
+        action="store_true",
+        help="with --lengths: not the 20 s and 36 s clips",
+    )
+    ap.add_argument(
+        "--lengths-cli",
+        action="store_true",
+        help="with --lengths: the check command on the long recordings too",
+    )
+    ap.add_argument(
         "--report", type=Path, metavar="JSON", help="print the table of a saved --json run"
     )
     ap.add_argument(
@@ -407,6 +429,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_report(figures(saved["raw"], meta["recording"]["duration_s"], meta, naive), meta)
         return 0
 
+    if args.lengths:
+        import lengths
+
+        out = lengths.run(args)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False), encoding="utf-8")
+        return 0
     minutes = QUICK_MINUTES if args.quick else args.minutes
     main_file = build_recording(minutes, args.cache)
     if args.build_only:

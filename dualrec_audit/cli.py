@@ -355,14 +355,25 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
 
 
 class _Bar:
-    """A terminal progress bar for one file (tqdm on stderr)."""
+    """A terminal progress bar for one file (tqdm on stderr): the share of the audit done,
+    weighted by stage, and the stage under way; it never goes back, and shows 100 % when the
+    file is done."""
 
     WEIGHTS: ClassVar[dict[str, float]] = {
         "probe": 0.02,
         "frames": 0.6,
         "audio": 0.08,
-        "transcript": 0.28,
+        "transcript": 0.26,
         "script": 0.02,
+        "rules": 0.02,
+    }
+    NAMES: ClassVar[dict[str, str]] = {
+        "probe": "probe",
+        "frames": "faces, video",
+        "audio": "speech",
+        "transcript": "transcript",
+        "script": "script",
+        "rules": "rules",
     }
 
     def __init__(self, name: str, enabled: bool):
@@ -370,20 +381,51 @@ class _Bar:
         if enabled:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=100, desc=name[:40], unit="%", leave=False, file=sys.stderr)
+            self.bar = tqdm(
+                total=100,
+                desc=name[:40],
+                unit="%",
+                leave=False,
+                file=sys.stderr,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}",
+            )
         self.done: dict[str, float] = {}
 
     def __call__(self, stage: str, done: float, total: float) -> None:
         if self.bar is None:
             return
-        self.done[stage] = self.WEIGHTS.get(stage, 0) * (done / total if total else 1)
-        self.bar.n = round(100 * sum(self.done.values()), 1)
-        self.bar.set_postfix_str(stage)
+        share = self.WEIGHTS.get(stage, 0) * (min(1.0, done / total) if total else 1.0)
+        self.done[stage] = max(self.done.get(stage, 0.0), share)
+        self._show(
+            min(100.0, round(100 * sum(self.done.values()), 1)), self.NAMES.get(stage, stage)
+        )
+
+    def _show(self, percent: float, label: str) -> None:
+        self.bar.n = max(self.bar.n, percent)
+        self.bar.set_postfix_str(label, refresh=False)
         self.bar.refresh()
 
-    def close(self) -> None:
+    def close(self, finished: bool = True) -> None:
         if self.bar is not None:
+            if finished:
+                self._show(100.0, "done")
             self.bar.close()
+
+
+class _BarSafeHandler(logging.StreamHandler):
+    """Log lines on stderr that leave no half-drawn bar: while a tqdm bar is shown, each line
+    is written through ``tqdm.write`` (which clears the bar, writes, and draws it again)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        tqdm_module = sys.modules.get("tqdm")
+        bars = getattr(getattr(tqdm_module, "tqdm", None), "_instances", None)
+        if not bars:
+            super().emit(record)
+            return
+        try:
+            tqdm_module.tqdm.write(self.format(record), file=self.stream)  # type: ignore[union-attr]
+        except Exception:
+            self.handleError(record)
 
 
 def _audit_files(
@@ -411,8 +453,10 @@ def _audit_files(
                 result = pipeline.apply(f, hook=bar, profile=pid)
             except ConfigError as exc:  # a bad sidecar: this file's error, the rest go on
                 result = pipeline.error_result(f, "profile_error", exc.message)
-        finally:
-            bar.close()
+        except BaseException:
+            bar.close(finished=False)
+            raise
+        bar.close()
         log.info("%s: %s", f, result.decision)
         results.append(result)
         if on_result is not None:
@@ -854,7 +898,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level,
+        format="%(levelname)s %(name)s: %(message)s",
+        handlers=[_BarSafeHandler(sys.stderr)],
+    )
     try:
         if args.command == "check":
             return cmd_check(args)

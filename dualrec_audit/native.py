@@ -13,7 +13,9 @@ import contextlib
 import logging
 import os
 import sys
+import types
 from collections.abc import Iterator
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -37,3 +39,41 @@ def quiet_stderr() -> Iterator[None]:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+class _NotLoaded(types.ModuleType):
+    """Stands in for ``matplotlib.pyplot`` while MediaPipe is imported (see
+    :func:`import_mediapipe`): any use of it says so."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise ImportError(
+            f"matplotlib was not loaded for MediaPipe's drawing helpers ({self.__name__}.{name})"
+        )
+
+
+def import_mediapipe() -> Any:
+    """The ``mediapipe`` package, imported without matplotlib.
+
+    MediaPipe's package imports every task and its drawing helpers, which import
+    ``matplotlib.pyplot``: most of MediaPipe's import time (about 0.5 s of CPU), for drawing
+    that the audit never does. A placeholder stands in for ``matplotlib.pyplot`` during that
+    import only; a later real ``import matplotlib`` is unaffected."""
+    if "mediapipe" in sys.modules:
+        return sys.modules["mediapipe"]
+    placed = [name for name in ("matplotlib", "matplotlib.pyplot") if name not in sys.modules]
+    for name in placed:
+        sys.modules[name] = _NotLoaded(name)
+    if "matplotlib" in placed:  # a package holding pyplot: `import matplotlib.pyplot` resolves
+        package = sys.modules["matplotlib"]
+        package.__path__ = []
+        package.pyplot = sys.modules["matplotlib.pyplot"]  # type: ignore[attr-defined]
+    try:
+        import mediapipe
+
+        return mediapipe
+    finally:
+        for name in placed:
+            if isinstance(sys.modules.get(name), _NotLoaded):
+                del sys.modules[name]

@@ -3,19 +3,20 @@
 ``AuditPipeline(options).apply(path, hook)`` probes the file, decodes the sampled frames once
 for the frame checks (faces, video quality), reads the audio once for the speech, transcript
 and script checks, and combines the timelines into ranked low-score segments. Models are
-located and checked when the pipeline is built, and loaded once per process.
+located and checked when the pipeline is built, and loaded once per process (the script
+engine, when its files match their pinned sha256, in the sound thread of the first audit). The
+sound is spooled to a temporary file and read a block or a speech region at a time, so memory
+does not grow with the recording's length.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from dualrec_audit import __version__, ocr
 from dualrec_audit.asr.select import SyllableTranscript, script_engine, transcript_model
@@ -30,9 +31,10 @@ from dualrec_audit.errors import ConfigError, MediaError, ModelError
 from dualrec_audit.i18n import event_message
 from dualrec_audit.media import (
     SAMPLE_RATE,
+    AudioTrack,
     check_file,
     choose_audio_track,
-    load_audio_tracks,
+    decode_audio_tracks,
     prefetch,
     probe,
     sample_frames,
@@ -213,13 +215,11 @@ class AuditPipeline:
         # share the cores.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
             heard = pool.submit(self._hear, path, info)
-            for t, frame in prefetch(sample_frames(path, info, o.sample_fps, damaged=damaged)):
-                for c in frame_checks:
-                    c.update(t, frame)
-                hook("frames", min(t, info.duration_s), info.duration_s)
-            checks: dict[str, CheckResult] = {
-                c.name: c.finish(info.duration_s) for c in frame_checks
-            }
+            try:
+                checks = self._check_frames(path, info, frame_checks, damaged, hook)
+            except BaseException:
+                heard.add_done_callback(_close_heard)  # the track is not read any more
+                raise
             hook("audio", 0, 1)
             audio, speech, analysis, syllables = heard.result()
         if no_docs is not None:
@@ -229,9 +229,13 @@ class AuditPipeline:
         hook("audio", 1, 1)
 
         phrases = profile.phrase_set() if profile is not None else self.phrases
-        checks["transcript"], checks["script"], words = self._speech_text(
-            audio, analysis, syllables, info.duration_s, phrases, hook
-        )
+        try:
+            checks["transcript"], checks["script"], words = self._speech_text(
+                audio, analysis, syllables, info.duration_s, phrases, hook
+            )
+        finally:
+            if audio is not None:
+                audio.close()
         events = sort_events(e for c in checks.values() for e in c.events)
         trusted = {
             k: c.timeline
@@ -250,6 +254,22 @@ class AuditPipeline:
             segments=tuple(segments),
             transcript=words,
         )
+
+    def _check_frames(
+        self,
+        path: Path,
+        info: MediaInfo,
+        frame_checks: list[FrameCheck],
+        damaged: list[tuple[float, float]],
+        hook: ProgressHook,
+    ) -> dict[str, CheckResult]:
+        """The sampled frames, decoded a few ahead in a thread, through every frame check."""
+        frames = sample_frames(path, info, self.options.sample_fps, damaged=damaged)
+        for t, frame in prefetch(frames):
+            for c in frame_checks:
+                c.update(t, frame)
+            hook("frames", min(t, info.duration_s), info.duration_s)
+        return {c.name: c.finish(info.duration_s) for c in frame_checks}
 
     def _documents_check(
         self, profile: Profile | None, step: float
@@ -270,24 +290,35 @@ class AuditPipeline:
 
     def _hear(
         self, path: Path, info: MediaInfo
-    ) -> tuple[np.ndarray | None, CheckResult, SpeechAnalysis | None, list[Word]]:
-        """The audio (the first track with sound), the speech check and the script engine's
-        syllables (in a thread)."""
-        tracks = load_audio_tracks(path, SAMPLE_RATE)
+    ) -> tuple[AudioTrack | None, CheckResult, SpeechAnalysis | None, list[Word]]:
+        """The audio (the first track with sound, spooled to a temporary file), the speech
+        check and the script engine's syllables (in a thread). Every step reads the track
+        a block or a speech region at a time. The caller closes the track."""
+        tracks = decode_audio_tracks(path, SAMPLE_RATE)
         chosen = choose_audio_track(tracks)
+        for i, t in enumerate(tracks):
+            if i != chosen:
+                t.close()
         audio = tracks[chosen] if tracks else None
-        speech, analysis = run_speech_check(
-            audio, SAMPLE_RATE, info.duration_s, self.options.speech
-        )
-        speech = _with_events(speech, track_events(len(tracks), chosen, info))
-        syllables: list[Word] = []
-        if self.engine is not None and audio is not None and analysis is not None:
-            syllables = self.engine.syllables(audio, analysis.regions)
+        try:
+            speech, analysis = run_speech_check(
+                audio, SAMPLE_RATE, info.duration_s, self.options.speech
+            )
+            speech = _with_events(speech, track_events(len(tracks), chosen, info))
+            syllables: list[Word] = []
+            if self.engine is not None and audio is not None and analysis is not None:
+                syllables = self.engine.syllables(audio, analysis.regions)
+            if self.engine is not None:
+                self.engine.load_spotter()  # here, while the frames are still being checked
+        except BaseException:
+            if audio is not None:
+                audio.close()
+            raise
         return audio, speech, analysis, syllables
 
     def _speech_text(
         self,
-        audio: np.ndarray | None,
+        audio: AudioTrack | None,
         analysis: SpeechAnalysis | None,
         syllables: list[Word],
         duration_s: float,
@@ -329,6 +360,12 @@ class AuditPipeline:
         )
         hook("script", 1, 1)
         return transcript, script, words
+
+
+def _close_heard(heard: Future[Any]) -> None:
+    """Close the audio track of a hearing whose result nobody will read."""
+    if not heard.cancelled() and heard.exception() is None and heard.result()[0] is not None:
+        heard.result()[0].close()
 
 
 def _with_events(check: CheckResult, events: list[Event]) -> CheckResult:

@@ -16,9 +16,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from dualrec_audit.errors import ModelError
+from dualrec_audit.media import SAMPLE_RATE, Audio, samples_between
 from dualrec_audit.result import Word
 
 log = logging.getLogger(__name__)
+
+WHISPER_WINDOW_S = 30.0  # Whisper's input window: every input is padded to it
 
 
 class Transcriber(Protocol):
@@ -28,7 +31,7 @@ class Transcriber(Protocol):
 
     def transcribe(
         self,
-        audio: np.ndarray,
+        audio: Audio,
         regions: Sequence[tuple[float, float]],
         *,
         language: str = "zh",
@@ -85,7 +88,7 @@ class FasterWhisperTranscriber:
 
     def transcribe(
         self,
-        audio: np.ndarray,
+        audio: Audio,
         regions: Sequence[tuple[float, float]],
         *,
         language: str = "zh",
@@ -93,12 +96,36 @@ class FasterWhisperTranscriber:
     ) -> list[Word]:
         if not regions or len(audio) == 0:
             return []
+        model = _load_whisper(
+            str(self.model_dir), self.options.compute_type, self.options.cpu_threads
+        )
+        duration = len(audio) / SAMPLE_RATE
+        words: list[Word] = []
+        # Whisper pads every input to 30 s: the regions are decoded a window at a time (regions
+        # merged up to the model's window), so only one window of samples is in memory.
+        for w0, w1, group in speech_windows(regions, WHISPER_WINDOW_S):
+            w1 = min(w1, duration)
+            if w1 <= w0:
+                continue
+            clip = samples_between(audio, int(w0 * SAMPLE_RATE), int(w1 * SAMPLE_RATE))
+            clips = [round(max(0.0, x - w0), 2) for a, b in group for x in (a, b)]
+            words += self._decode(model, clip, clips, w0, duration, language, hotwords)
+        log.debug("%s: %d words from %d regions", self.name, len(words), len(regions))
+        return words
+
+    def _decode(
+        self,
+        model: Any,
+        clip: np.ndarray,
+        clips: list[float],
+        offset: float,
+        duration: float,
+        language: str,
+        hotwords: str | None,
+    ) -> list[Word]:
         o = self.options
-        model = _load_whisper(str(self.model_dir), o.compute_type, o.cpu_threads)
-        duration = len(audio) / 16000
-        clips = [round(x, 2) for a, b in regions for x in (a, b)]
         segments, _info = model.transcribe(
-            audio,
+            clip,
             language=language,
             beam_size=o.beam_size,
             temperature=list(o.temperature),
@@ -112,10 +139,23 @@ class FasterWhisperTranscriber:
         for seg in segments:
             for w in seg.words or []:
                 text = w.word.strip()
-                start = max(0.0, float(w.start))
+                start = max(0.0, offset + float(w.start))
                 if not text or start >= duration:
                     continue
-                end = min(duration, max(start, float(w.end)))
+                end = min(duration, max(start, offset + float(w.end)))
                 words.append(Word(start, end, text, float(w.probability)))
-        log.debug("%s: %d words from %d regions", self.name, len(words), len(regions))
         return words
+
+
+def speech_windows(
+    regions: Sequence[tuple[float, float]], window_s: float
+) -> list[tuple[float, float, list[tuple[float, float]]]]:
+    """Speech regions grouped into windows of at most ``window_s`` seconds (a region longer
+    than that is a window of its own): (window start, window end, its regions)."""
+    out: list[tuple[float, float, list[tuple[float, float]]]] = []
+    for a, b in sorted(regions):
+        if out and b - out[-1][0] <= window_s:
+            out[-1] = (out[-1][0], max(out[-1][1], b), [*out[-1][2], (a, b)])
+        else:
+            out.append((a, b, [(a, b)]))
+    return out

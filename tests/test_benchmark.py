@@ -70,3 +70,25 @@ def test_process_tree_memory_counts_the_children():
     assert r["rc"] == 0
     assert r["processes"] >= 2
     assert r["tree_peak_mb"] > 0
+
+
+def test_the_36_s_clip_is_cut_by_remuxing_and_decodes_to_its_end(tmp_path: Path):
+    """benchmarks/lengths.py's short clip: two samples end to end cut at 36 s, packets kept
+    by decoding time, so no picture loses the ones it refers to."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_lengths", ROOT / "benchmarks" / "lengths.py"
+    )
+    assert spec is not None and spec.loader is not None
+    lengths = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lengths)
+    from dualrec_audit.media import load_audio, probe, sample_frames
+
+    path = lengths.build_clip(36.0, tmp_path)
+    assert path == tmp_path / "clip_36s_720p.mp4"
+    info = probe(path)
+    assert 35.5 <= info.duration_s <= 36.5
+    damaged: list[tuple[float, float]] = []
+    times = [t for t, _ in sample_frames(path, info, 2.0, damaged=damaged)]
+    assert times[-1] >= 35.0 and damaged == []
+    audio = load_audio(path)
+    assert audio is not None and abs(len(audio) / 16000 - 36.0) < 0.5

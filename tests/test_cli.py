@@ -205,6 +205,56 @@ def test_bar_marker_is_what_tqdm_draws(capsys):
     assert "%|" in capsys.readouterr().err
 
 
+def test_bar_reaches_100_names_each_stage_and_log_lines_leave_no_stale_bar(capsys):
+    """The hook's stages in the pipeline's order (frames in steps, a warning logged in the
+    middle, as the audio thread does): the bar names each stage, never goes back, shows 100 %
+    at the end, and the log line stands on its own line, not after a half-drawn bar."""
+    import logging
+    import re
+
+    from dualrec_audit.cli import _BarSafeHandler
+
+    logger = logging.getLogger("dualrec_audit.test_bar")
+    handler = _BarSafeHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        bar = _Bar("clean.mp4", enabled=True)
+        bar("probe", 0, 1)
+        bar("probe", 1, 1)
+        for t in range(0, 21, 5):
+            bar("frames", t, 20)
+            if t == 10:
+                logger.warning("audio reading stopped early")
+        bar("audio", 0, 1)
+        bar("audio", 1, 1)
+        bar("transcript", 0, 1)
+        bar("transcript", 1, 1)
+        bar("script", 1, 1)
+        bar("rules", 1, 1)
+        bar.close()
+    finally:
+        logger.removeHandler(handler)
+    err = capsys.readouterr().err
+    drawn = [d for line in err.split("\n") for d in line.split("\r") if d.strip()]
+    (logged,) = [d for d in drawn if "audio reading stopped early" in d]
+    assert logged.startswith("WARNING dualrec_audit.test_bar:"), drawn
+    bars = [d for d in drawn if d.startswith("clean.mp4:")]
+    percents = [int(re.search(r"(\d+)%\|", d).group(1)) for d in bars]
+    assert percents == sorted(percents) and percents[-1] == 100, bars
+    assert bars[-1].rstrip().endswith("done")
+    for label in ("probe", "faces, video", "speech", "transcript", "script", "rules"):
+        assert any(d.rstrip().endswith(label) for d in bars), (label, bars)
+
+
+def test_bar_weights_make_a_whole():
+    assert sum(_Bar.WEIGHTS.values()) == pytest.approx(1.0)
+    from dualrec_audit.pipeline import STAGES
+
+    assert set(_Bar.WEIGHTS) == set(STAGES)
+
+
 def test_no_progress_bar_when_stderr_is_not_a_tty(subprocess_check):
     r = subprocess_check
     assert r.returncode == 0, r.stderr[-3000:]

@@ -24,7 +24,7 @@ from dualrec_audit.result import Text, Word
 from dualrec_audit.transcriber import FasterWhisperTranscriber, Transcriber, WhisperOptions
 
 if TYPE_CHECKING:
-    import numpy as np
+    from dualrec_audit.media import Audio
 
 # Best first: the Mandarin models run by sherpa-onnx, then Whisper (weakest for Mandarin).
 TRANSCRIPT_AUTO_ORDER = (
@@ -74,7 +74,11 @@ def script_engine(
         threads=threads,
         trusted=not located.spec.test_only,
     )
-    engine.load()
+    if not all(f.sha256 for f in located.spec.files):
+        # Unpinned files: only loading them proves them whole, before any file is audited.
+        # Pinned ones matched their published sha256 in locate(): the models are loaded when
+        # first used, in the audit's sound thread, off the start-up path.
+        engine.load()
     return engine, None
 
 
@@ -131,5 +135,5 @@ class SyllableTranscript:
         self.units = "pinyin"
         self._syllables = syllables
 
-    def transcribe(self, audio: np.ndarray, regions: Any, **_: Any) -> list[Word]:
+    def transcribe(self, audio: Audio, regions: Any, **_: Any) -> list[Word]:
         return list(self._syllables)

@@ -24,7 +24,7 @@ import functools
 import io
 import logging
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from dualrec_audit.errors import ModelError
+from dualrec_audit.media import Audio, samples_between
 from dualrec_audit.result import Word
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ SAMPLE_RATE = 16000
 MAX_SYLLABLE_S = 0.4  # a syllable's end: the next one's start, at most this long
 REGION_PAD_S = 0.3  # audio kept around each speech region (streaming models need context)
 TAIL_PAD_S = 0.6  # silence fed after each stream so the last tokens come out
+FEED_S = 10.0  # a streaming model is fed this many seconds at a time (memory stays flat)
 INITIALS = frozenset(
     "b p m f d t n l g k h j q x zh ch sh r z c s y w".split()
 )  # ppinyin's initials (y and w included, as text2token writes them)
@@ -117,25 +119,43 @@ def _ppinyin(text: str, tokens_file: str) -> tuple[str, ...]:
     return tuple(str(t) for t in out[0]) if out else ()
 
 
-def _region_clips(
-    audio: np.ndarray, regions: Sequence[tuple[float, float]]
-) -> list[tuple[float, np.ndarray]]:
-    """(start second, samples) of each speech region, padded, overlapping ones merged."""
-    total = len(audio) / SAMPLE_RATE
+def _region_spans(
+    total_s: float, regions: Sequence[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    """Each speech region (seconds), padded, overlapping ones merged."""
     merged: list[list[float]] = []
     for a, b in sorted(regions):
-        a, b = max(0.0, a - REGION_PAD_S), min(total, b + REGION_PAD_S)
+        a, b = max(0.0, a - REGION_PAD_S), min(total_s, b + REGION_PAD_S)
         if merged and a <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], b)
         elif b > a:
             merged.append([a, b])
-    return [(a, audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)]) for a, b in merged]
+    return [(a, b) for a, b in merged]
 
 
-def _feed(stream: Any, samples: np.ndarray) -> None:
-    stream.accept_waveform(SAMPLE_RATE, np.ascontiguousarray(samples, dtype=np.float32))
+def _region_clips(
+    audio: Audio, regions: Sequence[tuple[float, float]]
+) -> Iterator[tuple[float, np.ndarray]]:
+    """(start second, samples) of each speech region, padded, overlapping ones merged; read
+    one at a time (a clip is as long as its region)."""
+    for a, b in _region_spans(len(audio) / SAMPLE_RATE, regions):
+        yield a, samples_between(audio, int(a * SAMPLE_RATE), int(b * SAMPLE_RATE))
+
+
+def _feed_span(
+    stream: Any, audio: Audio, start: int, stop: int, decode: Callable[[], None]
+) -> None:
+    """Samples [start, stop) into a streaming model :data:`FEED_S` seconds at a time, each
+    piece decoded before the next is read (a streaming model's result does not depend on how
+    its input is cut), then the tail of silence."""
+    step = int(FEED_S * SAMPLE_RATE)
+    for a in range(start, stop, step):
+        piece = samples_between(audio, a, min(stop, a + step))
+        stream.accept_waveform(SAMPLE_RATE, np.ascontiguousarray(piece, dtype=np.float32))
+        decode()
     stream.accept_waveform(SAMPLE_RATE, np.zeros(int(TAIL_PAD_S * SAMPLE_RATE), np.float32))
     stream.input_finished()
+    decode()
 
 
 def join_syllables(
@@ -184,17 +204,26 @@ class PinyinEngine:
     def load(self) -> None:
         """Load both models now (a broken model is an error before any file is audited)."""
         _load_recogniser(str(self.folder), self.threads)
+        self.load_spotter()
+
+    def load_spotter(self) -> None:
+        """Load the keyword spotter now (once per process), e.g. in a thread with time to
+        spare before the script stage needs it."""
         _load_spotter(str(self.folder), self.threads)
 
-    def syllables(self, audio: np.ndarray, regions: Sequence[tuple[float, float]]) -> list[Word]:
+    def syllables(self, audio: Audio, regions: Sequence[tuple[float, float]]) -> list[Word]:
         """The syllables heard in the speech regions, in time order."""
         rec = _load_recogniser(str(self.folder), self.threads)
         out: list[Word] = []
-        for start, clip in _region_clips(audio, regions):
+        for start, stop in _region_spans(len(audio) / SAMPLE_RATE, regions):
             stream = rec.create_stream()
-            _feed(stream, clip)
-            while rec.is_ready(stream):
-                rec.decode_stream(stream)
+
+            def decode(stream: Any = stream) -> None:
+                while rec.is_ready(stream):
+                    rec.decode_stream(stream)
+
+            a, b = int(start * SAMPLE_RATE), int(stop * SAMPLE_RATE)
+            _feed_span(stream, audio, a, b, decode)
             r = rec.get_result_all(stream)
             out.extend(join_syllables(r.tokens, r.timestamps, r.ys_probs, start))
         end = len(audio) / SAMPLE_RATE
@@ -212,7 +241,7 @@ class PinyinEngine:
 
     def spot(
         self,
-        audio: np.ndarray,
+        audio: Audio,
         requests: Sequence[tuple[str, float, float]],
         *,
         threshold: float,
@@ -225,7 +254,7 @@ class PinyinEngine:
 
     def spot_groups(
         self,
-        audio: np.ndarray,
+        audio: Audio,
         requests: Sequence[tuple[Sequence[str], float, float]],
         *,
         threshold: float,
@@ -234,28 +263,30 @@ class PinyinEngine:
         """One spotter stream per request ``(phrases, start s, end s)`` holding those phrases
         (see :func:`stream_groups` for which phrases may share a stream)."""
         kws = _load_spotter(str(self.folder), self.threads)
-        streams = []
+        hits: list[SpotHit] = []
         for texts, a, b in requests:
             specs = [self._keyword(t, threshold, boost) for t in texts]
             keywords = "/".join(s for s in specs if s)
-            clip = audio[int(max(0.0, a) * SAMPLE_RATE) : int(b * SAMPLE_RATE)]
-            if not keywords or len(clip) == 0:
+            start, stop = int(max(0.0, a) * SAMPLE_RATE), min(len(audio), int(b * SAMPLE_RATE))
+            if not keywords or stop <= start:
                 continue
             try:
                 stream = kws.create_stream(keywords)
             except ValueError:
                 log.warning("the spotter cannot take the phrases %r", texts)
                 continue
-            _feed(stream, clip)
-            streams.append((max(0.0, a), stream))
-        hits: list[SpotHit] = []
-        for offset, stream in streams:
-            while kws.is_ready(stream):
-                kws.decode_stream(stream)
-                r = kws.keyword_spotter.get_result(stream)
-                if r.keyword:
-                    hits.append(_hit(r, offset))
-                    kws.reset_stream(stream)
+            found: list[SpotHit] = []
+
+            def decode(stream: Any = stream, found: list[SpotHit] = found, at: float = a) -> None:
+                while kws.is_ready(stream):
+                    kws.decode_stream(stream)
+                    r = kws.keyword_spotter.get_result(stream)
+                    if r.keyword:
+                        found.append(_hit(r, max(0.0, at)))
+                        kws.reset_stream(stream)
+
+            _feed_span(stream, audio, start, stop, decode)
+            hits.extend(found)
         return hits
 
     def _keyword(self, text: str, threshold: float, boost: float) -> str:
@@ -370,25 +401,36 @@ class SherpaTranscriber:
 
     def transcribe(
         self,
-        audio: np.ndarray,
+        audio: Audio,
         regions: Sequence[tuple[float, float]],
         *,
         language: str = "zh",
         hotwords: str | None = None,
     ) -> list[Word]:
         model = _load_transcript_model(self.kind, str(self.folder), self.threads)
+        if self.kind == "asr-zipformer":
+            return self._streaming(model, audio, regions)
         words: list[Word] = []
-        for start, clip in _region_clips(audio, regions):
+        for start, clip in _region_clips(audio, regions):  # one region in memory at a time
             stream = model.create_stream()
-            if self.kind == "asr-zipformer":
-                _feed(stream, clip)
+            stream.accept_waveform(SAMPLE_RATE, np.ascontiguousarray(clip, np.float32))
+            model.decode_stream(stream)
+            r = stream.result
+            words.extend(char_words(r.tokens, r.timestamps, None, start))
+        return words
+
+    def _streaming(
+        self, model: Any, audio: Audio, regions: Sequence[tuple[float, float]]
+    ) -> list[Word]:
+        words: list[Word] = []
+        for start, stop in _region_spans(len(audio) / SAMPLE_RATE, regions):
+            stream = model.create_stream()
+
+            def decode(stream: Any = stream) -> None:
                 while model.is_ready(stream):
                     model.decode_stream(stream)
-                r = model.get_result_all(stream)
-                words.extend(char_words(r.tokens, r.timestamps, r.ys_probs, start))
-            else:
-                stream.accept_waveform(SAMPLE_RATE, np.ascontiguousarray(clip, np.float32))
-                model.decode_stream(stream)
-                r = stream.result
-                words.extend(char_words(r.tokens, r.timestamps, None, start))
+
+            _feed_span(stream, audio, int(start * SAMPLE_RATE), int(stop * SAMPLE_RATE), decode)
+            r = model.get_result_all(stream)
+            words.extend(char_words(r.tokens, r.timestamps, r.ys_probs, start))
         return words

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from dualrec_audit.checks import span_events
-from dualrec_audit.native import quiet_stderr
+from dualrec_audit.native import import_mediapipe, quiet_stderr
 from dualrec_audit.result import CheckResult, Event, Party, Severity, per_second, runs, seconds_of
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,7 @@ def load_yunet(model_path: str) -> Any:
 
 @functools.lru_cache(maxsize=4)
 def load_landmarker(model_path: str) -> Any:
+    import_mediapipe()  # without its drawing helpers' matplotlib (start-up time)
     from mediapipe.tasks.python import BaseOptions, vision
 
     options = vision.FaceLandmarkerOptions(

@@ -26,10 +26,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from dualrec_audit.i18n import NO_TRANSCRIPT, event_message
 from dualrec_audit.matching import PhraseMatch, PhraseMatcher, TranscriptIndex
+from dualrec_audit.media import Audio
 from dualrec_audit.phrases import Phrase, PhraseSet
 from dualrec_audit.result import CheckResult, Event, Text, Word, seconds_of
 
@@ -100,7 +99,7 @@ class _Verifier:
         self,
         sources: list[_Source],
         engine: PinyinEngine | None,
-        audio: np.ndarray | None,
+        audio: Audio | None,
         regions: Sequence[tuple[float, float]],
         threshold: float,
         params: ScriptParams,
@@ -219,7 +218,7 @@ def run_script_check(
     threshold: float = 0.8,
     engine: PinyinEngine | None = None,
     syllables: Sequence[Word] = (),
-    audio: np.ndarray | None = None,
+    audio: Audio | None = None,
     regions: Sequence[tuple[float, float]] = (),
     params: ScriptParams | None = None,
     unavailable_reason: Text | None = None,

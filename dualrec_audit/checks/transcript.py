@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from dualrec_audit.checks.speech import SpeechAnalysis
 from dualrec_audit.i18n import NO_AUDIO, TEST_MODEL
+from dualrec_audit.media import Audio
 from dualrec_audit.result import CheckResult, Text, Word, seconds_of
 from dualrec_audit.transcriber import Transcriber
 
@@ -20,7 +19,7 @@ from dualrec_audit.transcriber import Transcriber
 def run_transcript_check(
     transcriber: Transcriber | None,
     unavailable_reason: Text | None,
-    audio: np.ndarray | None,
+    audio: Audio | None,
     speech: SpeechAnalysis | None,
     duration_s: float,
     *,
