@@ -553,7 +553,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         saved = json.loads(args.report.read_text(encoding="utf-8"))
         meta = saved["meta"]
         if "rows" in saved:  # an --encodings run
-            print_encodings(saved["rows"], meta)
+            print_encodings([encoding_row(n, r) for n, r in saved["raw"].items()], meta)
             return 0
         naive = saved["raw"].get("naive", {}).get("passes", [{}])[0].get("seconds")
         print_report(figures(saved["raw"], meta["recording"]["duration_s"], meta, naive), meta)
