@@ -8,6 +8,8 @@ resident memory, getrusage) and what the kind adds. A fresh process per measurem
 peak memory of each one its own. Kinds:
 
 - floor: OpenCV decodes every frame (cv2.VideoCapture.read), nothing else;
+- floor_av: PyAV decodes every frame in full, set up as the sampler sets it up (threads sized
+  to the cores), no pixel conversion: the floor of the encodings benchmark;
 - decode: the pipeline's own sampler (media.sample_frames at --fps), pixels included;
 - faces, video: the sampler feeds FacesCheck / VideoQualityCheck; only their update() and
   finish() calls are timed (the decoding in between is not);
@@ -95,6 +97,28 @@ def m_floor(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     return {"setup_s": setup, "passes": [p.done(frames=n)]}
 
 
+def m_floor_av(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from dualrec_audit.media import _configure, _open, decode_plan
+
+    info = _info(path)
+    plan = decode_plan(path, info, args.fps, exact=True)
+    setup = time.perf_counter() - T_START
+    p = Pass()
+    n = 0
+    with _open(path) as container:
+        vs = _configure(container.streams.video[0], plan)
+        for _frame in container.decode(vs):
+            n += 1
+    p.add("decode_all", time.perf_counter() - p.t0)
+    return {"setup_s": setup, "passes": [p.done(frames=n)], "plan": plan.to_dict()}
+
+
+def _plan(path: Path, info: Any, args: argparse.Namespace) -> Any:
+    from dualrec_audit.media import decode_plan
+
+    return decode_plan(path, info, args.fps, exact=args.decode == "exact")
+
+
 def _info(path: Path) -> Any:
     from dualrec_audit.media import probe
 
@@ -105,17 +129,18 @@ def m_decode(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     from dualrec_audit.media import sample_frames
 
     info = _info(path)
+    plan = _plan(path, info, args)
     setup = time.perf_counter() - T_START
     passes = []
     for _ in range(args.passes):
         p = Pass()
         n = 0
         t0 = time.perf_counter()
-        for _t, _frame in sample_frames(path, info, args.fps):
+        for _t, _frame in sample_frames(path, info, args.fps, plan=plan):
             n += 1
         p.add("decode", time.perf_counter() - t0)
         passes.append(p.done(frames=n))
-    return {"setup_s": setup, "passes": passes}
+    return {"setup_s": setup, "passes": passes, "plan": plan.to_dict()}
 
 
 def _frame_check(kind: str, args: argparse.Namespace, step: float, landmarks: str = "edge") -> Any:
@@ -129,7 +154,7 @@ def _frame_check(kind: str, args: argparse.Namespace, step: float, landmarks: st
     return FacesCheck(
         store.locate("yunet").path,
         store.locate("face_landmarker").path,
-        FaceParams(landmarks=landmarks),  # type: ignore[arg-type]
+        FaceParams(landmarks=landmarks, fast_width=args.fast_width),  # type: ignore[arg-type]
         sample_step=step,
     )
 
@@ -141,6 +166,7 @@ def m_frame_check(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     from dualrec_audit.media import sample_frames
 
     info = _info(path)
+    plan = _plan(path, info, args)
     step = 1.0 / args.fps
     check = _frame_check(args.kind, args, step)  # loads the models: set-up
     setup = time.perf_counter() - T_START
@@ -151,7 +177,7 @@ def m_frame_check(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         p = Pass()
         spent = 0.0
         n = 0
-        for t, frame in sample_frames(path, info, args.fps):
+        for t, frame in sample_frames(path, info, args.fps, plan=plan):
             t0 = time.perf_counter()
             check.update(t, frame)
             spent += time.perf_counter() - t0
@@ -163,6 +189,7 @@ def m_frame_check(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         extra = {"frames": n, "events": len(result.events)}
         if args.kind == "faces":
             extra["landmark_runs"] = result.details["landmark_runs"]
+            extra["full_detections"] = result.details["full_detections"]
         passes.append(p.done(**extra))
     return {"setup_s": setup, "passes": passes}
 
@@ -235,6 +262,7 @@ def m_whole(path: Path, args: argparse.Namespace) -> dict[str, Any]:
 
     options = AuditOptions(
         sample_fps=args.fps,
+        decode=args.decode,
         asr_model=args.asr_model or "none",
         script_model=args.script_model,
         profile=args.profile,
@@ -278,6 +306,8 @@ def m_whole(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         faces = result.checks.get("faces")
         passes.append(
             p.done(
+                plan=result.options.get("decode_plan"),
+                events=[[e.check, e.start, e.end] for e in result.events],
                 decision=result.decision,
                 error=result.error and result.error.code,
                 landmark_runs=faces.details.get("landmark_runs") if faces else None,
@@ -497,6 +527,7 @@ def m_asr_naive(path: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 KINDS = {
     "floor": m_floor,
+    "floor_av": m_floor_av,
     "decode": m_decode,
     "faces": m_frame_check,
     "video": m_frame_check,
@@ -517,6 +548,16 @@ def main() -> int:
     ap.add_argument("--fps", type=float, default=2.0, help="frames sampled per second")
     ap.add_argument("--passes", type=int, default=2, help="passes over the file (2: cold, warm)")
     ap.add_argument("--seconds", type=float, help="naive: only the first S seconds")
+    ap.add_argument(
+        "--decode",
+        choices=("auto", "exact"),
+        default="auto",
+        help="decode, faces, video, "
+        "whole: the file's own plan (auto) or every frame in full (exact)",
+    )
+    ap.add_argument(
+        "--fast-width", type=int, default=320, help="faces: FaceParams.fast_width (0: off)"
+    )
     ap.add_argument("--asr-model", help="speech model folder (asr kinds; whole: none if unset)")
     ap.add_argument("--asr-seconds", type=float, help="asr kinds: only the first S seconds")
     ap.add_argument("--script-model", default="auto", help="whole, script: the kws-zh model")

@@ -3,6 +3,7 @@
 
     .venv/bin/python benchmarks/run.py [--quick] [--minutes 10] [--skip-naive] [--skip-scan]
                                        [--asr-model NAME|DIR] [--json OUT]
+    .venv/bin/python benchmarks/run.py --encodings [NAME ...] [--encoding-minutes 3]
 
 x real time = recording seconds / wall seconds. Every figure comes from a fresh process
 (benchmarks/measure.py KIND, or the dualrec-audit command itself), so that its peak memory is
@@ -26,6 +27,15 @@ single `check` pays); *warm* = the last pass in that process (the steady state o
 - scan: `dualrec-audit scan --workers 1` and `--workers 2` on a folder of recordings; peak
   memory is the sum of the resident memory (VmRSS) of the scan process and its workers,
   sampled from /proc every 0.1 s (Linux only).
+
+- --encodings (alone: nothing else is measured): the first --encoding-minutes of the long
+  recording re-encoded like branch recorders (sample_videos/build_encodings.py: H.264 Baseline
+  with a key frame every 1 s and 4 s, H.264 High with B-frames, HEVC; 720p25 and 1080p30),
+  built once into benchmarks/.cache/encodings/. Per encoding, in the same run: the floor
+  (PyAV decodes every frame in full, threads sized to the cores), the sampled decode (exact
+  and the file's own plan), faces (before: detection at full width on every sample; after:
+  the fast path), video, and the non-ASR checks whole (AuditPipeline.apply, transcript and
+  script off), as x real time and as a ratio to the floor.
 
 This is a measurement, not a test: nothing here asserts on a time.
 """
@@ -340,6 +350,141 @@ def fmt_mb(v: float | None) -> str:
     return "—" if v is None else f"{v:.0f} MB"
 
 
+# -- recorder-style encodings (--encodings) ----------------------------------------------------
+
+
+def build_encoding(name: str, minutes: float, cache: Path) -> Path:
+    """The first ``minutes`` of the long recording re-encoded as ``name`` (built once)."""
+    sys.path.insert(0, str(ROOT / "sample_videos"))
+    import build_encodings
+
+    target = cache / "encodings" / f"{name}_{minutes:g}min.mp4"
+    if not target.exists():
+        source = build_recording(max(minutes, 2.0), cache)
+        print(f"  … building {target.name}", file=sys.stderr, flush=True)
+        build_encodings.transcode(source, target, build_encodings.ENCODINGS[name], minutes * 60)
+    return target
+
+
+# (label, measure.py kind, its extra arguments)
+ENCODING_MEASURES = (
+    ("floor", "floor_av", ()),
+    ("decode_exact", "decode", ("--decode", "exact", "--passes", "1")),
+    ("decode", "decode", ("--passes", "1")),
+    ("faces_before", "faces", ("--fast-width", "0", "--passes", "1")),
+    ("faces", "faces", ("--passes", "1")),
+    ("video", "video", ("--passes", "1")),
+    ("checks", "whole", ("--asr-model", "none", "--script-model", "none", "--passes", "2")),
+)
+
+
+def run_encodings(args: argparse.Namespace) -> int:
+    """Every encoding built, then measured, then the table; --json for every figure."""
+    sys.path.insert(0, str(ROOT / "sample_videos"))
+    import build_encodings
+
+    names = args.encodings or list(build_encodings.ENCODINGS)
+    files = {n: build_encoding(n, args.encoding_minutes, args.cache) for n in names}
+    if args.build_only:
+        for f in files.values():
+            print(f"{f}\t{duration_of(f):.2f}")
+        return 0
+    meta: dict[str, Any] = {
+        "commit": git("rev-parse", "HEAD"),
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": machine(),
+        "versions": versions(),
+        "load_at_start": os.getloadavg(),
+    }
+    t_run = time.perf_counter()
+    raw: dict[str, Any] = {}
+    for name, f in files.items():
+        raw[name] = {"duration_s": duration_of(f), "size_mb": f.stat().st_size / 1e6}
+        for label, kind, extra in ENCODING_MEASURES:
+            raw[name][label] = measure(kind, f, *extra, label=f"{label} ({name})")
+    meta["benchmark_wall_s"] = time.perf_counter() - t_run
+    meta["load_at_end"] = os.getloadavg()
+    rows = [encoding_row(n, r) for n, r in raw.items()]
+    print_encodings(rows, meta)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        doc = {"meta": meta, "rows": rows, "raw": raw}
+        args.json.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+def encoding_row(name: str, r: dict[str, Any]) -> dict[str, Any]:
+    """One encoding's figures: x real time per stage (warm pass), the checks over the floor."""
+    d = r["duration_s"]
+
+    def part(label: str, key: str) -> float:
+        return float(r[label]["passes"][-1]["parts"][key])
+
+    checks_s = float(r["checks"]["passes"][-1]["wall_s"])
+    floor_s = part("floor", "decode_all")
+    labels = [k for k in r if isinstance(r[k], dict) and "other_cores" in r[k]]
+    return {
+        "encoding": name,
+        "duration_s": d,
+        "size_mb": r["size_mb"],
+        "plan": r["decode"]["plan"]["mode"],
+        "keyframe_interval_s": r["decode"]["plan"]["keyframe_interval_s"],
+        "floor_x": x_rt(d, floor_s),
+        "decode_exact_x": x_rt(d, part("decode_exact", "decode")),
+        "decode_x": x_rt(d, part("decode", "decode")),
+        "faces_before_x": x_rt(d, part("faces_before", "faces")),
+        "faces_x": x_rt(d, part("faces", "faces")),
+        "full_detections": r["faces"]["passes"][-1]["full_detections"],
+        "samples": r["faces"]["passes"][-1]["frames"],
+        "video_x": x_rt(d, part("video", "video")),
+        "checks_x": x_rt(d, checks_s),
+        "checks_over_floor": floor_s / checks_s if checks_s else None,
+        "checks_cpu_s": r["checks"]["passes"][-1]["cpu_s"],
+        "floor_cpu_s": r["floor"]["passes"][-1]["cpu_s"],
+        "decode_cpu_s": r["decode"]["passes"][-1]["cpu_s"],
+        "decode_exact_cpu_s": r["decode_exact"]["passes"][-1]["cpu_s"],
+        "others_cores": sum(r[k]["other_cores"] for k in labels) / max(1, len(labels)),
+        "met": bool(checks_s and checks_s <= floor_s),
+    }
+
+
+def print_encodings(rows: list[dict[str, Any]], meta: dict[str, Any]) -> None:
+    mc = meta["machine"]
+    print()
+    print(
+        f"recorder-style encodings — commit {meta['commit'][:10]}"
+        f"{' +changes' if meta['dirty'] else ''} — {mc['cpu']}, {mc['cores']} cores — "
+        f"{meta['date']}; load {meta['load_at_start'][0]:.1f} at start, "
+        f"{meta['load_at_end'][0]:.1f} at end"
+    )
+    head = (
+        "| encoding | length | plan | floor | decode exact | decode | faces before | faces "
+        "| video | checks | checks/floor | CPU s: floor, decode exact, decode, checks | others |"
+    )
+    print(head)
+    print("|" + "---|" * (head.count("|") - 1))
+    for x in rows:
+        print(
+            f"| {x['encoding']} | {x['duration_s']:.0f} s | {x['plan']} "
+            f"(key every {x['keyframe_interval_s']} s) | {fmt_x(x['floor_x'])} "
+            f"| {fmt_x(x['decode_exact_x'])} | {fmt_x(x['decode_x'])} "
+            f"| {fmt_x(x['faces_before_x'])} | {fmt_x(x['faces_x'])} "
+            f"({x['full_detections']}/{x['samples']} full) | {fmt_x(x['video_x'])} "
+            f"| {fmt_x(x['checks_x'])} | {x['checks_over_floor']:.2f} "
+            f"{'met' if x['met'] else 'NOT met'} | {x['floor_cpu_s']:.1f}, "
+            f"{x['decode_exact_cpu_s']:.1f}, {x['decode_cpu_s']:.1f}, {x['checks_cpu_s']:.1f} "
+            f"| {x['others_cores']:.2f} |"
+        )
+    print(
+        "x real time (recording seconds per wall second, warm pass); checks: AuditPipeline.apply "
+        "with transcript and script off (faces, video, speech, their decoding); checks/floor ≥ 1: "
+        "the checks no slower than decoding every frame; others: cores the rest of the machine "
+        "used meanwhile"
+    )
+    print(f"benchmark took {meta['benchmark_wall_s']:.0f} s")
+
+
 # -- main -------------------------------------------------------------------------------------
 
 
@@ -410,6 +555,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="with --lengths: the check command on the long recordings too",
     )
     ap.add_argument(
+        "--encodings",
+        nargs="*",
+        metavar="NAME",
+        help="measure only the recorder-style encodings (all, or these names of "
+        "sample_videos/build_encodings.py)",
+    )
+    ap.add_argument(
+        "--encoding-minutes",
+        type=float,
+        default=3.0,
+        help="length of each encoding's recording (default 3)",
+    )
+    ap.add_argument(
         "--report", type=Path, metavar="JSON", help="print the table of a saved --json run"
     )
     ap.add_argument(
@@ -425,6 +583,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.report:
         saved = json.loads(args.report.read_text(encoding="utf-8"))
         meta = saved["meta"]
+        if "rows" in saved:  # an --encodings run
+            print_encodings([encoding_row(n, r) for n, r in saved["raw"].items()], meta)
+            return 0
         naive = saved["raw"].get("naive", {}).get("passes", [{}])[0].get("seconds")
         print_report(figures(saved["raw"], meta["recording"]["duration_s"], meta, naive), meta)
         return 0
@@ -437,6 +598,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False), encoding="utf-8")
         return 0
+    if args.encodings is not None:
+        return run_encodings(args)
     minutes = QUICK_MINUTES if args.quick else args.minutes
     main_file = build_recording(minutes, args.cache)
     if args.build_only:

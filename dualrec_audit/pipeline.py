@@ -32,9 +32,11 @@ from dualrec_audit.i18n import event_message
 from dualrec_audit.media import (
     SAMPLE_RATE,
     AudioTrack,
+    DecodePlan,
     check_file,
     choose_audio_track,
     decode_audio_tracks,
+    decode_plan,
     prefetch,
     probe,
     sample_frames,
@@ -70,6 +72,7 @@ class AuditOptions:
     """Every parameter of an audit; recorded in each result."""
 
     sample_fps: float = 2.0
+    decode: str = "auto"  # "auto": the cheapest decoding for the file; "exact": every frame
     language: str = "zh"
     asr_model: str = "auto"  # transcript: a model name, a model folder, "auto" or "none"
     script_model: str = "auto"  # phrase verification: a kws-zh model name, "auto" or "none"
@@ -104,6 +107,8 @@ class AuditPipeline:
         )
         self.engine, self.no_script_reason = script_engine(self.store, self.options.script_model)
         o = self.options
+        if o.decode not in ("auto", "exact"):
+            raise ConfigError(f"unknown decode mode '{o.decode}'. Valid: auto, exact")
         if o.profile is not None and o.phrases is not None:
             raise ConfigError("give either a business profile or a phrase file, not both")
         self.profiles = all_profiles(Path(o.profiles_dir) if o.profiles_dir else None)
@@ -198,6 +203,8 @@ class AuditPipeline:
         check_file(path)
         info = probe(path)
         base = replace(base, duration_s=info.duration_s, media=info, sha256=sha256_file(path))
+        plan = decode_plan(path, info, o.sample_fps, exact=o.decode == "exact")
+        base = replace(base, options={**base.options, "decode_plan": plan.to_dict()})
         hook("probe", 1, 1)
 
         step = 1.0 / o.sample_fps
@@ -216,7 +223,7 @@ class AuditPipeline:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
             heard = pool.submit(self._hear, path, info)
             try:
-                checks = self._check_frames(path, info, frame_checks, damaged, hook)
+                checks = self._check_frames(path, info, frame_checks, damaged, plan, hook)
             except BaseException:
                 heard.add_done_callback(_close_heard)  # the track is not read any more
                 raise
@@ -261,10 +268,11 @@ class AuditPipeline:
         info: MediaInfo,
         frame_checks: list[FrameCheck],
         damaged: list[tuple[float, float]],
+        plan: DecodePlan,
         hook: ProgressHook,
     ) -> dict[str, CheckResult]:
         """The sampled frames, decoded a few ahead in a thread, through every frame check."""
-        frames = sample_frames(path, info, self.options.sample_fps, damaged=damaged)
+        frames = sample_frames(path, info, self.options.sample_fps, damaged=damaged, plan=plan)
         for t, frame in prefetch(frames):
             for c in frame_checks:
                 c.update(t, frame)

@@ -60,6 +60,9 @@ def test_json_contract_of_clean_sample(capsys):
         assert doc["models"][name]
 
     # Every parameter used is recorded: the CLI's defaults are the pipeline's defaults.
+    # ... and how the frames were decoded, chosen for this file.
+    plan = doc["options"].pop("decode_plan")
+    assert plan["mode"] == "skip_nonref" and plan["reordered"] and plan["threads"] >= 1
     assert doc["options"] == json.loads(json.dumps(AuditOptions().to_dict()))
 
     assert set(doc["timelines"]) >= {"faces", "speech", "video"}

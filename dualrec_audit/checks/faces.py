@@ -48,6 +48,14 @@ class FaceParams:
     split: float = 0.5  # where the two parties' halves meet, as a share of the width
     detect_width: int = 640  # YuNet runs on the frame scaled to this width (never upscaled);
     # at 640 it still finds faces 32 px high in a 1280x720 picture
+    # Fast path: YuNet first runs at this width (a quarter of the pixels of detect_width); its
+    # faces are kept when each is at least fast_min_face of the frame height and there are as
+    # many as the last sample had, else the frame is detected again at detect_width, as it is
+    # every full_every-th sample (so a small newcomer is found within that many samples).
+    # fast_width 0: always detect at detect_width.
+    fast_width: int = 320
+    fast_min_face: float = 0.12
+    full_every: int = 4
     score_threshold: float = 0.6
     hair_margin: float = 0.2  # room above the forehead for hair, share of face height
     edge_margin: float = 0.0  # the chin/sides may come this close (share of face) to the edge
@@ -149,11 +157,13 @@ class FaceDetector:
         self.detect_width = detect_width
         self.score_threshold = score_threshold
 
-    def detect(self, image: np.ndarray) -> list[Face]:
+    def detect(self, image: np.ndarray, width: int | None = None) -> list[Face]:
+        """Faces in ``image``, searched for in the picture scaled to ``width`` (default
+        ``detect_width``; never upscaled)."""
         import cv2
 
         h, w = image.shape[:2]
-        scale = min(1.0, self.detect_width / w)
+        scale = min(1.0, (width or self.detect_width) / w)
         if scale < 1.0:
             image = cv2.resize(
                 image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA
@@ -271,12 +281,14 @@ class FacesCheck:
         self.samples: list[Sample] = []
         self.last_seen: dict[str, tuple[float, float]] = {}  # party -> (t, cx)
         self.landmark_runs = 0
+        self.full_detections = 0  # frames detected at detect_width (the rest: fast_width)
+        self._last_count = 0
 
     # -- per frame ---------------------------------------------------------------------
 
     def update(self, t: float, frame: np.ndarray) -> None:
         w = frame.shape[1]
-        faces = self.detector.detect(frame)
+        faces = self.find_faces(frame)
         assigned = self.assign(t, faces, w)
         sample = Sample(t=t, extra=len(faces) - len(assigned))
         for party in PARTIES:
@@ -287,6 +299,22 @@ class FacesCheck:
             self.last_seen[party] = (t, face.cx)
             sample.parties[party] = self.judge(frame, face)
         self.samples.append(sample)
+
+    def find_faces(self, frame: np.ndarray) -> list[Face]:
+        """YuNet at the fast width when its faces are all large and as many as last time
+        (large faces are found as surely there), else at the full detection width."""
+        p = self.p
+        fast_ok = 0 < p.fast_width < min(p.detect_width, frame.shape[1])
+        if fast_ok and len(self.samples) % max(1, p.full_every):
+            faces = self.detector.detect(frame, p.fast_width)
+            min_h = p.fast_min_face * frame.shape[0]
+            if len(faces) >= max(1, self._last_count) and all(f.box[3] >= min_h for f in faces):
+                self._last_count = len(faces)
+                return faces
+        self.full_detections += 1
+        faces = self.detector.detect(frame)
+        self._last_count = len(faces)
+        return faces
 
     def assign(self, t: float, faces: list[Face], width: int) -> dict[str, Face]:
         """Assign up to one face per party: near its last position if seen recently,
@@ -425,6 +453,7 @@ class FacesCheck:
                 "samples": len(self.samples),
                 "presence": presence,
                 "landmark_runs": self.landmark_runs,
+                "full_detections": self.full_detections,
                 "party_timelines": {
                     k: [None if v is None else round(v, 3) for v in tl]
                     for k, tl in party_timelines.items()

@@ -1,0 +1,164 @@
+"""The fast decoding and face paths give the events of the exact ones.
+
+Exact: every frame decoded in full (``decode_plan(exact=True)``) and faces detected at the full
+detection width on every sample. Fast: the file's own plan (key frames alone, B-frames skipped,
+deblocking left out of all but key frames) and the face detector's fast width. The frame
+checks' events (type, party, side; start and end within one sampling interval) must be the
+same on the samples, on recordings re-encoded like branch recorders at test time
+(sample_videos/build_encodings.py) and on the ten-minute recording.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import pytest
+
+from dualrec_audit.checks.faces import FaceParams, FacesCheck
+from dualrec_audit.checks.video import VideoQualityCheck
+from dualrec_audit.errors import ConfigError
+from dualrec_audit.media import decode_plan, probe, sample_frames
+from dualrec_audit.pipeline import AuditOptions, AuditPipeline
+from dualrec_audit.registry import ModelStore
+
+from .conftest import ROOT, build_samples_module, media, models_root, sample, sample_names
+
+FPS = 2.0
+STEP = 1.0 / FPS
+
+
+def encodings_module():
+    sys.path.insert(0, str(ROOT / "sample_videos"))
+    import build_encodings
+
+    return build_encodings
+
+
+def frame_events(path: Path, *, exact: bool) -> tuple[list[tuple], dict]:
+    """The faces and video checks' events on ``path`` (sorted), and the faces details."""
+    info = probe(path)
+    plan = decode_plan(path, info, FPS, exact=exact)
+    store = ModelStore(models_root("yunet"))
+    faces = FacesCheck(
+        store.locate("yunet").path,
+        store.locate("face_landmarker").path,
+        FaceParams(fast_width=0) if exact else FaceParams(),
+        sample_step=STEP,
+    )
+    video = VideoQualityCheck(sample_step=STEP)
+    for t, frame in sample_frames(path, info, FPS, plan=plan):
+        faces.update(t, frame)
+        video.update(t, frame)
+    results = [faces.finish(info.duration_s), video.finish(info.duration_s)]
+    events = sorted(
+        (e.check, e.party, str(e.details.get("side", "")), e.start, e.end)
+        for r in results
+        for e in r.events
+    )
+    return events, results[0].details
+
+
+def assert_same_events(exact: list[tuple], fast: list[tuple]) -> None:
+    assert [e[:3] for e in fast] == [e[:3] for e in exact]
+    for a, b in zip(exact, fast, strict=True):
+        assert b[3] == pytest.approx(a[3], abs=STEP), (a, b)
+        assert b[4] == pytest.approx(a[4], abs=STEP), (a, b)
+
+
+def compare(path: Path) -> list[tuple]:
+    exact, exact_faces = frame_events(path, exact=True)
+    fast, _fast_faces = frame_events(path, exact=False)
+    assert_same_events(exact, fast)
+    assert exact_faces["full_detections"] == exact_faces["samples"]
+    return fast
+
+
+@pytest.mark.parametrize("name", sample_names())
+def test_samples_same_events_exact_and_fast(name):
+    path = sample(name)
+    events = compare(path)
+    defect = {
+        "customer_chin_cut.mp4": "face_cut",
+        "party_absent.mp4": "party_absent",
+        "dark_segment.mp4": "dark",
+        "frozen_segment.mp4": "frozen",
+    }.get(name)
+    if defect is not None:  # the comparison is not between two empty lists
+        assert defect in [e[0] for e in events]
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    """Two 20 s clips with a picture defect, built from the shared media."""
+    bs = build_samples_module()
+    src = media("video/grid_bbaf2n.mpg").parent.parent
+    media("speech_zh/funasr_asr_example.wav")
+    folder = tmp_path_factory.mktemp("enc")
+    return {
+        "absent": bs.build_clip(folder / "absent.mp4", src, bs.ABSENT),
+        "blur": bs.build_clip(folder / "blur.mp4", src, bs.Defect("blur", None, 6.0, 12.0)),
+        "cut": bs.build_clip(folder / "cut.mp4", src, bs.Defect("face_cut", "customer", 8.0, 14.0)),
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("clip", "encoding", "defect"),
+    [
+        ("absent", "h264_baseline_gop1_720p25", "party_absent"),
+        ("blur", "hevc_gop2_1080p30", "blur"),
+        ("cut", "h264_baseline_gop4_1080p30", "face_cut"),
+    ],
+)
+def test_recorder_encodings_same_events_exact_and_fast(clips, tmp_path, clip, encoding, defect):
+    enc = encodings_module().ENCODINGS[encoding]
+    path = encodings_module().transcode(clips[clip], tmp_path / f"{encoding}.mp4", enc)
+    info = probe(path)
+    assert (info.width, info.height, round(info.fps)) == (enc.width, enc.height, enc.fps)
+    plan = decode_plan(path, info, FPS)
+    # every frame is a reference: all are decoded, without the deblocking filter
+    assert (plan.mode, plan.skip_loop_filter, plan.reordered) == ("all_frames", "nokey", False)
+    assert plan.keyframe_interval_s == pytest.approx(enc.gop_s, abs=0.1)
+    events = compare(path)
+    assert defect in [e[0] for e in events]
+
+
+def test_keyframes_alone_when_they_come_every_sample(tmp_path):
+    """Key frames every 0.4 s, samples every 0.5 s: only key frames are decoded, at least one
+    per sampling interval, and the events are those of the exact path."""
+    be = encodings_module()
+    enc = be.Encoding("keys", "libx264", 640, 360, 25, 0.4, 0, "baseline")
+    path = be.transcode(sample("party_absent.mp4"), tmp_path / "keys.mp4", enc)
+    info = probe(path)
+    plan = decode_plan(path, info, FPS)
+    assert (plan.mode, plan.skip_frame) == ("keyframes", "NONKEY")
+    times = [t for t, _ in sample_frames(path, info, FPS, plan=plan)]
+    assert all(round(t / 0.4, 3) % 1 == 0 for t in times)  # key frames only
+    assert max(b - a for a, b in itertools.pairwise(times)) <= STEP + 0.3 + 1e-6
+    assert len(times) >= info.duration_s / STEP * 0.75
+    events = compare(path)
+    assert "party_absent" in [e[0] for e in events]
+
+
+def test_result_records_the_decode_plan(isolated_models_env):
+    path = sample("clean.mp4")
+    plans = {}
+    for mode in ("auto", "exact"):
+        options = AuditOptions(decode=mode, asr_model="none", script_model="none")
+        plans[mode] = AuditPipeline(options).apply(path).options["decode_plan"]
+    fast_plan, exact_plan = plans["auto"], plans["exact"]
+    assert fast_plan["mode"] == "skip_nonref" and fast_plan["skip_frame"] == "NONREF"
+    assert exact_plan["mode"] == "exact" and exact_plan["skip_frame"] is None
+    assert exact_plan["skip_loop_filter"] is None
+    with pytest.raises(ConfigError, match="decode"):
+        AuditPipeline(AuditOptions(decode="fastest"))
+
+
+@pytest.mark.slow
+def test_long_recording_same_events_exact_and_fast(long_recording):
+    path, label = long_recording
+    events = compare(path)
+    absent = [e for e in events if e[0] == "party_absent"]
+    assert len(absent) == sum(d["check"] == "party_absent" for d in label["defects"])
