@@ -18,6 +18,15 @@ CHECK_NAMES = {
     "transcript": Text("语音识别", "Transcript"),
     "script": Text("话术", "Script"),
     "video": Text("画面质量", "Video quality"),
+    "talk": Text("说话人", "Who talks"),
+}
+
+# Who is talking (talk intervals, stage speakers).
+TALKER = {
+    "staff": Text("工作人员", "Staff"),
+    "customer": Text("客户", "Customer"),
+    "both": Text("双方同时", "Both at once"),
+    "off_screen": Text("画面外", "Off screen"),
 }
 
 DECISIONS = {

@@ -11,7 +11,7 @@ import logging
 import math
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -135,9 +135,27 @@ def sample_frames(
     Pictures larger than ``max_side`` (4K) are scaled down during the pixel conversion. A file
     whose frames stop well before its declared duration raises ``MediaError(truncated)``.
     """
+    for t, img, _ in sample_frames_dense(path, info, fps, max_side=max_side):
+        yield t, img
+
+
+def sample_frames_dense(
+    path: Path,
+    info: MediaInfo,
+    fps: float = 2.0,
+    *,
+    dense: Callable[[float], bool] | None = None,
+    dense_fps: float = 10.0,
+    max_side: int = 1920,
+) -> Iterator[tuple[float, np.ndarray, bool]]:
+    """As :func:`sample_frames`, plus extra frames about ``dense_fps`` times per second at the
+    times where ``dense(t)`` is true: yields (time, image, is_base) with ``is_base`` true for
+    the ``fps`` frames. Only the frames yielded are converted to pixels."""
     import av
 
     step = 1.0 / fps
+    dstep = 1.0 / dense_fps if dense is not None else math.inf
+    next_d = 0.0
     scale = min(1.0, max_side / max(info.width, info.height))
     out_w = int(round(info.width * scale / 2) * 2)
     out_h = int(round(info.height * scale / 2) * 2)
@@ -145,7 +163,7 @@ def sample_frames(
     with _open(path) as container:
         vs = container.streams.video[0]
         vs.thread_type = "AUTO"
-        if info.fps >= 2 * fps:
+        if info.fps >= 2 * max(fps, dense_fps if dense is not None else 0.0):
             vs.codec_context.skip_frame = "NONREF"
         start = float(vs.start_time * vs.time_base) if vs.start_time is not None else 0.0
         next_t = 0.0
@@ -155,14 +173,19 @@ def sample_frames(
                     continue
                 t = float(frame.pts * vs.time_base) - start
                 last_t = max(last_t, t)
-                if t + 1e-3 < next_t:
+                base = t + 1e-3 >= next_t
+                extra = not base and t + 1e-3 >= next_d and dense is not None and dense(t)
+                if not (base or extra):
                     continue
                 if scale < 1.0:
                     img = frame.to_ndarray(width=out_w, height=out_h, format="bgr24")
                 else:
                     img = frame.to_ndarray(format="bgr24")
-                yield t, _rotate(img, info.rotation)
-                next_t = (math.floor(t / step + 1e-6) + 1) * step
+                yield t, _rotate(img, info.rotation), base
+                if base:
+                    next_t = (math.floor(t / step + 1e-6) + 1) * step
+                if dense is not None:
+                    next_d = (math.floor(t / dstep + 1e-6) + 1) * dstep
         except av.error.FFmpegError as exc:
             log.warning("%s: decoding stopped at %.2f s: %s", path.name, last_t, exc)
     frame_gap = 1.0 / info.fps if info.fps else 0.0

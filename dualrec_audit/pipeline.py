@@ -8,9 +8,10 @@ located and checked when the pipeline is built, and loaded once per process.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from dualrec_audit.checks import FrameCheck
 from dualrec_audit.checks.faces import FaceParams, FacesCheck
 from dualrec_audit.checks.script import ScriptParams, run_script_check
 from dualrec_audit.checks.speech import SpeechAnalysis, SpeechParams, run_speech_check
+from dualrec_audit.checks.talk import MouthTracker, TalkParams, in_regions
 from dualrec_audit.checks.transcript import run_transcript_check
 from dualrec_audit.checks.video import VideoParams, VideoQualityCheck
 from dualrec_audit.errors import ConfigError, MediaError, ModelError
@@ -32,7 +34,7 @@ from dualrec_audit.media import (
     load_audio,
     prefetch,
     probe,
-    sample_frames,
+    sample_frames_dense,
 )
 from dualrec_audit.phrases import PhraseSet, load_phrases
 from dualrec_audit.profiles import Profile, all_profiles
@@ -44,6 +46,7 @@ from dualrec_audit.result import (
     CheckResult,
     Decision,
     Event,
+    Talk,
     Word,
     merge_segments,
     sort_events,
@@ -76,6 +79,7 @@ class AuditOptions:
     video: VideoParams = field(default_factory=VideoParams)
     whisper: WhisperOptions = field(default_factory=WhisperOptions)
     script: ScriptParams = field(default_factory=ScriptParams)
+    talk: TalkParams = field(default_factory=TalkParams)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -192,25 +196,40 @@ class AuditPipeline:
         hook("probe", 1, 1)
 
         step = 1.0 / o.sample_fps
-        frame_checks: tuple[FrameCheck, ...] = (
-            FacesCheck(self.detector.path, self.landmarker.path, o.faces, sample_step=step),
-            VideoQualityCheck(o.video, sample_step=step),
-        )
+        faces = FacesCheck(self.detector.path, self.landmarker.path, o.faces, sample_step=step)
+        frame_checks: tuple[FrameCheck, ...] = (faces, VideoQualityCheck(o.video, sample_step=step))
+        mouths = MouthTracker(self.landmarker.path, o.talk) if o.talk.enabled else None
         # The sound (decode, speech check, the script engine's recogniser) is heard in a thread
         # while the frames are checked: the native code of both releases the GIL, so the two
-        # share the cores.
+        # share the cores. The voice activity comes first: it says where the mouths are watched.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
-            heard = pool.submit(self._hear, path, info.duration_s)
-            for t, frame in prefetch(sample_frames(path, info, o.sample_fps)):
-                for c in frame_checks:
-                    c.update(t, frame)
+            listened = pool.submit(self._listen, path, info.duration_s)
+            recognised = pool.submit(self._recognise, listened)
+            dense = None
+            if mouths is not None:
+                analysis0 = listened.result()[2]
+                regions = analysis0.regions if analysis0 is not None else []
+                dense = functools.partial(in_regions, regions=regions)
+            frames = sample_frames_dense(
+                path, info, o.sample_fps, dense=dense, dense_fps=o.talk.fps
+            )
+            for t, frame, base in prefetch(frames):
+                if base:
+                    for c in frame_checks:
+                        c.update(t, frame)
+                if mouths is not None and dense is not None and dense(t):
+                    mouths.update(t, frame, faces.last_boxes())
                 hook("frames", min(t, info.duration_s), info.duration_s)
             checks: dict[str, CheckResult] = {
                 c.name: c.finish(info.duration_s) for c in frame_checks
             }
             hook("audio", 0, 1)
-            audio, speech, analysis, syllables = heard.result()
+            audio, speech, analysis = listened.result()
+            syllables = recognised.result()
         checks["speech"] = speech
+        if mouths is not None:
+            frames_vad = analysis.speech_frames if analysis is not None else None
+            checks["talk"] = mouths.finish(info.duration_s, frames_vad)
         hook("audio", 1, 1)
 
         phrases = profile.phrase_set() if profile is not None else self.phrases
@@ -221,27 +240,32 @@ class AuditPipeline:
         trusted = {k: c.timeline for k, c in checks.items() if c.status == "ok" and c.timeline}
         segments = merge_segments(trusted, threshold=o.segment_threshold)
         score = overall_score(trusted, events)
-        order = ("faces", "speech", "transcript", "script", "video")
+        order = ("faces", "speech", "transcript", "script", "video", "talk")
         return replace(
             base,
+            talk=talk_of(checks.get("talk")),
             decision=default_decision(score, events, checks),
             score=score,
-            checks={k: checks[k] for k in order},
+            checks={k: checks[k] for k in order if k in checks},
             events=events,
             segments=tuple(segments),
             transcript=words,
         )
 
-    def _hear(
+    def _listen(
         self, path: Path, duration_s: float
-    ) -> tuple[np.ndarray | None, CheckResult, SpeechAnalysis | None, list[Word]]:
-        """The audio, the speech check and the script engine's syllables (in a thread)."""
+    ) -> tuple[np.ndarray | None, CheckResult, SpeechAnalysis | None]:
+        """The audio and the speech check (voice activity) (in a thread)."""
         audio = load_audio(path, SAMPLE_RATE)
         speech, analysis = run_speech_check(audio, SAMPLE_RATE, duration_s, self.options.speech)
-        syllables: list[Word] = []
+        return audio, speech, analysis
+
+    def _recognise(self, listened: Future[Any]) -> list[Word]:
+        """The script engine's syllables on the speech regions (in a thread)."""
+        audio, _, analysis = listened.result()
         if self.engine is not None and audio is not None and analysis is not None:
-            syllables = self.engine.syllables(audio, analysis.regions)
-        return audio, speech, analysis, syllables
+            return self.engine.syllables(audio, analysis.regions)
+        return []
 
     def _speech_text(
         self,
@@ -253,7 +277,7 @@ class AuditPipeline:
         hook: ProgressHook,
     ) -> tuple[CheckResult, CheckResult, tuple[Word, ...]]:
         """The transcript and script checks: the script engine's syllables (decoded once in
-        :meth:`_hear`, also shown as the transcript when no transcript model is installed), the
+        :meth:`_recognise`, also shown as the transcript when no transcript model is installed), the
         transcript model's words, then every phrase verified."""
         o = self.options
         hook("transcript", 0, 1)
@@ -287,6 +311,13 @@ class AuditPipeline:
         )
         hook("script", 1, 1)
         return transcript, script, words
+
+
+def talk_of(check: CheckResult | None) -> tuple[Talk, ...]:
+    """The talk intervals the talk check found (none when it did not run)."""
+    if check is None or check.status != "ok":
+        return ()
+    return tuple(Talk(**t) for t in check.details.get("talk", []))
 
 
 def profile_info(profile: Profile) -> dict[str, Any]:

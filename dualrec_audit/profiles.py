@@ -75,6 +75,14 @@ class Mandatory(_Strict):
     required_stages: bool = True
 
 
+class Attribution(_Strict):
+    """Who said it: stages and confirmations checked against the party that said them."""
+
+    enabled: bool = True
+    nod_evidence: bool = False  # a customer's nod counts for a confirmation heard off screen
+    prompt_window_s: float = Field(default=5.0, ge=0)  # a word-for-word repeat within this
+
+
 class Thresholds(_Strict):
     approve: float = Field(default=80, ge=0, le=100)
     review: float = Field(default=60, ge=0, le=100)
@@ -103,7 +111,12 @@ DEFAULT_DEDUCTIONS: dict[str, float] = {
     "forbidden_phrase": 40,
     "confirmation_missing": 25,  # below the approve threshold on its own
     "optional_stage_missing": 3,
+    "wrong_speaker": 20,  # a stage said by the other party
+    "answered_for_customer": 40,  # 代答: the staff voices the customer's confirmation
+    "prompted_answer": 10,  # the customer repeats the staff's sentence word for word (review)
 }
+# Findings that always send a recording to a reviewer, whatever the score.
+REVIEW_FINDINGS = frozenset({"wrong_speaker", "answered_for_customer", "prompted_answer"})
 
 
 class Profile(_Strict):
@@ -119,6 +132,7 @@ class Profile(_Strict):
     mandatory: Mandatory = Mandatory()
     deductions: dict[str, float] = Field(default_factory=dict)
     thresholds: Thresholds = Thresholds()
+    attribution: Attribution = Attribution()
 
     @field_validator("deductions")
     @classmethod

@@ -188,6 +188,25 @@ class Word:
 
 
 @dataclass(frozen=True)
+class Talk:
+    """Who talks when: ``staff``, ``customer``, ``both`` (overlap) or ``off_screen`` (a voice
+    with no moving mouth on screen), with a confidence in [0, 1]."""
+
+    party: str
+    start: float
+    end: float
+    confidence: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "party": self.party,
+            "start": round(self.start, 2),
+            "end": round(self.end, 2),
+            "confidence": round(self.confidence, 3),
+        }
+
+
+@dataclass(frozen=True)
 class Finding:
     """A layer-2 finding: a rule of the business profile that fired, with its evidence."""
 
@@ -225,6 +244,7 @@ class StageStatus:
     start: float | None = None
     end: float | None = None
     phrases: tuple[Mapping[str, Any], ...] = ()
+    speaker_detected: str | None = None  # who said it (see Talk.party); None: not known
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -236,6 +256,7 @@ class StageStatus:
             "start": None if self.start is None else round(self.start, 2),
             "end": None if self.end is None else round(self.end, 2),
             "phrases": [dict(p) for p in self.phrases],
+            "speaker_detected": self.speaker_detected,
         }
 
 
@@ -304,6 +325,7 @@ class AuditResult:
     profile: Mapping[str, Any] | None = None  # id, version, names of the business profile
     findings: tuple[Finding, ...] = ()
     stages: tuple[StageStatus, ...] = ()
+    talk: tuple[Talk, ...] = ()
 
     @property
     def timelines(self) -> dict[str, list[float | None]]:
@@ -333,6 +355,7 @@ class AuditResult:
             "profile": None if self.profile is None else dict(self.profile),
             "findings": [f.to_dict() for f in self.findings],
             "stages": [st.to_dict() for st in self.stages],
+            "talk": [t.to_dict() for t in self.talk],
         }
 
     @classmethod
@@ -396,9 +419,11 @@ class AuditResult:
                     start=st.get("start"),
                     end=st.get("end"),
                     phrases=tuple(dict(p) for p in st.get("phrases") or ()),
+                    speaker_detected=st.get("speaker_detected"),
                 )
                 for st in d.get("stages") or ()
             ),
+            talk=tuple(Talk(**t) for t in d.get("talk") or ()),
         )
 
 

@@ -10,11 +10,12 @@ an untrusted speech model, unreadable frames): it goes to review with that reaso
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from dualrec_audit import attribution
 from dualrec_audit.i18n import PARTY
-from dualrec_audit.profiles import Profile, Stage
+from dualrec_audit.profiles import REVIEW_FINDINGS, Profile, Stage
 from dualrec_audit.result import (
     AuditResult,
     Decision,
@@ -135,6 +136,33 @@ def _stages(
             if status_of.get(p.text) == "found":
                 confirmations.append(heard[p.text])
     return out, confirmations
+
+
+def _attributed(
+    result: AuditResult,
+    profile: Profile,
+    stages: list[StageStatus],
+    confirmations: list[Mapping[str, Any]],
+) -> tuple[list[StageStatus], list[Finding]]:
+    """Each heard stage gets ``speaker_detected``; who-said-it findings (see attribution)."""
+    if not profile.attribution.enabled:
+        return stages, []
+    spans = [
+        ("stage", st.id, st.name, st.speaker, st.start, st.end)
+        for st in stages
+        if st.status == "found" and st.start is not None and st.end is not None
+    ]
+    conf_name = Text("客户确认", "Customer confirmation")
+    spans += [
+        ("confirmation", str(c.get("phrase", "")), conf_name, "customer", float(c["start"]),
+         float(c["end"]))
+        for c in confirmations
+        if not any(abs(float(c["start"]) - s[4]) < 0.5 for s in spans)  # said as a stage too
+    ]  # fmt: skip
+    said = attribution.heard(result, profile, spans)  # type: ignore[arg-type]
+    detected = {s.id: s.detected for s in said if s.kind == "stage"}
+    stages = [replace(st, speaker_detected=detected.get(st.id)) for st in stages]
+    return stages, attribution.findings(result, profile, said)
 
 
 def _uncertain_stage_finding(stage: Stage, status: StageStatus) -> Finding:
@@ -270,6 +298,8 @@ def decide(result: AuditResult, profile: Profile) -> Verdict:
 
     stages, confirmations = _stages(result, profile)
     if "script" not in not_evaluated:
+        stages, said_by = _attributed(result, profile, stages, confirmations)
+        findings.extend(said_by)
         for stage, status in zip(profile.stages, stages, strict=True):
             if status.status == "missing":
                 findings.append(_stage_finding(stage, profile, duration))
@@ -332,6 +362,7 @@ def decide(result: AuditResult, profile: Profile) -> Verdict:
     else:
         decision = "rerecord"
     uncertain = any(st.status == "uncertain" and st.required for st in stages)
+    uncertain = uncertain or any(f.rule in REVIEW_FINDINGS for f in findings)
     if decision == "approve" and (not_evaluated or uncertain):
         decision = "review"  # the invariant: nothing unverified or uncertain is auto-approved
     findings.sort(key=lambda f: (f.start, -_RANK[f.severity], f.rule))

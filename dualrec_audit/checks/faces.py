@@ -333,6 +333,12 @@ class FacesCheck:
             method=method,
         )
 
+    def last_boxes(self) -> dict[str, tuple[float, float, float, float] | None]:
+        """Each party's face box in the latest sampled frame (None: not in it)."""
+        if not self.samples:
+            return {}
+        return {party: st.box for party, st in self.samples[-1].parties.items()}
+
     # -- whole recording ---------------------------------------------------------------
 
     def finish(self, duration_s: float) -> CheckResult:

@@ -1,0 +1,207 @@
+"""Who said it (layer 2): each heard stage and confirmation gets the party that said it.
+
+The talk intervals (``result.talk``, from the talk check: voice activity and moving mouths)
+say who was talking when. A phrase is said by the label that covers most of its time, when it
+covers at least ``MIN_COVER`` of it; else nobody is named (``None``). Findings:
+
+- ``wrong_speaker``: a stage said by the other party than the profile's (the phrase's time and
+  the talker's interval both given);
+- ``answered_for_customer`` (代答): a customer stage or confirmation voiced while the staff's
+  mouth moves and the customer's is still;
+- ``prompted_answer`` (review): a customer stage or confirmation whose syllables (toneless
+  pinyin) repeat, word for word, the staff's talk that ended at most
+  ``prompt_window_s`` before it;
+- where the profile allows it (``attribution.nod_evidence``), a customer who nods during a
+  confirmation heard off screen or in overlap is taken as its speaker (evidence ``nod``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dualrec_audit.i18n import PARTY, TALKER
+from dualrec_audit.matching import normalize_text, to_syllables, toneless
+from dualrec_audit.profiles import Profile
+from dualrec_audit.result import AuditResult, Finding, Talk, Text, Word
+
+MIN_COVER = 0.3
+
+
+@dataclass(frozen=True)
+class Said:
+    """A heard stage or confirmation: what, when, by whom it should be and was said."""
+
+    kind: str  # "stage" or "confirmation"
+    id: str
+    name: Text
+    expected: str  # staff | customer | any
+    start: float
+    end: float
+    detected: str | None
+    talk: Talk | None  # the talker's interval
+    evidence: str = "talk"  # talk | nod
+
+
+def speaker_of(talk: Sequence[Talk], start: float, end: float) -> tuple[str | None, Talk | None]:
+    """The talk label covering most of [start, end] (None when none covers ``MIN_COVER``)."""
+    span = max(end - start, 1e-6)
+    cover: dict[str, float] = {}
+    best: dict[str, Talk] = {}
+    for t in talk:
+        o = min(end, t.end) - max(start, t.start)
+        if o <= 0:
+            continue
+        cover[t.party] = cover.get(t.party, 0.0) + o
+        if t.party not in best or o > min(end, best[t.party].end) - max(start, best[t.party].start):
+            best[t.party] = t
+    if not cover:
+        return None, None
+    party = max(cover, key=lambda k: cover[k])
+    if cover[party] / span < MIN_COVER:
+        return None, None
+    return party, best[party]
+
+
+def _nodded(nods: Mapping[str, Any], party: str, start: float, end: float) -> bool:
+    return any(a <= end + 1.0 and start - 1.0 <= b for a, b in nods.get(party, []))
+
+
+def heard(
+    result: AuditResult,
+    profile: Profile,
+    spans: Sequence[tuple[str, str, Text, str, float, float]],
+) -> list[Said]:
+    """Attribute every heard (kind, id, name, expected speaker, start, end)."""
+    talk_check = result.checks.get("talk")
+    if talk_check is None or talk_check.status != "ok":
+        return []
+    nods = talk_check.details.get("nods", {})
+    out = []
+    for kind, sid, name, expected, start, end in spans:
+        who, interval = speaker_of(result.talk, start, end)
+        evidence = "talk"
+        if (
+            expected == "customer"
+            and who in (None, "both", "off_screen")
+            and profile.attribution.nod_evidence
+            and _nodded(nods, "customer", start, end)
+        ):
+            who, evidence = "customer", "nod"
+        out.append(Said(kind, sid, name, expected, start, end, who, interval, evidence))
+    return out
+
+
+def syllables_between(words: Sequence[Word], start: float, end: float) -> list[str]:
+    """Toneless syllables of the transcript whose middle lies in [start, end]."""
+    out: list[str] = []
+    for w in words:
+        if start <= (w.start + w.end) / 2 <= end:
+            text = w.text.strip()
+            if text.isascii():
+                out.extend(toneless(s).rstrip("012345") for s in text.split())
+            else:
+                out.extend(to_syllables(normalize_text(text)))
+    return out
+
+
+def _contains(hay: Sequence[str], needle: Sequence[str]) -> bool:
+    n = len(needle)
+    return n > 0 and any(list(hay[i : i + n]) == list(needle) for i in range(len(hay) - n + 1))
+
+
+def prompted(result: AuditResult, said: Said, window_s: float) -> Talk | None:
+    """The staff's talk that the answer repeats word for word, if any."""
+    answer = syllables_between(result.transcript, said.start, said.end)
+    if len(answer) < 2:
+        return None
+    before = [
+        t
+        for t in result.talk
+        if t.party == "staff" and t.end <= said.start + 0.1 and said.start - t.end <= window_s
+    ]
+    for t in sorted(before, key=lambda t: -t.end)[:1]:
+        if _contains(syllables_between(result.transcript, t.start, t.end), answer):
+            return t
+    return None
+
+
+def _span(t: Talk | None) -> dict[str, Any] | None:
+    return None if t is None else t.to_dict()
+
+
+def findings(result: AuditResult, profile: Profile, said: Sequence[Said]) -> list[Finding]:
+    out: list[Finding] = []
+    for s in said:
+        ev = {
+            "kind": s.kind,
+            "id": s.id,
+            "expected": s.expected,
+            "detected": s.detected,
+            "said": {"start": round(s.start, 2), "end": round(s.end, 2)},
+            "talk": _span(s.talk),
+            "evidence": s.evidence,
+        }
+        if s.expected == "customer" and s.detected == "staff":
+            out.append(_answered_for_customer(profile, s, ev))
+        elif s.expected in ("staff", "customer") and s.detected in ("staff", "customer"):
+            if s.detected != s.expected:
+                out.append(_wrong_speaker(profile, s, ev))
+        if s.expected == "customer" and s.detected != "staff":
+            t = prompted(result, s, profile.attribution.prompt_window_s)
+            if t is not None:
+                out.append(_prompted(profile, s, {**ev, "prompt": t.to_dict()}))
+    return out
+
+
+def _answered_for_customer(profile: Profile, s: Said, ev: dict[str, Any]) -> Finding:
+    return Finding(
+        "answered_for_customer",
+        s.start,
+        s.end,
+        "high",
+        Text(
+            f"疑似代答：{s.name.zh}由工作人员说出（客户嘴部未动，工作人员嘴部在动）",
+            f"Answered for the customer: {s.name.en} voiced while the staff's mouth moves "
+            "and the customer's is still",
+        ),
+        profile.deduction("answered_for_customer"),
+        False,
+        ev,
+    )
+
+
+def _wrong_speaker(profile: Profile, s: Said, ev: dict[str, Any]) -> Finding:
+    exp, got = PARTY[s.expected], TALKER[s.detected or "off_screen"]
+    return Finding(
+        "wrong_speaker",
+        s.start,
+        s.end,
+        "medium",
+        Text(
+            f"说话人不符：{s.name.zh}应由{exp.zh}说出，实为{got.zh}",
+            f"Wrong speaker: {s.name.en} should be said by {exp.en.lower()}, "
+            f"was said by {got.en.lower()}",
+        ),
+        profile.deduction("wrong_speaker"),
+        False,
+        ev,
+    )
+
+
+def _prompted(profile: Profile, s: Said, ev: dict[str, Any]) -> Finding:
+    return Finding(
+        "prompted_answer",
+        s.start,
+        s.end,
+        "medium",
+        Text(
+            f"疑似诱导作答：{s.name.zh}逐字重复工作人员上一句（请人工复核）",
+            f"Prompted answer: {s.name.en} repeats the staff's previous sentence word for word "
+            "(review)",
+        ),
+        profile.deduction("prompted_answer"),
+        False,
+        ev,
+    )
