@@ -213,8 +213,8 @@ class AuditPipeline:
             frames = sample_frames_dense(
                 path, info, o.sample_fps, dense=dense, dense_fps=o.talk.fps
             )
-            for t, frame, base in prefetch(frames):
-                if base:
+            for t, frame, is_base in prefetch(frames):
+                if is_base:
                     for c in frame_checks:
                         c.update(t, frame)
                 if mouths is not None and dense is not None and dense(t):

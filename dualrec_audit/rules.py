@@ -159,7 +159,7 @@ def _attributed(
         for c in confirmations
         if not any(abs(float(c["start"]) - s[4]) < 0.5 for s in spans)  # said as a stage too
     ]  # fmt: skip
-    said = attribution.heard(result, profile, spans)  # type: ignore[arg-type]
+    said = attribution.heard(result, profile, spans)
     detected = {s.id: s.detected for s in said if s.kind == "stage"}
     stages = [replace(st, speaker_detected=detected.get(st.id)) for st in stages]
     return stages, attribution.findings(result, profile, said)

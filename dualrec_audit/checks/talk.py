@@ -215,7 +215,9 @@ def _absorb_short(labels: list[str | None], min_frames: int) -> list[str | None]
             continue
         prev = runs[k - 1] if k and runs[k - 1][0] is not None else None
         nxt = runs[k + 1] if k + 1 < len(runs) and runs[k + 1][0] is not None else None
-        pick = max((r for r in (prev, nxt) if r is not None), key=lambda r: r[2] - r[1], default=None)
+        pick = max(
+            (r for r in (prev, nxt) if r is not None), key=lambda r: r[2] - r[1], default=None
+        )
         if pick is not None:
             for i in range(a, b):
                 out[i] = pick[0]
@@ -273,7 +275,9 @@ def talk_result(
     if speech_frames is None:
         return CheckResult("talk", "unavailable", details={"params": asdict(p)})
     times = (np.arange(len(speech_frames)) + 0.5) * FRAME_S
-    acts = {party: activity(samples.get(party, ()), times, p) for party in PARTIES}
+    acts: dict[str, np.ndarray] = {
+        party: activity(samples.get(party, ()), times, p) for party in PARTIES
+    }
     labels, conf = label_frames(np.asarray(speech_frames, bool), acts, p)
     talk = intervals(labels, conf, p)
     return CheckResult(
@@ -281,8 +285,10 @@ def talk_result(
         status="ok",
         details={
             "talk": [t.to_dict() for t in talk],
-            "nods": {party: [[round(a, 2), round(b, 2)] for a, b in nods(samples.get(party, ()), p)]
-                     for party in PARTIES},  # fmt: skip
+            "nods": {
+                party: [[round(a, 2), round(b, 2)] for a, b in nods(samples.get(party, ()), p)]
+                for party in PARTIES
+            },
             "mouth_samples": {party: len(samples.get(party, ())) for party in PARTIES},
             "landmark_runs": runs,
             "params": asdict(p),
