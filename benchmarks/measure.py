@@ -13,6 +13,8 @@ peak memory of each one its own. Kinds:
   finish() calls are timed (the decoding in between is not);
 - speech: load_audio (part "audio_decode") then the speech check (part "speech": voice
   activity, SNR, clipping);
+- documents: the sampler feeds the documents check (high_risk_product's 风险揭示书 and an ID
+  card); only its update() and finish() calls are timed, with the OCR runs counted;
 - whole: AuditPipeline.apply (what `check` runs per file), per stage from its progress hook;
 - naive: every frame (full frame rate, non-reference frames included) through the same face
   models (YuNet, and the landmarker on every face) and the video check, with the same
@@ -188,6 +190,81 @@ def m_speech(path: Path, args: argparse.Namespace) -> dict[str, Any]:
                 region_s=round(sum(b - a for a, b in regions), 2),
             )
         )
+    return {"setup_s": setup, "passes": passes}
+
+
+def m_documents(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The documents check's own calls timed (page finding on every sample, OCR on pages)."""
+    from dualrec_audit import ocr
+    from dualrec_audit.checks.documents import DocumentsCheck, DocumentSpec
+    from dualrec_audit.media import sample_frames
+
+    info = _info(path)
+    specs = (
+        DocumentSpec("risk_disclosure", ("风险揭示书",)),
+        DocumentSpec("customer_id", ("居民身份证",), kind="id_card", min_seconds=2.0),
+    )
+    ocr.versions()
+    ocr._engine()  # set-up: the OCR models load once per process
+    setup = time.perf_counter() - T_START
+    passes = []
+    for _ in range(args.passes):
+        check = DocumentsCheck(specs, sample_step=1.0 / args.fps)
+        p = Pass()
+        spent = 0.0
+        for t, frame in sample_frames(path, info, args.fps):
+            t0 = time.perf_counter()
+            check.update(t, frame)
+            spent += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        result = check.finish(info.duration_s)
+        spent += time.perf_counter() - t0
+        p.add("documents", spent)
+        d = result.details
+        shown = [x["id"] for x in d["documents"] if x["status"] == "shown"]
+        passes.append(p.done(ocr_runs=d["ocr_runs"], page_regions=d["page_regions"], shown=shown))
+    return {"setup_s": setup, "passes": passes}
+
+
+def m_talk(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Who talks (issue 17): the mouth tracker's own calls timed (the decoder tap keeping the
+    luma planes at 10/s, the mouth crops and their motion, the talk intervals); the decoding
+    and the faces check that feed it (as in the pipeline) not. The voice activity is set-up."""
+    from dualrec_audit.checks.speech import run_speech_check
+    from dualrec_audit.checks.talk import MouthTracker
+    from dualrec_audit.media import SAMPLE_RATE, load_audio, sample_frames
+
+    info = _info(path)
+    step = 1.0 / args.fps
+    faces = _frame_check("faces", args, step)
+    audio = load_audio(path, SAMPLE_RATE)
+    _, analysis = run_speech_check(audio, SAMPLE_RATE, info.duration_s)
+    vad = analysis.speech_frames if analysis is not None else None
+    setup = time.perf_counter() - T_START
+    passes = []
+    for i in range(args.passes):
+        if i:
+            faces = _frame_check("faces", args, step)
+        mouths = MouthTracker(info)
+        spent = [0.0]
+
+        def tap(t: float, frame: Any, mouths: Any = mouths, spent: list[float] = spent) -> None:
+            t0 = time.perf_counter()
+            mouths.tap(t, frame)
+            spent[0] += time.perf_counter() - t0
+
+        p = Pass()
+        for t, frame in sample_frames(path, info, args.fps, tap=tap):
+            faces.update(t, frame)
+            t0 = time.perf_counter()
+            mouths.update(t, faces.last_faces())
+            spent[0] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        result = mouths.finish(info.duration_s, vad)
+        spent[0] += time.perf_counter() - t0
+        p.add("talk", spent[0])
+        d = result.details
+        passes.append(p.done(crops=d["mouth_crops"], talk=len(d["talk"])))
     return {"setup_s": setup, "passes": passes}
 
 
@@ -419,7 +496,9 @@ KINDS = {
     "faces": m_frame_check,
     "video": m_frame_check,
     "speech": m_speech,
+    "talk": m_talk,
     "whole": m_whole,
+    "documents": m_documents,
     "naive": m_naive,
     "script": m_script,
     "asr": m_asr,

@@ -2,7 +2,8 @@
 
 The talk intervals (``result.talk``, from the talk check: voice activity and moving mouths)
 say who was talking when. A phrase is said by the label that covers most of its time, when it
-covers at least ``MIN_COVER`` of it; else nobody is named (``None``). Findings:
+covers at least ``MIN_COVER`` of it; else nobody is named (``None``). Events (each judged by
+its rule in the profile's ``[events]`` table, like a layer-1 event):
 
 - ``wrong_speaker``: a stage said by the other party than the profile's (the phrase's time and
   the talker's interval both given);
@@ -21,10 +22,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dualrec_audit.i18n import PARTY, TALKER
+from dualrec_audit.i18n import event_message
 from dualrec_audit.matching import normalize_text, to_syllables, toneless
 from dualrec_audit.profiles import Profile
-from dualrec_audit.result import AuditResult, Finding, Talk, Text, Word
+from dualrec_audit.result import AuditResult, Event, Party, Severity, Talk, Text, Word
 
 MIN_COVER = 0.3
 
@@ -131,8 +132,9 @@ def _span(t: Talk | None) -> dict[str, Any] | None:
     return None if t is None else t.to_dict()
 
 
-def findings(result: AuditResult, profile: Profile, said: Sequence[Said]) -> list[Finding]:
-    out: list[Finding] = []
+def events(result: AuditResult, profile: Profile, said: Sequence[Said]) -> list[Event]:
+    """The who-said-it events (judged by the profile's ``[events]`` rules in layer 2)."""
+    out: list[Event] = []
     for s in said:
         ev = {
             "kind": s.kind,
@@ -144,64 +146,31 @@ def findings(result: AuditResult, profile: Profile, said: Sequence[Said]) -> lis
             "evidence": s.evidence,
         }
         if s.expected == "customer" and s.detected == "staff":
-            out.append(_answered_for_customer(profile, s, ev))
+            out.append(_event("answered_for_customer", s, ev))
         elif s.expected in ("staff", "customer") and s.detected in ("staff", "customer"):
             if s.detected != s.expected:
-                out.append(_wrong_speaker(profile, s, ev))
+                out.append(_event("wrong_speaker", s, ev))
         if s.expected == "customer" and s.detected != "staff":
             t = prompted(result, s, profile.attribution.prompt_window_s)
             if t is not None:
-                out.append(_prompted(profile, s, {**ev, "prompt": t.to_dict()}))
+                out.append(_event("prompted_answer", s, {**ev, "prompt": t.to_dict()}))
     return out
 
 
-def _answered_for_customer(profile: Profile, s: Said, ev: dict[str, Any]) -> Finding:
-    return Finding(
-        "answered_for_customer",
-        s.start,
-        s.end,
-        "high",
-        Text(
-            f"疑似代答：{s.name.zh}由工作人员说出（客户嘴部未动，工作人员嘴部在动）",
-            f"Answered for the customer: {s.name.en} voiced while the staff's mouth moves "
-            "and the customer's is still",
-        ),
-        profile.deduction("answered_for_customer"),
-        False,
-        ev,
+_SEVERITY: dict[str, Severity] = {
+    "answered_for_customer": "high",
+    "wrong_speaker": "medium",
+    "prompted_answer": "medium",
+}
+
+
+def _event(check: str, s: Said, details: dict[str, Any]) -> Event:
+    message = event_message(
+        check,
+        what_zh=s.name.zh,
+        what_en=s.name.en,
+        expected=s.expected,
+        detected=s.detected or "off_screen",
     )
-
-
-def _wrong_speaker(profile: Profile, s: Said, ev: dict[str, Any]) -> Finding:
-    exp, got = PARTY[s.expected], TALKER[s.detected or "off_screen"]
-    return Finding(
-        "wrong_speaker",
-        s.start,
-        s.end,
-        "medium",
-        Text(
-            f"说话人不符：{s.name.zh}应由{exp.zh}说出，实为{got.zh}",
-            f"Wrong speaker: {s.name.en} should be said by {exp.en.lower()}, "
-            f"was said by {got.en.lower()}",
-        ),
-        profile.deduction("wrong_speaker"),
-        False,
-        ev,
-    )
-
-
-def _prompted(profile: Profile, s: Said, ev: dict[str, Any]) -> Finding:
-    return Finding(
-        "prompted_answer",
-        s.start,
-        s.end,
-        "medium",
-        Text(
-            f"疑似诱导作答：{s.name.zh}逐字重复工作人员上一句（请人工复核）",
-            f"Prompted answer: {s.name.en} repeats the staff's previous sentence word for word "
-            "(review)",
-        ),
-        profile.deduction("prompted_answer"),
-        False,
-        ev,
-    )
+    party: Party | None = "staff" if check == "answered_for_customer" else None
+    return Event(check, s.start, s.end, _SEVERITY[check], message, party, details)

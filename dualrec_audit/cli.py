@@ -112,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop waiting for a file that keeps changing after this many seconds",
     )
     _add_db_arg(scan)
+    scan.add_argument(
+        "--create",
+        action="store_true",
+        help="create the database given by --db if it does not exist (the default database "
+        "is created on first scan anyway)",
+    )
     _add_audit_args(scan)
 
     export = sub.add_parser("export", help="decisions and findings as CSV, JSON or HTML reports")
@@ -125,12 +131,49 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
     _add_db_arg(export)
 
-    db = sub.add_parser("db", help="the results database: info, verify the event log")
+    db = sub.add_parser("db", help="the results database: create, info, verify the event log")
     dsub = db.add_subparsers(dest="db_command", required=True)
-    _add_db_arg(dsub.add_parser("info", help="where the database is and how many rows it holds"))
-    _add_db_arg(
-        dsub.add_parser("verify", help="check the hash-chained event log against the tables")
+    init = dsub.add_parser(
+        "init",
+        help="create the database and the key of its event log (or key an existing one)",
     )
+    _add_db_arg(init)
+    _add_trust_args(init)
+    _add_db_arg(dsub.add_parser("info", help="where the database is and how many rows it holds"))
+    verify_db = dsub.add_parser(
+        "verify", help="check the keyed event log against the tables and the anchor files"
+    )
+    _add_db_arg(verify_db)
+    _add_trust_args(verify_db)
+    verify_db.add_argument(
+        "--anchor",
+        type=Path,
+        action="append",
+        default=[],
+        help="also compare with this anchor file or JSON export (repeatable)",
+    )
+
+    accounts = sub.add_parser(
+        "accounts", help="reviewer accounts: list, add (an administrator's command)"
+    )
+    asub = accounts.add_subparsers(dest="accounts_command", required=True)
+    _add_db_arg(asub.add_parser("list", help="every account with its role"))
+    add = asub.add_parser(
+        "add",
+        help="create an account (the first one, on an empty database, is the first "
+        "administrator; later ones need --admin)",
+    )
+    add.add_argument("username")
+    add.add_argument("--name", help="full name shown on decisions (default: the user name)")
+    add.add_argument("--role", choices=("reviewer", "senior", "admin"), default="reviewer")
+    add.add_argument("--admin", help="your administrator account (asks for its password)")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the passwords from standard input, one a line (the administrator's first "
+        "when --admin is given, then the new account's)",
+    )
+    _add_db_arg(add)
 
     profiles = sub.add_parser("profiles", help="list, show and validate business profiles")
     profiles.add_argument("--profiles-dir", type=Path, help="a folder of your own profiles")
@@ -146,16 +189,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_db_arg(review)
     _add_ui_args(review)
-    review.add_argument("--reviewer", help="your name on decisions (default: the saved one)")
+    review.add_argument(
+        "--reviewer",
+        help="the account to sign in as (default: the last one); with --screenshot, whom the "
+        "picture shows signed in",
+    )
     review.add_argument("--recording", type=int, help="open this recording (its id)")
     review.add_argument(
         "--finding", type=int, default=1, help="with --screenshot: the finding shown (from 1)"
     )
     review.add_argument(
         "--view",
-        choices=("review", "queue", "precheck"),
+        choices=("review", "queue", "precheck", "history", "keys", "login", "accounts"),
         default="review",
-        help="with --screenshot: which tab (precheck needs --file)",
+        help="with --screenshot: which view (precheck needs --file; history and keys: the "
+        "review view with its history tab or its shortcut list; login: the sign-in dialog)",
     )
     review.add_argument("--file", type=Path, help="with --view precheck: the recording checked")
     _add_audit_args(review)
@@ -207,6 +255,15 @@ def _add_db_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_trust_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--key-file",
+        type=Path,
+        help="the event log's key (default: $DUALREC_AUDIT_TRUST_DIR or the user data dir, "
+        "trust/<database id>.key)",
+    )
+
+
 def _add_ui_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--lang",
@@ -220,7 +277,10 @@ def _add_ui_args(p: argparse.ArgumentParser) -> None:
         metavar="PNG",
         help="render the window offscreen to this PNG file and exit",
     )
-    p.add_argument("--size", default="1600x1000", help="window size, e.g. 1600x1000")
+    p.add_argument(
+        "--size",
+        help="window size, e.g. 1366x768 (default: fitted to the screen, at most 1600x1000)",
+    )
 
 
 def _add_audit_args(p: argparse.ArgumentParser) -> None:
@@ -279,7 +339,12 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
     for p in paths:
         if p.is_dir():
             files.extend(
-                sorted(c for c in p.iterdir() if c.is_file() and c.suffix.lower() in VIDEO_SUFFIXES)
+                sorted(
+                    c
+                    for c in p.iterdir()
+                    if c.suffix.lower() in VIDEO_SUFFIXES
+                    and (c.is_file() or (c.is_symlink() and not c.exists()))  # a broken link
+                )
             )
         else:
             files.append(p)
@@ -421,7 +486,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     import signal
 
     from dualrec_audit.assign import ProfileMap
-    from dualrec_audit.db.store import Store
+    from dualrec_audit.db.store import Store, is_default
     from dualrec_audit.i18n import DECISIONS
     from dualrec_audit.pipeline import AuditPipeline
     from dualrec_audit.scan import Scanner, ScanOptions
@@ -434,7 +499,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
         raise DualrecError(f"{args.folder}: not a folder", code="usage")
     options = _audit_options(args)
     pipeline = AuditPipeline(options, models_dir=args.models)  # checks models and profiles
-    store = Store(args.db)
+    # The default database is created on the first scan; one named by --db or
+    # $DUALREC_AUDIT_DB must exist (a typo must not create a new, empty one) unless --create.
+    store = Store(args.db, create=args.create or is_default(args.db))
+    store.require_key()
     bar = _ScanBar(not args.no_progress and sys.stderr.isatty())
     scanner = Scanner(
         store,
@@ -490,15 +558,20 @@ class _ScanBar:
 
             self.bar = tqdm(total=0, unit="file", file=sys.stderr, dynamic_ncols=True)
 
+    DONE = ("stored", "skipped", "gave_up", "failed")
+
     def __call__(self, event: Any) -> None:
-        if event.kind in ("stored", "skipped", "gave_up"):
+        if event.kind in (*self.DONE, "changed"):
             log.info("%s: %s", event.kind, event.path)
         if self.bar is None:
             return
         if event.kind == "found":
             self.bar.total += event.count
             self.bar.refresh()
-        elif event.kind in ("stored", "skipped", "gave_up"):
+        elif event.kind == "changed":  # it will be found again (renamed or changed)
+            self.bar.total -= 1
+            self.bar.refresh()
+        elif event.kind in self.DONE:
             self.bar.set_postfix_str(Path(event.path).name[:30])
             self.bar.update(1)
 
@@ -511,22 +584,35 @@ def cmd_export(args: argparse.Namespace) -> int:
     from dualrec_audit.db.store import Store
     from dualrec_audit.export import export_json, load_items, write_csv, write_html
 
+    out = args.out
+    if args.format != "json" and out is not None and out.exists() and not out.is_dir():
+        raise DualrecError(
+            f"--out {out}: is a file; --format {args.format} writes a folder of files",
+            code="usage",
+        )
     with Store(args.db) as store:
         items = load_items(store, args.since)
-    if args.format == "json":
-        text = json.dumps(export_json(items, args.since), ensure_ascii=False, indent=2)
-        if args.out is None:
-            _out(text)
+        head = store.head()
+    try:
+        if args.format == "json":
+            text = json.dumps(export_json(items, args.since, head), ensure_ascii=False, indent=2)
+            if out is None:
+                _out(text)
+                return 0
+            if out.is_dir():  # a folder: the file goes in it
+                out = out / "dualrec-export.json"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text + "\n", encoding="utf-8")
+            _out(f"{len(items)} recordings exported to {out}")
+            return 0
+        out = out or Path(f"dualrec-export-{args.format}")
+        if args.format == "csv":
+            written = write_csv(items, out, args.lang)
         else:
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(text + "\n", encoding="utf-8")
-            _out(f"{len(items)} recordings exported to {args.out}")
-        return 0
-    out = args.out or Path(f"dualrec-export-{args.format}")
-    if args.format == "csv":
-        written = write_csv(items, out, args.lang)
-    else:
-        written = write_html(items, out, args.lang, args.since)
+            written = write_html(items, out, args.lang, args.since)
+    except OSError as exc:
+        where = exc.filename or out
+        raise DualrecError(f"cannot write {where}: {exc.strerror}", code="usage") from None
     _out(f"{len(items)} recordings exported: " + ", ".join(str(p) for p in written[:3]))
     return 0
 
@@ -534,20 +620,95 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     from dualrec_audit.db.store import Store
 
-    with Store(args.db) as store:
+    if args.db_command == "init":
+        return _db_init(args)
+    key_file = getattr(args, "key_file", None)
+    with Store(args.db, key_file=key_file) as store:
         if args.db_command == "info":
             _out(f"database: {store.display_url()}")
+            _out(f"  key file:    {store.key_file}{'' if store.key else ' (not keyed)'}")
+            _out(f"  anchor file: {store.anchor_file}")
             for table, n in store.counts().items():
                 _out(f"  {table:18} {n}")
             return 0
-        report = store.verify()
+        report = store.verify(args.anchor)
+        for note in report.notes:
+            _out(f"note: {note}")
         if report.ok:
-            _out(f"event log intact: {report.entries} entries, every row matches")
+            how = "keyed (HMAC)" if report.keyed else "NOT keyed"
+            _out(
+                f"event log intact: {report.entries} entries, {how}, every row matches, "
+                f"{report.anchors} anchored heads agree"
+            )
             return 0
         _out(f"EVENT LOG VERIFICATION FAILED ({len(report.problems)} problems):")
         for p in report.problems:
             _out(f"  {p}")
         return 1
+
+
+def _password(prompt: str, from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise DualrecError("no password on standard input", code="usage")
+        return line.rstrip("\r\n")
+    import getpass
+
+    return getpass.getpass(prompt)
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+    from dualrec_audit.db.store import Store
+    from dualrec_audit.workflow import ROLE_NAMES
+
+    with Store(args.db, actor="(accounts)") as store:
+        if args.accounts_command == "list":
+            for a in store.accounts():
+                state = "" if a.active else "  (disabled)"
+                _out(f"{a.username:20} {a.role:9} {a.display_name}{state}")
+            return 0
+        admin = None
+        if store.has_accounts():
+            if not args.admin:
+                raise DualrecError(
+                    "accounts exist already: give --admin YOUR_ADMIN_ACCOUNT", code="usage"
+                )
+            admin = store.authenticate(
+                args.admin, _password(f"password of {args.admin}: ", args.password_stdin)
+            )
+        elif args.role != "admin":
+            raise DualrecError(
+                "the database has no account yet: the first one must be --role admin",
+                code="usage",
+            )
+        password = _password(f"password for {args.username}: ", args.password_stdin)
+        if not args.password_stdin and password != _password("repeat it: ", False):
+            raise DualrecError("the two passwords differ", code="usage")
+        a = store.create_account(
+            args.username, args.name or args.username, args.role, password, by=admin
+        )
+        _out(f"created {a.username} ({ROLE_NAMES[a.role].en}: {a.display_name})")
+        return 0
+
+
+def _db_init(args: argparse.Namespace) -> int:
+    """Create the database (tables and key); on an existing unkeyed database, key its log."""
+    from dualrec_audit.db.store import Store
+
+    with Store(args.db, create=True, key_file=args.key_file) as store:
+        if store.key is None:
+            store.key_log()
+            assert store.key is not None
+            _out(
+                f"{store.display_url()}: event log keyed from entry {store.key.keyed_from} "
+                "(earlier entries stay plain SHA-256)"
+            )
+        else:
+            _out(f"{store.display_url()}: ready")
+        _out(f"  key file:    {store.key_file}  (keep it secret; every writer needs it)")
+        _out(f"  anchor file: {store.anchor_file}")
+    return 0
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
@@ -696,6 +857,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_db(args)
         if args.command == "profiles":
             return cmd_profiles(args)
+        if args.command == "accounts":
+            return cmd_accounts(args)
         if args.command in ("review", "precheck"):
             return cmd_ui(args)
         return cmd_models(args)

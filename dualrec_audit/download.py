@@ -73,6 +73,9 @@ def fetch(url: str, dest: Path, progress: Progress | None = None) -> str:
     except DownloadError:
         part.unlink(missing_ok=True)
         raise
+    except urllib.error.HTTPError as exc:
+        part.unlink(missing_ok=True)
+        raise DownloadError(f"{url}: HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         part.unlink(missing_ok=True)
         why = getattr(exc, "reason", None) or exc

@@ -27,13 +27,15 @@ results) keyed by file name. Definitions:
   :func:`dualrec_audit.watch.watch_intervals` divided by their duration. Recordings whose script
   the tool could not verify (``script_by_ear``) are counted separately: the reviewer must also
   listen to them for the required phrases.
+- A labelled defect of a flagged recording is **watched** when one of those intervals overlaps
+  it; an unwatched defect is lost to the reviewer (reported, like a missed one).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -49,7 +51,7 @@ from pydantic import (
 
 from dualrec_audit.errors import ConfigError, read_config_text
 from dualrec_audit.result import EVENT_SOURCES, AuditResult, Event
-from dualrec_audit.watch import merge_intervals, script_by_ear, watch_seconds
+from dualrec_audit.watch import merge_intervals, script_by_ear, watch_intervals, watch_seconds
 
 LABELS_SCHEMA_VERSION = 1
 EXPECTED = ("approve", "flag", "error")
@@ -188,6 +190,7 @@ class DefectOutcome:
     end: float
     found: bool
     iou: float | None  # None when missed
+    watched: bool | None = None  # in a watch interval; None when the recording is not flagged
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -198,6 +201,7 @@ class DefectOutcome:
             "end": self.end,
             "found": self.found,
             "iou": None if self.iou is None else round(self.iou, 4),
+            "watched": self.watched,
         }
 
 
@@ -287,6 +291,11 @@ class EvalReport:
         return tuple(d for r in self.recordings for d in r.defects if not d.found)
 
     @property
+    def unwatched_defects(self) -> tuple[DefectOutcome, ...]:
+        """Defects of flagged recordings that no watch interval overlaps."""
+        return tuple(d for r in self.recordings for d in r.defects if d.watched is False)
+
+    @property
     def flagged(self) -> tuple[RecordingEval, ...]:
         return tuple(r for r in self.recordings if r.flagged)
 
@@ -326,6 +335,7 @@ class EvalReport:
                 "total": sum(c.defects for c in self.checks),
                 "found": sum(c.found for c in self.checks),
                 "missed": [d.to_dict() for d in self.missed_defects],
+                "unwatched": [d.to_dict() for d in self.unwatched_defects],
             },
             "checks": {c.check: c.to_dict() for c in self.checks},
             "confusion": {e: dict(row) for e, row in self.confusion.items()},
@@ -379,6 +389,12 @@ def _match(file: str, defect: DefectLabel, events: Iterable[Event]) -> DefectOut
     )
 
 
+def _watched(d: DefectOutcome, to_watch: list[tuple[float, float]] | None) -> DefectOutcome:
+    if to_watch is None:
+        return d
+    return replace(d, watched=any(a < d.end and b > d.start for a, b in to_watch))
+
+
 def _false_alarm_s(check: str, events: Iterable[Event], defects: Iterable[DefectLabel]) -> float:
     flagged = merge_intervals((e.start, e.end) for e in events if e.check == check)
     labelled = merge_intervals((d.start, d.end) for d in defects if d.check == check)
@@ -394,7 +410,9 @@ def evaluate(
     false_alarm = dict.fromkeys(EVENT_SOURCES, 0.0)
     for name in sorted(labels.recordings):
         label, result = labels.recordings[name], results[name]
-        outcomes = tuple(_match(name, d, result.events) for d in label.defects)
+        flagged = result.decision in ("review", "rerecord")
+        to_watch = watch_intervals(result, preroll) if flagged else None
+        outcomes = tuple(_watched(_match(name, d, result.events), to_watch) for d in label.defects)
         for check in false_alarm:
             false_alarm[check] += _false_alarm_s(check, result.events, label.defects)
         recordings.append(

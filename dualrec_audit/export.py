@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from dualrec_audit import __version__
-from dualrec_audit.db.store import RunSummary, Store, StoredDecision
+from dualrec_audit.db.store import RunSummary, Store, StoredDecision, StoredFeedback
+from dualrec_audit.decision import explain
 from dualrec_audit.errors import DualrecError
-from dualrec_audit.i18n import CHECK_NAMES, DECISIONS
+from dualrec_audit.i18n import CHECK_NAMES, DECISIONS, DOCUMENT_STATUS
 from dualrec_audit.report import fmt_span, fmt_time
 from dualrec_audit.result import AuditResult, Text
 from dualrec_audit.watch import script_by_ear, watch_intervals, watch_seconds
@@ -63,6 +64,9 @@ class Item:
     run: RunSummary
     result: AuditResult
     decisions: tuple[StoredDecision, ...] = ()
+    # Reviewers' latest verdict per finding, keyed (source, ordinal): "rule" = the result's
+    # findings, "event" = its events, numbered as in the result.
+    verdicts: dict[tuple[str, int], StoredFeedback] = field(default_factory=dict)
 
     @property
     def day(self) -> str:
@@ -75,7 +79,18 @@ def load_items(store: Store, since: str | None = None) -> list[Item]:
         by_recording.setdefault(d.recording_id, []).append(d)
     runs = store.runs(since_utc(since))
     results = store.results(r.run_id for r in runs)  # one query, not one per recording
-    return [Item(r, results[r.run_id], tuple(by_recording.get(r.recording_id, ()))) for r in runs]
+    verdicts: dict[int, dict[tuple[str, int], StoredFeedback]] = {}
+    for (run_id, source, ordinal), mark in store.finding_verdicts().items():
+        verdicts.setdefault(run_id, {})[(source, ordinal)] = mark
+    return [
+        Item(
+            r,
+            results[r.run_id],
+            tuple(by_recording.get(r.recording_id, ())),
+            verdicts.get(r.run_id, {}),
+        )
+        for r in runs
+    ]
 
 
 # -- daily summary --------------------------------------------------------------------------
@@ -93,9 +108,15 @@ class DaySummary:
     script_by_ear: int = 0  # flagged recordings whose script must be checked by listening
     reasons: Counter[str] = field(default_factory=Counter)
     reason_text: dict[str, Text] = field(default_factory=dict)
+    rerecord_causes: Counter[str] = field(default_factory=Counter)  # rules of failed mandatory
 
     def top_reasons(self, n: int = 5) -> list[tuple[str, int]]:
-        return self.reasons.most_common(n)
+        """The ``n`` most frequent reasons, plus every cause of a re-record that day (never
+        dropped, however rare), most frequent first."""
+        top = self.reasons.most_common(n)
+        shown = {k for k, _ in top}
+        extra = [(k, self.reasons[k]) for k, _ in self.rerecord_causes.most_common()]
+        return top + [(k, c) for k, c in extra if k not in shown]
 
 
 def daily_summaries(items: Iterable[Item]) -> list[DaySummary]:
@@ -118,6 +139,8 @@ def daily_summaries(items: Iterable[Item]) -> list[DaySummary]:
         s.script_by_ear += script_by_ear(r)
         for rule in {f.rule for f in r.findings}:
             s.reasons[rule] += 1
+        if r.decision == "rerecord":
+            s.rerecord_causes.update({f.rule for f in r.findings if f.mandatory})
         for f in r.findings:
             s.reason_text.setdefault(f.rule, f.reason)
     return [days[d] for d in sorted(days, reverse=True)]
@@ -162,7 +185,29 @@ FINDING_COLUMNS = (
     "mandatory",
     "deduction",
     "message",
+    "finding_verdict",
+    "verdict_note",
+    "verdict_by",
+    "verdict_at",
 )
+
+
+def _verdict(it: Item, source: str, ordinal: int) -> dict[str, Any]:
+    """A reviewer's verdict on a finding: real (confirmed) or false_alarm, note, who, when."""
+    mark = it.verdicts.get((source, ordinal))
+    if mark is None:
+        return {
+            "finding_verdict": None,
+            "verdict_note": None,
+            "verdict_by": None,
+            "verdict_at": None,
+        }
+    return {
+        "finding_verdict": "real" if mark.label == "confirmed" else mark.label,
+        "verdict_note": mark.note,
+        "verdict_by": mark.reviewer,
+        "verdict_at": local_time(mark.created_at).isoformat(timespec="seconds"),
+    }
 
 
 def _cell(value: Any) -> Any:
@@ -204,7 +249,7 @@ def finding_rows(it: Item, lang: str) -> list[dict[str, Any]]:
     r, res = it.run, it.result
     base = {"run_id": r.run_id, "file": r.name, "sha256": r.sha256}
     rows = []
-    for f in res.findings:
+    for i, f in enumerate(res.findings):
         rows.append(
             {
                 **base,
@@ -218,9 +263,10 @@ def finding_rows(it: Item, lang: str) -> list[dict[str, Any]]:
                 "mandatory": f.mandatory,
                 "deduction": round(f.deduction, 1),
                 "message": f.reason.get(lang),
+                **_verdict(it, "rule", i),
             }
         )
-    for e in res.events:
+    for i, e in enumerate(res.events):
         rows.append(
             {
                 **base,
@@ -234,6 +280,7 @@ def finding_rows(it: Item, lang: str) -> list[dict[str, Any]]:
                 "mandatory": None,
                 "deduction": None,
                 "message": e.message.get(lang),
+                **_verdict(it, "event", i),
             }
         )
     return rows
@@ -258,17 +305,28 @@ def write_csv(items: Sequence[Item], out_dir: Path, lang: str = "zh") -> list[Pa
 # -- JSON -----------------------------------------------------------------------------------
 
 
-def export_json(items: Sequence[Item], since: str | None = None) -> dict[str, Any]:
+def export_json(
+    items: Sequence[Item], since: str | None = None, head: tuple[int, str] | None = None
+) -> dict[str, Any]:
+    """The export document. ``head``: the event log's newest entry when exported
+    (``chain_head``), which ``db verify --anchor EXPORT.json`` later compares."""
     return {
         "schema_version": EXPORT_SCHEMA_VERSION,
         "tool_version": __version__,
         "exported_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         "since": since,
+        "chain_head": None if head is None else {"seq": head[0], "hash": head[1]},
         "recordings": [
             {
                 **decision_row(it),
-                "findings": [f.to_dict() for f in it.result.findings],
-                "events": [e.to_dict() for e in it.result.events],
+                "findings": [
+                    {**f.to_dict(), **_verdict(it, "rule", i)}
+                    for i, f in enumerate(it.result.findings)
+                ],
+                "events": [
+                    {**e.to_dict(), **_verdict(it, "event", i)}
+                    for i, e in enumerate(it.result.events)
+                ],
                 "watch": [[round(a, 2), round(b, 2)] for a, b in watch_intervals(it.result)],
                 "review_decisions": [
                     {
@@ -277,6 +335,11 @@ def export_json(items: Sequence[Item], since: str | None = None) -> dict[str, An
                         "reason_code": d.reason_code,
                         "reason_text": d.reason_text,
                         "at": d.created_at,
+                        "role": d.role,
+                        "change_reason": d.change_reason,
+                        "unwatched_reason": d.unwatched_reason,
+                        "four_eyes": d.four_eyes,
+                        "appeal_id": d.appeal_id,
                     }
                     for d in it.decisions
                 ],
@@ -311,7 +374,8 @@ _L = {
     "watch": Text("需人工观看分钟", "Minutes to watch"),
     "by_ear": Text("需人工听话术（条）", "Script to check by ear"),
     "errors": Text("无法审核", "Could not audit"),
-    "reasons": Text("主要原因", "Top reasons"),
+    "reasons": Text("主要原因（含全部重录原因）", "Top reasons (every re-record cause)"),
+    "why": Text("理由", "Why"),
     "list": Text("录像", "Recordings"),
     "file": Text("文件", "File"),
     "decision": Text("结论", "Decision"),
@@ -322,6 +386,8 @@ _L = {
     "reason": Text("原因", "Reason"),
     "picture": Text("画面", "Picture"),
     "stages": Text("话术环节", "Script stages"),
+    "documents": Text("出示文件", "Documents shown"),
+    "text_read": Text("识别文字", "Text read"),
     "transcript": Text("转写", "Transcript"),
     "review": Text("人工复核", "Reviews"),
     "none": Text("无", "None"),
@@ -388,6 +454,26 @@ def _thumb(path: Path, t: float, lang: str) -> str:
     return f'<img alt="{_e(fmt_time(t))}" src="data:image/jpeg;base64,{data}">'
 
 
+def _documents_table(res: AuditResult, lang: str) -> str:
+    """The profile's documents: status, time and the text read (ID numbers already masked)."""
+
+    def g(key: str) -> str:
+        return _L[key].get(lang)
+
+    return _table(
+        [g("documents"), g("time"), "", g("text_read")],
+        (
+            (
+                _e(d.name.get(lang)),
+                _e("" if d.start is None else fmt_span(d.start, d.end or d.start)),
+                f'<span class="{_e(d.status)}">{_e(DOCUMENT_STATUS[d.status].get(lang))}</span>',
+                _e(d.text or ""),
+            )
+            for d in res.documents
+        ),
+    )
+
+
 def recording_html(it: Item, lang: str = "zh") -> str:
     g = lambda key: _L[key].get(lang)  # noqa: E731 - a short label getter
     r, res = it.run, it.result
@@ -400,10 +486,13 @@ def recording_html(it: Item, lang: str = "zh") -> str:
         ("product / 产品", r.meta.product),
         ("profile / 业务", r.profile_id),
         ("duration / 时长", fmt_time(r.duration_s)),
-        (g("score"), f"{r.score:.0f}"),
+        (g("score"), f"{r.score:.0f}"),  # ranks the queue only
     ]
     body = [f"<h1>{_e(g('title'))}: {_e(r.name)}</h1>"]
     body.append(f"<p>{_e(g('decision'))}: {_decision(r.decision, lang)}</p>")
+    if res.error is None and res.profile is not None:
+        why = explain(res.decision, res.findings, res.duration_s).get(lang)
+        body.append(f'<p class="why">{_e(g("why"))}: {_e(why)}</p>')
     if res.error is not None:
         body.append(f'<p class="error">{_e(res.error.message)} [{_e(res.error.code)}]</p>')
     body.append(f"<h2>{_e(g('meta'))}</h2>")
@@ -417,7 +506,8 @@ def recording_html(it: Item, lang: str = "zh") -> str:
             (
                 _e(fmt_span(f.start, f.end)),
                 f'<span class="{_e(f.severity)}">{_e(_SEVERITY[f.severity].get(lang))}</span>',
-                _e(f.reason.get(lang)),
+                _e(("【必检】" if lang != "en" else "[mandatory] ") * f.mandatory)
+                + _e(f.reason.get(lang)),
                 _thumb(path, f.start, lang),
             )
         )
@@ -443,6 +533,9 @@ def recording_html(it: Item, lang: str = "zh") -> str:
                 ),
             )
         )
+    if res.documents:
+        body.append(f"<h2>{_e(g('documents'))}</h2>")
+        body.append(_documents_table(res, lang))
     body.append(f"<h2>{_e(g('transcript'))}</h2>")
     if res.transcript:
         text = "".join(

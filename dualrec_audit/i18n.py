@@ -5,6 +5,9 @@ Code, logs and docs are English; everything a teller or reviewer reads goes thro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from dualrec_audit.result import Text
 
 PARTY = {
@@ -18,6 +21,7 @@ CHECK_NAMES = {
     "transcript": Text("语音识别", "Transcript"),
     "script": Text("话术", "Script"),
     "video": Text("画面质量", "Video quality"),
+    "documents": Text("出示文件", "Documents shown"),
     "talk": Text("说话人", "Who talks"),
 }
 
@@ -27,6 +31,13 @@ TALKER = {
     "customer": Text("客户", "Customer"),
     "both": Text("双方同时", "Both at once"),
     "off_screen": Text("画面外", "Off screen"),
+}
+
+DOCUMENT_STATUS = {
+    "shown": Text("已出示", "shown"),
+    "illegible": Text("无法辨认", "not legible"),
+    "not_shown": Text("未出示", "not shown"),
+    "not_verified": Text("未核对", "not verified"),
 }
 
 DECISIONS = {
@@ -42,6 +53,18 @@ _SIDE = {
     "left": Text("脸部左侧", "left side of the face"),
     "right": Text("脸部右侧", "right side of the face"),
 }
+
+
+def fmt_time(seconds: float) -> str:
+    """01:12 (or 1:02:03 from an hour on)."""
+    s = max(0, int(seconds + 0.5))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
+
+
+def fmt_span(start: float, end: float) -> str:
+    return f"{fmt_time(start)}–{fmt_time(end)}"
 
 
 def _party(party: str | None) -> Text:
@@ -60,6 +83,26 @@ def event_message(check: str, party: str | None = None, **kw: str) -> Text:
     if check == "forbidden_phrase":
         phrase = kw.get("phrase", "")
         return Text(f"出现违规表述：{phrase}", f"Forbidden promise: {phrase}")
+    if check == "document_missing":
+        title = kw.get("title", "")
+        return Text(f"未出示文件：{title}", f"Document not shown: {title}")
+    if check == "document_illegible":
+        title = kw.get("title", "")
+        if kw.get("reason") == "too_short":
+            return Text(f"文件展示时间过短：{title}", f"Document shown too briefly: {title}")
+        return Text(f"文件无法辨认：{title}", f"Document not legible: {title}")
+    if check == "audio_track":
+        n, k = kw.get("tracks", "2"), kw.get("audited", "1")
+        if k == "1":
+            return Text(
+                f"录像有 {n} 条音轨，只审核了第 1 条", f"{n} audio tracks: only track 1 was audited"
+            )
+        return Text(
+            f"录像有 {n} 条音轨，第 1 条无声，审核的是第 {k} 条",
+            f"{n} audio tracks: track 1 is silent, track {k} was audited",
+        )
+    if check in ("wrong_speaker", "answered_for_customer", "prompted_answer"):
+        return _said_message(check, kw.get("what_zh", ""), kw.get("what_en", ""), kw)
     if check == "low_clarity" and kw.get("cause") == "quiet":
         return Text("语音音量过低", "Speech too quiet")
     templates = {
@@ -74,9 +117,31 @@ def event_message(check: str, party: str | None = None, **kw: str) -> Text:
         "overexposed": ("画面过曝", "Picture overexposed"),
         "blur": ("画面模糊", "Picture blurred"),
         "frozen": ("画面静止（疑似卡顿）", "Picture frozen"),
+        "damaged": ("录像此段损坏，无法解码", "Recording damaged here: cannot be decoded"),
     }
     zh, en = templates[check]
     return Text(zh, en)
+
+
+def _said_message(check: str, zh: str, en: str, kw: Mapping[str, str]) -> Text:
+    """Who said it: a stage said by the other party, 代答, a word-for-word prompted answer."""
+    if check == "answered_for_customer":
+        return Text(
+            f"疑似代答：{zh}由工作人员说出（客户嘴部未动，工作人员嘴部在动）",
+            f"Answered for the customer: {en} voiced while the staff's mouth moves "
+            "and the customer's is still",
+        )
+    if check == "prompted_answer":
+        return Text(
+            f"疑似诱导作答：{zh}逐字重复工作人员上一句（请人工复核）",
+            f"Prompted answer: {en} repeats the staff's previous sentence word for word",
+        )
+    exp = PARTY.get(kw.get("expected", ""), Text("", ""))
+    got = TALKER.get(kw.get("detected", ""), Text("", ""))
+    return Text(
+        f"说话人不符：{zh}应由{exp.zh}说出，实为{got.zh}",
+        f"Wrong speaker: {en} should be said by {exp.en.lower()}, was said by {got.en.lower()}",
+    )
 
 
 NO_AUDIO = Text("录像没有音轨", "The recording has no audio track")
@@ -182,8 +247,18 @@ _RULE_KIND = {
 }
 
 
-def advice_for(rule: str) -> Text | None:
-    """How to fix what a finding (layer-2 rule id, or ``event.<check>``) points at."""
+def document_advice(title: str, seconds: float) -> Text:
+    """What the teller should do about a document: hold it to the camera, long enough."""
+    return Text(
+        f"请将{title}对准镜头 {seconds:g} 秒", f"Hold the {title} to the camera for {seconds:g} s"
+    )
+
+
+def advice_for(rule: str, evidence: Mapping[str, Any] | None = None) -> Text | None:
+    """How to fix what a finding (layer-2 rule id, or ``event.<check>``) points at; a
+    document finding's advice names the document and the time (from its evidence)."""
+    if rule.startswith("document.") and evidence and evidence.get("title"):
+        return document_advice(str(evidence["title"]), float(evidence.get("min_seconds") or 3))
     if rule.startswith(("stage.", "stage_uncertain.")):
         return FIX_ADVICE["stage"]
     kind = _RULE_KIND.get(rule) or (rule.split(".", 1)[1] if rule.startswith("event.") else rule)

@@ -8,34 +8,37 @@ located and checked when the pipeline is built, and loaded once per process.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from dualrec_audit import __version__
+from dualrec_audit import __version__, ocr
 from dualrec_audit.asr.select import SyllableTranscript, script_engine, transcript_model
 from dualrec_audit.checks import FrameCheck
+from dualrec_audit.checks.documents import DocumentParams, DocumentsCheck, DocumentSpec
 from dualrec_audit.checks.faces import FaceParams, FacesCheck
 from dualrec_audit.checks.script import ScriptParams, run_script_check
 from dualrec_audit.checks.speech import SpeechAnalysis, SpeechParams, run_speech_check
-from dualrec_audit.checks.talk import MouthTracker, TalkParams, in_regions
+from dualrec_audit.checks.talk import MouthTracker, TalkParams
 from dualrec_audit.checks.transcript import run_transcript_check
 from dualrec_audit.checks.video import VideoParams, VideoQualityCheck
 from dualrec_audit.errors import ConfigError, MediaError, ModelError
+from dualrec_audit.i18n import event_message
 from dualrec_audit.media import (
     SAMPLE_RATE,
     check_file,
-    load_audio,
+    choose_audio_track,
+    load_audio_tracks,
     prefetch,
     probe,
-    sample_frames_dense,
+    sample_frames,
 )
+from dualrec_audit.paths import display_path
 from dualrec_audit.phrases import PhraseSet, load_phrases
 from dualrec_audit.profiles import Profile, all_profiles
 from dualrec_audit.registry import ModelStore, sha256_file
@@ -46,6 +49,7 @@ from dualrec_audit.result import (
     CheckResult,
     Decision,
     Event,
+    MediaInfo,
     Talk,
     Word,
     merge_segments,
@@ -77,6 +81,7 @@ class AuditOptions:
     faces: FaceParams = field(default_factory=FaceParams)
     speech: SpeechParams = field(default_factory=SpeechParams)
     video: VideoParams = field(default_factory=VideoParams)
+    documents: DocumentParams = field(default_factory=DocumentParams)
     whisper: WhisperOptions = field(default_factory=WhisperOptions)
     script: ScriptParams = field(default_factory=ScriptParams)
     talk: TalkParams = field(default_factory=TalkParams)
@@ -165,12 +170,13 @@ class AuditPipeline:
             score=verdict.score,
             findings=verdict.findings,
             stages=verdict.stages,
+            documents=verdict.documents,
         )
 
     def _blank(self, path: Path | str, profile: Profile | None = None) -> AuditResult:
         """A result with the run's provenance and nothing audited yet (decision error)."""
         return AuditResult(
-            file=str(path),
+            file=display_path(path),
             tool_version=__version__,
             sha256=None,
             duration_s=0.0,
@@ -197,39 +203,38 @@ class AuditPipeline:
 
         step = 1.0 / o.sample_fps
         faces = FacesCheck(self.detector.path, self.landmarker.path, o.faces, sample_step=step)
-        frame_checks: tuple[FrameCheck, ...] = (faces, VideoQualityCheck(o.video, sample_step=step))
-        mouths = MouthTracker(self.landmarker.path, o.talk) if o.talk.enabled else None
+        frame_checks: list[FrameCheck] = [faces, VideoQualityCheck(o.video, sample_step=step)]
+        mouths = MouthTracker(info, o.talk) if o.talk.enabled else None
+        documents, no_docs = self._documents_check(profile, step)
+        if documents is not None:
+            frame_checks.append(documents)
+            base = replace(base, models={**base.models, **ocr.versions()})
+        damaged: list[tuple[float, float]] = []
         # The sound (decode, speech check, the script engine's recogniser) is heard in a thread
         # while the frames are checked: the native code of both releases the GIL, so the two
-        # share the cores. The voice activity comes first: it says where the mouths are watched.
+        # share the cores.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
-            listened = pool.submit(self._listen, path, info.duration_s)
-            recognised = pool.submit(self._recognise, listened)
-            dense = None
-            if mouths is not None:
-                analysis0 = listened.result()[2]
-                regions = analysis0.regions if analysis0 is not None else []
-                dense = functools.partial(in_regions, regions=regions)
-            frames = sample_frames_dense(
-                path, info, o.sample_fps, dense=dense, dense_fps=o.talk.fps
-            )
-            for t, frame, is_base in prefetch(frames):
-                if is_base:
-                    for c in frame_checks:
-                        c.update(t, frame)
-                if mouths is not None and dense is not None and dense(t):
-                    mouths.update(t, frame, faces.last_boxes())
+            heard = pool.submit(self._hear, path, info)
+            tap = mouths.tap if mouths is not None else None
+            frames = sample_frames(path, info, o.sample_fps, damaged=damaged, tap=tap)
+            for t, frame in prefetch(frames):
+                for c in frame_checks:
+                    c.update(t, frame)
+                if mouths is not None:
+                    mouths.update(t, faces.last_faces())
                 hook("frames", min(t, info.duration_s), info.duration_s)
             checks: dict[str, CheckResult] = {
                 c.name: c.finish(info.duration_s) for c in frame_checks
             }
             hook("audio", 0, 1)
-            audio, speech, analysis = listened.result()
-            syllables = recognised.result()
+            audio, speech, analysis, syllables = heard.result()
+        if no_docs is not None:
+            checks["documents"] = no_docs
+        checks["video"] = _with_events(checks["video"], damage_events(damaged, info.duration_s))
         checks["speech"] = speech
         if mouths is not None:
-            frames_vad = analysis.speech_frames if analysis is not None else None
-            checks["talk"] = mouths.finish(info.duration_s, frames_vad)
+            vad = analysis.speech_frames if analysis is not None else None
+            checks["talk"] = mouths.finish(info.duration_s, vad)
         hook("audio", 1, 1)
 
         phrases = profile.phrase_set() if profile is not None else self.phrases
@@ -237,10 +242,14 @@ class AuditPipeline:
             audio, analysis, syllables, info.duration_s, phrases, hook
         )
         events = sort_events(e for c in checks.values() for e in c.events)
-        trusted = {k: c.timeline for k, c in checks.items() if c.status == "ok" and c.timeline}
+        trusted = {
+            k: c.timeline
+            for k, c in checks.items()
+            if c.status == "ok" and c.timeline and not _pinyin_only(c)
+        }
         segments = merge_segments(trusted, threshold=o.segment_threshold)
         score = overall_score(trusted, events)
-        order = ("faces", "speech", "transcript", "script", "video", "talk")
+        order = ("faces", "speech", "transcript", "script", "video", "documents", "talk")
         return replace(
             base,
             talk=talk_of(checks.get("talk")),
@@ -252,20 +261,39 @@ class AuditPipeline:
             transcript=words,
         )
 
-    def _listen(
-        self, path: Path, duration_s: float
-    ) -> tuple[np.ndarray | None, CheckResult, SpeechAnalysis | None]:
-        """The audio and the speech check (voice activity) (in a thread)."""
-        audio = load_audio(path, SAMPLE_RATE)
-        speech, analysis = run_speech_check(audio, SAMPLE_RATE, duration_s, self.options.speech)
-        return audio, speech, analysis
+    def _documents_check(
+        self, profile: Profile | None, step: float
+    ) -> tuple[DocumentsCheck | None, CheckResult | None]:
+        """The documents check when the profile asks for a document (else nothing at all);
+        or, when OCR cannot run here, the check's 'unavailable' result."""
+        if profile is None or not profile.documents:
+            return None, None
+        why = ocr.available()
+        if why is not None:
+            log.warning("documents check unavailable: %s", why.en)
+            return None, CheckResult.unavailable("documents", why)
+        specs = tuple(
+            DocumentSpec(d.id, d.titles, d.kind, d.min_seconds, d.required)
+            for d in profile.documents
+        )
+        return DocumentsCheck(specs, self.options.documents, step), None
 
-    def _recognise(self, listened: Future[Any]) -> list[Word]:
-        """The script engine's syllables on the speech regions (in a thread)."""
-        audio, _, analysis = listened.result()
+    def _hear(
+        self, path: Path, info: MediaInfo
+    ) -> tuple[np.ndarray | None, CheckResult, SpeechAnalysis | None, list[Word]]:
+        """The audio (the first track with sound), the speech check and the script engine's
+        syllables (in a thread)."""
+        tracks = load_audio_tracks(path, SAMPLE_RATE)
+        chosen = choose_audio_track(tracks)
+        audio = tracks[chosen] if tracks else None
+        speech, analysis = run_speech_check(
+            audio, SAMPLE_RATE, info.duration_s, self.options.speech
+        )
+        speech = _with_events(speech, track_events(len(tracks), chosen, info))
+        syllables: list[Word] = []
         if self.engine is not None and audio is not None and analysis is not None:
-            return self.engine.syllables(audio, analysis.regions)
-        return []
+            syllables = self.engine.syllables(audio, analysis.regions)
+        return audio, speech, analysis, syllables
 
     def _speech_text(
         self,
@@ -277,7 +305,7 @@ class AuditPipeline:
         hook: ProgressHook,
     ) -> tuple[CheckResult, CheckResult, tuple[Word, ...]]:
         """The transcript and script checks: the script engine's syllables (decoded once in
-        :meth:`_recognise`, also shown as the transcript when no transcript model is installed), the
+        :meth:`_hear`, also shown as the transcript when no transcript model is installed), the
         transcript model's words, then every phrase verified."""
         o = self.options
         hook("transcript", 0, 1)
@@ -318,6 +346,46 @@ def talk_of(check: CheckResult | None) -> tuple[Talk, ...]:
     if check is None or check.status != "ok":
         return ()
     return tuple(Talk(**t) for t in check.details.get("talk", []))
+
+
+def _with_events(check: CheckResult, events: list[Event]) -> CheckResult:
+    return replace(check, events=(*check.events, *events)) if events else check
+
+
+def damage_events(spans: list[tuple[float, float]], duration_s: float) -> list[Event]:
+    """A ``damaged`` event per span of the recording that could not be decoded."""
+    return [
+        Event(
+            check="damaged",
+            start=round(a, 2),
+            end=round(min(b, duration_s), 2),
+            severity="high",
+            message=event_message("damaged"),
+        )
+        for a, b in spans
+    ]
+
+
+def track_events(n: int, chosen: int, info: MediaInfo) -> list[Event]:
+    """A note when the recording has several audio tracks: which one was audited, and why."""
+    if n < 2:
+        return []
+    return [
+        Event(
+            check="audio_track",
+            start=0.0,
+            end=round(info.duration_s, 2),
+            severity="low",
+            message=event_message("audio_track", tracks=str(n), audited=str(chosen + 1)),
+            details={"tracks": n, "audited": chosen + 1, "first_silent": chosen > 0},
+        )
+    ]
+
+
+def _pinyin_only(check: CheckResult) -> bool:
+    """The transcript shown as the script engine's syllables: their token posteriors are not a
+    calibrated confidence, so they rank no segment for the reviewer."""
+    return check.name == "transcript" and check.details.get("units") == "pinyin"
 
 
 def profile_info(profile: Profile) -> dict[str, Any]:

@@ -2,9 +2,11 @@
 
 A profile lists the ordered script stages with their required phrases (alternatives and
 synonyms) and who should say them, the customer confirmations expected, forbidden phrases
-(added to the shared list), mandatory checks with thresholds, deductions per finding type and
-the decision thresholds. Files are validated on load; a mistake is reported with the file,
-the key path and what was expected, never a traceback.
+(added to the shared list), the mandatory whole-recording checks with their thresholds, a rule
+for every layer-1 event type (severity, mandatory or not, minimum duration) and deductions per
+finding type (the score only ranks the review queue; it never decides). Files are validated on
+load; a mistake is reported with the file, the key path and what was expected, never a
+traceback.
 
 Built-in profiles live in ``dualrec_audit/profiles/``; users add their own in a profile folder
 (``--profiles-dir`` or ``$DUALREC_AUDIT_PROFILES``), where a file with the same id wins.
@@ -56,6 +58,27 @@ class Stage(_Strict):
     phrases: tuple[PhraseSpec, ...] = Field(min_length=1)
 
 
+class DocumentStage(_Strict):
+    """A paper to hold up to the camera: its titles (any one legible counts), for how long,
+    by whom, and whether the sale requires it. ``kind = "id_card"`` also counts an ID number
+    read on the card (masked in every output)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: Names
+    titles: tuple[str, ...] = Field(min_length=1)
+    kind: Literal["page", "id_card"] = "page"
+    party: Literal["staff", "customer", "any"] = "staff"
+    min_seconds: float = Field(default=3.0, gt=0, le=60)
+    required: bool = True
+
+    @field_validator("titles")
+    @classmethod
+    def _non_empty(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not t.strip() for t in v):
+            raise ValueError("a title must not be empty")
+        return v
+
+
 class Confirmations(_Strict):
     """The customer's explicit answers (是的 / 我已知晓 / 我确认 …)."""
 
@@ -64,33 +87,50 @@ class Confirmations(_Strict):
 
 
 class Mandatory(_Strict):
-    """Checks a recording must pass; a failure means re-record. Omit a key to turn it off."""
+    """Whole-recording checks a recording must pass; a failure means re-record. Omit a key to
+    turn it off. Per-episode mandatory checks (a face cut, a frozen picture) are event rules."""
 
     both_parties_present: float | None = Field(default=0.95, ge=0, le=1)
-    max_face_cut_s: float | None = Field(default=2.0, ge=0)
     clarity_share: float | None = Field(default=0.9, ge=0, le=1)
     clarity_floor: float = Field(default=0.6, ge=0, le=1)
     min_duration_s: float | None = Field(default=None, ge=0)
     no_forbidden_phrases: bool = True
     required_stages: bool = True
+    required_documents: bool = True  # a required document not shown at all: re-record
 
 
 class Attribution(_Strict):
-    """Who said it: stages and confirmations checked against the party that said them."""
+    """Who said it: stages and confirmations checked against the party that said them (the
+    findings ``wrong_speaker``, ``answered_for_customer``, ``prompted_answer`` follow their
+    ``[events]`` rules)."""
 
     enabled: bool = True
     nod_evidence: bool = False  # a customer's nod counts for a confirmation heard off screen
     prompt_window_s: float = Field(default=5.0, ge=0)  # a word-for-word repeat within this
 
 
-class Thresholds(_Strict):
-    approve: float = Field(default=80, ge=0, le=100)
-    review: float = Field(default=60, ge=0, le=100)
+# The layer-1 event types each profile must give a rule for (the script's own events,
+# phrase_missing and forbidden_phrase, are judged by the stages and the forbidden list).
+# The script's and the documents' events are judged by their stages (required phrases, documents
+# to show), not by per-event rules.
+EVENT_TYPES: tuple[str, ...] = tuple(
+    e for e, src in EVENT_SOURCES.items() if src not in ("script", "documents")
+)
+
+
+class EventRule(_Strict):
+    """How one layer-1 event type counts: an episode lasting at least ``min_duration_s`` is a
+    finding of ``severity``; when ``mandatory``, it is a failed mandatory check (re-record).
+    A shorter episode is listed as a low-severity note that never holds a recording."""
+
+    severity: Literal["low", "medium", "high"]
+    mandatory: bool
+    min_duration_s: float = Field(ge=0)
 
     @model_validator(mode="after")
-    def _ordered(self) -> Thresholds:
-        if self.review > self.approve:
-            raise ValueError("review must not be above approve")
+    def _mandatory_is_high(self) -> EventRule:
+        if self.mandatory and self.severity != "high":
+            raise ValueError("a mandatory rule has severity 'high'")
         return self
 
 
@@ -107,16 +147,18 @@ DEFAULT_DEDUCTIONS: dict[str, float] = {
     "overexposed": 8,
     "blur": 5,
     "frozen": 10,
+    "damaged": 25,  # part of the sale is not on record: never auto-approved
+    "audio_track": 0,  # a note for the reviewer, not a defect
     "phrase_missing": 20,  # per missing required stage
     "forbidden_phrase": 40,
     "confirmation_missing": 25,  # below the approve threshold on its own
     "optional_stage_missing": 3,
+    "document_missing": 20,  # per required document not shown
+    "document_illegible": 10,  # shown, but its title not legible (or too briefly)
     "wrong_speaker": 20,  # a stage said by the other party
     "answered_for_customer": 40,  # 代答: the staff voices the customer's confirmation
-    "prompted_answer": 10,  # the customer repeats the staff's sentence word for word (review)
+    "prompted_answer": 10,  # the customer repeats the staff's sentence word for word
 }
-# Findings that always send a recording to a reviewer, whatever the score.
-REVIEW_FINDINGS = frozenset({"wrong_speaker", "answered_for_customer", "prompted_answer"})
 
 
 class Profile(_Strict):
@@ -128,11 +170,29 @@ class Profile(_Strict):
     parties: tuple[Literal["staff", "customer"], ...] = ("staff", "customer")
     stages: tuple[Stage, ...] = Field(min_length=1)
     confirmations: Confirmations | None = None
+    documents: tuple[DocumentStage, ...] = ()  # papers to hold up to the camera
+    attribution: Attribution = Attribution()
     forbidden: tuple[PhraseSpec, ...] = ()
     mandatory: Mandatory = Mandatory()
+    events: dict[str, EventRule] = Field(default_factory=dict, validate_default=True)
     deductions: dict[str, float] = Field(default_factory=dict)
-    thresholds: Thresholds = Thresholds()
-    attribution: Attribution = Attribution()
+
+    @field_validator("events")
+    @classmethod
+    def _a_rule_per_event_type(cls, v: dict[str, EventRule]) -> dict[str, EventRule]:
+        unknown = sorted(set(v) - set(EVENT_TYPES))
+        if unknown:
+            raise ValueError(
+                f"unknown event type {', '.join(repr(u) for u in unknown)} "
+                f"(known: {', '.join(EVENT_TYPES)})"
+            )
+        missing = [e for e in EVENT_TYPES if e not in v]
+        if missing:
+            raise ValueError(
+                f"no rule for event type {', '.join(repr(m) for m in missing)}: every layer-1 "
+                "event type needs { severity, mandatory, min_duration_s }"
+            )
+        return v
 
     @field_validator("deductions")
     @classmethod
@@ -154,6 +214,11 @@ class Profile(_Strict):
             if s.id in seen:
                 raise ValueError(f"duplicate stage id '{s.id}'")
             seen.add(s.id)
+        docs: set[str] = set()
+        for d in self.documents:
+            if d.id in docs:
+                raise ValueError(f"duplicate document id '{d.id}'")
+            docs.add(d.id)
         return self
 
     def deduction(self, finding: str) -> float:
@@ -173,12 +238,23 @@ class Profile(_Strict):
 assert set(DEFAULT_DEDUCTIONS) >= set(EVENT_SOURCES)
 
 
+# Keys of earlier profile versions, and what replaced them.
+_RETIRED = {
+    "thresholds": "no longer used: the score only ranks the queue; the decision follows the "
+    "mandatory checks and the findings' severity (see the [events] rules)",
+    "mandatory.max_face_cut_s": 'moved: set [events] face_cut = { severity = "high", '
+    "mandatory = true, min_duration_s = ... }",
+}
+
+
 def _format_error(source: str, exc: ValidationError) -> str:
     lines = [f"{source}: invalid profile:"]
     for err in exc.errors():
         path = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden" and path in _RETIRED:
+            msg = _RETIRED[path]
+        elif err["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling; see `dualrec-audit profiles show fund_sale`)"
         elif err["type"] == "missing":
             msg = "required key is missing"

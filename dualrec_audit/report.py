@@ -6,23 +6,17 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dualrec_audit.i18n import CHECK_NAMES, DECISIONS, PARTY
+from dualrec_audit.decision import explain
+from dualrec_audit.i18n import CHECK_NAMES, DECISIONS, DOCUMENT_STATUS, PARTY, fmt_span, fmt_time
 from dualrec_audit.result import AuditResult, Text
 
 if TYPE_CHECKING:
     from dualrec_audit.evaluate import EvalReport
 
-
-def fmt_time(seconds: float) -> str:
-    """01:12 (or 1:02:03 from an hour on)."""
-    s = max(0, int(seconds + 0.5))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
+__all__ = ["eval_summary", "fmt_span", "fmt_time", "summary"]
 
 
-def fmt_span(start: float, end: float) -> str:
-    return f"{fmt_time(start)}–{fmt_time(end)}"
+_SEVERITY = {"low": Text("低", "low"), "medium": Text("中", "medium"), "high": Text("高", "high")}
 
 
 def summary(result: AuditResult, lang: str = "zh") -> str:
@@ -36,12 +30,13 @@ def summary(result: AuditResult, lang: str = "zh") -> str:
     decision = DECISIONS[result.decision].get(lang)
     if zh:
         lines.append(
-            f"{name}  时长 {fmt_time(result.duration_s)}  结论：{decision}  得分 {result.score:.0f}"
+            f"{name}  时长 {fmt_time(result.duration_s)}  结论：{decision}  "
+            f"得分 {result.score:.0f}（仅用于排序）"
         )
     else:
         lines.append(
             f"{name}  duration {fmt_time(result.duration_s)}  decision: {decision}  "
-            f"score {result.score:.0f}"
+            f"score {result.score:.0f} (ranks the queue only)"
         )
     parts = []
     for key, check in result.checks.items():
@@ -60,6 +55,8 @@ def summary(result: AuditResult, lang: str = "zh") -> str:
             parts.append(f"{label} {0 if score is None else score * 100:.0f}")
     lines.append("  " + "  ".join(parts))
     if result.profile is not None:
+        why = explain(result.decision, result.findings, result.duration_s).get(lang)
+        lines.append(f"  {'理由' if zh else 'Why'}: {why}")
         pname = result.profile["name"]["en" if not zh else "zh"]
         lines.append(f"  {'业务规则' if zh else 'Profile'}: {pname} ({result.profile['id']})")
     if result.stages:
@@ -70,11 +67,20 @@ def summary(result: AuditResult, lang: str = "zh") -> str:
         by = ", ".join(script.details.get("verified_by", [])) if script is not None else ""
         if by:
             lines.append(f"  {'话术核验模型' if zh else 'Script verified by'}: {by}")
+    if result.documents:
+        lines.append("  " + ("出示文件：" if zh else "Documents shown:"))
+        for d in result.documents:
+            when = "" if d.start is None else f"{fmt_span(d.start, d.end or d.start)}  "
+            read = f"  「{d.text}」" if d.text else ""
+            lines.append(
+                f"    {when}{d.name.get(lang)}: {DOCUMENT_STATUS[d.status].get(lang)}{read}"
+            )
     if result.findings:
         lines.append("  " + ("问题：" if zh else "Findings:"))
         for f in result.findings:
             tag = ("【必检】" if zh else "[mandatory] ") if f.mandatory else ""
-            lines.append(f"    {fmt_span(f.start, f.end)}  {tag}{f.reason.get(lang)}")
+            sev = _SEVERITY[f.severity].get(lang)
+            lines.append(f"    {fmt_span(f.start, f.end)}  [{sev}] {tag}{f.reason.get(lang)}")
     elif result.events:
         lines.append("  " + ("问题：" if zh else "Problems:"))
         for e in result.events:
@@ -147,6 +153,14 @@ def eval_summary(report: EvalReport, lang: str = "zh") -> str:
         lines.append(
             f"  {t('漏检', 'missed')}{sep}{d.file} {fmt_span(d.start, d.end)} {d.check}{party}"
         )
+
+    lost = report.unwatched_defects
+    lines.append(
+        t("被标记录像中不在观看区间内的缺陷", "Defects of flagged recordings outside what to watch")
+        + f"{sep}{len(lost)}"
+    )
+    for d in lost:
+        lines.append(f"  !! {d.file} {fmt_span(d.start, d.end)} {d.check}")
 
     active = [c for c in report.checks if c.defects or c.false_alarm_s > 0]
     if active:

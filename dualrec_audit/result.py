@@ -52,6 +52,16 @@ EVENT_SOURCES: dict[str, str] = {
     "overexposed": "video",
     "blur": "video",
     "frozen": "video",
+    "document_missing": "documents",
+    "document_illegible": "documents",
+    "damaged": "video",  # a span that could not be decoded (the file is damaged there)
+    "audio_track": "speech",  # several audio tracks: which one was audited
+    # Who said it (layer 2, from the talk intervals and the heard stages): a stage said by the
+    # other party; the staff voicing the customer's confirmation (代答); a confirmation that
+    # repeats the staff's previous sentence word for word.
+    "wrong_speaker": "talk",
+    "answered_for_customer": "talk",
+    "prompted_answer": "talk",
 }
 
 
@@ -260,6 +270,61 @@ class StageStatus:
         }
 
 
+DocumentState = Literal["shown", "illegible", "not_shown", "not_verified"]
+
+
+@dataclass(frozen=True)
+class DocumentStatus:
+    """One document of the profile: shown on camera legibly, illegible or not shown; when,
+    for how long, and the text read (ID numbers masked)."""
+
+    id: str
+    name: Text
+    party: str
+    required: bool
+    status: DocumentState
+    min_seconds: float
+    start: float | None = None
+    end: float | None = None
+    seconds: float = 0.0  # seconds legible in all
+    text: str | None = None  # the line read that matched (masked)
+    titles: tuple[str, ...] = ()
+    reason: str | None = None  # illegible: "too_short" (read, too briefly) or "unreadable"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name.to_dict(),
+            "party": self.party,
+            "required": self.required,
+            "status": self.status,
+            "min_seconds": self.min_seconds,
+            "start": None if self.start is None else round(self.start, 2),
+            "end": None if self.end is None else round(self.end, 2),
+            "seconds": round(self.seconds, 2),
+            "text": self.text,
+            "titles": list(self.titles),
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DocumentStatus:
+        return cls(
+            id=d["id"],
+            name=Text(**d["name"]),
+            party=d["party"],
+            required=d["required"],
+            status=d["status"],
+            min_seconds=float(d["min_seconds"]),
+            start=d.get("start"),
+            end=d.get("end"),
+            seconds=float(d.get("seconds") or 0.0),
+            text=d.get("text"),
+            titles=tuple(d.get("titles") or ()),
+            reason=d.get("reason"),
+        )
+
+
 @dataclass(frozen=True)
 class AuditError:
     code: str
@@ -325,7 +390,8 @@ class AuditResult:
     profile: Mapping[str, Any] | None = None  # id, version, names of the business profile
     findings: tuple[Finding, ...] = ()
     stages: tuple[StageStatus, ...] = ()
-    talk: tuple[Talk, ...] = ()
+    documents: tuple[DocumentStatus, ...] = ()  # the profile's documents shown on camera
+    talk: tuple[Talk, ...] = ()  # who talks when (the talk check)
 
     @property
     def timelines(self) -> dict[str, list[float | None]]:
@@ -355,6 +421,7 @@ class AuditResult:
             "profile": None if self.profile is None else dict(self.profile),
             "findings": [f.to_dict() for f in self.findings],
             "stages": [st.to_dict() for st in self.stages],
+            "documents": [d.to_dict() for d in self.documents],
             "talk": [t.to_dict() for t in self.talk],
         }
 
@@ -423,6 +490,7 @@ class AuditResult:
                 )
                 for st in d.get("stages") or ()
             ),
+            documents=tuple(DocumentStatus.from_dict(x) for x in d.get("documents") or ()),
             talk=tuple(Talk(**t) for t in d.get("talk") or ()),
         )
 

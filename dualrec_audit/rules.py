@@ -1,10 +1,13 @@
 """Layer 2: the audit decision, a pure function of (layer-1 result, business profile).
 
-``decide(result, profile)`` gives the 0-100 score, the decision (approve / review / rerecord),
-the findings (each a rule that fired, with its time range, severity, reason and the layer-1
-evidence), the stage checklist and the low-score segments. Invariant: a recording is never
-auto-approved when a mandatory check could not be evaluated (no audio track, no speech model,
-an untrusted speech model, unreadable frames): it goes to review with that reason.
+``decide(result, profile)`` gives the findings (each a rule that fired, with its time range,
+severity, reason and the layer-1 evidence), the decision they imply (``decision.decision_of``:
+approve only when every mandatory check passed and no medium or high finding remains), the
+0-100 score that ranks the queue, the stage checklist and the low-score segments. The parts:
+checks that could not be evaluated (here), episodes and whole-recording mandatory checks
+(``episodes``), the script's stages, confirmation and forbidden promises (here). Invariant: a
+recording is never auto-approved when a check a rule needs could not be evaluated (no audio
+track, no speech model, an untrusted speech model, unreadable frames): it goes to review.
 """
 
 from __future__ import annotations
@@ -14,11 +17,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from dualrec_audit import attribution
-from dualrec_audit.i18n import PARTY
-from dualrec_audit.profiles import REVIEW_FINDINGS, Profile, Stage
+from dualrec_audit.decision import decision_of, score_of
+from dualrec_audit.episodes import event_findings, judge_episode
+from dualrec_audit.profiles import DocumentStage, Profile, Stage
 from dualrec_audit.result import (
+    EVENT_SOURCES,
+    SEVERITY_RANK,
     AuditResult,
     Decision,
+    DocumentStatus,
     Event,
     Finding,
     Segment,
@@ -35,21 +42,21 @@ class Verdict:
     stages: tuple[StageStatus, ...]
     segments: tuple[Segment, ...]
     not_evaluated: tuple[str, ...]
-
-
-def _span(events: list[Event], default_end: float) -> tuple[float, float]:
-    if not events:
-        return 0.0, default_end
-    return min(e.start for e in events), max(e.end for e in events)
+    documents: tuple[DocumentStatus, ...] = ()
 
 
 def _not_evaluable(result: AuditResult, profile: Profile) -> list[Finding]:
     """A finding for every mandatory check whose layer-1 input is missing or untrusted."""
     m = profile.mandatory
+    ruled = {  # checks some of whose events would hold a recording (medium or high, mandatory)
+        EVENT_SOURCES[e] for e, r in profile.events.items() if r.mandatory or r.severity != "low"
+    }
     needs = {
-        "faces": m.both_parties_present is not None or m.max_face_cut_s is not None,
-        "speech": m.clarity_share is not None,
+        "faces": m.both_parties_present is not None or "faces" in ruled,
+        "speech": m.clarity_share is not None or "speech" in ruled,
+        "video": "video" in ruled,
         "script": m.required_stages or m.no_forbidden_phrases or profile.confirmations is not None,
+        "documents": bool(profile.documents),
     }
     out = []
     for check, needed in needs.items():
@@ -73,7 +80,13 @@ def _not_evaluable(result: AuditResult, profile: Profile) -> list[Finding]:
     return out
 
 
-_CHECK_ZH = {"faces": "人脸", "speech": "语音清晰度", "script": "话术"}
+_CHECK_ZH = {
+    "faces": "人脸",
+    "speech": "语音清晰度",
+    "video": "画面质量",
+    "script": "话术",
+    "documents": "出示文件",
+}
 
 
 def _stage_status(stage: Stage, statuses: list[str]) -> str:
@@ -142,9 +155,9 @@ def _attributed(
     result: AuditResult,
     profile: Profile,
     stages: list[StageStatus],
-    confirmations: list[Mapping[str, Any]],
-) -> tuple[list[StageStatus], list[Finding]]:
-    """Each heard stage gets ``speaker_detected``; who-said-it findings (see attribution)."""
+    confirmations: Sequence[Mapping[str, Any]],
+) -> tuple[list[StageStatus], list[Event]]:
+    """Each heard stage gets ``speaker_detected``; the who-said-it events (see attribution)."""
     if not profile.attribution.enabled:
         return stages, []
     spans = [
@@ -162,16 +175,17 @@ def _attributed(
     said = attribution.heard(result, profile, spans)
     detected = {s.id: s.detected for s in said if s.kind == "stage"}
     stages = [replace(st, speaker_detected=detected.get(st.id)) for st in stages]
-    return stages, attribution.findings(result, profile, said)
+    return stages, attribution.events(result, profile, said)
 
 
 def _uncertain_stage_finding(stage: Stage, status: StageStatus) -> Finding:
-    """A stage heard but not with confidence: a reviewer must listen (never approved)."""
+    """A stage heard but not with confidence: a reviewer must listen (a required one is never
+    approved)."""
     return Finding(
         rule=f"stage_uncertain.{stage.id}",
         start=status.start or 0.0,
         end=status.end or 0.0,
-        severity="medium",
+        severity="medium" if stage.required else "low",
         reason=Text(
             f"未能确认环节：{stage.name.zh}（请人工听辨）",
             f"Stage not heard with confidence: {stage.name.en} (listen to confirm)",
@@ -199,129 +213,125 @@ def _stage_finding(stage: Stage, profile: Profile, duration: float) -> Finding:
     )
 
 
-def decide(result: AuditResult, profile: Profile) -> Verdict:
-    """Score, decision, findings and stage checklist of one audited recording."""
-    if result.error is not None:
-        return Verdict(0.0, "error", (), (), (), ())
-    m = profile.mandatory
-    duration = result.duration_s
-    findings = _not_evaluable(result, profile)
-    not_evaluated = tuple(f.evidence["check"] for f in findings)
-    by_check: dict[str, list[Event]] = {}
-    for event in result.events:
-        by_check.setdefault(event.check, []).append(event)
+# -- documents shown on camera (issue 19) -----------------------------------------------------
 
-    consumed: set[int] = set()  # layer-1 events already reported by a mandatory finding
+DOCUMENT_EVENTS = ("document_missing", "document_illegible")
 
-    def fail(
-        rule: str,
-        start: float,
-        end: float,
-        zh: str,
-        en: str,
-        events: Sequence[Event] = (),
-        **evidence: Any,
-    ) -> None:
-        consumed.update(id(ev) for ev in events)
-        points = sum(profile.deduction(ev.check) for ev in events)
-        evidence["events"] = [ev.to_dict() for ev in events]
-        findings.append(Finding(rule, start, end, "high", Text(zh, en), points, True, evidence))
 
-    if "faces" not in not_evaluated:
-        faces = result.checks["faces"]
-        presence = faces.details.get("presence", {})
-        if m.both_parties_present is not None:
-            for party in profile.parties:
-                share = float(presence.get(party, 0.0))
-                if share < m.both_parties_present:
-                    absent = [e for e in by_check.get("party_absent", []) if e.party == party]
-                    t0, t1 = _span(absent, duration)
-                    fail(
-                        "mandatory.both_parties_present",
-                        t0,
-                        t1,
-                        f"{PARTY[party].zh}在画面中的时间仅占 {share:.0%}"
-                        f"（要求 ≥{m.both_parties_present:.0%}）",
-                        f"{PARTY[party].en} in frame only {share:.0%} of the time "
-                        f"(required ≥{m.both_parties_present:.0%})",
-                        party=party,
-                        presence=share,
-                        threshold=m.both_parties_present,
-                        events=absent,
-                    )
-        if m.max_face_cut_s is not None:
-            for ev in by_check.get("face_cut", []):
-                if ev.duration > m.max_face_cut_s:
-                    fail(
-                        "mandatory.max_face_cut",
-                        ev.start,
-                        ev.end,
-                        f"{ev.message.zh}，持续 {ev.duration:.0f} 秒"
-                        f"（允许 ≤{m.max_face_cut_s:g} 秒）",
-                        f"{ev.message.en} for {ev.duration:.0f} s "
-                        f"(allowed ≤{m.max_face_cut_s:g} s)",
-                        events=[ev],
-                        threshold_s=m.max_face_cut_s,
-                    )
-    if "speech" not in not_evaluated and m.clarity_share is not None:
-        speech = result.checks["speech"]
-        ratios = speech.details.get("speech_ratio", [])
-        speech_secs = [i for i, r in enumerate(ratios) if r > 0.15 and i < len(speech.timeline)]
-        clear = [i for i in speech_secs if (speech.timeline[i] or 0.0) >= m.clarity_floor]
-        if speech_secs:
-            share = len(clear) / len(speech_secs)
-            if share < m.clarity_share:
-                unclear = by_check.get("low_clarity", [])
-                t0, t1 = _span(unclear, duration)
-                fail(
-                    "mandatory.clarity",
-                    t0,
-                    t1,
-                    f"语音清晰的时间仅占 {share:.0%}（要求 ≥{m.clarity_share:.0%}）",
-                    f"Speech is clear only {share:.0%} of the time "
-                    f"(required ≥{m.clarity_share:.0%})",
-                    clear_share=round(share, 3),
-                    threshold=m.clarity_share,
-                    events=unclear,
-                    speech_seconds=len(speech_secs),
-                )
-    if m.min_duration_s is not None and duration < m.min_duration_s:
-        fail(
-            "mandatory.min_duration",
+def _document_status(doc: DocumentStage, seen: Mapping[str, Any] | None) -> DocumentStatus:
+    common = {
+        "id": doc.id,
+        "name": Text(doc.name.zh, doc.name.en),
+        "party": doc.party,
+        "required": doc.required,
+        "min_seconds": doc.min_seconds,
+        "titles": doc.titles,
+    }
+    if seen is None:
+        return DocumentStatus(status="not_verified", **common)  # type: ignore[arg-type]
+    return DocumentStatus(
+        status=seen["status"],
+        start=seen.get("start"),
+        end=seen.get("end"),
+        seconds=float(seen.get("seconds") or 0.0),
+        text=seen.get("text"),
+        reason=seen.get("reason"),
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def _document_finding(
+    doc: DocumentStage, st: DocumentStatus, profile: Profile, duration: float
+) -> Finding:
+    title = doc.titles[0]
+    evidence = {
+        "document": doc.id,
+        "title": title,
+        "min_seconds": doc.min_seconds,
+        "status": st.status,
+        "text": st.text,
+    }
+    if st.status == "not_shown":
+        need = f"（需清晰展示 {doc.min_seconds:g} 秒）"
+        return Finding(
+            f"document.{doc.id}",
             0.0,
             duration,
-            f"录像时长 {duration:.0f} 秒，短于要求的 {m.min_duration_s:g} 秒",
-            f"Recording is {duration:.0f} s, shorter than the required {m.min_duration_s:g} s",
-            duration_s=duration,
-            threshold_s=m.min_duration_s,
+            "high" if doc.required else "low",
+            Text(
+                f"{'未出示必需文件' if doc.required else '未出示文件'}：{title}{need}",
+                f"{'Required document' if doc.required else 'Document'} not shown: {title} "
+                f"(legible for {doc.min_seconds:g} s)",
+            ),
+            profile.deduction("document_missing") if doc.required else 0.0,
+            doc.required and profile.mandatory.required_documents,
+            evidence,
         )
+    brief = st.reason == "too_short"
+    return Finding(
+        f"document.{doc.id}",
+        float(st.start or 0.0),
+        float(st.end or duration),
+        "medium",
+        Text(
+            f"{'文件展示时间过短' if brief else '文件无法辨认'}：{title}"
+            f"（清晰可读 {st.seconds:g} 秒，要求 {doc.min_seconds:g} 秒）",
+            f"{'Document shown too briefly' if brief else 'Document not legible'}: {title} "
+            f"(legible {st.seconds:g} s of the {doc.min_seconds:g} s required)",
+        ),
+        profile.deduction("document_illegible"),
+        False,
+        evidence,
+    )
 
-    stages, confirmations = _stages(result, profile)
-    if "script" not in not_evaluated:
-        stages, said_by = _attributed(result, profile, stages, confirmations)
-        findings.extend(said_by)
-        for stage, status in zip(profile.stages, stages, strict=True):
-            if status.status == "missing":
-                findings.append(_stage_finding(stage, profile, duration))
-            elif status.status == "uncertain":
-                findings.append(_uncertain_stage_finding(stage, status))
-        if profile.confirmations and len(confirmations) < profile.confirmations.min_count:
-            findings.append(
-                Finding(
-                    "confirmation_missing",
-                    0.0,
-                    duration,
-                    "high",
-                    Text(
-                        "未听到客户的明确确认", "The customer's explicit confirmation was not heard"
-                    ),
-                    profile.deduction("confirmation_missing"),
-                    False,
-                    {"found": len(confirmations), "required": profile.confirmations.min_count},
-                )
+
+def document_findings(
+    result: AuditResult, profile: Profile
+) -> tuple[list[DocumentStatus], list[Finding]]:
+    """The profile's documents (shown / illegible / not shown, from the documents check) and
+    a finding for each one not shown legibly. Nothing when the check did not run: that is
+    reported by ``_not_evaluable`` (status ``not_verified``)."""
+    check = result.checks.get("documents")
+    ok = check is not None and check.status == "ok"
+    seen = {d["id"]: d for d in check.details.get("documents", [])} if ok and check else {}
+    out, findings = [], []
+    for doc in profile.documents:
+        st = _document_status(doc, seen.get(doc.id) if ok else None)
+        out.append(st)
+        if st.status in ("not_shown", "illegible"):
+            findings.append(_document_finding(doc, st, profile, result.duration_s))
+    return out, findings
+
+
+def _script_findings(
+    result: AuditResult,
+    profile: Profile,
+    stages: Sequence[StageStatus],
+    confirmations: Sequence[Mapping[str, Any]],
+) -> list[Finding]:
+    """Required stages not heard, the customer's confirmation, forbidden promises."""
+    out = []
+    for stage, status in zip(profile.stages, stages, strict=True):
+        if status.status == "missing":
+            out.append(_stage_finding(stage, profile, result.duration_s))
+        elif status.status == "uncertain":
+            out.append(_uncertain_stage_finding(stage, status))
+    if profile.confirmations and len(confirmations) < profile.confirmations.min_count:
+        out.append(
+            Finding(
+                "confirmation_missing",
+                0.0,
+                result.duration_s,
+                "high",
+                Text("未听到客户的明确确认", "The customer's explicit confirmation was not heard"),
+                profile.deduction("confirmation_missing"),
+                False,
+                {"found": len(confirmations), "required": profile.confirmations.min_count},
             )
-        for ev in by_check.get("forbidden_phrase", []):
-            findings.append(
+        )
+    for ev in result.events:
+        if ev.check == "forbidden_phrase":
+            out.append(
                 Finding(
                     "mandatory.no_forbidden_phrases",
                     ev.start,
@@ -329,44 +339,34 @@ def decide(result: AuditResult, profile: Profile) -> Verdict:
                     "high",
                     ev.message,
                     profile.deduction("forbidden_phrase"),
-                    m.no_forbidden_phrases,
+                    profile.mandatory.no_forbidden_phrases,
                     {"event": ev.to_dict()},
                 )
             )
-
-    # Every other layer-1 event deducts its profile weight.
-    for ev in result.events:
-        if ev.check in ("phrase_missing", "forbidden_phrase") or id(ev) in consumed:
-            continue
-        findings.append(
-            Finding(
-                f"event.{ev.check}",
-                ev.start,
-                ev.end,
-                ev.severity,
-                ev.message,
-                profile.deduction(ev.check),
-                False,
-                {"event": ev.to_dict()},
-            )
-        )
-
-    score = max(0.0, 100.0 - sum(f.deduction for f in findings))
-    decision: Decision
-    if any(f.mandatory for f in findings):
-        decision = "rerecord"
-    elif score >= profile.thresholds.approve:
-        decision = "approve"
-    elif score >= profile.thresholds.review:
-        decision = "review"
-    else:
-        decision = "rerecord"
-    uncertain = any(st.status == "uncertain" and st.required for st in stages)
-    uncertain = uncertain or any(f.rule in REVIEW_FINDINGS for f in findings)
-    if decision == "approve" and (not_evaluated or uncertain):
-        decision = "review"  # the invariant: nothing unverified or uncertain is auto-approved
-    findings.sort(key=lambda f: (f.start, -_RANK[f.severity], f.rule))
-    return Verdict(score, decision, tuple(findings), tuple(stages), result.segments, not_evaluated)
+    return out
 
 
-_RANK = {"low": 1, "medium": 2, "high": 3}
+def decide(result: AuditResult, profile: Profile) -> Verdict:
+    """Score, decision, findings and stage checklist of one audited recording."""
+    if result.error is not None:
+        return Verdict(0.0, "error", (), (), (), ())
+    findings = _not_evaluable(result, profile)
+    not_evaluated = tuple(f.evidence["check"] for f in findings)
+    findings += event_findings(result, profile, not_evaluated)
+    stages, confirmations = _stages(result, profile)
+    if "script" not in not_evaluated:
+        stages, said = _attributed(result, profile, stages, confirmations)
+        findings += [judge_episode(e, profile.events[e.check], profile, result) for e in said]
+        findings += _script_findings(result, profile, stages, confirmations)
+    documents, doc_findings = document_findings(result, profile)
+    findings += doc_findings
+    findings.sort(key=lambda f: (f.start, -SEVERITY_RANK[f.severity], f.rule, f.end))
+    return Verdict(
+        score_of(findings),
+        decision_of(findings),
+        tuple(findings),
+        tuple(stages),
+        result.segments,
+        not_evaluated,
+        tuple(documents),
+    )

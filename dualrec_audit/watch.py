@@ -1,10 +1,16 @@
 """What a reviewer has to watch in one audited recording.
 
-``watch_intervals(result)`` is the sorted, merged union of every place the audit points at —
-the low-score segments, the layer-1 events and the layer-2 findings — each started
-``preroll`` seconds early so the reviewer sees what leads up to it. The reviewer UI steps
-through these intervals (next / previous finding) and the daily summary adds them up with
-``watch_seconds``.
+``watch_intervals(result)`` is the sorted, merged union of the places the audit sends the
+reviewer to, each started ``preroll`` seconds early so the reviewer sees what leads up to it:
+
+- decided under a business profile (layer 2): the located findings that hold the recording
+  (a failed mandatory check, or medium or high severity). Every layer-1 event is such a finding
+  or a low-severity note (an episode shorter than its rule's minimum, which never holds a
+  recording and is only listed); an aggregate rule's episodes are always held.
+- without a profile (layer 1 only): the low-score segments, the events and the findings.
+
+The reviewer UI steps through these intervals (next / previous finding) and the daily summary
+adds them up with ``watch_seconds``.
 
 Findings that cover the whole recording (a required stage not heard, a check that could not
 be evaluated, a recording too short) name no place to look, so they are not watch intervals.
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from dualrec_audit.decision import holds
 from dualrec_audit.result import AuditResult
 
 _EPS = 1e-6
@@ -40,18 +47,27 @@ def _covers_recording(start: float, end: float, duration: float) -> bool:
 def watch_intervals(result: AuditResult, preroll: float = 2.0) -> list[tuple[float, float]]:
     """The merged, sorted time ranges a reviewer must watch, with ``preroll`` seconds before each.
 
-    Sources: ``result.segments``, ``result.events`` and ``result.findings`` with end > start;
-    findings covering the whole recording are left out (see the module doc). Every range is
-    clamped to [0, duration]. A result that could not be audited has none.
+    Sources (see the module doc): under a profile, the located findings that hold the
+    recording; else ``result.segments``, ``result.events`` and ``result.findings``. Spans need
+    end > start; findings covering the whole recording are left out. Every range is clamped to
+    [0, duration]. A result that could not be audited has none.
     """
     if preroll < 0:
         raise ValueError("preroll must be >= 0")
     duration = result.duration_s
-    spans: list[tuple[float, float]] = [(s.start, s.end) for s in result.segments]
-    spans += [(e.start, e.end) for e in result.events]
-    spans += [
-        (f.start, f.end) for f in result.findings if not _covers_recording(f.start, f.end, duration)
-    ]
+    located = [f for f in result.findings if not _covers_recording(f.start, f.end, duration)]
+    spans: list[tuple[float, float]]
+    if result.profile is not None:
+        spans = [(f.start, f.end) for f in located if holds(f)]
+    else:
+        spans = [(s.start, s.end) for s in result.segments]
+        # A phrase not heard names no place to watch (as a stage finding covering the recording).
+        spans += [
+            (e.start, e.end)
+            for e in result.events
+            if e.check != "phrase_missing" or not _covers_recording(e.start, e.end, duration)
+        ]
+        spans += [(f.start, f.end) for f in located]
     return merge_intervals(
         (max(0.0, start - preroll), min(duration, end)) for start, end in spans if end > start
     )

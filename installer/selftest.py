@@ -71,8 +71,10 @@ def check_store() -> dict[str, Any]:
 
     from dualrec_audit.db.store import Store
 
-    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "selftest.db") as store:
-        return {"tables": sorted(store.counts()), "verify_ok": store.verify().ok}
+    with tempfile.TemporaryDirectory() as tmp:
+        trust = {"key_file": Path(tmp) / "selftest.key", "anchor_file": Path(tmp) / "anchor"}
+        with Store(Path(tmp) / "selftest.db", create=True, **trust) as store:
+            return {"tables": sorted(store.counts()), "verify_ok": store.verify().ok}
 
 
 def check_native() -> dict[str, Any]:

@@ -20,24 +20,23 @@ One defect is injected per sample (see ``SAMPLES``):
 It also writes ``labels.json`` (the expected verdict and defect intervals, generated from the
 same ``SAMPLES`` table that drives the builds) and ``CREDITS.md``.
 
-With ``--fixtures DIR`` it also refreshes the test fixtures (``tests/data/media``): every source
-file copied byte for byte, except the noise clip, which is cut to its first 10.0 s.
+The videos are never committed (they are made from third-party media): ``scripts/setup.sh``
+builds them. Everything is deterministic (fixed seeds, a fixed number of encoder threads).
+Rebuild with::
 
-Everything is deterministic (fixed seeds, no randomness beyond them). Rebuild with::
+    .venv/bin/python sample_videos/build_samples.py [--src MEDIA_DIR] [--out DIR]
 
-    .venv/bin/python sample_videos/build_samples.py
-    .venv/bin/python sample_videos/build_samples.py --fixtures tests/data/media
-
-``--src`` defaults to ``../shared/media`` next to the repository (the folder described by its
-SOURCES.md); ``--out`` defaults to ``sample_videos/``. Needs only PyAV, NumPy and OpenCV.
+``--src`` defaults to ``../shared/media`` next to the repository (the files listed, with their
+sha256 and credits, in ``media/manifest.toml``); ``--out`` defaults to ``sample_videos/``.
+Needs only PyAV, NumPy and OpenCV.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import time
+import tomllib
 import wave
 from dataclasses import dataclass
 from fractions import Fraction
@@ -50,6 +49,7 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SRC = REPO_ROOT.parent / "shared" / "media"
 DEFAULT_OUT = REPO_ROOT / "sample_videos"
+MEDIA_MANIFEST = REPO_ROOT / "media" / "manifest.toml"
 
 SEED = 20240607
 
@@ -60,7 +60,9 @@ DURATION_S = 20.0
 N_FRAMES = round(DURATION_S * FPS)
 SAMPLE_RATE = 16_000
 N_SAMPLES = round(DURATION_S * SAMPLE_RATE)
-X264_OPTIONS = {"crf": "23", "preset": "veryfast", "tune": "film"}
+# A fixed thread count: x264's output depends on it, and the samples must be the same bytes on
+# every machine.
+X264_OPTIONS = {"crf": "23", "preset": "veryfast", "tune": "film", "threads": "2"}
 AAC_BITRATE = 48_000
 
 # --- layout ------------------------------------------------------------------------------------
@@ -109,6 +111,7 @@ NOISE_SNR_DB = -3.0  # speech RMS minus noise RMS
 EDGE_FADE_S = 0.01
 END_FADE_S = 0.3
 LIMIT_KNEE = 0.85  # soft limiter: samples above this are compressed smoothly below 1.0
+BLUR_SIGMA_PX = 8.0  # a "blur" defect: Gaussian blur of the whole 1280x720 frame
 
 
 @dataclass(frozen=True)
@@ -164,103 +167,12 @@ SAMPLES = (
     ),
 )
 
-# Credits, copied from <src>/SOURCES.md: (file, from, licence, ground truth).
-SOURCE_CREDITS = (
-    (
-        "speech_zh/wenet_aishell-BAC009S0724W0121.wav",
-        "wenet-e2e/wenet : test/resources/aishell-BAC009S0724W0121.wav @ 015469960db7",
-        "AISHELL-1, Apache-2.0",
-        "4.3 s, clean read Mandarin: 广州市房地产中介协会分析",
-    ),
-    (
-        "speech_zh/firered_BAC009S0764W0121.wav",
-        "FireRedTeam/FireRedASR : examples/wav/BAC009S0764W0121.wav @ 834635e4cf27",
-        "AISHELL-1, Apache-2.0",
-        "4.2 s, clean: 甚至出现交易几乎停滞的情况",
-    ),
-    (
-        "speech_zh/funasr_asr_example.wav",
-        "modelscope/FunASR : runtime/funasr_api/asr_example.wav @ 3c58cb56a565",
-        "MIT (repository)",
-        "5.6 s: 欢迎大家来体验达摩院推出的语音识别模型",
-    ),
-    (
-        "speech_zh/paddlespeech_zh.wav",
-        "PaddlePaddle/PaddleSpeech : paddleaudio/tests/wav/zh.wav @ b24925da7ae3",
-        "Apache-2.0 (repository)",
-        "5.0 s: 我认为跑步最重要的就是给我带来了身体健康",
-    ),
-    (
-        "speech_zh/firered_IT0011W0001.wav",
-        "FireRedTeam/FireRedASR : examples/wav/IT0011W0001.wav @ 834635e4cf27",
-        "Apache-2.0 (repository)",
-        "2.0 s, noisy far-field: 换一首歌 (an unclear-speech case)",
-    ),
-    (
-        "noise/speechbrain_noise1.wav",
-        "PaddlePaddle/PaddleSpeech : "
-        "paddlespeech/vector/speechbrain/samples/noise_samples/noise1.wav @ cfb0131ab131",
-        "Apache-2.0 (repository)",
-        "33 s machine hum, no speech",
-    ),
-    (
-        "video/grid_bbaf2n.mpg",
-        "rizkiarm/LipNet : evaluation/samples/GRID/bbaf2n.mpg @ bec592aa1e66",
-        "GRID corpus, CC BY 4.0",
-        '3 s, 360x288, one frontal face fully in frame, English "bin blue at f two now"',
-    ),
-    ("video/grid_brbk7n.mpg", "same folder", "GRID corpus, CC BY 4.0", '"bin red by k seven now"'),
-    ("video/grid_lbax4n.mpg", "same folder", "GRID corpus, CC BY 4.0", '"lay blue at x four now"'),
-    (
-        "video/grid_lbbc2a.mpg",
-        "same folder",
-        "GRID corpus, CC BY 4.0",
-        '"lay blue by c two again"',
-    ),
-    (
-        "video/grid_lrwp9a.mpg",
-        "same folder",
-        "GRID corpus, CC BY 4.0",
-        '"lay red with p nine again"',
-    ),
-    (
-        "images/facerec_obama.jpg",
-        "ageitgey/face_recognition : examples/obama.jpg @ 2e2dccea9dd0",
-        "US government portrait (public domain)",
-        "1 face, fully in frame",
-    ),
-    (
-        "images/facerec_biden.jpg",
-        "ageitgey/face_recognition : examples/biden.jpg @ 2e2dccea9dd0",
-        "US government portrait (public domain)",
-        "1 face, fully in frame",
-    ),
-    (
-        "images/facerec_two_people.jpg",
-        "ageitgey/face_recognition : examples/two_people.jpg @ 2e2dccea9dd0",
-        "US government photo (public domain)",
-        "2 faces, both fully in frame",
-    ),
-    (
-        "images/facerec_obama_partial_face.jpg",
-        "ageitgey/face_recognition : tests/test_images/obama_partial_face.jpg @ 2e2dccea9dd0",
-        "as above",
-        "1 face, cut by the LEFT edge",
-    ),
-    (
-        "images/facerec_obama_partial_face2.jpg",
-        "ageitgey/face_recognition : tests/test_images/obama_partial_face2.jpg @ 2e2dccea9dd0",
-        "as above",
-        "1 face, cut by the RIGHT edge",
-    ),
-)
 GRID_CITATION = (
     "Cooke, M., Barker, J., Cunningham, S., & Shao, X. (2006). An audio-visual corpus for "
     "speech perception and automatic speech recognition. The Journal of the Acoustical "
     "Society of America, 120(5), 2421-2424. https://doi.org/10.1121/1.2229005 — GRID corpus "
     "distributed under CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)."
 )
-FIXTURE_NOISE_S = 10.0
 
 
 # --- media helpers -----------------------------------------------------------------------------
@@ -398,6 +310,8 @@ class Compositor:
             paste(canvas, img, x, y)
         if active and defect.check == "dark":
             canvas = np.round(canvas.astype(np.float32) * 0.06).astype(np.uint8)
+        if active and defect.check == "blur":
+            canvas = cv2.GaussianBlur(canvas, (0, 0), BLUR_SIGMA_PX)
         return canvas
 
 
@@ -439,7 +353,80 @@ def encode(path: Path, compositor: Compositor, audio: np.ndarray, defect: Defect
         out.mux(aus.encode(None))
 
 
-# --- labels, credits, fixtures -----------------------------------------------------------------
+# --- clips and long recordings built at test time -------------------------------------------------
+def build_clip(path: Path, src: Path, defect: Defect | None = None) -> Path:
+    """One 20 s clip like the samples (clean speech, both parties) with ``defect`` in the
+    picture (party_absent, face_cut, dark, blur, frozen; not low_clarity)."""
+    speech, _ = build_speech(src)
+    encode(path, Compositor(src), soft_limit(speech), defect)
+    return path
+
+
+def concat_recordings(parts: list[Path], target: Path) -> list[float]:
+    """Remux clips encoded alike (these builds) end to end, without re-encoding, into
+    ``target``; returns each part's start time. A 0.2 s step between parts keeps every
+    stream's timestamps increasing (B-frame delay)."""
+    offsets = []
+    with av.open(str(target), "w") as out:
+        with av.open(str(parts[0])) as first:
+            vout = out.add_stream_from_template(first.streams.video[0])
+            aout = out.add_stream_from_template(first.streams.audio[0])
+        offset = 0.0
+        for part in parts:
+            offsets.append(offset)
+            with av.open(str(part)) as c:
+                length = float(c.duration) / 1e6
+                for pkt in c.demux():
+                    if pkt.dts is None:
+                        continue
+                    shift = round(offset / pkt.time_base)
+                    pkt.pts += shift
+                    pkt.dts += shift
+                    pkt.stream = vout if pkt.stream.type == "video" else aout
+                    out.mux(pkt)
+            offset += length + 0.2
+    return offsets
+
+
+# A ten-minute recording: 30 clips, five with the customer away for 7 s, one frozen for 10 s.
+LONG_ABSENT_AT = (5, 9, 14, 19, 24)  # clip indexes
+LONG_FROZEN_AT = 27
+LONG_CLIPS = 30
+ABSENT = Defect("party_absent", "customer", 6.0, 13.0)
+FROZEN_10S = Defect("frozen", None, 5.0, 15.0)
+
+
+def build_long_recording(src: Path, folder: Path) -> tuple[Path, dict]:
+    """The ten-minute recording above (built once per folder) and its label (as in
+    labels.json): the defects with their times in the long recording."""
+    folder.mkdir(parents=True, exist_ok=True)
+    clips = {
+        None: build_clip(folder / "part_clean.mp4", src),
+        "absent": build_clip(folder / "part_absent.mp4", src, ABSENT),
+        "frozen": build_clip(folder / "part_frozen.mp4", src, FROZEN_10S),
+    }
+    kinds = [
+        "absent" if i in LONG_ABSENT_AT else "frozen" if i == LONG_FROZEN_AT else None
+        for i in range(LONG_CLIPS)
+    ]
+    target = folder / "long_10min.mp4"
+    offsets = concat_recordings([clips[k] for k in kinds], target)
+    defects = []
+    for kind, off in zip(kinds, offsets, strict=True):
+        d = {"absent": ABSENT, "frozen": FROZEN_10S}.get(kind or "")
+        if d is not None:
+            defects.append(
+                {
+                    "check": d.check,
+                    "party": d.party,
+                    "start": round(off + d.start, 3),
+                    "end": round(off + d.end, 3),
+                }
+            )
+    return target, {"expected": "flag", "defects": defects}
+
+
+# --- labels and credits -----------------------------------------------------------------------
 def labels() -> dict:
     recordings = {}
     for s in SAMPLES:
@@ -451,14 +438,19 @@ def labels() -> dict:
     return {"schema_version": 1, "recordings": recordings}
 
 
+def media_manifest() -> list[dict]:
+    """Every third-party media file (media/manifest.toml): origin, licence, sha256."""
+    return tomllib.loads(MEDIA_MANIFEST.read_text(encoding="utf-8"))["file"]
+
+
 def credits_table(files: list[str] | None = None) -> list[str]:
     rows = [
         "| File | From (repository : path @ commit) | Licence | Ground truth |",
         "|---|---|---|---|",
     ]
-    for file, origin, licence, truth in SOURCE_CREDITS:
-        if files is None or file in files:
-            rows.append(f"| {file} | {origin} | {licence} | {truth} |")
+    for f in media_manifest():
+        if files is None or f["path"] in files:
+            rows.append(f"| {f['path']} | {f['origin']} | {f['licence']} | {f['truth']} |")
     return rows
 
 
@@ -508,8 +500,8 @@ def sample_credits(turns: list[tuple[str, str, float, float]], noise_offset_s: f
         "",
         "## Source files and licences",
         "",
-        "Copied byte for byte from the public repositories below (see also",
-        "`tests/data/media/CREDITS.md`).",
+        "Copied byte for byte from the public repositories below (pinned in",
+        "`media/manifest.toml` with their sha256; see also `media/CREDITS.md`).",
         "",
         *credits_table(used),
         "",
@@ -522,73 +514,21 @@ def sample_credits(turns: list[tuple[str, str, float, float]], noise_offset_s: f
         "## Rebuild",
         "",
         "```",
-        ".venv/bin/python sample_videos/build_samples.py [--src ../shared/media] "
-        "[--out sample_videos]",
+        ".venv/bin/python sample_videos/build_samples.py [--src MEDIA_DIR] [--out DIR]",
         "```",
         "",
-        "The build is deterministic (fixed seed); it needs PyAV (with libx264), NumPy and OpenCV.",
+        "The build is deterministic (fixed seed, fixed encoder threads); it needs PyAV (with",
+        "libx264), NumPy and OpenCV. `bash scripts/setup.sh` runs it; the videos are not",
+        "committed.",
         "",
     ]
     return "\n".join(lines)
-
-
-def fixture_credits() -> str:
-    return "\n".join(
-        [
-            "# Test media: sources and credits",
-            "",
-            "Real recordings and photos, copied byte for byte from the public repositories",
-            "below, except `noise/speechbrain_noise1.wav` (see the note). Keep each file's",
-            "credit with anything derived from it.",
-            "",
-            *credits_table(),
-            "",
-            f"**Trimmed file:** `noise/{NOISE_FILE}` holds only the first {FIXTURE_NOISE_S:g} s",
-            "of the original 33 s clip (same 16 kHz mono 16-bit PCM samples, rewritten with a",
-            "plain WAV header), to keep the repository small. Its ground truth is therefore",
-            f'"{FIXTURE_NOISE_S:g} s machine hum, no speech".',
-            "",
-            "GRID corpus: " + GRID_CITATION,
-            "",
-            "Rebuild (copies from the shared media folder):",
-            "",
-            "```",
-            ".venv/bin/python sample_videos/build_samples.py --fixtures tests/data/media",
-            "```",
-            "",
-        ]
-    )
-
-
-def write_fixtures(src: Path, dest: Path) -> None:
-    for sub in ("images", "speech_zh", "noise", "video"):
-        (dest / sub).mkdir(parents=True, exist_ok=True)
-        for f in sorted((src / sub).iterdir()):
-            if not f.is_file():
-                continue
-            target = dest / sub / f.name
-            if sub == "noise" and f.name == NOISE_FILE:
-                with wave.open(str(f), "rb") as w:
-                    params = w.getparams()
-                    data = w.readframes(round(FIXTURE_NOISE_S * w.getframerate()))
-                with wave.open(str(target), "wb") as w:
-                    w.setnchannels(params.nchannels)
-                    w.setsampwidth(params.sampwidth)
-                    w.setframerate(params.framerate)
-                    w.writeframes(data)
-            else:
-                shutil.copyfile(f, target)
-            print(f"fixture {target}")
-    (dest / "CREDITS.md").write_text(fixture_credits(), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--src", type=Path, default=DEFAULT_SRC, help="shared media folder")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
-    parser.add_argument(
-        "--fixtures", type=Path, default=None, help="also refresh test fixtures in this folder"
-    )
     parser.add_argument(
         "--only", nargs="*", default=None, help="build only these samples (file names)"
     )
@@ -617,8 +557,6 @@ def main(argv: list[str] | None = None) -> None:
     )
     (out / "CREDITS.md").write_text(sample_credits(turns, noise_offset_s), encoding="utf-8")
     print(f"wrote {out / 'labels.json'} and {out / 'CREDITS.md'}")
-    if args.fixtures is not None:
-        write_fixtures(src, args.fixtures.resolve())
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The README's screenshots, made with the commands themselves (`review --screenshot`,
-# `precheck --screenshot`): the sample recordings are scanned into a scratch database as a
-# bank would scan its recordings (a sidecar per file gives branch and teller), one recording
-# is decided and one claimed by another reviewer so the queue shows those states, then the
-# queue, the review view at the chin-cut finding (Chinese and English) and the pre-check of
-# the same file are rendered offscreen into docs/screenshots/.
+# `precheck --screenshot`) at 1366x768, the smallest screen reviewers use: the sample
+# recordings are scanned into a scratch database as a bank would scan its recordings (a
+# sidecar per file gives branch, teller, customer and product), accounts are created with
+# `accounts add`, one recording is decided, re-recorded and appealed, one assigned and one
+# claimed by another reviewer so the queue shows those states; then the sign-in dialog, the
+# queue, the review view at the chin-cut finding (Chinese and English), its history and
+# shortcut list, and the pre-check of the same file are rendered offscreen into
+# docs/screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -12,6 +15,7 @@ out=docs/screenshots
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export QT_QPA_PLATFORM=offscreen DUALREC_AUDIT_SETTINGS="$work/settings.ini"
+export DUALREC_AUDIT_TRUST_DIR="$work/trust"  # the scratch database's key and anchor
 unset DUALREC_AUDIT_LANG DUALREC_AUDIT_DB
 mkdir -p "$out" "$work/incoming"
 cp sample_videos/*.mp4 "$work/incoming/"
@@ -23,26 +27,52 @@ tellers = {"clean": ("上海分行营业部", "T1024"), "customer_chin_cut": ("�
            "noisy_speech": ("北京分行营业部", "T2011"), "party_absent": ("上海分行营业部", "T1024")}
 for stem, (branch, teller) in tellers.items():
     side = Path(sys.argv[1]) / f"{stem}.json"
-    side.write_text(json.dumps({"branch": branch, "teller": teller}, ensure_ascii=False))
+    meta = {"branch": branch, "teller": teller, "customer_ref": f"C2026{len(stem):04d}",
+            "product": "稳健增利混合基金 A"}
+    side.write_text(json.dumps(meta, ensure_ascii=False))
 PY
 db="sqlite:///$work/demo.db"
+.venv/bin/dualrec-audit db init --db "$db"
 .venv/bin/dualrec-audit scan "$work/incoming" --db "$db" --workers 1 --settle 0 --no-progress
+printf 'admin-password\n' | .venv/bin/dualrec-audit accounts add admin --role admin \
+  --name 系统管理员 --db "$db" --password-stdin
+for who in 王审核:reviewer 张审核:reviewer 李主管:senior; do
+  printf 'admin-password\n%s-password\n' "${who%%:*}" | .venv/bin/dualrec-audit accounts add \
+    "${who%%:*}" --role "${who##*:}" --admin admin --db "$db" --password-stdin
+done
 rec=$(.venv/bin/python - "$db" <<'PY'
 import sys
 from dualrec_audit.db.store import Store
+from dualrec_audit.watch import watch_intervals
+from dualrec_audit.workflow import Request
 with Store(sys.argv[1], actor="demo") as store:
+    acc = {a.username: a for a in store.accounts()}
     runs = {r.name: r for r in store.runs()}
-    store.add_decision(runs["clean.mp4"].run_id, "张审核", "approve")
-    store.claim(runs["noisy_speech.mp4"].recording_id, "李审核")
-    print(runs["customer_chin_cut.mp4"].recording_id)
+    store.decide(runs["clean.mp4"].run_id, Request(acc["张审核"], "approve"), check_claim=False)
+    chin = runs["customer_chin_cut.mp4"]
+    watched = tuple((s, e, 1.0) for s, e in watch_intervals(store.result(chin.run_id)))
+    store.decide(chin.run_id, Request(acc["张审核"], "rerecord", "face_cut",
+                                      "客户下巴出画 8–14 秒", watched=watched), check_claim=False)
+    store.file_appeal(chin.recording_id, "上海分行营业部 T1031", "客户低头签字，面部其余部分始终在画面内",
+                      by=acc["王审核"])
+    store.assign([runs["dark_segment.mp4"].recording_id], "王审核", by=acc["李主管"])
+    store.claim(runs["noisy_speech.mp4"].recording_id, "李主管")
+    print(chin.recording_id)
 PY
 )
-ui=(--db "$db" --reviewer 王审核 --size 1600x1000)
+ui=(--db "$db" --reviewer 王审核 --size 1366x768)
+.venv/bin/dualrec-audit review "${ui[@]}" --view login --size 480x300 --screenshot "$out/login.png"
 .venv/bin/dualrec-audit review "${ui[@]}" --view queue --screenshot "$out/queue.png"
 .venv/bin/dualrec-audit review "${ui[@]}" --recording "$rec" --finding 1 \
   --screenshot "$out/review.png"
+.venv/bin/dualrec-audit review "${ui[@]}" --recording "$rec" --finding 1 --view history \
+  --screenshot "$out/history.png"
+.venv/bin/dualrec-audit review "${ui[@]}" --recording "$rec" --finding 1 --view keys \
+  --screenshot "$out/keys.png"
 .venv/bin/dualrec-audit review "${ui[@]}" --recording "$rec" --finding 1 --lang en \
   --screenshot "$out/review_en.png"
-.venv/bin/dualrec-audit precheck "$work/incoming/customer_chin_cut.mp4" --size 1600x1000 \
+.venv/bin/dualrec-audit precheck "$work/incoming/customer_chin_cut.mp4" --size 1366x768 \
   --screenshot "$out/precheck.png"
+.venv/bin/dualrec-audit precheck "$work/incoming/clean.mp4" --size 1366x768 \
+  --screenshot "$out/precheck_unverified.png"
 echo "screenshots in $out/"

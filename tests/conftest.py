@@ -32,6 +32,13 @@ SETUP_HINT = (
 )
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Event-log keys and anchor files of the test databases: one folder for the whole session
+# (subprocesses inherit it), never the developer's own user data dir.
+TRUST_ENV = "DUALREC_AUDIT_TRUST_DIR"
+if not os.environ.get(TRUST_ENV):
+    import tempfile
+
+    os.environ[TRUST_ENV] = tempfile.mkdtemp(prefix="dualrec-trust-")
 # Read before any fixture changes the environment (isolated_models_env clears it).
 _MODELS_FROM_ENV = os.environ.get(MODELS_ENV, "")
 
@@ -150,14 +157,47 @@ def sample_results(pipeline) -> dict:
     return out
 
 
+def build_samples_module():
+    """``sample_videos/build_samples.py`` (the compositor the samples are built with)."""
+    import importlib.util
+    import sys
+
+    if "build_samples" in sys.modules:
+        return sys.modules["build_samples"]
+    spec = importlib.util.spec_from_file_location("build_samples", SAMPLES / "build_samples.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["build_samples"] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def long_recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The ten-minute recording (five 7 s customer absences, a 10 s freeze), built once per
+    session from the shared media into a session temp folder, and its label."""
+    src = media("video/grid_bbaf2n.mpg").parent.parent
+    media("speech_zh/funasr_asr_example.wav")  # the soundtrack's clips are there too
+    return build_samples_module().build_long_recording(src, tmp_path_factory.mktemp("long"))
+
+
 # -- databases: every store test runs on SQLite and on PostgreSQL ----------------------------
 
 PG_ENV = "DUALREC_TEST_PG_URL"  # set by scripts/test.sh when a PostgreSQL server is available
 
 
+def init_db(url: str) -> str:
+    """Create the store's tables and key in an empty database (what `db init` does)."""
+    from dualrec_audit.db.store import Store
+
+    Store(url, create=True).close()
+    return url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path):
-    """A fresh, empty database URL of each kind (a new PostgreSQL database per test)."""
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """A URL of each kind naming no database yet (SQLite) or an empty one (PostgreSQL: a new
+    database per test, without tables)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
@@ -177,6 +217,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path):
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def db_url(empty_db_url: str) -> str:
+    """A fresh database of each kind, created (tables and key) as `db init` does."""
+    return init_db(empty_db_url)
 
 
 @pytest.fixture(scope="session")

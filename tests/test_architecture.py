@@ -24,7 +24,7 @@ def test_cli_startup_does_not_import_heavy_libraries():
         "from dualrec_audit.cli import main\n"
         "main(['models', 'list'])\n"
         "heavy = [m for m in ('cv2', 'mediapipe', 'faster_whisper', 'ctranslate2', 'av',"
-        " 'PySide6', 'pypinyin') if m in sys.modules]\n"
+        " 'PySide6', 'pypinyin', 'rapidocr') if m in sys.modules]\n"
         "sys.exit(f'loaded: {heavy}' if heavy else 0)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
@@ -43,7 +43,7 @@ def test_other_commands_never_load_qt(tmp_path):
         "    except SystemExit:\n"
         "        pass\n"
         f"assert main(['scan', {str(tmp_path)!r}, '--db', {str(tmp_path / 'x.db')!r},"
-        " '--no-progress', '--workers', '1']) == 0\n"
+        " '--create', '--no-progress', '--workers', '1']) == 0\n"
         "qt = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'ui')]\n"
         "sys.exit(f'loaded: {qt}' if qt else 0)\n"
     )

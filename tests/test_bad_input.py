@@ -253,6 +253,7 @@ def test_chinese_and_space_file_names(check, media: Path):
     names = [folder / "客户张三_基金销售.mp4", folder / "客户 李四 (复录).mp4"]
     for p in names:
         shutil.copyfile(CLEAN, p)
+        shutil.copyfile(CLEAN.with_suffix(".json"), p.with_suffix(".json"))  # same profile
     r = check(CLEAN, *names)
     assert r.rc == 0, r
     ref, *docs = r.doc

@@ -209,3 +209,22 @@ def test_no_progress_bar_when_stderr_is_not_a_tty(subprocess_check):
     r = subprocess_check
     assert r.returncode == 0, r.stderr[-3000:]
     assert "%|" not in r.stderr
+
+
+def test_stderr_holds_no_native_log_lines(tmp_path):
+    """MediaPipe/TensorFlow Lite write set-up lines to fd 2 on model creation and on the first
+    inference; `check` keeps them off the terminal (the chin-cut sample runs the landmarker)."""
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path))
+    env.pop("DUALREC_AUDIT_MODELS", None)
+    r = subprocess.run(
+        [sys.executable, "-m", "dualrec_audit", "check", str(CHIN_CUT), "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+    assert r.returncode == 0
+    landmarker_ran = json.loads(r.stdout)["checks"]["faces"]["details"]
+    assert landmarker_ran, "the faces check ran"
+    assert r.stderr == ""

@@ -63,7 +63,12 @@ def test_samples_in_a_real_process(tmp_path):
     labelled = json.loads(LABELS.read_text(encoding="utf-8"))["recordings"]
     n_defects = sum(len(r["defects"]) for r in labelled.values())
     assert n_defects >= 5
-    assert doc["defects"] == {"total": n_defects, "found": n_defects, "missed": []}
+    assert doc["defects"] == {
+        "total": n_defects,
+        "found": n_defects,
+        "missed": [],
+        "unwatched": [],
+    }
     for rec in doc["recordings"]:
         assert all(d["found"] for d in rec["defects"]), rec
         if rec["defective"]:
@@ -138,14 +143,14 @@ def test_flagging_it_passes(fake, capsys, monkeypatch):
     doc = json.loads(capsys.readouterr().out)
     assert rc == 0 and doc["passed"]
     assert doc["confusion"]["approve"]["review"] == 1
-    assert doc["defects"] == {"total": 1, "found": 1, "missed": []}
+    assert doc["defects"] == {"total": 1, "found": 1, "missed": [], "unwatched": []}
 
 
 # -- expected errors, with real media -----------------------------------------------------------
 
 
 def test_expected_error_that_is_audited_exits_1(tmp_path, capsys):
-    shutil.copy(SAMPLES / "clean.mp4", tmp_path / "good.mp4")
+    shutil.copy(SAMPLES / "clean.mp4", tmp_path / "good.mp4")  # no sidecar: fund_sale
     (tmp_path / "broken.mp4").write_text("not a video", encoding="utf-8")
     labels = write_labels(
         tmp_path, {"good.mp4": {"expected": "error"}, "broken.mp4": {"expected": "error"}}
@@ -154,7 +159,8 @@ def test_expected_error_that_is_audited_exits_1(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert rc == 1
     assert doc["missed_errors"] == ["good.mp4"]
-    assert doc["confusion"]["error"] == {"approve": 0, "review": 1, "rerecord": 0, "error": 1}
+    # good.mp4 is audited (under fund_sale, whose script it does not say: re-record).
+    assert doc["confusion"]["error"] == {"approve": 0, "review": 0, "rerecord": 1, "error": 1}
 
 
 # -- usage and configuration errors: exit 2 before anything is audited --------------------------

@@ -26,7 +26,7 @@ EVIL = '<script>alert("x")</script>'
 def fill(url: str, sample_results) -> dict[str, int]:
     """Store every audited sample; the chin-cut one with hostile metadata and a review."""
     ids = {}
-    with Store(url) as store:
+    with Store(url, create=True) as store:
         for name, r in sample_results.items():
             st = Path(r.file).stat()
             meta = RecordingMeta(branch="上海分行", teller="T001")
@@ -67,13 +67,16 @@ def test_json_export_and_daily_summary(db_url, sample_results, capsys):
     [day] = doc["days"]
     assert day["recordings"] == 6
     assert day["minutes_audited"] == pytest.approx(2.0, abs=0.01)
-    # No trusted speech model here: nothing is auto-approved and every script is by ear.
-    assert day["minutes_auto_approved"] == 0 and day["script_by_ear"] == 6
+    # The bundled script model verifies every script: the clean sample (20 s) is approved and
+    # no script is left to be checked by ear.
+    assert day["minutes_auto_approved"] == pytest.approx(20 / 60, abs=0.01)
+    assert day["script_by_ear"] == 0
     expected = sum(watch_seconds(r) for r in sample_results.values()) / 60
     assert day["minutes_to_watch"] == pytest.approx(expected, abs=0.01)
     assert 0 < day["minutes_to_watch"] < day["minutes_audited"]
     top = dict((k, n) for k, n in day["top_reasons"])
-    assert top.get("not_evaluable.script") == 6
+    assert top.get("not_evaluable.script") is None
+    assert top.get("event.face_cut") == 1 and top.get("event.frozen") == 1  # re-record causes
 
 
 def test_csv_export_has_one_row_per_recording_and_defuses_formulas(
@@ -113,7 +116,8 @@ def test_html_reports_escape_everything_and_show_a_thumbnail_per_finding(filled,
     data = next(b for alt, b in imgs if alt == "00:08")  # the chin cut starts at 8 s
     img = cv2.imdecode(np.frombuffer(base64.b64decode(data), np.uint8), cv2.IMREAD_COLOR)
     assert img is not None and img.shape[1] == 240 and img.std() > 5
-    assert "话术环节" in page and "客户下巴超出画面" in page and "没有转写" in page
+    assert "话术环节" in page and "客户下巴超出画面" in page
+    assert "没有转写" not in page  # the script model's syllables are the transcript
     assert "王审核" in page
 
 
@@ -150,3 +154,49 @@ def test_daily_summary_counts_errors_apart(filled, sample_results):
     [day] = daily_summaries([broken, *items[1:]])
     assert day.recordings == 6 and day.errors == 1
     assert day.seconds == pytest.approx(100.0, abs=0.5)
+
+
+def test_top_reasons_never_drop_a_cause_of_a_re_record():
+    """Six frequent review reasons and one rare re-record cause: the cause is still listed."""
+    from types import SimpleNamespace
+
+    from dualrec_audit.result import AuditResult, Finding, Text
+
+    def item(decision: str, findings: list[Finding]) -> SimpleNamespace:
+        r = AuditResult("r.mp4", "t", "0", 60.0, decision, 50.0, findings=tuple(findings))
+        return SimpleNamespace(day="2026-11-21", result=r)
+
+    t = Text("x", "x")
+    frequent = [Finding(f"event.kind{k}", 1, 2, "medium", t) for k in range(6)]
+    frozen = Finding("event.frozen", 5, 15, "high", t, mandatory=True)
+    items = [item("review", frequent) for _ in range(5)] + [item("rerecord", [frozen])]
+    [day] = daily_summaries(items)
+    top = [k for k, _ in day.top_reasons()]
+    assert len(top) == 6 and set(top[:5]) < {f.rule for f in frequent}  # five most frequent
+    assert top[5:] == ["event.frozen"]  # plus the rare cause of the re-record
+
+
+def test_export_out_an_existing_folder_or_file_is_handled_without_a_traceback(
+    filled, tmp_path, capsys
+):
+    url, _ = filled
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    # JSON into an existing folder: the file goes in it (with the chain head for `db verify`).
+    assert main(["export", "--db", url, "--format", "json", "--out", str(folder)]) == 0
+    doc = json.loads((folder / "dualrec-export.json").read_text(encoding="utf-8"))
+    assert len(doc["recordings"]) == 6 and doc["chain_head"]["seq"] > 0
+    assert main(["db", "verify", "--db", url, "--anchor", str(folder / "dualrec-export.json")]) == 0
+    capsys.readouterr()
+    # HTML or CSV onto an existing file: a usage error naming it, the file left alone.
+    existing = tmp_path / "report.html"
+    existing.write_text("keep me", encoding="utf-8")
+    for fmt in ("html", "csv"):
+        assert main(["export", "--db", url, "--format", fmt, "--out", str(existing)]) == 2
+        assert "is a file" in capsys.readouterr().err
+    assert existing.read_text(encoding="utf-8") == "keep me"
+    # A folder that cannot be written: a clear error, not a traceback.
+    locked = tmp_path / "locked" / "sub"
+    (tmp_path / "locked").write_text("a file where a folder should be", encoding="utf-8")
+    assert main(["export", "--db", url, "--format", "csv", "--out", str(locked)]) == 2
+    assert "cannot write" in capsys.readouterr().err

@@ -134,6 +134,11 @@ def test_the_folder_holds_both_programs_and_the_models(app):
     assert (internal / "models" / "manifest.toml").is_file()
     assert (internal / "models" / "opencv" / "face_detection_yunet_2023mar.onnx").is_file()
     assert (internal / "models" / "mediapipe" / "face_landmarker.task").is_file()
+    # The bundled models come from the project's models/ folder as set-up installed them.
+    from dualrec_audit.registry import ModelStore
+
+    kws = ModelStore(internal / "models").locate("kws-zh-3.3m")
+    assert kws.root == internal / "models"
     assert sorted(p.name for p in (internal / "dualrec_audit" / "profiles").glob("*.toml"))
     assert (internal / "dualrec_audit" / "data" / "forbidden.txt").is_file()
     migrations = internal / "dualrec_audit" / "db" / "migrations"
@@ -151,13 +156,18 @@ def test_frozen_check_prints_the_json_result(app, tmp_path):
     assert result["schema_version"] == 1
     assert Path(result["file"]).name == "clean.mp4"
     assert result["error"] is None
-    assert result["models"] == {"yunet": "2023mar", "face_landmarker": "float16/1"}
-    for check in ("faces", "speech", "video"):
+    assert result["models"] == {
+        "yunet": "2023mar",
+        "face_landmarker": "float16/1",
+        "kws-zh-3.3m": "sherpa-onnx-kws-zipformer-wenetspeech-3.3M-2024-01-01-mobile",
+    }
+    for check in ("faces", "speech", "video", "script"):
         assert result["checks"][check]["status"] == "ok", result["checks"][check]
-    # No speech model in the application: never approved, reviewed with that reason.
-    assert result["checks"]["transcript"]["status"] == "unavailable"
-    assert result["decision"] == "review"
-    assert result["profile"]["id"] == "fund_sale"
+    # The bundled script model (sherpa-onnx in the frozen app) verified the sample's script,
+    # under the demo profile its sidecar names: approved.
+    assert result["checks"]["script"]["details"]["verified_by"]
+    assert result["decision"] == "approve"
+    assert result["profile"]["id"] == "bundled_samples"
     assert {"events", "segments", "timelines", "findings", "stages"} <= result.keys()
 
     # The same result as from the source tree.
@@ -197,20 +207,25 @@ def test_a_speech_model_dropped_next_to_the_executable_is_used(
     # The recogniser ran (CTranslate2 in the frozen app); a random-weight model is never trusted
     # and its text is meaningless, so only the status is checked.
     assert result["checks"]["transcript"]["status"] == "unverified"
-    assert result["decision"] != "approve"
+    # The script is verified by the bundled script model, never by the test model's text.
+    by = result["checks"]["script"]["details"]["verified_by"]
+    assert by and not any("whisper-test-random" in m for m in by)
     out = listed.stdout.decode("utf-8")
     line = next(x for x in out.splitlines() if x.startswith("whisper-test-random"))
     assert str(app / "models") in line
 
 
-def test_frozen_scan_stores_results_with_worker_processes(app, tmp_path, db_url):
+def test_frozen_scan_stores_results_with_worker_processes(app, tmp_path, empty_db_url):
     """scan spawns its workers from the frozen executable; the Alembic migrations run from the
-    application folder; SQLite, and PostgreSQL through the bundled psycopg when a server runs."""
+    application folder; SQLite, and PostgreSQL through the bundled psycopg when a server runs.
+    The database and its key are created by the frozen `db init`."""
     folder = tmp_path / "recordings"
     folder.mkdir()
     for name in ("clean.mp4", "party_absent.mp4"):
         shutil.copy(SAMPLES / name, folder / name)
-    db = ["--db", db_url]
+    db = ["--db", empty_db_url]
+    init = run_frozen(app, "dualrec-audit", ["db", "init", *db], tmp_path)
+    assert init.returncode == 0, init.stderr.decode(errors="replace")[-3000:]
     args = ["scan", str(folder), "--workers", "2", "--settle", "0", *db]
     scan = run_frozen(app, "dualrec-audit", args, tmp_path)
     assert scan.returncode == 0, scan.stderr.decode(errors="replace")[-3000:]
@@ -220,9 +235,12 @@ def test_frozen_scan_stores_results_with_worker_processes(app, tmp_path, db_url)
     decisions = {
         r["file"]: r["decision"] for r in json.loads(export.stdout.decode("utf-8"))["recordings"]
     }
-    assert decisions == {"clean.mp4": "review", "party_absent.mp4": "rerecord"}
+    # Copied without their sidecars, the samples are audited under the default fund_sale
+    # profile, whose script the clean sample does not say (verified by the bundled model).
+    assert decisions == {"clean.mp4": "rerecord", "party_absent.mp4": "rerecord"}
     verify = run_frozen(app, "dualrec-audit", ["db", "verify", *db], tmp_path)
     assert verify.returncode == 0, verify.stdout.decode("utf-8")
+    assert "keyed (HMAC)" in verify.stdout.decode("utf-8")
 
 
 def test_frozen_selftest_opens_qt_multimedia_offscreen(app, tmp_path):
@@ -255,7 +273,7 @@ def test_frozen_review_and_precheck_screenshots(app, tmp_path):
     folder.mkdir()
     shutil.copy(SAMPLES / "party_absent.mp4", folder / "party_absent.mp4")
     db = ["--db", f"sqlite:///{tmp_path / 'review.db'}"]
-    args = ["scan", str(folder), "--workers", "1", "--settle", "0", *db]
+    args = ["scan", str(folder), "--workers", "1", "--settle", "0", "--create", *db]
     scan = run_frozen(app, "dualrec-audit", args, tmp_path)
     assert scan.returncode == 0, scan.stderr.decode(errors="replace")[-3000:]
     shot = tmp_path / "review.png"

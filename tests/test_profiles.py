@@ -17,7 +17,7 @@ from dualrec_audit.result import CheckResult, Word
 from dualrec_audit.rules import decide
 
 from .conftest import SAMPLES
-from .test_rules import layer1
+from .test_rules import EVENT_RULES, layer1
 
 DEMO = "bundled_samples"  # the sample recordings' own sentences, not a business profile
 BUILTIN = {k: v for k, v in builtin_profiles().items() if k != DEMO}
@@ -33,7 +33,8 @@ def test_builtin_profiles():
         "bank_insurance",
     }
     demo = builtin_profiles()[DEMO]
-    assert "not a compliance script" in demo.description and demo.thresholds.approve == 100
+    assert "not a compliance script" in demo.description
+    assert demo.events["frozen"].mandatory  # the same event rules as the real profiles
     for p in BUILTIN.values():
         assert p.basis and p.stages and p.confirmations is not None
         assert any(s.required for s in p.stages)
@@ -58,8 +59,23 @@ def test_each_profile_approves_its_own_script_and_rejects_a_promise(pid):
     ok = CheckResult("transcript", "ok", timeline=(0.9,) * int(duration + 1))
     script = run_script_check(ok, words, profile.phrase_set(), duration)
     base = layer1(duration=duration)
+    # Every document the profile asks for was held up legibly (issue 19).
+    shown = [
+        {
+            "id": d.id,
+            "status": "shown",
+            "start": 1.0,
+            "end": 5.0,
+            "seconds": 4.0,
+            "text": d.titles[0],
+        }
+        for d in profile.documents
+    ]
+    docs = CheckResult("documents", "ok", details={"documents": shown})
+    base = base.__class__(**{**base.__dict__, "checks": {**base.checks, "documents": docs}})
     result = base.__class__(**{**base.__dict__, "checks": {**base.checks, "script": script}})
     verdict = decide(result, profile)
+    assert {d.status for d in verdict.documents} <= {"shown"}
     assert {s.status for s in verdict.stages} == {"found"}, [
         (s.id, s.status) for s in verdict.stages
     ]
@@ -80,7 +96,7 @@ def test_user_profile_folder_overrides_and_adds(tmp_path, monkeypatch):
     text = (
         'id = "fund_sale"\nversion = "2-branch"\nname = { zh = "本行基金销售", en = "Ours" }\n'
         'basis = ["本行规定"]\n[[stages]]\nid = "risk"\nname = { zh = "风险", en = "Risk" }\n'
-        'phrases = [{ text = "投资有风险" }]\n'
+        'phrases = [{ text = "投资有风险" }]\n' + EVENT_RULES
     )
     (tmp_path / "fund.toml").write_text(text, encoding="utf-8")
     (tmp_path / "mine.toml").write_text(text.replace('"fund_sale"', '"mine"'), encoding="utf-8")
@@ -145,7 +161,7 @@ def test_cli_profiles_commands(capsys, tmp_path):
     good = tmp_path / "good.toml"
     good.write_text(
         'id = "g"\nname = { zh = "甲", en = "A" }\nbasis = ["x"]\n[[stages]]\nid = "s"\n'
-        'name = { zh = "乙", en = "B" }\nphrases = [{ text = "投资有风险" }]\n',
+        'name = { zh = "乙", en = "B" }\nphrases = [{ text = "投资有风险" }]\n' + EVENT_RULES,
         encoding="utf-8",
     )
     assert main(["profiles", "validate", str(good)]) == 0

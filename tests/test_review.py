@@ -233,10 +233,24 @@ def _profiled(decision, findings, duration=20.0):
     )
 
 
+def _verified(r):
+    from dataclasses import replace
+
+    return replace(r, checks={"script": CheckResult("script", "ok")})
+
+
 def test_precheck_verdicts():
     script = Finding("not_evaluable.script", 0.0, 20.0, "medium", Text("无法核对话术", "n/a"))
-    ok = precheck(_profiled("review", [script]))
-    assert ok.passed and ok.items == () and [n.zh for n in ok.notes] == ["无法核对话术"]
+    unverified = precheck(_profiled("review", [script]))
+    # Nothing to fix, but the script could not be checked: never the green pass.
+    assert not unverified.passed and unverified.state == "unverified"
+    assert unverified.items == () and [n.zh for n in unverified.notes] == ["无法核对话术"]
+    assert "未能核对话术" in unverified.unchecked[0].zh
+    ok = precheck(_verified(_profiled("review", [])))
+    assert ok.passed and ok.state == "pass" and ok.unchecked == ()
+    stage = StageStatus("risk", T, "staff", True, "not_verified")
+    half = precheck(replace_stages(_verified(_profiled("review", [])), stage))
+    assert half.state == "unverified" and "未能确认这些环节" in half.unchecked[0].zh
     dark = Finding("event.dark", 9.0, 14.0, "medium", Text("画面过暗", "Too dark"))
     low = Finding("stage.optional", 0.0, 20.0, "low", Text("未听到可选环节", "Optional"))
     r = precheck(_profiled("review", [low, script, dark]))
@@ -245,25 +259,43 @@ def test_precheck_verdicts():
     assert r.items[0].advice is not None and "灯光" in r.items[0].advice.zh
     assert (r.items[1].start, r.items[1].thumbnail_at) == (None, None)
     assert r.items[0].thumbnail_at == pytest.approx(9.5)
-    assert precheck(_profiled("approve", [low])).passed  # a low-severity note only
+    assert precheck(_verified(_profiled("approve", [low]))).passed  # a low-severity note
     assert not precheck(_profiled("rerecord", [])).passed
     err = precheck(replace_error(_profiled("error", [])))
-    assert not err.passed and err.error == "damaged"
+    # The error is in Chinese and says what to do (not the English media message).
+    assert not err.passed and err.state == "fail" and err.error is not None
+    assert "损坏" in err.error.zh and "重新" in err.error.zh
+    assert "incomplete" in precheck(replace_error(_profiled("error", []), "truncated")).error.en  # type: ignore[union-attr]
 
 
-def replace_error(r):
+def replace_stages(r, *stages):
     from dataclasses import replace
 
-    return replace(r, error=AuditError("corrupt", "damaged"))
+    return replace(r, stages=tuple(stages))
+
+
+def replace_error(r, code="corrupt"):
+    from dataclasses import replace
+
+    return replace(r, error=AuditError(code, "damaged"))
 
 
 def test_precheck_on_the_chin_cut_sample(sample_results):
     r = precheck(sample_results["customer_chin_cut.mp4"])
     assert not r.passed
-    [cut] = [i for i in r.items if i.rule == "mandatory.max_face_cut"]
+    [cut] = [i for i in r.items if i.rule == "event.face_cut"]
     assert (cut.start, cut.end) == (pytest.approx(8.0, abs=0.5), pytest.approx(14.0, abs=0.5))
     assert cut.advice is not None and "下巴" in cut.advice.zh
-    assert precheck(sample_results["clean.mp4"]).passed
+    # The bundled script model verified the clean sample's script: a green pass.
+    clean = precheck(sample_results["clean.mp4"])
+    assert clean.state == "pass" and clean.passed and not clean.items
+    # Without a verified script it has nothing to fix but is not a green pass.
+    from dataclasses import replace
+
+    base = sample_results["clean.mp4"]
+    checks = {**base.checks, "script": replace(base.checks["script"], status="unavailable")}
+    unverified = precheck(replace(base, checks=checks))
+    assert unverified.state == "unverified" and not unverified.passed
 
 
 @pytest.mark.parametrize(
@@ -328,3 +360,61 @@ def test_frame_at_is_the_picture_the_checks_saw():
     assert np.abs(shown.astype(int) - seen.astype(int)).mean() < 2
     small = frame_at(path, t, width=320)
     assert small is not None and small.shape == (180, 320, 3)
+
+
+def _item(run_id, status, claimed=None, assignee=None):
+    from dualrec_audit.review import QueueItem
+
+    return QueueItem(
+        run_id,
+        run_id,
+        f"{run_id}.mp4",
+        "",
+        status,
+        "review",
+        50.0,
+        60.0,
+        "t",
+        claimed_by=claimed,
+        assignee=assignee,
+    )
+
+
+def test_next_recording_after_a_decision_and_paging():
+    from dualrec_audit.review import next_in_queue, page_of, queue_status
+
+    assert queue_status("rerecord", "rerecord", "appealed") == "appealed"
+    assert queue_status("rerecord", "approve", "second") == "second"
+    assert queue_status("review", "approve", "approved") == "done"
+    items = [
+        _item(1, "appealed"),
+        _item(2, "review", claimed="li"),  # someone else is on it
+        _item(3, "review"),
+        _item(4, "escalated"),
+        _item(5, "rerecord", assignee="qian"),  # assigned to someone else
+        _item(6, "rerecord", assignee="wang"),
+        _item(7, "done"),
+    ]
+    assert next_in_queue(items, 3, "wang", senior=False).run_id == 6
+    assert next_in_queue(items, 3, "li", senior=True).run_id == 4
+    assert next_in_queue(items, 6, "wang", senior=False).run_id == 1  # wraps round
+    assert next_in_queue(items[6:], 7, "wang", senior=False) is None
+    assert page_of(4321, 0, 500) == (0, 500, 9)
+    assert page_of(4321, 8, 500) == (4000, 321, 9)
+    assert page_of(4321, 99, 500) == (4000, 321, 9)  # clamped
+    assert page_of(0, 0, 500) == (0, 0, 1)
+
+
+def test_reviewers_never_read_a_command_line():
+    from dualrec_audit.i18n import NO_SPEECH_MODEL
+    from dualrec_audit.review import fmt_tenths, for_reviewer
+
+    t = for_reviewer(NO_SPEECH_MODEL)
+    assert "dualrec-audit" not in t.zh + t.en and "--from" not in t.zh + t.en
+    assert t.zh == "未安装语音识别模型（请联系管理员安装）"
+    assert for_reviewer(T) is T
+    assert (fmt_tenths(72.34), fmt_tenths(0.06), fmt_tenths(3725.06)) == (
+        "01:12.3",
+        "00:00.1",
+        "1:02:05.1",
+    )

@@ -54,6 +54,8 @@ def test_noisy_stretch_is_low_clarity(noise):
     lc = [e for e in result.events if e.check == "low_clarity"]
     assert len(lc) == 1
     assert abs(lc[0].start - 6) <= 1 and abs(lc[0].end - 12) <= 1
+    assert lc[0].details["cause"] == "noise" and lc[0].details["snr_db"] < 8  # what fired
+    assert lc[0].details["level_dbfs"] > -30
     assert max(result.timeline[7:11]) < 0.6
     assert min(result.timeline[1:5]) >= 0.6
     clean, _ = run_speech_check(speech, SR, len(speech) / SR)
@@ -80,3 +82,42 @@ def test_no_audio_track_is_unavailable():
     assert result.status == "unavailable" and analysis is None
     assert result.reason is not None and "audio" in result.reason.en
     assert result.score is None
+
+
+EXPRESSIVE = ("funasr_asr_example.wav", "wenet_aishell-BAC009S0724W0121.wav", "paddlespeech_zh.wav")
+
+
+def expressive(soft_dbfs: float, room_dbfs: float, seed: int = 7) -> np.ndarray:
+    """Real clean clips spoken loud (-12 dBFS) and soft (``soft_dbfs``) in turn, 0.3 s apart,
+    over a steady room noise at ``room_dbfs`` (white, seeded)."""
+    parts = [np.zeros(SR // 2, np.float32)]
+    for k in range(8):
+        clip = read_wav(media(f"speech_zh/{EXPRESSIVE[k % len(EXPRESSIVE)]}"))
+        level = -12.0 if k % 2 == 0 else soft_dbfs
+        parts += [clip * np.float32(10 ** (level / 20) / rms(clip)), np.zeros(SR * 3 // 10)]
+    x = np.concatenate(parts).astype(np.float32)
+    x += np.random.default_rng(seed).standard_normal(len(x)).astype(np.float32) * np.float32(
+        10 ** (room_dbfs / 20)
+    )
+    return np.tanh(x)  # a soft limit, as a recorder's
+
+
+@pytest.mark.parametrize("soft", [-34.0, -44.0, -46.0])
+def test_clean_expressive_speech_is_not_unclear(soft):
+    """Soft passages 22-34 dB under the loud ones, 24+ dB over a quiet room: clear speech.
+    (Before the quiet rule looked at the noise floor, -44 and -46 dBFS fired 'too quiet'.)"""
+    x = expressive(soft, room_dbfs=-70.0)
+    result, _ = run_speech_check(x, SR, len(x) / SR)
+    assert [e for e in result.events if e.check == "low_clarity"] == []
+    assert min(v for v in result.timeline if v is not None) >= 0.6
+
+
+def test_quiet_speech_near_the_noise_floor_is_unclear_and_says_why():
+    x = expressive(-46.0, room_dbfs=-56.0)  # soft passages only ~10 dB over the room
+    result, _ = run_speech_check(x, SR, len(x) / SR)
+    lc = [e for e in result.events if e.check == "low_clarity"]
+    assert len(lc) >= 2
+    for e in lc:
+        assert e.details["cause"] == "quiet"
+        assert e.details["snr_db"] < SpeechParams().quiet_min_snr_db
+        assert -50 < e.details["level_dbfs"] < -42

@@ -3,6 +3,7 @@ append-only tables and the hash-chained event log."""
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -69,7 +70,7 @@ def test_migrations_create_exactly_the_orm_tables(db_url):
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert diff == []
-    assert version == "0002"
+    assert version == "0004"
     Store(db_url).close()  # opening again is a no-op migration
     store.close()
 
@@ -212,7 +213,7 @@ def test_event_log_verification_fails_when_a_row_is_altered(
         run_id, _ = _store_sample(store, sample_results["frozen_segment.mp4"], meta=meta)
         store.add_decision(run_id, "r", "approve")
         report = store.verify()
-        assert report.ok and report.entries == 3
+        assert report.ok and report.entries == 4  # recording, its path, run, decision
         tamper(store)
         report = store.verify()
         assert not report.ok
@@ -231,7 +232,7 @@ def test_event_log_detects_a_removed_entry(db_url, sample_results):
             c.execute(text("DELETE FROM event_log WHERE seq = 2"))
         problems = store.verify().problems
         assert any("entry 2 is missing" in p for p in problems)
-        assert any("audit run 1: not in the event log" in p for p in problems)
+        assert any("recording path 1: not in the event log" in p for p in problems)
 
 
 def test_readers_work_while_a_writer_writes(db_url, sample_results):
@@ -288,7 +289,7 @@ def test_stored_findings_have_stable_ids(db_url, sample_results):
         assert {f.source for f in found} == {"event", "rule"}
         assert store.stored_findings(run_id) == found  # the same ids every time
         rules = [f.event.check for f in found if f.source == "rule"]
-        assert "mandatory.max_face_cut" in rules
+        assert "event.face_cut" in rules
         assert store.results([run_id, 999])[run_id].to_dict() == jsonable(result.to_dict())
         [summary] = store.runs()
         assert store.paths(summary.recording_id) == [result.file]
@@ -440,4 +441,318 @@ def test_concurrent_claims_let_exactly_one_reviewer_in(db_url, sample_results):
     assert len(winners) == 1 and len(refused) == 3
     with Store(db_url) as store:
         assert [c.reviewer for c in store.claims()] == winners
+        assert store.verify().ok
+
+
+# -- issue 14: tamper evidence that does not depend on the database alone ---------------------
+
+
+def _sql(store: Store, *statements: str) -> None:
+    with store.engine.begin() as c:
+        for sql in statements:
+            c.execute(text(sql))
+
+
+def _drop_all_guards(store: Store, table: str) -> None:
+    """Every trigger guarding ``table``: what someone with full rights on the database does."""
+    if store.dialect == "postgresql":
+        _sql(
+            store,
+            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+            f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+        )
+    else:
+        _sql(store, *(f"DROP TRIGGER IF EXISTS {table}_no_{v}" for v in ("update", "delete")))
+        _sql(store, f"DROP TRIGGER IF EXISTS {table}_no_replace")
+
+
+def _filled(store: Store, sample_results) -> int:
+    run_id, _ = _store_sample(store, sample_results["party_absent.mp4"])
+    store.add_decision(run_id, "王审核", "rerecord", "party_absent", "客户离开画面")
+    assert store.verify().ok
+    return run_id
+
+
+def _problems(store: Store) -> list[str]:
+    report = store.verify()
+    assert not report.ok
+    return list(report.problems)
+
+
+def test_a_deleted_review_decision_is_detected(db_url, sample_results):
+    with Store(db_url) as store:
+        _filled(store, sample_results)
+        _drop_all_guards(store, "review_decisions")
+        _sql(store, "DELETE FROM review_decisions")
+        assert "review decision 1: in the event log but missing from the table" in _problems(store)
+
+
+def test_a_whole_run_deleted_with_its_findings_and_scores_is_detected(db_url, sample_results):
+    with Store(db_url) as store:
+        _filled(store, sample_results)
+        for t in ("review_decisions", "finding_feedback", "scores", "findings", "audit_runs"):
+            _drop_all_guards(store, t)
+        _sql(
+            store,
+            "DELETE FROM review_decisions",
+            "DELETE FROM scores",
+            "DELETE FROM findings",
+            "DELETE FROM audit_runs",
+        )
+        problems = _problems(store)
+        assert "audit run 1: in the event log but missing from the table" in problems
+
+
+def test_deleting_the_last_log_entries_with_their_rows_is_caught_by_the_anchor(
+    db_url, sample_results, tmp_path
+):
+    with Store(db_url) as store:
+        run_id = _filled(store, sample_results)
+        store.add_decision(run_id, "李审核", "approve")  # entry 5, the one to hide
+        export = tmp_path / "export.json"
+        head = store.head()
+        assert head is not None and head[0] == 5
+        export.write_text(json.dumps({"chain_head": {"seq": head[0], "hash": head[1]}}))
+        _drop_all_guards(store, "review_decisions")
+        _drop_all_guards(store, "event_log")
+        _sql(
+            store,
+            "DELETE FROM review_decisions WHERE id = 2",
+            "DELETE FROM event_log WHERE seq = 5",
+        )
+        # The chain and the rows agree with each other; only the anchors know better.
+        report = store.verify()
+        assert any(
+            "recorded entry 5: the newest 1 entries were deleted" in p for p in report.problems
+        )
+        assert report.anchors == 3  # one head per write: run, decision, decision
+        # An export (the chain head it records) is an anchor too, e.g. on another machine.
+        store.anchor_file.unlink()
+        report = store.verify([export])
+        assert [p for p in report.problems if "newest 1 entries were deleted" in p]
+        assert any("no anchor file" in n for n in report.notes)
+
+
+def test_truncate_is_refused_on_postgresql(db_url, sample_results):
+    from sqlalchemy.exc import DatabaseError
+
+    with Store(db_url) as store:
+        if store.dialect != "postgresql":
+            pytest.skip("TRUNCATE is PostgreSQL's (SQLite's DELETE is guarded already)")
+        _filled(store, sample_results)
+        for table in ("review_decisions", "event_log", "audit_runs"):
+            with pytest.raises(DatabaseError, match="append-only"):
+                _sql(store, f"TRUNCATE {table} CASCADE")
+        # With the guard dropped, the truncated rows are missing from what the log recorded.
+        _sql(store, "DROP TRIGGER review_decisions_no_truncate ON review_decisions")
+        _sql(store, "TRUNCATE review_decisions")
+        assert "review decision 1: in the event log but missing from the table" in _problems(store)
+
+
+def test_insert_or_replace_cannot_pass_the_append_only_guards_on_sqlite(db_url, sample_results):
+    import sqlite3
+
+    with Store(db_url) as store:
+        if store.dialect != "sqlite":
+            pytest.skip("INSERT OR REPLACE is SQLite's")
+        _filled(store, sample_results)
+        replace_sql = (
+            "INSERT OR REPLACE INTO review_decisions (id, recording_id, run_id, reviewer, "
+            "verdict, created_at) VALUES (1, 1, 1, '王审核', 'approve', '2026-11-21')"
+        )
+        # Through the store's own connection, and through a plain sqlite3 one (no pragmas).
+        from sqlalchemy.exc import DatabaseError
+
+        with pytest.raises(DatabaseError, match="append-only"):
+            _sql(store, replace_sql)
+        plain = sqlite3.connect(store.url.split(":///", 1)[1])
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            plain.execute(replace_sql)
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            plain.execute("INSERT OR REPLACE INTO event_log SELECT * FROM event_log WHERE seq = 1")
+        plain.close()
+        assert store.verify().ok
+
+
+def test_a_changed_recording_path_is_detected(db_url, sample_results):
+    with Store(db_url) as store:
+        _filled(store, sample_results)
+        _sql(store, "UPDATE recording_paths SET path = '/elsewhere/party_absent.mp4'")
+        problems = _problems(store)
+        assert "recording path 1: differs from the event log" in problems
+        assert "recording path 1: its path key does not match its path" in problems
+
+
+def _recompute_chain_without_the_key(store: Store) -> None:
+    """What a tamperer who knows the algorithm but not the key does after changing rows."""
+    from dualrec_audit.db.store import GENESIS, entry_hash
+
+    _drop_all_guards(store, "event_log")
+    with store.engine.begin() as c:
+        rows = c.execute(text("SELECT * FROM event_log ORDER BY seq")).mappings().all()
+        prev = GENESIS
+        for r in rows:
+            fields = (r["at"], r["actor"], r["action"], r["entity"], r["entity_id"], r["payload"])
+            h = entry_hash(r["seq"], *fields, prev)
+            c.execute(
+                text("UPDATE event_log SET prev_hash = :p, hash = :h WHERE seq = :s"),
+                {"p": prev, "h": h, "s": r["seq"]},
+            )
+            prev = h
+
+
+def test_a_verdict_changed_and_the_chain_recomputed_without_the_key_is_detected(
+    db_url, sample_results
+):
+    with Store(db_url) as store:
+        assert store.key is not None and store.key_file.stat().st_mode & 0o077 == 0
+        _filled(store, sample_results)
+        _drop_all_guards(store, "review_decisions")
+        _sql(store, "UPDATE review_decisions SET verdict = 'approve'")
+        _drop_all_guards(store, "event_log")
+        _sql(
+            store,
+            "UPDATE event_log SET payload = replace(payload, '\"rerecord\"', '\"approve\"') "
+            "WHERE entity = 'review_decision'",
+        )
+        _recompute_chain_without_the_key(store)
+        problems = _problems(store)
+        assert "review decision 1: differs from the event log" not in problems  # rows agree
+        assert any("altered (hash mismatch)" in p for p in problems)
+        # Claiming the database was never keyed does not help: the key file says otherwise.
+        _sql(store, "UPDATE store_info SET keyed_from = NULL")
+    with Store(db_url) as reopened:
+        problems = _problems(reopened)
+        assert any("store_info: keyed from entry None" in p for p in problems)
+
+
+def test_a_keyed_database_without_its_key_cannot_be_written_or_verified(
+    db_url, sample_results, tmp_path
+):
+    with Store(db_url) as store:
+        run_id = _filled(store, sample_results)
+        key = store.key_file
+    hidden = tmp_path / "elsewhere.key"
+    key.rename(hidden)
+    with Store(db_url) as store:
+        with pytest.raises(ConfigError, match=r"key file .* is missing"):
+            store.add_decision(run_id, "王审核", "approve")
+        assert any("cannot verify the keyed event log" in p for p in store.verify().problems)
+    with Store(db_url, key_file=hidden) as store:  # the key given by path
+        store.add_decision(run_id, "王审核", "approve")
+        assert store.verify().ok
+
+
+def _legacy_database(url: str) -> None:
+    """A database as the store wrote it before 0003: tables at 0002, an unkeyed chain, a
+    recording path that was never logged."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from dualrec_audit.db import store as store_module
+    from dualrec_audit.db.store import GENESIS, canonical, entry_hash
+
+    engine = create_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(store_module.__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+        conn.execute(
+            text(
+                "INSERT INTO recordings (sha256, size, first_seen) "
+                "VALUES (:sha, 10, '2026-11-01T00:00:00+00:00')"
+            ),
+            {"sha": "a" * 64},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO recording_paths (recording_id, path, path_key, size, mtime_ns, "
+                "last_seen) VALUES (1, '/share/a.mp4', :k, 10, 1, '2026-11-01T00:00:00+00:00')"
+            ),
+            {"k": store_module._path_key("/share/a.mp4")},
+        )
+        state = {"sha256": "a" * 64, "size": 10, "duration_s": None}
+        state |= {k: None for k in ("branch", "teller", "customer_ref", "product")}
+        payload = canonical(state)
+        at = "2026-11-01T00:00:00+00:00"
+        fields = (at, "old", "recording.added", "recording", "1", payload)
+        conn.execute(
+            text(
+                "INSERT INTO event_log VALUES (1, :at, 'old', 'recording.added', 'recording', "
+                "'1', :p, :prev, :h)"
+            ),
+            {"at": at, "p": payload, "prev": GENESIS, "h": entry_hash(1, *fields, GENESIS)},
+        )
+    engine.dispose()
+
+
+def test_an_unkeyed_database_from_before_keys_verifies_and_is_keyed_by_db_init(
+    empty_db_url, sample_results, capsys
+):
+    from dualrec_audit.cli import main
+
+    _legacy_database(empty_db_url)
+    with Store(empty_db_url) as store:  # opening migrates it; its paths are logged now
+        assert store.key is None and store.key_error is None
+        report = store.verify()
+        assert report.ok and not report.keyed and report.entries == 2
+        assert any("not keyed" in n for n in report.notes)
+    assert main(["db", "verify", "--db", empty_db_url]) == 0
+    assert "NOT keyed" in capsys.readouterr().out
+    assert main(["db", "init", "--db", empty_db_url]) == 0
+    assert "keyed from entry 3" in capsys.readouterr().out
+    with Store(empty_db_url) as store:
+        _filled(store, sample_results)
+        report = store.verify()
+        assert report.ok and report.keyed
+        _recompute_chain_without_the_key(store)  # the keyed part cannot be forged
+        assert any("entry 4: altered" in p for p in store.verify().problems)
+    assert main(["db", "verify", "--db", empty_db_url]) == 1
+
+
+def test_a_mistyped_db_is_refused_and_creates_nothing(tmp_path, capsys, empty_db_url):
+    from dualrec_audit.cli import main
+
+    typo = tmp_path / "no" / "such" / "folder" / "resluts.db"
+    for args in (["export", "--format", "json"], ["db", "verify"], ["db", "info"]):
+        assert main([*args, "--db", str(typo)]) == 2
+        err = capsys.readouterr().err
+        assert "no such file" in err and "db init" in err
+    assert not (tmp_path / "no").exists()
+    with pytest.raises(ConfigError, match="no such file"):
+        Store(typo)
+    # An empty database (PostgreSQL: one that exists without our tables) is not taken over.
+    if empty_db_url.startswith("postgresql"):
+        assert main(["export", "--db", empty_db_url]) == 2
+        assert "has no dualrec-audit tables" in capsys.readouterr().err
+    assert main(["db", "init", "--db", empty_db_url]) == 0
+    assert main(["export", "--format", "json", "--db", empty_db_url]) == 0
+
+
+def test_processes_opening_a_fresh_postgresql_database_at_once_take_turns(empty_db_url):
+    """Schema set-up is serialised (an advisory lock): no duplicate-key race."""
+    import subprocess
+    import sys
+
+    if not empty_db_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises schema set-up with BEGIN IMMEDIATE")
+    code = (
+        "import sys; from dualrec_audit.db.store import Store; "
+        "s = Store(sys.argv[1], create=True); print(s.db_id, s.key.keyed_from); s.close()"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, empty_db_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err for _, err in outs]
+    assert len({out for out, _ in outs}) == 1  # one database id, one key
+    with Store(empty_db_url) as store:
         assert store.verify().ok

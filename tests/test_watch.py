@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import pairwise
 
 import pytest
@@ -59,6 +60,36 @@ def test_preroll_joins_close_problems_and_is_clamped_to_the_recording():
     assert watch_intervals(r) == [(0.0, 6.0), (16.0, 20.0)]
 
 
+def test_under_a_profile_only_what_holds_the_recording_is_watched():
+    """Decided by a profile: the located findings of medium or high severity (or mandatory);
+    low notes, segments without a finding and whole-recording findings are not watched."""
+    r = AuditResult(
+        "r.mp4",
+        "t",
+        "0",
+        60.0,
+        "rerecord",
+        50.0,
+        checks={"script": CheckResult("script", "ok")},
+        segments=(Segment(40.0, 44.0, 0.5, ("speech",)),),
+        events=(Event("face_cut", 10, 12, "medium", T), Event("clipping", 30, 31, "low", T)),
+        findings=(
+            Finding("event.face_cut", 10, 12, "high", T, mandatory=True),
+            Finding("event.clipping", 30, 31, "low", T),
+            Finding("event.blur", 50, 55, "medium", T),
+            Finding("mandatory.both_parties_present", 0, 60, "high", T, mandatory=True),
+        ),
+        profile={"id": "fund_sale"},
+    )
+    assert watch_intervals(r) == [(8.0, 12.0), (48.0, 55.0)]
+    assert watch_intervals(replace(r, profile=None)) == [
+        (8.0, 12.0),
+        (28.0, 31.0),
+        (38.0, 44.0),
+        (48.0, 55.0),
+    ]
+
+
 def test_empty_spans_and_whole_recording_findings_are_not_watched():
     r = result(
         events=[("forbidden_phrase", 12.0, 12.0)],
@@ -113,9 +144,13 @@ def test_union_is_disjoint_sorted_and_covers_every_span(events, preroll):
 
 
 def test_samples_watch_only_their_defects(sample_results):
-    """Every sample's script is unverified (no speech model), yet only the located problem is
-    to be watched: the 20 s 'script not evaluable' finding is not a watch interval."""
+    """Only the located problem is to be watched (the script is verified by the bundled model:
+    nothing to check by ear); a stage not heard through the noise names no place either."""
     chin = sample_results["customer_chin_cut.mp4"]
-    assert script_by_ear(chin)
+    assert not script_by_ear(chin)
+    noisy = sample_results["noisy_speech.mp4"]
+    assert any(e.check == "phrase_missing" for e in noisy.events)
+    # the unclear-speech episode (from about 6 s), 2 s early; the labelled defect is 5-15 s
+    assert watch_intervals(noisy) == [(pytest.approx(4.0, abs=0.5), pytest.approx(15.0, abs=0.1))]
     assert watch_intervals(chin) == [(6.0, pytest.approx(14.0, abs=0.1))]
     assert watch_intervals(sample_results["clean.mp4"]) == []

@@ -17,18 +17,20 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from dualrec_audit.db.store import resolve_url
 from dualrec_audit.errors import ConfigError, DualrecError
 from dualrec_audit.pipeline import AuditOptions
 from dualrec_audit.review import covers_recording, to_position
+from dualrec_audit.workflow import Account
 
 from .dialogs import show_error
 from .lang import install_translators, resolve_language
+from .login import LoginDialog
 from .main_window import MainWindow, PrecheckWindow
 from .precheck_view import PrecheckView
-from .settings import default_reviewer, open_settings, text_value
+from .settings import open_settings, text_value
 from .workers import Database
 
 log = logging.getLogger("dualrec_audit.ui")
@@ -104,40 +106,89 @@ def _setup(args: argparse.Namespace) -> tuple[QApplication, QSettings, str]:
 
 
 def review_main(args: argparse.Namespace, options: AuditOptions) -> int:
-    """``dualrec-audit review``: the reviewer's window (or a screenshot of it)."""
-    size = _size(args.size)
+    """``dualrec-audit review``: sign in (the first run creates the administrator), then the
+    reviewer's window (or a screenshot of it)."""
+    size = _size(args.size) if args.size else None
     if args.view == "precheck" and not args.file:
         raise ConfigError("--view precheck needs --file RECORDING")
     app, settings, lang = _setup(args)
-    reviewer = args.reviewer or text_value(settings, "reviewer") or default_reviewer()
-    db = Database(resolve_url(args.db), actor=reviewer)
+    db = Database(resolve_url(args.db), actor="(signing in)")
     models = str(args.models) if args.models else None
-    win = MainWindow(db, settings, lang, reviewer, options, models)
-    win.resize(*size)
     if args.screenshot:
-        try:
-            _review_screenshot(win, args)
-        finally:
-            win.close()
-        return 0
+        return _screenshot_main(db, settings, lang, args, options, models, size)
     _install_excepthook()
+    login = LoginDialog(db, lang)
+    login.username.setText(args.reviewer or text_value(settings, "reviewer"))
+    if login.exec() != QDialog.DialogCode.Accepted or login.account is None:
+        db.close()
+        return 0
+    settings.setValue("reviewer", login.account.username)
+    win = MainWindow(db, settings, lang, login.account, options, models)
+    if size is not None:
+        win.resize(*size)
     win.show()
     if args.recording is not None:
         db.call(lambda store: store.latest_run(args.recording), win.open_run)
     return int(app.exec())
 
 
+def _screenshot_account(db: Database, username: str | None) -> Account:
+    """Whom a screenshot shows signed in: that account (read from the database, no password:
+    a screenshot only renders and never writes), else a reviewer of that name."""
+    name = username or "reviewer"
+    got: list[object] = []
+    db.call(lambda store: store.accounts(), got.append, got.append)
+    wait_until(lambda: bool(got), 60, "the accounts")
+    accounts = got[0]
+    if not isinstance(accounts, list):
+        raise _as_error(accounts)
+    found = next((a for a in accounts if a.username == name), None)
+    return found or Account(0, name, name, "reviewer")
+
+
+def _screenshot_main(
+    db: Database,
+    settings: QSettings,
+    lang: str,
+    args: argparse.Namespace,
+    options: AuditOptions,
+    models: str | None,
+    size: tuple[int, int] | None,
+) -> int:
+    if args.view == "login":
+        login = LoginDialog(db, lang)
+        login.username.setText(args.reviewer or "")
+        login.resize(*(size or (480, 300)))
+        login.show()
+        wait_until(lambda: login.ok.isEnabled(), 60, "the database")
+        _save(login, args.screenshot)
+        login.close()
+        db.close()
+        return 0
+    db.actor = args.reviewer or "reviewer"
+    win = MainWindow(db, settings, lang, _screenshot_account(db, args.reviewer), options, models)
+    win.resize(*(size or DEFAULT_SIZE))
+    try:
+        _review_screenshot(win, args)
+    finally:
+        win.close()
+    return 0
+
+
 def precheck_main(args: argparse.Namespace, options: AuditOptions) -> int:
     """``dualrec-audit precheck [FILE]``: the teller's window (or a screenshot of it)."""
-    size = _size(args.size)
+    size = _size(args.size) if args.size else None
     if args.screenshot and not args.file:
         raise ConfigError("--screenshot needs the recording to check: precheck FILE --screenshot")
     app, settings, lang = _setup(args)
     models = str(args.models) if args.models else None
     win = PrecheckWindow(settings, lang, options, models)
-    win.resize(*size)
+    if size is not None:
+        win.resize(*size)
     if args.screenshot:
         try:
+            if size is None:
+                win.resize(*DEFAULT_SIZE)
             win.show()
             _run_precheck(win.precheck, str(args.file))
             _save(win, args.screenshot)
@@ -173,6 +224,11 @@ def _review_screenshot(win: MainWindow, args: argparse.Namespace) -> None:
         if args.recording is not None:
             _run_of(win, args.recording, failures, lambda run: win.queue.select_run(run))
         _save(win, args.screenshot)
+        return
+    if args.view == "accounts":
+        dialog = win.show_accounts()
+        wait_until(lambda: dialog.list.topLevelItemCount() > 0, 30, "the accounts")
+        _save(dialog, args.screenshot)
         return
     if args.view == "precheck":
         win.tabs.setCurrentWidget(win.precheck)
@@ -224,6 +280,10 @@ def _review_screenshot(win: MainWindow, args: argparse.Namespace) -> None:
     if data.video is not None:
         frame = 1000 / max(1.0, review.player.fps)
         wait_until(lambda: abs(review.player.frame_ms - target) <= frame + 1, 30, "the video frame")
+    if args.view == "history":
+        review.side_tabs.setCurrentWidget(review.history)
+    if args.view == "keys":
+        review.overlay_help.toggle()
     _save(win, args.screenshot)
 
 

@@ -1,22 +1,41 @@
-"""The reviewer's window (queue, review, pre-check tabs) and the teller's pre-check window."""
+"""The reviewer's window (queue, review, pre-check tabs) and the teller's pre-check window.
+
+Both open sized to the screen they are on (never larger than its free area), so at
+1366x768 every button and the timeline are on screen."""
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
-from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from dualrec_audit.pipeline import AuditOptions
+from dualrec_audit.workflow import Account
 
 from .dialogs import show_error
+from .login import AccountsDialog
 from .precheck_view import PrecheckView
 from .queue_view import QueueView
 from .review_view import ReviewView
 from .workers import Database
 
 log = logging.getLogger("dualrec_audit.ui")
+
+WANTED = QSize(1600, 1000)
+
+
+def fit_to_screen(win: QWidget, wanted: QSize = WANTED) -> QSize:
+    """Resize ``win`` to ``wanted``, or to the free area of its screen when that is smaller
+    (a 1366x768 laptop with a task bar); returns the size given."""
+    screen = win.screen() or QGuiApplication.primaryScreen()
+    size = QSize(wanted)
+    if screen is not None:
+        free = screen.availableGeometry().size()
+        size = size.boundedTo(QSize(free.width(), free.height() - 30))  # the title bar
+    win.resize(size)
+    return size
 
 
 class MainWindow(QMainWindow):
@@ -25,7 +44,7 @@ class MainWindow(QMainWindow):
         db: Database,
         settings: QSettings,
         lang: str,
-        reviewer: str,
+        account: Account,
         options: AuditOptions | None = None,
         models_dir: str | None = None,
         parent: QWidget | None = None,
@@ -36,28 +55,31 @@ class MainWindow(QMainWindow):
         self.db = db
         self.settings = settings
         self.lang = lang
+        self.account = account
+        self.auto_next = True  # open the next recording after a decision
         db.setParent(self)
-        db.on_error = lambda exc: show_error(self, self.tr("Database error"), exc)
+        db.on_error = lambda exc: show_error(self, self.tr("Database error"), exc, lang)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
-        self.queue = QueueView(db, lang)
-        self.review = ReviewView(db, settings, lang, reviewer)
+        self.queue = QueueView(db, lang, account)
+        self.review = ReviewView(db, settings, lang, account)
         self.precheck = PrecheckView(settings, lang, options, models_dir)
         self.tabs.addTab(self.queue, self.tr("Queue"))
         self.tabs.addTab(self.review, self.tr("Review"))
         self.tabs.addTab(self.precheck, self.tr("Pre-check"))
         self.setCentralWidget(self.tabs)
         self.db_label = QLabel(self.tr("Database: {url}").format(url=db.url or ""))
-        self.reviewer_label = QLabel()
+        self.account_label = QLabel(self.tr("Signed in: {who}").format(who=account.label(lang)))
+        self.account_label.setObjectName("accountLabel")
         self.statusBar().addWidget(self.db_label, 1)
-        self.statusBar().addPermanentWidget(self.reviewer_label)
-        self._show_reviewer()
+        self.statusBar().addPermanentWidget(self.account_label)
         self._menus()
+        fit_to_screen(self)
 
         self.queue.open_requested.connect(self.open_run)
-        self.review.decision_saved.connect(lambda _run: self.queue.refresh())
+        self.review.decision_saved.connect(self._decided)
         self.review.claim_changed.connect(self.queue.refresh)
-        self.review.reviewer.editingFinished.connect(self._show_reviewer)
+        self.review.next_requested.connect(self.open_next)
         self.queue.refresh()
 
     def _menus(self) -> None:
@@ -70,9 +92,29 @@ class MainWindow(QMainWindow):
             act.triggered.connect(lambda _on, c=code: self._set_language(c))
             group.addAction(act)
             lang_menu.addAction(act)
-        who = QAction(self.tr("Reviewer name…"), self)
-        who.triggered.connect(self._ask_reviewer)
-        menu.addAction(who)
+        auto = QAction(self.tr("Open the next recording after a decision"), self, checkable=True)
+        auto.setChecked(True)
+        auto.toggled.connect(lambda on: setattr(self, "auto_next", on))
+        menu.addAction(auto)
+        if self.account.role == "admin":
+            accounts = QAction(self.tr("Accounts…"), self)
+            accounts.setObjectName("accountsAction")
+            accounts.triggered.connect(self.show_accounts)
+            menu.addAction(accounts)
+            self.accounts_action = accounts
+        help_menu = self.menuBar().addMenu(self.tr("Help"))
+        keys = QAction(self.tr("Keyboard shortcuts (?)"), self)
+        keys.triggered.connect(self._show_keys)
+        help_menu.addAction(keys)
+
+    def show_accounts(self) -> AccountsDialog:
+        dialog = AccountsDialog(self.db, self.account, self.lang, self)
+        dialog.open()
+        return dialog
+
+    def _show_keys(self) -> None:
+        self.tabs.setCurrentWidget(self.review)
+        self.review.overlay_help.toggle()
 
     def _set_language(self, code: str) -> None:
         self.settings.setValue("lang", code)
@@ -86,27 +128,24 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
-    def _ask_reviewer(self) -> None:
-        dialog = QInputDialog(self)
-        dialog.setWindowTitle(self.tr("Reviewer name"))
-        dialog.setLabelText(self.tr("Decisions are saved under this name:"))
-        dialog.setTextValue(self.review.reviewer.text())
-        dialog.textValueSelected.connect(self._set_reviewer)
-        dialog.open()
-
-    def _set_reviewer(self, name: str) -> None:
-        self.review.reviewer.setText(name.strip())
-        self.settings.setValue("reviewer", name.strip())
-        self._show_reviewer()
-
-    def _show_reviewer(self) -> None:
-        self.reviewer_label.setText(
-            self.tr("Reviewer: {name}").format(name=self.review.reviewer.text() or "—")
-        )
-
     def open_run(self, run_id: int, claim: bool = True) -> None:
         self.tabs.setCurrentWidget(self.review)
         self.review.open_run(run_id, claim)
+
+    def _decided(self, run_id: int) -> None:
+        self.statusBar().showMessage(self.review.decision_status.text(), 15_000)
+        self.queue.refresh()
+        if self.auto_next:
+            self.open_next(run_id)
+
+    def open_next(self, after: int) -> None:
+        """The next recording this account can decide, in queue order; the queue when none."""
+        nxt = self.queue.next_after(after)
+        if nxt is None:
+            self.review.close_run()
+            self.tabs.setCurrentWidget(self.queue)
+            return
+        self.open_run(nxt)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Give the claim back and let pending database work finish (a decision being saved
@@ -135,6 +174,7 @@ class PrecheckWindow(QMainWindow):
         self.setWindowTitle(self.tr("Recording pre-check"))
         self.precheck = PrecheckView(settings, lang, options, models_dir)
         self.setCentralWidget(self.precheck)
+        fit_to_screen(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.precheck.shutdown()

@@ -54,6 +54,7 @@ class VideoView(QGraphicsView):
         self.box_items: list[QGraphicsRectItem] = []
         self.overlay = True
         self.labels: dict[str, str] = {}
+        self.boxes: list[Box] = []  # the boxes of the moment, redrawn after a resize
 
     def set_frame_size(self, width: int, height: int) -> None:
         self.frame_size = (max(1, width), max(1, height))
@@ -77,8 +78,10 @@ class VideoView(QGraphicsView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit()
+        self.show_boxes(self.boxes)  # the boxes follow the picture's new place and size
 
     def show_boxes(self, boxes: list[Box]) -> None:
+        self.boxes = list(boxes)
         for it in self.box_items:
             self.scene_.removeItem(it)
         self.box_items = []

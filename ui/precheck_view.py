@@ -343,7 +343,7 @@ class PrecheckView(QWidget):
         self.pick.setEnabled(True)
         self.stage.setText("")
         self.failed.emit(exc)
-        show_error(self, self.tr("The pre-check failed"), exc)
+        show_error(self, self.tr("The pre-check failed"), exc, self.lang)
 
     def _clear(self) -> None:
         for r in self.rows:
@@ -360,29 +360,7 @@ class PrecheckView(QWidget):
         self.progress.setValue(100)
         self.stage.setText("")
         v = run.verdict
-        font = self.verdict.font()
-        font.setPointSize(36)
-        font.setBold(True)
-        self.verdict.setFont(font)
-        if v.passed:
-            self.verdict.setText("✓ " + self.tr("PASS"))
-            self.verdict.setStyleSheet("background:#2e7d32; color:white; border-radius:8px;")
-        else:
-            self.verdict.setText("✗ " + self.tr("FAIL"))
-            self.verdict.setStyleSheet("background:#c62828; color:white; border-radius:8px;")
-        self.verdict.show()
-        lines = []
-        if v.error:
-            lines.append(self.tr("The recording cannot be checked: {why}").format(why=v.error))
-        elif v.passed and not v.items:
-            lines.append(self.tr("Nothing to fix."))
-        elif v.passed:
-            lines.append(self.tr("Nothing that needs a new recording; please note:"))
-        else:
-            lines.append(self.tr("Please fix these and record again:"))
-        self.summary.setText("\n".join(lines))
-        self.notes.setText("\n".join(self.tr("Note: ") + n.get(self.lang) for n in v.notes))
-        self.notes.setVisible(bool(v.notes))
+        self._show_verdict(v)
         for item in v.items:
             row = ItemRow(item, self.lang)
             row.play.connect(self.play_moment)
@@ -396,6 +374,47 @@ class PrecheckView(QWidget):
             self.play_btn.setEnabled(True)
         self._thumbnails(run)
         self.finished.emit(run)
+
+    def _show_verdict(self, v: Precheck) -> None:
+        """Green pass only when everything, the script included, was verified; amber "not
+        everything could be checked" (in large type, with what) when nothing is to fix but
+        something could not be checked; red fail otherwise."""
+        font = self.verdict.font()
+        font.setPointSize(36 if v.state != "unverified" else 26)
+        font.setBold(True)
+        self.verdict.setFont(font)
+        self.verdict.setWordWrap(True)
+        style = {
+            "pass": ("✓ " + self.tr("PASS"), "#2e7d32"),
+            "fail": ("✗ " + self.tr("FAIL"), "#c62828"),
+            "unverified": ("? " + self.tr("NOT FULLY CHECKED"), "#ef6c00"),
+        }
+        text, colour = style[v.state]
+        self.verdict.setText(text)
+        self.verdict.setStyleSheet(f"background:{colour}; color:white; border-radius:8px;")
+        self.verdict.show()
+        lines = []
+        if v.error is not None:
+            lines.append(
+                self.tr("The recording cannot be checked: {why}").format(why=v.error.get(self.lang))
+            )
+        elif v.state == "unverified":
+            lines += [u.get(self.lang) for u in v.unchecked]
+            lines.append(self.tr("Nothing else to fix. Do not count this as a pass."))
+        elif v.passed and not v.items:
+            lines.append(self.tr("Nothing to fix."))
+        elif v.passed:
+            lines.append(self.tr("Nothing that needs a new recording; please note:"))
+        else:
+            lines.append(self.tr("Please fix these and record again:"))
+        self.summary.setText("\n".join(lines))
+        big = self.summary.font()
+        big.setPointSize(self.font().pointSize() + (6 if v.state == "unverified" else 2))
+        big.setBold(True)
+        self.summary.setFont(big)
+        self.summary.setStyleSheet("color:#8a4b00;" if v.state == "unverified" else "")
+        self.notes.setText("\n".join(self.tr("Note: ") + n.get(self.lang) for n in v.notes))
+        self.notes.setVisible(bool(v.notes))
 
     def _thumbnails(self, run: PrecheckRun) -> None:
         wanted = [(i, r.item.thumbnail_at) for i, r in enumerate(self.rows)]

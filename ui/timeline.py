@@ -8,10 +8,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QHelpEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from dualrec_audit.report import fmt_time
+from dualrec_audit.result import AuditResult
 from dualrec_audit.review import to_position, to_seconds
 
 MIN_LABEL_W = 60
@@ -41,11 +51,40 @@ def score_colour(v: float | None) -> QColor:
 
 
 @dataclass(frozen=True)
+class Span:
+    """A stretch drawn on a band instead of per-second scores (a document held up)."""
+
+    start: float
+    end: float
+    status: str  # shown | illegible
+    text: str
+
+
+@dataclass(frozen=True)
 class Band:
     label: str
     values: Sequence[float | None]
     available: bool = True
     note: str = ""  # why not available
+    spans: Sequence[Span] = ()  # when given, drawn instead of the values
+
+
+SPAN_COLOURS = {"shown": GREEN, "illegible": AMBER}
+
+
+def documents_band(result: AuditResult, label: str, lang: str) -> Band:
+    """The documents band: each document of the profile where it was seen, green when its
+    title was legible long enough, amber when not; a note when none was shown."""
+    check = result.checks.get("documents")
+    spans = [
+        Span(d.start, d.end if d.end is not None else d.start, d.status, d.name.get(lang))
+        for d in result.documents
+        if d.start is not None and d.status in SPAN_COLOURS
+    ]
+    missing = ", ".join(d.name.get(lang) for d in result.documents if d.status == "not_shown")
+    available = check is not None and check.status == "ok"
+    note = (check.reason.get(lang) if check and check.reason else "") if not available else ""
+    return Band(label, (), available, note or missing, tuple(spans))
 
 
 @dataclass(frozen=True)
@@ -75,6 +114,9 @@ class Timeline(QWidget):
         self.selected: int | None = None
         self.label_w = MIN_LABEL_W
         self._dragging = False
+        self.played: list[tuple[float, float]] = []  # what the player played (green strip)
+        self.view_start = 0.0  # the part of the recording shown (zoom)
+        self.view_len = 0.0
 
     # -- data --------------------------------------------------------------------------------
 
@@ -86,6 +128,8 @@ class Timeline(QWidget):
         watch: list[tuple[float, float]],
     ) -> None:
         self.duration = max(duration, 0.001)
+        self.view_start, self.view_len = 0.0, self.duration
+        self.played = []
         self.bands, self.markers, self.watch = bands, markers, watch
         metrics = self.fontMetrics()
         self.label_w = max([MIN_LABEL_W] + [metrics.horizontalAdvance(b.label) + 14 for b in bands])
@@ -96,7 +140,49 @@ class Timeline(QWidget):
     def set_position(self, ms: int) -> None:
         if ms != self.position_ms:
             self.position_ms = ms
+            t = to_seconds(ms)
+            if self.zoomed() and not self.view_start <= t <= self.view_start + self.view_len:
+                self._show_around(t)  # the playhead left the zoomed part: follow it
             self.update()
+
+    def set_played(self, played: list[tuple[float, float]]) -> None:
+        self.played = list(played)
+        self.update()
+
+    # -- zoom --------------------------------------------------------------------------------
+
+    def zoomed(self) -> bool:
+        return self.view_len < self.duration - 1e-6
+
+    def zoom(self, factor: float, around: float | None = None) -> None:
+        """Zoom in (factor > 1) or out around ``around`` seconds (default: the playhead);
+        at most 10 s shown, at least the whole recording."""
+        if not self.duration:
+            return
+        centre = to_seconds(self.position_ms) if around is None else around
+        self.view_len = max(min(10.0, self.duration), min(self.duration, self.view_len / factor))
+        self._show_around(centre)
+        self.update()
+
+    def zoom_reset(self) -> None:
+        self.view_start, self.view_len = 0.0, self.duration
+        self.update()
+
+    def _show_around(self, t: float) -> None:
+        start = t - self.view_len / 2
+        self.view_start = max(0.0, min(self.duration - self.view_len, start))
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """Ctrl + wheel zooms around the pointer; the wheel alone scrolls a zoomed timeline."""
+        steps = event.angleDelta().y() / 120
+        if not steps:
+            return
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.zoom(2.0**steps, self._seconds(event.position().x()))
+        elif self.zoomed():
+            self._show_around(self.view_start + self.view_len / 2 - steps * self.view_len / 4)
+            self.update()
+        event.accept()
 
     def select(self, finding_id: int | None) -> None:
         self.selected = finding_id
@@ -110,11 +196,15 @@ class Timeline(QWidget):
 
     def _x(self, seconds: float) -> float:
         w = self.width() - self.label_w - 8
-        return self.label_w + w * max(0.0, min(seconds, self.duration)) / self.duration
+        length = self.view_len or self.duration
+        t = max(self.view_start, min(seconds, self.view_start + length))
+        return self.label_w + w * (t - self.view_start) / length
 
     def _seconds(self, x: float) -> float:
         w = max(1, self.width() - self.label_w - 8)
-        return max(0.0, min(self.duration, (x - self.label_w) * self.duration / w))
+        length = self.view_len or self.duration
+        t = self.view_start + (x - self.label_w) * length / w
+        return max(0.0, min(self.duration, t))
 
     def marker_at(self, pos: QPointF) -> Marker | None:
         if pos.y() > MARKER_H + 2 or pos.x() < self.label_w - 6:
@@ -154,6 +244,9 @@ class Timeline(QWidget):
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                 band.label,
             )
+            if band.available and (band.spans or not band.values):
+                self._paint_spans(p, band, x0, x1, y)
+                continue
             if not band.available or not band.values:
                 p.fillRect(QRectF(x0, y, x1 - x0, ROW_H), QColor(225, 225, 225))
                 p.setPen(QColor(110, 110, 110))
@@ -163,11 +256,17 @@ class Timeline(QWidget):
                     band.note,
                 )
                 continue
-            for sec, v in enumerate(band.values):
+            first = int(self.view_start)
+            last = min(len(band.values), int(self.view_start + self.view_len) + 1)
+            for sec in range(first, last):
                 left, right = self._x(sec), self._x(sec + 1)
-                p.fillRect(QRectF(left, y, right - left + 0.5, ROW_H), score_colour(v))
+                p.fillRect(
+                    QRectF(left, y, right - left + 0.5, ROW_H), score_colour(band.values[sec])
+                )
         # Findings: a triangle at the start, a bar over the duration.
         for m in self.markers:
+            if m.end < self.view_start or m.start > self.view_start + self.view_len:
+                continue  # outside the zoomed part
             colour = SEVERITY_COLOURS.get(m.severity, RED)
             if m.false_alarm:
                 colour = QColor(150, 150, 150)
@@ -180,16 +279,25 @@ class Timeline(QWidget):
             )
             p.setBrush(colour)
             p.drawPolygon(tri)
+        # What was played, under the markers.
+        for s, e in self.played:
+            p.fillRect(
+                QRectF(self._x(s), MARKER_H - 2, self._x(e) - self._x(s), 2), QColor(30, 140, 60)
+            )
         # Time axis.
         p.setPen(QPen(self.palette().text().color()))
         axis_y = rows_top + rows_h + 2
+        length = self.view_len or self.duration
         step = next(
-            (s for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600) if self.duration / s <= 12),
+            (s for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600) if length / s <= 12),
             900,
         )
-        t = 0
+        t = (int(self.view_start) // step) * step
         metrics = p.fontMetrics()
-        while t <= self.duration + 1e-6:
+        while t <= self.view_start + length + 1e-6:
+            if t < self.view_start - 1e-6:
+                t += step
+                continue
             x = self._x(t)
             label = fmt_time(t)
             p.drawLine(QPointF(x, axis_y), QPointF(x, axis_y + 3))
@@ -201,6 +309,25 @@ class Timeline(QWidget):
         p.setPen(QPen(QColor(0, 0, 0), 2))
         p.drawLine(QPointF(xp, 0), QPointF(xp, rows_top + rows_h))
         p.end()
+
+    def _paint_spans(self, p: QPainter, band: Band, x0: float, x1: float, y: float) -> None:
+        p.fillRect(QRectF(x0, y, x1 - x0, ROW_H), QColor(240, 240, 240))
+        if band.note and not band.spans:
+            p.setPen(QColor(160, 40, 40))
+            p.drawText(
+                QRectF(x0 + 6, y, x1 - x0 - 6, ROW_H),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                band.note,
+            )
+        for sp in band.spans:
+            left, right = self._x(sp.start), max(self._x(sp.end), self._x(sp.start) + 2)
+            p.fillRect(QRectF(left, y, right - left, ROW_H), SPAN_COLOURS.get(sp.status, RED))
+            p.setPen(QColor(0, 0, 0))
+            p.drawText(
+                QRectF(left + 2, y, max(0.0, right - left - 2), ROW_H),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                sp.text,
+            )
 
     # -- mouse ---------------------------------------------------------------------------------
 

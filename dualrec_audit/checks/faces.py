@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from dualrec_audit.checks import span_events
+from dualrec_audit.native import quiet_stderr
 from dualrec_audit.result import CheckResult, Event, Party, Severity, per_second, runs, seconds_of
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class PartyState:
     turned: bool = False
     box: tuple[float, float, float, float] | None = None
     method: str = ""
+    keypoints: tuple[tuple[float, float], ...] = ()  # YuNet's five (see Face)
 
 
 @dataclass
@@ -112,13 +114,24 @@ def load_landmarker(model_path: str) -> Any:
         min_face_detection_confidence=0.3,
         min_face_presence_confidence=0.3,
     )
-    landmarker = vision.FaceLandmarker.create_from_options(options)
+    with quiet_stderr():
+        landmarker = vision.FaceLandmarker.create_from_options(options)
+        _warm_up(landmarker)
     # Close it before interpreter teardown: MediaPipe's finaliser fails once its executor and
     # modules are gone. Threading's exit hooks run newest first, so this one runs before the
     # hook that shuts MediaPipe's executor down.
     register = getattr(threading, "_register_atexit", atexit.register)
     register(_close_quietly, landmarker)
     return landmarker
+
+
+def _warm_up(landmarker: Any) -> None:
+    """One inference on a blank picture: the native libraries log their set-up on the first
+    one, which then happens while their output is muted."""
+    import mediapipe as mp
+
+    blank = np.zeros((192, 192, 3), np.uint8)
+    landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=blank))
 
 
 def _close_quietly(task: Any) -> None:
@@ -331,13 +344,12 @@ class FacesCheck:
             turned=abs(ext["yaw"]) > p.turned_yaw,
             box=face.box,
             method=method,
+            keypoints=face.keypoints,
         )
 
-    def last_boxes(self) -> dict[str, tuple[float, float, float, float] | None]:
-        """Each party's face box in the latest sampled frame (None: not in it)."""
-        if not self.samples:
-            return {}
-        return {party: st.box for party, st in self.samples[-1].parties.items()}
+    def last_faces(self) -> dict[str, PartyState]:
+        """Each party's state in the latest sampled frame (box and keypoints when in it)."""
+        return dict(self.samples[-1].parties) if self.samples else {}
 
     # -- whole recording ---------------------------------------------------------------
 

@@ -6,8 +6,8 @@ Evidence sources:
   model is installed, its text, both through the pinyin-aware matcher (:mod:`matching`:
   toneless and fuzzy pinyin, negation on pinyin);
 - the keyword spotter of the same ``kws-zh`` model, one stream per phrase: on a window around
-  every place the matcher saw the phrase (``window_pad_s`` either side, at most
-  ``max_windows`` places per phrase), and, for required phrases the matcher did not see at
+  every place the matcher saw the phrase at ``window_threshold`` (``window_pad_s`` either side,
+  at most ``max_windows`` places per phrase), and, for required phrases the matcher did not see at
   all, over all the speech (``sweep``; phrases whose pinyin contains another's never share a
   stream, so a longer one that fires cannot mask a shorter one), each place it proposes then
   confirmed by the phrase's own stream on a window there.
@@ -16,7 +16,7 @@ Each required phrase is **found** when the spotter detects it or a trusted sourc
 with a score of at least ``threshold``; **uncertain** when the best trusted match scores at
 least ``uncertain_threshold`` but nothing confirms it; else **missing**. A forbidden phrase is
 reported when a trusted source matches it (not negated) at ``threshold``, or matches it at
-``uncertain_threshold`` and the spotter confirms it there. Uncertain forbidden phrases are
+``window_threshold`` and the spotter confirms it there. Uncertain forbidden phrases are
 listed in the details. Every threshold is recorded in the result.
 """
 
@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 class ScriptParams:
     """How phrases are verified (the match threshold is ``AuditOptions.match_threshold``)."""
 
-    uncertain_threshold: float = 0.6  # a match this good without confirmation: uncertain
+    uncertain_threshold: float = 0.7  # a match this good without confirmation: uncertain
+    # (0.7: a 3-syllable phrase with one syllable lost, 0.67, is not even uncertain: 我确认 ~ 我认)
+    window_threshold: float = 0.6  # a match this good is shown to the spotter (a window)
     kws_threshold: float = 0.25  # the spotter's trigger probability
     kws_boost: float = 1.0  # the spotter's per-token boost (keywords_score)
     window_pad_s: float = 1.0  # spotter window around a matched place, each side
@@ -109,7 +111,8 @@ class _Verifier:
         self.regions = regions
         self.threshold = threshold
         self.p = params
-        self.loose = PhraseMatcher(min(threshold, params.uncertain_threshold))
+        lowest = min(threshold, params.uncertain_threshold, params.window_threshold)
+        self.loose = PhraseMatcher(lowest)
 
     @property
     def spotter(self) -> str:
@@ -183,7 +186,7 @@ class _Verifier:
             match = {"phrase": h.key, "text": h.key, "score": None, "method": "spotter"}
             match.update(_hit_dict(h, self.spotter))
             return _Verdict("found", match, engines, evidence)
-        if trusted:
+        if trusted and trusted[0][0].score >= self.p.uncertain_threshold:
             m, s = trusted[0]
             return _Verdict("uncertain", _match_dict(m, s.engine), [], evidence)
         return _Verdict("missing", None, [], evidence)
@@ -202,7 +205,7 @@ class _Verifier:
             hits = self.spot_windows([(m, s)])
             if hits:
                 sure.append({**_match_dict(m, s.engine), "engine": self.spotter})
-            else:
+            elif m.score >= self.p.uncertain_threshold:
                 unsure.append(_match_dict(m, s.engine))
         return sure, unsure
 

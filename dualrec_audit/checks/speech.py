@@ -4,13 +4,17 @@ Voice activity runs on 30 ms frames of 16 kHz mono audio. A frame counts as spee
 webrtcvad says so, it is loud enough, and it is periodic (voiced) or not spectrally flat
 (webrtcvad alone takes a loud machine hum for speech). Clarity is judged locally:
 the noise floor is a low percentile of frame energies in a window around each second, so a
-noisy stretch is found even when the rest of the recording is clean.
+noisy stretch is found even when the rest of the recording is clean. Quiet speech is unclear
+only when it is also near the noise floor (its own level less than ``quiet_min_snr_db`` over
+it): expressive speech drops well below the recording's typical level and stays clear. Each
+low-clarity event says what fired: ``cause`` (noise or quiet), and the median ``snr_db`` and
+``level_dbfs`` of its seconds.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -28,6 +32,8 @@ class SpeechParams:
     max_silence_s: float = 8.0  # a gap without speech longer than this is an event
     min_snr_db: float = 8.0  # speech seconds under this local SNR are unclear
     quiet_dbfs: float = -42.0  # speech quieter than this (RMS of voiced frames) is too quiet
+    quiet_min_snr_db: float = 20.0  # ... when also less than this over the local noise floor
+    floor_margin_db: float = 6.0  # the noise floor is at most this over the quietest frames
     clip_share: float = 0.002  # share of samples at full scale in a second: clipping
     clarity_min_s: float = 2.0
     clipping_min_s: float = 0.5
@@ -43,6 +49,7 @@ class SpeechAnalysis:
     speech_ratio: list[float]  # per second
     snr_db: list[float | None]  # per second: voice level over the local noise floor
     level_dbfs: list[float | None]  # per second, RMS of the speech frames
+    floor_dbfs: list[float | None]  # per second: the quietest frames within +-3 s (5th pct)
     clipped: list[float]  # per second: share of samples at full scale
     regions: list[tuple[float, float]]  # speech regions in seconds, padded and merged
 
@@ -95,13 +102,22 @@ def analyse(audio: np.ndarray, sr: int, duration_s: float, p: SpeechParams) -> S
     clipped: list[float] = []
     snr: list[float | None] = []
     level: list[float | None] = []
+    floors: list[float | None] = []
     for s in range(n):
         a, b = int(s * 1000 / FRAME_MS), int((s + 1) * 1000 / FRAME_MS)
         sp = speech[a:b]
         ratio.append(float(sp.mean()) if len(sp) else 0.0)
         seg = audio[s * sr : (s + 1) * sr]
         clipped.append(float((np.abs(seg) >= 0.999).mean()) if len(seg) else 0.0)
+        quietest = _quietest(db, a, b, 3 * per_sec)
+        floors.append(quietest)
         floor = _noise_floor(db, speech, a, b, per_sec)
+        here = _quietest(db, a, b, per_sec // 2)
+        if floor is not None and here is not None:
+            # In continuous speech the "non-speech" frames are unvoiced consonants and
+            # breaths, far above the room: the floor is never above the quietest frames within
+            # half a second (plus a margin for a fluctuating noise).
+            floor = min(floor, here + p.floor_margin_db)
         snr.append(None if voice_ref is None or floor is None else min(60.0, voice_ref - floor))
         level.append(float(10 * np.log10(np.mean(10 ** (db[a:b][sp] / 10)))) if sp.any() else None)
 
@@ -114,7 +130,7 @@ def analyse(audio: np.ndarray, sr: int, duration_s: float, p: SpeechParams) -> S
             merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
         else:
             merged.append((lo, hi))
-    return SpeechAnalysis(speech, ratio, snr, level, clipped, merged)
+    return SpeechAnalysis(speech, ratio, snr, level, floors, clipped, merged)
 
 
 def _noise_floor(db: np.ndarray, speech: np.ndarray, a: int, b: int, per_sec: int) -> float | None:
@@ -129,6 +145,14 @@ def _noise_floor(db: np.ndarray, speech: np.ndarray, a: int, b: int, per_sec: in
     return None
 
 
+def _quietest(db: np.ndarray, a: int, b: int, reach: int) -> float | None:
+    """The noise floor under soft speech: the 5th percentile of every frame within ``reach``
+    frames of [a, b) (soft speech is missed by the detector, so the non-speech frames would
+    include it)."""
+    near = db[max(0, a - reach) : min(len(db), b + reach)]
+    return max(float(np.percentile(near, 5)), -90.0) if len(near) else None
+
+
 def _close(mask: np.ndarray, gap: int) -> np.ndarray:
     out = mask.copy()
     idx = np.flatnonzero(mask)
@@ -137,6 +161,28 @@ def _close(mask: np.ndarray, gap: int) -> np.ndarray:
             out[a:b] = True
     isolated = out & ~np.roll(out, 1) & ~np.roll(out, -1)
     return out & ~isolated
+
+
+def _median(values: list[float | None]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return round(float(np.median(vals)), 1) if vals else None
+
+
+def _with_measures(ev: Event, a: SpeechAnalysis) -> Event:
+    """A low-clarity event with what fired: the median SNR (noise: the voice over the local
+    noise floor; quiet: this speech over the quietest nearby frames) and speech level."""
+    lo, hi = int(ev.start), max(int(ev.start) + 1, int(np.ceil(ev.end)))
+    levels = a.level_dbfs[lo:hi]
+    if ev.details.get("cause") == "quiet":
+        floors = a.floor_dbfs[lo:hi]
+        snr = [
+            None if lv is None or fl is None else lv - fl
+            for lv, fl in zip(levels, floors, strict=True)
+        ]
+    else:
+        snr = a.snr_db[lo:hi]
+    measures = {"snr_db": _median(snr), "level_dbfs": _median(levels)}
+    return replace(ev, details={**ev.details, **measures})
 
 
 def run_speech_check(
@@ -151,8 +197,12 @@ def run_speech_check(
     has_speech = [r > 0.15 for r in a.speech_ratio]
     noisy = [s is not None and s < p.min_snr_db for s in a.snr_db]
     quiet = [
-        lv is not None and lv < p.quiet_dbfs and not nz
-        for lv, nz in zip(a.level_dbfs, noisy, strict=True)
+        lv is not None
+        and lv < p.quiet_dbfs
+        and not nz
+        and fl is not None
+        and lv - fl < p.quiet_min_snr_db
+        for lv, nz, fl in zip(a.level_dbfs, noisy, a.floor_dbfs, strict=True)
     ]
     clip = [c >= p.clip_share for c in a.clipped]
     silent = [not h for h in has_speech]
@@ -168,6 +218,7 @@ def run_speech_check(
     add("low_clarity", noisy, p.clarity_min_s, "medium", cause="noise")
     add("low_clarity", quiet, p.clarity_min_s, "low", cause="quiet")
     add("clipping", clip, p.clipping_min_s, "low")
+    events = [_with_measures(e, a) if e.check == "low_clarity" else e for e in events]
 
     in_silence_event = [False] * n
     for ev in events:

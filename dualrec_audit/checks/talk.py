@@ -1,49 +1,48 @@
 """Talk: who is talking when, from the sound (voice activity) and the picture (moving mouths).
 
-While there is speech, extra frames (``TalkParams.fps``, 10 a second by default) go to the
-MediaPipe face landmarker, with blendshapes, on a crop around each party's tracked face. Each
-sample gives the party's mouth opening (inner-lip gap over face height), the ``jawOpen``
-blendshape and a head-pitch proxy (nose between the eyes and the chin). Outside speech nothing
-extra is decoded or measured, which keeps the cost low.
+Mouth activity is measured cheaply on frames the video decoder produces anyway: about
+``TalkParams.fps`` times a second (10 by default) the decoder's luma plane is kept (no colour
+conversion), and at each party's mouth, located by the face detector's keypoints (YuNet's mouth
+corners and eyes, from the faces check's latest sampled frame), a small crop (32x24) is cut,
+normalised (mean 0, unit contrast) and compared with the same party's previous crop: the
+**motion** is the mean absolute difference, the smallest over shifts of one crop pixel (so a
+head moving a little does not count as a talking mouth). No landmarker runs for this.
 
-A mouth is **moving** when its opening changes by at least ``active_range`` within a short
-window (``window_s``): a talking mouth opens and closes several times a second, a listening
-face keeps its lips still. Each 30 ms frame of voice activity is then given to the party whose
-mouth moves; to ``both`` when both mouths move (overlapping speech, or a listener mouthing
-along: it is said, not guessed), and to ``off_screen`` when no mouth on screen moves (a voice
-from off the picture, a dubbed track, a phone). Runs of one label become talk intervals with a
-confidence (how clearly the talker's mouth moves more than the other's, times the share of the
-interval with mouth samples).
+A mouth is **moving** when its mean motion within a short window (``window_s``) reaches
+``active_motion``: a talking mouth opens and closes several times a second, a listening face
+keeps its lips still. Each 30 ms frame of voice activity is then given to the party whose mouth
+moves; to ``both`` when both mouths move (overlapping speech, or a listener mouthing along: it
+is said, not guessed), and to ``off_screen`` when no mouth on screen moves (a voice from off the
+picture, a dubbed track, a phone). A still stretch shorter than ``hold_s`` inside a party's
+speech (a held vowel, a closed-lip consonant) stays that party's. Runs of one label become talk
+intervals with a confidence (how clearly the talker's mouth moves more than the other's).
 
-Nodding (head-pitch oscillation: down and up again by at least ``nod_amplitude`` within
-``nod_max_s``) is listed per party as evidence for confirmations (used where a profile allows).
+The samples are taken over the whole recording (they cost a crop and a small difference each);
+only those inside voice activity are used. Nodding (head-pitch oscillation: the nose moving
+down and up between the eye line and the mouth by at least ``nod_amplitude`` within
+``nod_max_s``, from the keypoints of the sampled frames) is listed per party as evidence for
+confirmations (used where a profile allows).
 """
 
 from __future__ import annotations
 
-import functools
+import collections
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from dualrec_audit.checks.faces import PARTIES
-from dualrec_audit.result import CheckResult, Talk
+from dualrec_audit.checks.faces import PARTIES, PartyState
+from dualrec_audit.result import CheckResult, MediaInfo, Talk
 
 log = logging.getLogger(__name__)
 
 FRAME_S = 0.03  # the voice-activity frame of the speech check
-# Face-mesh landmarks (MediaPipe 478-point topology).
-LM_UPPER_LIP_INNER = 13
-LM_LOWER_LIP_INNER = 14
-LM_FOREHEAD = 10
-LM_CHIN = 152
-LM_NOSE_TIP = 1
-LM_EYE_OUTER_R = 33
-LM_EYE_OUTER_L = 263
+CROP = (32, 24)  # the mouth crop compared between samples (width, height)
+_LUMA = frozenset({"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12"})
 
 TalkLabel = Literal["staff", "customer", "both", "off_screen"]
 
@@ -51,126 +50,147 @@ TalkLabel = Literal["staff", "customer", "both", "off_screen"]
 @dataclass(frozen=True)
 class TalkParams:
     enabled: bool = True
-    fps: float = 10.0  # mouth samples per second, inside speech only
-    crop_size: int = 192  # the face crop handed to the landmarker, in pixels
-    window_s: float = 0.6  # a mouth moves when its opening changes this much within the window
-    active_range: float = 0.025  # change of the mouth opening (share of the face height)
+    fps: float = 10.0  # mouth samples per second
+    window_s: float = 0.5  # a mouth moves when its mean motion within the window reaches ...
+    active_motion: float = 0.07  # ... this (normalised crop difference)
+    hold_s: float = 0.8  # a still stretch shorter than this inside one party's speech is theirs
     min_run_s: float = 0.3  # shorter label runs are absorbed by their neighbours
     merge_gap_s: float = 0.5  # talk of one party across a pause this short is one interval
-    nod_amplitude: float = 0.04  # head-pitch proxy swing for a nod
+    nod_amplitude: float = 0.06  # head-pitch proxy swing for a nod (share of eye-mouth height)
     nod_max_s: float = 1.5  # a nod (down and up) within this time
 
 
-@dataclass(frozen=True)
-class MouthSample:
-    t: float
-    opening: float  # inner-lip gap over face height
-    jaw: float  # jawOpen blendshape, 0..1
-    pitch: float  # nose height between the eye line (0) and the chin (1)
+def luma(frame: Any, rotation: int, step: int) -> np.ndarray:
+    """The frame's luma plane (every ``step``-th pixel), upright, without colour conversion."""
+    if frame.format.name in _LUMA:
+        plane = frame.planes[0]
+        y = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+        y = y[: frame.height : step, : frame.width : step]
+    else:
+        y = frame.to_ndarray(format="gray")[::step, ::step]
+    if rotation == 90:
+        y = np.rot90(y, k=-1)
+    elif rotation == 180:
+        y = y[::-1, ::-1]
+    elif rotation == 270:
+        y = np.rot90(y, k=1)
+    return np.array(y, copy=True)
 
 
-@functools.lru_cache(maxsize=2)
-def load_blend_landmarker(model_path: str) -> Any:
-    """The face landmarker with blendshapes (one per process, separate from the faces check's)."""
-    from mediapipe.tasks.python import BaseOptions, vision
+def mouth_box(kp: Sequence[tuple[float, float]]) -> tuple[float, float, float, float] | None:
+    """The mouth region (x0, y0, x1, y1) from YuNet's keypoints (eyes, nose, mouth corners)."""
+    if len(kp) < 5:
+        return None
+    (_, ry), (_, ly), _, (mrx, mry), (mlx, mly) = kp[:5]
+    cx, cy = (mrx + mlx) / 2, (mry + mly) / 2
+    u = max(cy - (ry + ly) / 2, math.hypot(mlx - mrx, mly - mry), 1.0)
+    return cx - 0.7 * u, cy - 0.4 * u, cx + 0.7 * u, cy + 0.6 * u
 
-    from dualrec_audit.checks.faces import _close_quietly
 
-    options = vision.FaceLandmarkerOptions(
-        base_options=BaseOptions(model_asset_buffer=Path(model_path).read_bytes()),
-        running_mode=vision.RunningMode.IMAGE,
-        num_faces=1,
-        output_face_blendshapes=True,
-        min_face_detection_confidence=0.3,
-        min_face_presence_confidence=0.3,
+def pitch_of(kp: Sequence[tuple[float, float]]) -> float | None:
+    """The nose's height between the eye line (0) and the mouth line (1)."""
+    if len(kp) < 5:
+        return None
+    eye_y = (kp[0][1] + kp[1][1]) / 2
+    mouth_y = (kp[3][1] + kp[4][1]) / 2
+    return (kp[2][1] - eye_y) / max(1e-6, mouth_y - eye_y)
+
+
+def motion(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean absolute difference of two normalised crops, the smallest over 1-pixel shifts."""
+    h, w = a.shape
+    core = a[1 : h - 1, 1 : w - 1]
+    return min(
+        float(np.abs(core - b[1 + dy : h - 1 + dy, 1 + dx : w - 1 + dx]).mean())
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
     )
-    landmarker = vision.FaceLandmarker.create_from_options(options)
-    import atexit
-    import threading
-
-    register = getattr(threading, "_register_atexit", atexit.register)
-    register(_close_quietly, landmarker)
-    return landmarker
-
-
-def in_regions(t: float, regions: Sequence[tuple[float, float]]) -> bool:
-    return any(a <= t < b for a, b in regions)
 
 
 class MouthTracker:
-    """Mouth samples per party, from frames taken inside the speech regions."""
+    """Mouth motion per party, from the decoder's luma planes at ``fps`` (see the module doc).
 
-    def __init__(self, landmarker_path: Path, params: TalkParams | None = None):
+    ``tap`` runs in the decoding thread (see ``media.sample_frames``) and only keeps the luma
+    plane; ``update`` (after each sampled frame's faces) measures the kept planes."""
+
+    def __init__(self, info: MediaInfo, params: TalkParams | None = None, max_side: int = 1920):
         self.p = params or TalkParams()
-        self.landmarker = load_blend_landmarker(str(landmarker_path))
-        self.samples: dict[str, list[MouthSample]] = {p: [] for p in PARTIES}
-        self.runs = 0
+        scale = min(1.0, max_side / max(info.width, info.height))
+        self.step = 2 if min(info.width, info.height) * scale > 800 else 1
+        self.to_luma = 1.0 / (scale * self.step)  # picture coordinates -> luma plane
+        self.rotation = info.rotation
+        self.pending: collections.deque[tuple[float, np.ndarray]] = collections.deque()
+        self.next_t = 0.0
+        self.faces: dict[str, PartyState] = {}
+        self.prev: dict[str, tuple[float, np.ndarray]] = {}
+        self.samples: dict[str, list[tuple[float, float]]] = {p: [] for p in PARTIES}
+        self.pitch: dict[str, list[tuple[float, float]]] = {p: [] for p in PARTIES}
+        self.measured = 0
 
-    def update(
-        self, t: float, frame: np.ndarray, boxes: Mapping[str, tuple[float, ...] | None]
-    ) -> None:
-        for party in PARTIES:
-            box = boxes.get(party)
-            if box is None:
-                continue
-            s = self.measure(frame, box, t)
-            if s is not None:
-                self.samples[party].append(s)
+    def tap(self, t: float, frame: Any) -> None:
+        if t + 1e-3 < self.next_t:
+            return
+        self.next_t = (math.floor(t * self.p.fps + 1e-6) + 1) / self.p.fps
+        self.pending.append((t, luma(frame, self.rotation, self.step)))
 
-    def measure(self, frame: np.ndarray, box: tuple[float, ...], t: float) -> MouthSample | None:
+    def update(self, t: float, faces: Mapping[str, PartyState]) -> None:
+        """The faces of the sampled frame at ``t``: measure the planes kept up to ``t``."""
+        self.faces = dict(faces)
+        for party, st in self.faces.items():
+            pitch = pitch_of(st.keypoints) if st.present else None
+            if pitch is not None:
+                self.pitch[party].append((t, pitch))
+        while self.pending and self.pending[0][0] <= t + 1e-6:
+            self._measure(*self.pending.popleft())
+
+    def _measure(self, t: float, y: np.ndarray) -> None:
         import cv2
-        import mediapipe as mp
 
-        h, w = frame.shape[:2]
-        x, y, bw, bh = box[:4]
-        side = 1.6 * max(bw, bh)
-        cx, cy = x + bw / 2, y + bh / 2
-        x0, y0, s = round(cx - side / 2), round(cy - side / 2), round(side)
-        fx0, fy0, fx1, fy1 = max(0, x0), max(0, y0), min(w, x0 + s), min(h, y0 + s)
-        if fx1 <= fx0 or fy1 <= fy0 or s < 8:
-            return None
-        crop = np.zeros((s, s, 3), np.uint8)
-        crop[fy0 - y0 : fy1 - y0, fx0 - x0 : fx1 - x0] = frame[fy0:fy1, fx0:fx1]
-        size = self.p.crop_size
-        rgb = cv2.cvtColor(
-            cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB
-        )
-        self.runs += 1
-        result = self.landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
-        if not result.face_landmarks:
-            return None
-        pts = np.array([(q.x, q.y) for q in result.face_landmarks[0]], dtype=np.float64)
-        face_h = max(1e-6, pts[LM_CHIN, 1] - pts[LM_FOREHEAD, 1])
-        gap = float(np.linalg.norm(pts[LM_UPPER_LIP_INNER] - pts[LM_LOWER_LIP_INNER]))
-        eye_y = (pts[LM_EYE_OUTER_R, 1] + pts[LM_EYE_OUTER_L, 1]) / 2
-        pitch = (pts[LM_NOSE_TIP, 1] - eye_y) / max(1e-6, pts[LM_CHIN, 1] - eye_y)
-        jaw = 0.0
-        if result.face_blendshapes:
-            jaw = next(
-                (c.score for c in result.face_blendshapes[0] if c.category_name == "jawOpen"), 0.0
-            )
-        return MouthSample(t, gap / face_h, float(jaw), float(pitch))
+        for party in PARTIES:
+            st = self.faces.get(party)
+            box = mouth_box(st.keypoints) if st is not None and st.present else None
+            if box is None:
+                self.prev.pop(party, None)
+                continue
+            k = self.to_luma
+            x0, y0 = max(0, round(box[0] * k)), max(0, round(box[1] * k))
+            x1, y1 = min(y.shape[1], round(box[2] * k)), min(y.shape[0], round(box[3] * k))
+            if x1 - x0 < 8 or y1 - y0 < 6:
+                self.prev.pop(party, None)
+                continue
+            crop = cv2.resize(y[y0:y1, x0:x1], CROP, interpolation=cv2.INTER_AREA)
+            crop = crop.astype(np.float32)
+            crop = (crop - crop.mean()) / (crop.std() + 4.0)
+            self.measured += 1
+            prev = self.prev.get(party)
+            if prev is not None and t - prev[0] <= 2.5 / self.p.fps:
+                self.samples[party].append((t, motion(crop, prev[1])))
+            self.prev[party] = (t, crop)
 
     def finish(self, duration_s: float, speech_frames: np.ndarray | None) -> CheckResult:
-        return talk_result(self.samples, speech_frames, duration_s, self.p, self.runs)
+        while self.pending:
+            self._measure(*self.pending.popleft())
+        return talk_result(
+            self.samples, self.pitch, speech_frames, duration_s, self.p, self.measured
+        )
 
 
-def activity(samples: Sequence[MouthSample], times: np.ndarray, p: TalkParams) -> np.ndarray:
-    """How much the mouth moves around each time (range of the opening within the window);
-    NaN where the party has no sample near that time."""
+def activity(
+    samples: Sequence[tuple[float, float]], times: np.ndarray, p: TalkParams
+) -> np.ndarray:
+    """How much the mouth moves around each time (mean motion within the window); NaN where
+    the party has no sample near that time."""
     out = np.full(len(times), np.nan)
     if not samples:
         return out
-    ts = np.array([s.t for s in samples])
-    op = np.array([s.opening for s in samples])
+    ts = np.array([s[0] for s in samples])
+    mo = np.array([s[1] for s in samples])
+    csum = np.concatenate([[0.0], np.cumsum(mo)])
     half = p.window_s / 2
     lo = np.searchsorted(ts, times - half, side="left")
     hi = np.searchsorted(ts, times + half, side="right")
-    for i, (a, b) in enumerate(zip(lo, hi, strict=True)):
-        if b - a >= 2:
-            out[i] = op[a:b].max() - op[a:b].min()
-        elif b - a == 1:
-            out[i] = 0.0
+    has = hi > lo
+    out[has] = (csum[hi[has]] - csum[lo[has]]) / (hi[has] - lo[has])
     return out
 
 
@@ -182,7 +202,7 @@ def label_frames(
     conf = np.zeros(len(speech))
     a_s, a_c = np.nan_to_num(acts["staff"]), np.nan_to_num(acts["customer"])
     seen = ~np.isnan(acts["staff"]) | ~np.isnan(acts["customer"])
-    thr = p.active_range
+    thr = p.active_motion
     for i, sp in enumerate(speech):
         if not sp:
             labels.append(None)
@@ -225,8 +245,44 @@ def _absorb_short(labels: list[str | None], min_frames: int) -> list[str | None]
     return out
 
 
+def _hold(labels: list[str | None], conf: np.ndarray, p: TalkParams) -> list[str | None]:
+    """A still stretch (``off_screen``) shorter than ``hold_s`` next to one party's talk, across
+    pauses up to ``merge_gap_s``, is that party's (between two parties: split at its middle)."""
+    out = list(labels)
+    gap, hold = round(p.merge_gap_s / FRAME_S), round(p.hold_s / FRAME_S)
+    i = 0
+    while i < len(out):
+        if out[i] != "off_screen":
+            i += 1
+            continue
+        j = i
+        while j < len(out) and out[j] in ("off_screen", None) and j - i <= hold + gap:
+            j += 1
+        end = max(k for k in range(i, j) if out[k] == "off_screen") + 1
+        before = _neighbour(out, i - 1, -1, gap)
+        after = _neighbour(out, end, 1, gap)
+        if end - i < hold and (before or after):
+            mid = (i + end) // 2 if before and after and before != after else end
+            for k in range(i, end):
+                if out[k] is not None:
+                    out[k] = before if (k < mid and before) else (after or before)
+                    conf[k] *= 0.5
+        i = end
+    return out
+
+
+def _neighbour(labels: list[str | None], i: int, d: int, gap: int) -> str | None:
+    """The party label next to position ``i`` (going ``d``), across up to ``gap`` silent frames."""
+    n = 0
+    while 0 <= i < len(labels) and labels[i] is None and n <= gap:
+        i, n = i + d, n + 1
+    lab = labels[i] if 0 <= i < len(labels) else None
+    return lab if lab in ("staff", "customer", "both") else None
+
+
 def intervals(labels: list[str | None], conf: np.ndarray, p: TalkParams) -> list[Talk]:
     """Talk intervals from the frame labels; one party's talk across short pauses is merged."""
+    labels = _hold(labels, conf, p)
     labels = _absorb_short(labels, max(1, round(p.min_run_s / FRAME_S)))
     spans: list[list[Any]] = []  # label, first frame, end frame, confidences
     for i, lab in enumerate(labels):
@@ -243,19 +299,19 @@ def intervals(labels: list[str | None], conf: np.ndarray, p: TalkParams) -> list
     ]
 
 
-def nods(samples: Sequence[MouthSample], p: TalkParams) -> list[tuple[float, float]]:
+def nods(pitch: Sequence[tuple[float, float]], p: TalkParams) -> list[tuple[float, float]]:
     """Head-pitch oscillations: the pitch proxy goes one way and back by ``nod_amplitude``."""
     out: list[tuple[float, float]] = []
-    if len(samples) < 3:
+    if len(pitch) < 3:
         return out
-    ts = np.array([s.t for s in samples])
-    pitch = np.array([s.pitch for s in samples])
+    ts = np.array([s[0] for s in pitch])
+    pv = np.array([s[1] for s in pitch])
     i = 0
     while i < len(ts):
         j = i + 1
         while j < len(ts) and ts[j] - ts[i] <= p.nod_max_s:
             j += 1
-        w = pitch[i:j]
+        w = pv[i:j]
         k = int(np.argmax(np.abs(w - w[0])))
         if abs(w[k] - w[0]) >= p.nod_amplitude and np.abs(w[k:] - w[k]).max() >= p.nod_amplitude:
             out.append((float(ts[i]), float(ts[j - 1])))
@@ -266,11 +322,12 @@ def nods(samples: Sequence[MouthSample], p: TalkParams) -> list[tuple[float, flo
 
 
 def talk_result(
-    samples: Mapping[str, Sequence[MouthSample]],
+    samples: Mapping[str, Sequence[tuple[float, float]]],
+    pitch: Mapping[str, Sequence[tuple[float, float]]],
     speech_frames: np.ndarray | None,
     duration_s: float,
     p: TalkParams,
-    runs: int = 0,
+    measured: int = 0,
 ) -> CheckResult:
     if speech_frames is None:
         return CheckResult("talk", "unavailable", details={"params": asdict(p)})
@@ -286,11 +343,12 @@ def talk_result(
         details={
             "talk": [t.to_dict() for t in talk],
             "nods": {
-                party: [[round(a, 2), round(b, 2)] for a, b in nods(samples.get(party, ()), p)]
+                party: [[round(a, 2), round(b, 2)] for a, b in nods(pitch.get(party, ()), p)]
                 for party in PARTIES
             },
             "mouth_samples": {party: len(samples.get(party, ())) for party in PARTIES},
-            "landmark_runs": runs,
+            "mouth_crops": measured,
+            "method": "luma motion at the face detector's mouth keypoints",
             "params": asdict(p),
         },
     )

@@ -56,6 +56,7 @@ def run_transcript_check(
             "model": transcriber.name,
             "model_version": transcriber.version,
             "language": language,
+            "units": getattr(transcriber, "units", "words"),
             "words": len(words),
             "regions": len(speech.regions),
         },

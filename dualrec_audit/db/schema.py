@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -58,11 +59,15 @@ class RecordingPath(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"), index=True)
-    path: Mapped[str] = mapped_column(Text)
-    path_key: Mapped[str] = mapped_column(String(64), index=True)  # sha256 of the path
+    path: Mapped[str] = mapped_column(Text)  # absolute, as valid Unicode (paths.display_path)
+    path_key: Mapped[str] = mapped_column(String(64), index=True)  # sha256 of the path's bytes
     size: Mapped[int] = mapped_column(BigInteger)
     mtime_ns: Mapped[int] = mapped_column(BigInteger)
     last_seen: Mapped[str] = mapped_column(Stamp)
+    # The name's bytes in hex when they are not valid UTF-8 (a GBK name from a Windows share).
+    path_hex: Mapped[str | None] = mapped_column(Text)
+    # Relative to the folder scanned, so that a share mounted elsewhere still resolves.
+    share_rel: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditRun(Base):
@@ -135,6 +140,57 @@ class ReviewDecision(Base):
     reason_code: Mapped[str | None] = mapped_column(String(80))
     reason_text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[str] = mapped_column(Stamp)
+    # Migration 0004: the reviewer workflow (null on decisions made before it).
+    role: Mapped[str | None] = mapped_column(String(16))  # the account's role then
+    watched: Mapped[list[Any] | None] = mapped_column(JSON)  # [start, end, share] per place
+    unwatched_reason: Mapped[str | None] = mapped_column(Text)  # approved without watching
+    change_reason: Mapped[str | None] = mapped_column(Text)  # changes a decision in force
+    appeal_id: Mapped[int | None] = mapped_column(Integer)  # the appeal this decides
+    four_eyes: Mapped[str | None] = mapped_column(String(8))  # first | second
+
+
+class Account(Base):
+    """Who may sign in, with which role (reviewer | senior | admin); the password as an
+    Argon2id hash. Changed only through the store, every change logged."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[str] = mapped_column(Stamp)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class Appeal(Base):
+    """A teller or branch disputing a re-record, with a reason (append-only; decided by a
+    review decision that names it)."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("audit_runs.id"))
+    decision_id: Mapped[int | None] = mapped_column(Integer)  # the re-record disputed
+    appellant: Mapped[str] = mapped_column(String(200))  # teller or branch
+    reason: Mapped[str] = mapped_column(Text)
+    filed_by: Mapped[str] = mapped_column(String(200))  # the account that entered it
+    created_at: Mapped[str] = mapped_column(Stamp)
+
+
+class Assignment(Base):
+    """Which reviewer a recording is assigned to (one row per recording, replaced)."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"), unique=True)
+    assignee: Mapped[str] = mapped_column(String(80))
+    assigned_by: Mapped[str] = mapped_column(String(200))
+    assigned_at: Mapped[str] = mapped_column(Stamp)
 
 
 class FindingFeedback(Base):
@@ -168,8 +224,10 @@ class Claim(Base):
 class LogEntry(Base):
     """Append-only, hash-chained log of every state change.
 
-    ``hash = sha256(seq | at | actor | action | entity | entity_id | payload | prev_hash)``
-    with the payload stored as the exact canonical JSON text that was hashed."""
+    ``hash = HMAC-SHA256(key, seq | at | actor | action | entity | entity_id | payload |
+    prev_hash)`` with the key kept outside the database (plain SHA-256 for entries written
+    before the database was keyed), the payload stored as the exact canonical JSON text that
+    was hashed."""
 
     __tablename__ = "event_log"
 
@@ -184,6 +242,19 @@ class LogEntry(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class StoreInfo(Base):
+    """One row: this database's identity (names its key and anchor files) and the first
+    event-log entry hashed with the key (HMAC); entries before it are plain SHA-256 (written
+    before the database was keyed)."""
+
+    __tablename__ = "store_info"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    db_id: Mapped[str] = mapped_column(String(32))
+    keyed_from: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[str] = mapped_column(Stamp)
+
+
 # Tables whose rows are never changed or deleted once written.
 IMMUTABLE_TABLES = (
     "audit_runs",
@@ -192,4 +263,5 @@ IMMUTABLE_TABLES = (
     "review_decisions",
     "event_log",
     "finding_feedback",
+    "appeals",
 )

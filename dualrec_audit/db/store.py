@@ -32,7 +32,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dualrec_audit.errors import ConfigError
+from dualrec_audit.db import trust
+from dualrec_audit.db.workflow_store import WorkflowStore
+from dualrec_audit.errors import ConfigError, DualrecError
+from dualrec_audit.paths import display_path, os_path, raw_hex, share_roots
 from dualrec_audit.result import AuditResult, Event
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,15 @@ CLAIM_TTL_S = 15 * 60.0  # a claim not renewed for this long lapses
 # Alembic keeps the running migration in module-level state: one migration at a time per
 # process (a UI opens its store in a worker thread while another may open one elsewhere).
 _MIGRATE_LOCK = threading.Lock()
+# PostgreSQL: processes opening a fresh database at once take turns on this advisory lock.
+_PG_MIGRATE_LOCK_ID = 0x64726563  # "drec"
+
+
+class StoreError(DualrecError):
+    """The database cannot take the write (disk full, read-only, gone): what was stored
+    before is intact."""
+
+    code = "store_error"
 
 
 def now(after_s: float = 0.0) -> str:
@@ -71,6 +83,11 @@ def default_db_path() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("dualrec-audit", appauthor=False)) / "dualrec-audit.db"
+
+
+def is_default(db: str | Path | None = None) -> bool:
+    """True when neither ``--db`` nor ``$DUALREC_AUDIT_DB`` names the database."""
+    return not db and not os.environ.get(DB_ENV)
 
 
 def resolve_url(db: str | Path | None = None) -> str:
@@ -113,10 +130,17 @@ def run_key(
     )
 
 
+def entry_text(
+    seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, payload: str, prev: str
+) -> str:
+    return "|".join((str(seq), at, actor, action, entity, entity_id, payload, prev))
+
+
 def entry_hash(
     seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, payload: str, prev: str
 ) -> str:
-    text = "|".join((str(seq), at, actor, action, entity, entity_id, payload, prev))
+    """The unkeyed hash (entries written before the database was keyed)."""
+    text = entry_text(seq, at, actor, action, entity, entity_id, payload, prev)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -168,6 +192,13 @@ class StoredDecision:
     reason_code: str | None
     reason_text: str | None
     created_at: str
+    # The reviewer workflow (migration 0004); None on decisions made before it.
+    role: str | None = None
+    watched: tuple[tuple[float, float, float], ...] | None = None
+    unwatched_reason: str | None = None
+    change_reason: str | None = None
+    appeal_id: int | None = None
+    four_eyes: str | None = None
 
 
 @dataclass(frozen=True)
@@ -207,25 +238,36 @@ class StoredClaim:
 class VerifyReport:
     entries: int
     problems: tuple[str, ...]
+    keyed: bool = False  # the chain is an HMAC with a key from outside the database
+    anchors: int = 0  # heads recorded outside the database that were compared
+    notes: tuple[str, ...] = ()  # what this verification could not guarantee
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-class Store:
-    """The results database. ``Store(url)`` opens it and brings its tables up to date."""
+class Store(WorkflowStore):
+    """The results database. ``Store(url)`` opens an existing one and brings its tables up to
+    date; ``Store(url, create=True)`` also creates it (and its key) when it does not exist."""
 
-    def __init__(self, url: str | Path | None = None, *, actor: str | None = None):
-        from sqlalchemy import create_engine, event
+    def __init__(
+        self,
+        url: str | Path | None = None,
+        *,
+        actor: str | None = None,
+        create: bool = False,
+        key_file: Path | str | None = None,
+        anchor_file: Path | str | None = None,
+    ):
+        from sqlalchemy import create_engine
 
         self.url = resolve_url(url)
         self.actor = actor or _user()
         kwargs: dict[str, Any] = {}
+        self._file: Path | None = None  # the SQLite file
         if self.url.startswith("sqlite"):
-            path = self.url.split(":///", 1)[-1]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._file = self._sqlite_file(create)
             kwargs["connect_args"] = {"timeout": 60}
         try:
             self.engine = create_engine(self.url, **kwargs)
@@ -233,24 +275,37 @@ class Store:
             raise ConfigError(f"cannot open the database {self.display_url()}: {exc}") from None
         self.dialect = self.engine.dialect.name
         if self.dialect == "sqlite":
-
-            @event.listens_for(self.engine, "connect")
-            def _connect(dbapi_conn: Any, _record: Any) -> None:
-                dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-                cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA synchronous=FULL")
-                cur.execute("PRAGMA foreign_keys=ON")
-                cur.execute("PRAGMA busy_timeout=60000")
-                cur.close()
-
-            @event.listens_for(self.engine, "begin")
-            def _begin(conn: Any) -> None:
-                write = conn.get_execution_options().get("dualrec_write")
-                conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
+            _sqlite_events(self.engine)
         self._writer = self.engine.execution_options(dualrec_write=True)
-        self.migrate()
+        self._head: tuple[int, str] | None = None  # the log head this transaction wrote
+        self._anchor_failed = False
+        self.migrate(create=create)
+        self.db_id, keyed_from = self._info()
+        self.key_file = trust.key_path(self.db_id, key_file)
+        self.anchor_file = trust.anchor_path(self.db_id, anchor_file)
+        self.key: trust.Key | None = None
+        self.key_error: str | None = None
+        if create and keyed_from is None:
+            keyed_from = self._key_fresh_database()
+        if keyed_from is not None or self.key_file.exists():  # the key file has the last word
+            try:
+                self.key = trust.load_key(self.key_file, self.db_id)
+            except ConfigError as exc:
+                self.key_error = exc.message
+
+    def _sqlite_file(self, create: bool) -> Path | None:
+        path = self.url.split(":///", 1)[-1]
+        if not path or path == ":memory:" or "mode=memory" in path:
+            return None
+        file = Path(path.split("?", 1)[0])
+        if create:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        elif not file.is_file():
+            raise ConfigError(
+                f"cannot open the database {file}: no such file. Check --db; to create it: "
+                f"dualrec-audit db init --db {file} (or scan with --create)"
+            )
+        return file
 
     def display_url(self) -> str:
         from sqlalchemy.engine import make_url
@@ -260,19 +315,86 @@ class Store:
         except Exception:
             return "(unparseable URL)"
 
-    def migrate(self) -> None:
-        """Apply the Alembic migrations this version knows (idempotent)."""
+    def migrate(self, create: bool = False) -> None:
+        """Apply the Alembic migrations this version knows (idempotent). A database without
+        our tables is created only with ``create``."""
         from alembic import command
         from alembic.config import Config
+        from sqlalchemy import inspect, text
 
         cfg = Config()
         cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         try:
             with _MIGRATE_LOCK, self._writer.begin() as conn:
+                if self.dialect == "postgresql":
+                    conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_MIGRATE_LOCK_ID})"))
+                if not create and not inspect(conn).has_table("alembic_version"):
+                    raise ConfigError(
+                        f"cannot open the database {self.display_url()}: it has no dualrec-audit "
+                        "tables. Check --db; to create them: dualrec-audit db init --db URL"
+                    )
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
+        except DualrecError:
+            raise
         except Exception as exc:
+            mapped = _storage_error(exc, self.display_url(), self._file)
+            if mapped is not None:
+                raise mapped from None
             raise ConfigError(f"cannot open the database {self.display_url()}: {exc}") from exc
+
+    def _info(self) -> tuple[str, int | None]:
+        from dualrec_audit.db.schema import StoreInfo
+
+        with self._read() as s:
+            info = s.get(StoreInfo, 1)
+            if info is None:
+                raise ConfigError(f"{self.display_url()}: the store_info row is missing")
+            return info.db_id, info.keyed_from
+
+    def _key_fresh_database(self) -> int | None:
+        """A database just created (its log empty): create its key. One process does it."""
+        from sqlalchemy import func, select
+
+        from dualrec_audit.db.schema import LogEntry, StoreInfo
+
+        with self._write() as s:
+            info = s.get(StoreInfo, 1)
+            if info.keyed_from is not None:
+                return int(info.keyed_from)
+            if s.execute(select(func.count()).select_from(LogEntry)).scalar_one():
+                return None  # an existing unkeyed database: keyed only by `db init`
+            trust.create_key(self.key_file, self.db_id, 1)
+            info.keyed_from = 1
+            return 1
+
+    def key_log(self) -> trust.Key:
+        """Key this database's event log (``db init`` on a database written before keys
+        existed): the entries written so far stay plain SHA-256, every later one is an HMAC."""
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import LogEntry, StoreInfo
+
+        if self.key is not None:
+            return self.key
+        with self._write() as s:
+            info = s.get(StoreInfo, 1)
+            if info.keyed_from is not None:
+                raise ConfigError(self.key_error or "the database is already keyed")
+            last = s.execute(select(LogEntry.seq).order_by(LogEntry.seq.desc()).limit(1))
+            keyed_from = (last.scalar_one_or_none() or 0) + 1
+            self.key = trust.create_key(self.key_file, self.db_id, keyed_from)
+            if self.key.keyed_from != keyed_from:
+                raise ConfigError(f"the key file {self.key_file} does not fit this database")
+            info.keyed_from = keyed_from
+            self._log(s, "log.keyed", "store", self.db_id, {"keyed_from": keyed_from})
+        return self.key
+
+    def require_key(self) -> None:
+        """Fail now (not at the first write) when the database is keyed and the key is
+        missing."""
+        if self.key_error is not None:
+            raise ConfigError(self.key_error)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -287,14 +409,37 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[Any]:
+        from sqlalchemy.exc import DBAPIError
         from sqlalchemy.orm import Session
 
-        with Session(self._writer) as s, s.begin():
-            if self.dialect == "postgresql":
-                from sqlalchemy import text
+        self._head = None
+        try:
+            with Session(self._writer) as s, s.begin():
+                if self.dialect == "postgresql":
+                    from sqlalchemy import text
 
-                s.execute(text("LOCK TABLE event_log IN EXCLUSIVE MODE"))
-            yield s
+                    s.execute(text("LOCK TABLE event_log IN EXCLUSIVE MODE"))
+                yield s
+        except DBAPIError as exc:
+            mapped = _storage_error(exc, self.display_url(), self._file)
+            if mapped is None:
+                raise
+            raise mapped from None
+        if self._head is not None:
+            self._anchor(*self._head)
+
+    def _anchor(self, seq: int, digest: str) -> None:
+        try:
+            trust.append_anchor(self.anchor_file, seq, digest)
+        except OSError as exc:
+            if not self._anchor_failed:  # once per process: the log itself is written
+                log.error(
+                    "cannot append to the anchor file %s (%s): deleting the newest log "
+                    "entries would not be detected",
+                    self.anchor_file,
+                    exc.strerror,
+                )
+            self._anchor_failed = True
 
     @contextmanager
     def _read(self) -> Iterator[Any]:
@@ -302,6 +447,14 @@ class Store:
 
         with Session(self.engine) as s, s.begin():
             yield s
+
+    def _hash(self, seq: int, *fields: str) -> str:
+        text = entry_text(seq, *fields)
+        if self.key is not None and seq >= self.key.keyed_from:
+            return self.key.mac(text)
+        if self.key_error is not None:
+            raise ConfigError(self.key_error)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def _log(
         self, s: Any, action: str, entity: str, entity_id: object, payload: Mapping[str, Any]
@@ -315,7 +468,7 @@ class Store:
         seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
         at, text = now(), canonical(payload)
         eid = str(entity_id)
-        h = entry_hash(seq, at, self.actor, action, entity, eid, text, prev)
+        h = self._hash(seq, at, self.actor, action, entity, eid, text, prev)
         s.add(
             LogEntry(
                 seq=seq,
@@ -330,6 +483,7 @@ class Store:
             )
         )
         s.flush()
+        self._head = (seq, h)
 
     # -- scanning --------------------------------------------------------------------------
 
@@ -360,7 +514,9 @@ class Store:
         with self._read() as s:
             return set(s.execute(select(AuditRun.run_key)).scalars())
 
-    def note_path(self, sha256: str, path: str, size: int, mtime_ns: int) -> None:
+    def note_path(
+        self, sha256: str, path: str, size: int, mtime_ns: int, share_rel: str | None = None
+    ) -> None:
         """Remember that a known recording is (also) at ``path``."""
         from sqlalchemy import select
 
@@ -371,9 +527,19 @@ class Store:
                 select(Recording).where(Recording.sha256 == sha256)
             ).scalar_one_or_none()
             if rec is not None:
-                self._touch_path(s, rec.id, path, size, mtime_ns)
+                self._touch_path(s, rec.id, path, size, mtime_ns, share_rel)
 
-    def _touch_path(self, s: Any, recording_id: int, path: str, size: int, mtime_ns: int) -> None:
+    def _touch_path(
+        self,
+        s: Any,
+        recording_id: int,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        share_rel: str | None = None,
+    ) -> None:
+        """Add or update the path row (``path`` as the OS gives it: a name that is not
+        valid UTF-8 is kept as its bytes); a new path or a changed size or mtime is logged."""
         from sqlalchemy import select
 
         from dualrec_audit.db.schema import RecordingPath
@@ -385,18 +551,27 @@ class Store:
             )
         ).scalar_one_or_none()
         if row is None:
-            s.add(
-                RecordingPath(
-                    recording_id=recording_id,
-                    path=path,
-                    path_key=key,
-                    size=size,
-                    mtime_ns=mtime_ns,
-                    last_seen=now(),
-                )
+            row = RecordingPath(
+                recording_id=recording_id,
+                path=display_path(path),
+                path_hex=raw_hex(path),
+                share_rel=share_rel,
+                path_key=key,
+                size=size,
+                mtime_ns=mtime_ns,
+                last_seen=now(),
             )
+            s.add(row)
         else:
-            row.size, row.mtime_ns, row.last_seen = size, mtime_ns, now()
+            row.last_seen = now()  # not logged: when a path was last seen is only a hint
+            if (row.size, row.mtime_ns) == (size, mtime_ns) and (
+                share_rel is None or row.share_rel == share_rel
+            ):
+                return
+            row.size, row.mtime_ns = size, mtime_ns
+            row.share_rel = share_rel or row.share_rel
+        s.flush()
+        self._log(s, "path.seen", "recording_path", row.id, _path_state(row))
 
     def _recording(
         self, s: Any, sha256: str, size: int, duration_s: float | None, meta: RecordingMeta
@@ -438,9 +613,12 @@ class Store:
         profile_digest: str | None,
         started_at: str,
         meta: RecordingMeta | None = None,
+        path: str | None = None,
+        share_rel: str | None = None,
     ) -> tuple[int, bool]:
         """Store one audit run whole, in one transaction: (run id, stored now).
 
+        ``path``: where the file is, as the OS names it (default: the result's ``file``).
         A run with the same key already stored is left as it is (``created`` False)."""
         from sqlalchemy import select
 
@@ -455,7 +633,7 @@ class Store:
                 return existing, False
             duration = doc["duration_s"] or None
             rec = self._recording(s, sha256, size, duration, meta or RecordingMeta())
-            self._touch_path(s, rec.id, result.file, size, mtime_ns)
+            self._touch_path(s, rec.id, path or result.file, size, mtime_ns, share_rel)
             profile = doc.get("profile") or {}
             error = doc.get("error") or {}
             run = AuditRun(
@@ -508,8 +686,7 @@ class Store:
     ) -> int:
         """Store a reviewer's verdict. With ``check_claim``, refuse (:class:`ClaimedError`)
         when another reviewer holds the recording, and release the reviewer's own claim in
-        the same transaction."""
-        from dualrec_audit.db.schema import AuditRun, ReviewDecision
+        the same transaction. (Accounts, roles and the workflow's rules: :meth:`decide`.)"""
 
         if verdict not in VERDICTS:
             raise ConfigError(f"unknown verdict '{verdict}'; use one of {', '.join(VERDICTS)}")
@@ -520,26 +697,45 @@ class Store:
         if verdict == "rerecord" and not (reason_text or "").strip():
             raise ConfigError("a re-record decision needs a reason text")
         with self._write() as s:
-            run = s.get(AuditRun, run_id)
-            if run is None:
-                raise ConfigError(f"no audit run {run_id} in the database")
-            if check_claim:
-                self._check_claim(s, run.recording_id, reviewer.strip())
-            row = ReviewDecision(
-                recording_id=run.recording_id,
-                run_id=run_id,
-                reviewer=reviewer.strip(),
-                verdict=verdict,
-                reason_code=reason_code,
-                reason_text=reason_text,
-                created_at=now(),
-            )
-            s.add(row)
-            s.flush()
-            self._log(s, "review.decided", "review_decision", row.id, _decision_state(row))
-            if check_claim:
-                self._release(s, run.recording_id, reviewer.strip())
-            return row.id
+            return self._insert_decision(
+                s, run_id, reviewer, verdict, reason_code, reason_text, check_claim=check_claim
+            ).id
+
+    def _insert_decision(
+        self,
+        s: Any,
+        run_id: int,
+        reviewer: str,
+        verdict: str,
+        reason_code: str | None,
+        reason_text: str | None,
+        *,
+        check_claim: bool,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Any:
+        from dualrec_audit.db.schema import AuditRun, ReviewDecision
+
+        run = s.get(AuditRun, run_id)
+        if run is None:
+            raise ConfigError(f"no audit run {run_id} in the database")
+        if check_claim:
+            self._check_claim(s, run.recording_id, reviewer.strip())
+        row = ReviewDecision(
+            recording_id=run.recording_id,
+            run_id=run_id,
+            reviewer=reviewer.strip(),
+            verdict=verdict,
+            reason_code=reason_code,
+            reason_text=reason_text,
+            created_at=now(),
+            **(extra or {}),
+        )
+        s.add(row)
+        s.flush()
+        self._log(s, "review.decided", "review_decision", row.id, _decision_state(row))
+        if check_claim:
+            self._release(s, run.recording_id, reviewer.strip())
+        return row
 
     def decisions(self, recording_id: int | None = None) -> list[StoredDecision]:
         from sqlalchemy import select
@@ -550,19 +746,7 @@ class Store:
             q = select(ReviewDecision).order_by(ReviewDecision.id)
             if recording_id is not None:
                 q = q.where(ReviewDecision.recording_id == recording_id)
-            return [
-                StoredDecision(
-                    id=d.id,
-                    recording_id=d.recording_id,
-                    run_id=d.run_id,
-                    reviewer=d.reviewer,
-                    verdict=d.verdict,
-                    reason_code=d.reason_code,
-                    reason_text=d.reason_text,
-                    created_at=d.created_at,
-                )
-                for d in s.execute(q).scalars()
-            ]
+            return [stored_decision(d) for d in s.execute(q).scalars()]
 
     # -- false alarms ----------------------------------------------------------------------
 
@@ -863,18 +1047,36 @@ class Store:
         return out
 
     def paths(self, recording_id: int) -> list[str]:
-        """Every path a recording was seen at, most recently seen first."""
+        """Every path a recording was seen at, most recently seen first, as the OS opens
+        it; then the same files under this machine's share roots
+        (``$DUALREC_AUDIT_SHARE_ROOTS``: a share mounted elsewhere)."""
         from sqlalchemy import select
 
         from dualrec_audit.db.schema import RecordingPath
 
         with self._read() as s:
             q = (
-                select(RecordingPath.path)
+                select(RecordingPath.path, RecordingPath.path_hex, RecordingPath.share_rel)
                 .where(RecordingPath.recording_id == recording_id)
-                .order_by(RecordingPath.last_seen.desc())
+                .order_by(RecordingPath.last_seen.desc(), RecordingPath.id.desc())
             )
-            return list(s.execute(q).scalars())
+            rows = s.execute(q).all()
+        out = [os_path(p, h) for p, h, _ in rows]
+        for root in share_roots():
+            out += [str(root / rel) for _, _, rel in rows if rel]
+        return out
+
+    def head(self) -> tuple[int, str] | None:
+        """The event log's newest entry (seq, hash): what an export records so that a later
+        ``db verify --anchor EXPORT`` notices entries deleted since."""
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import LogEntry
+
+        with self._read() as s:
+            q = select(LogEntry.seq, LogEntry.hash).order_by(LogEntry.seq.desc()).limit(1)
+            row = s.execute(q).first()
+        return None if row is None else (int(row[0]), str(row[1]))
 
     def counts(self) -> dict[str, int]:
         """Rows per table (for tests and `db info`)."""
@@ -890,85 +1092,246 @@ class Store:
 
     # -- verification ----------------------------------------------------------------------
 
-    def verify(self) -> VerifyReport:
-        """Check the event log's hash chain, and that every run, review decision, mark on a
-        finding, claim and recording in the tables is exactly what the log recorded last (and
-        that no released claim is still there)."""
-        from sqlalchemy import select
-
-        from dualrec_audit.db.schema import (
-            AuditRun,
-            Claim,
-            FindingFeedback,
-            LogEntry,
-            Recording,
-            ReviewDecision,
+    def verify(self, anchors: Iterable[Path] = ()) -> VerifyReport:
+        """Check the event log's chain (an HMAC with the key from outside the database, plain
+        SHA-256 before the database was keyed), that it still reaches every head recorded in
+        the anchor file (and in ``anchors``: other anchor files or exports), that every row in
+        the tables is exactly what the log recorded last, and that every row the log recorded
+        is still there."""
+        problems: list[str] = []
+        notes: list[str] = []
+        key = self._verify_key(problems, notes)
+        with self._read() as s:
+            n, heads, logged = self._verify_chain(s, key, problems)
+            _verify_rows(s, logged, problems)
+            problems += self._verify_workflow(s, logged)
+        checked = self._verify_anchors(n, heads, anchors, problems, notes)
+        return VerifyReport(
+            entries=n,
+            problems=tuple(problems),
+            keyed=key is not None,
+            anchors=checked,
+            notes=tuple(notes),
         )
 
-        problems: list[str] = []
-        logged: dict[tuple[str, str], dict[str, Any]] = {}
-        n = 0
-        with self._read() as s:
-            prev = GENESIS
-            for e in s.execute(select(LogEntry).order_by(LogEntry.seq)).scalars():
-                n += 1
-                if e.seq != n:
-                    problems.append(f"log entry {n} is missing (next is {e.seq})")
-                    n = e.seq
-                if e.prev_hash != prev:
-                    problems.append(f"log entry {e.seq}: does not follow entry {e.seq - 1}")
-                h = entry_hash(
-                    e.seq, e.at, e.actor, e.action, e.entity, e.entity_id, e.payload, e.prev_hash
+    def _verify_key(self, problems: list[str], notes: list[str]) -> trust.Key | None:
+        """The key to check the chain with: the key file decides from which entry on the log
+        is keyed (the database's own record of it could have been changed)."""
+        _, db_keyed_from = self._info()
+        if self.key is not None:
+            if db_keyed_from != self.key.keyed_from:
+                problems.append(
+                    f"store_info: keyed from entry {db_keyed_from}, but the key file says "
+                    f"{self.key.keyed_from}"
                 )
-                if h != e.hash:
-                    problems.append(f"log entry {e.seq}: altered (hash mismatch)")
-                prev = e.hash
-                try:
-                    logged[(e.entity, e.entity_id)] = json.loads(e.payload)
-                except ValueError:
-                    problems.append(f"log entry {e.seq}: payload is not JSON")
-            for rec in s.execute(select(Recording)).scalars():
-                state = logged.get(("recording", str(rec.id)))
-                if state is None:
-                    problems.append(f"recording {rec.id}: not in the event log")
-                elif state != jsonable(_recording_state(rec)):
-                    problems.append(f"recording {rec.id}: differs from the event log")
-            for run in s.execute(select(AuditRun)).scalars():
-                state = logged.get(("audit_run", str(run.id)))
-                if state is None:
-                    problems.append(f"audit run {run.id}: not in the event log")
-                elif state.get("digest") != _run_digest(s, run) or state.get("run_key") != (
-                    run.run_key
-                ):
-                    problems.append(f"audit run {run.id}: differs from the event log")
-            for d in s.execute(select(ReviewDecision)).scalars():
-                state = logged.get(("review_decision", str(d.id)))
-                if state is None:
-                    problems.append(f"review decision {d.id}: not in the event log")
-                elif state != jsonable(_decision_state(d)):
-                    problems.append(f"review decision {d.id}: differs from the event log")
-            for f in s.execute(select(FindingFeedback)).scalars():
-                state = logged.get(("finding_feedback", str(f.id)))
-                if state is None:
-                    problems.append(f"finding mark {f.id}: not in the event log")
-                elif state != jsonable(_feedback_state(f)):
-                    problems.append(f"finding mark {f.id}: differs from the event log")
-            held = set()
-            for c in s.execute(select(Claim)).scalars():
-                held.add(str(c.recording_id))
-                state = logged.get(("claim", str(c.recording_id)))
-                if state is None:
-                    problems.append(f"claim on recording {c.recording_id}: not in the event log")
-                elif state != jsonable(_claim_state(c)):
-                    problems.append(
-                        f"claim on recording {c.recording_id}: differs from the event log"
-                    )
-            for (entity, eid), state in logged.items():
-                if entity == "claim" and state.get("released") and eid not in held:
+            return self.key
+        if db_keyed_from is not None:
+            problems.append(f"cannot verify the keyed event log: {self.key_error}")
+            return None
+        notes.append(
+            "the event log is not keyed (a database from before keys): whoever can write the "
+            "database could rewrite it unnoticed; `dualrec-audit db init` keys it from now on"
+        )
+        return None
+
+    def _verify_chain(
+        self, s: Any, key: trust.Key | None, problems: list[str]
+    ) -> tuple[int, dict[int, str], dict[tuple[str, str], dict[str, Any]]]:
+        from sqlalchemy import select
+
+        from dualrec_audit.db.schema import LogEntry
+
+        logged: dict[tuple[str, str], dict[str, Any]] = {}
+        heads: dict[int, str] = {}
+        n = 0
+        prev = GENESIS
+        for e in s.execute(select(LogEntry).order_by(LogEntry.seq)).scalars():
+            n += 1
+            if e.seq != n:
+                problems.append(f"log entry {n} is missing (next is {e.seq})")
+                n = e.seq
+            if e.prev_hash != prev:
+                problems.append(f"log entry {e.seq}: does not follow entry {e.seq - 1}")
+            fields = (e.at, e.actor, e.action, e.entity, e.entity_id, e.payload, e.prev_hash)
+            text = entry_text(e.seq, *fields)
+            if key is not None and e.seq >= key.keyed_from:
+                expected = key.mac(text)
+            else:
+                expected = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            if expected != e.hash:
+                problems.append(f"log entry {e.seq}: altered (hash mismatch)")
+            prev = heads[e.seq] = e.hash
+            try:
+                logged[(e.entity, e.entity_id)] = json.loads(e.payload)
+            except ValueError:
+                problems.append(f"log entry {e.seq}: payload is not JSON")
+        return n, heads, logged
+
+    def _verify_anchors(
+        self,
+        n: int,
+        heads: dict[int, str],
+        extra: Iterable[Path],
+        problems: list[str],
+        notes: list[str],
+    ) -> int:
+        files = [self.anchor_file, *extra]
+        checked = 0
+        for f in files:
+            try:
+                recorded = trust.read_anchors(Path(f))
+            except FileNotFoundError:
+                if f == self.anchor_file:
+                    if n:
+                        notes.append(
+                            f"no anchor file on this machine ({f}): deleting the newest log "
+                            "entries with their rows would not be detected here"
+                        )
                     continue
-                if entity == "claim" and eid not in held:
-                    problems.append(f"claim on recording {eid}: removed without a release")
-        return VerifyReport(entries=n, problems=tuple(problems))
+                problems.append(f"{f}: no such anchor file")
+                continue
+            except (OSError, ValueError, KeyError) as exc:
+                problems.append(f"{f}: cannot be read as an anchor file or export ({exc})")
+                continue
+            checked += len(recorded)
+            problems.extend(_anchor_problems(f, recorded, n, heads))
+        return checked
+
+
+def _anchor_problems(
+    f: Path, recorded: list[tuple[int, str]], n: int, heads: dict[int, str]
+) -> list[str]:
+    out = []
+    top = max((seq for seq, _ in recorded), default=0)
+    if top > n:
+        out.append(
+            f"the log ends at entry {n}, but {f} recorded entry {top}: the newest "
+            f"{top - n} entries were deleted"
+        )
+    for seq, digest in recorded:
+        if seq in heads and heads[seq] != digest:
+            out.append(f"log entry {seq}: differs from the head recorded in {f}")
+            break
+    return out
+
+
+# What each logged entity is called in messages, and how its current row reads.
+def _verify_rows(
+    s: Any, logged: dict[tuple[str, str], dict[str, Any]], problems: list[str]
+) -> None:
+    """Every row matches the log's last state of it; every logged row is still there."""
+    from sqlalchemy import select
+
+    from dualrec_audit.db.schema import (
+        AuditRun,
+        FindingFeedback,
+        Recording,
+        RecordingPath,
+        ReviewDecision,
+    )
+
+    tables: list[tuple[str, str, Any, Any]] = [
+        ("recording", "recording", Recording, _recording_state),
+        ("recording_path", "recording path", RecordingPath, _path_state),
+        ("audit_run", "audit run", AuditRun, None),
+        ("review_decision", "review decision", ReviewDecision, _decision_state),
+        ("finding_feedback", "finding mark", FindingFeedback, _feedback_state),
+    ]
+    for entity, name, table, state_of in tables:
+        present = set()
+        for row in s.execute(select(table)).scalars():
+            present.add(str(row.id))
+            state = logged.get((entity, str(row.id)))
+            if state is None:
+                problems.append(f"{name} {row.id}: not in the event log")
+            elif not _matches(s, row, state, state_of):
+                problems.append(f"{name} {row.id}: differs from the event log")
+            if entity == "recording_path" and row.path_key != _path_key(
+                os_path(row.path, row.path_hex)
+            ):
+                problems.append(f"{name} {row.id}: its path key does not match its path")
+        for ent, eid in logged:
+            if ent == entity and eid not in present:
+                problems.append(f"{name} {eid}: in the event log but missing from the table")
+    _verify_claims(s, logged, problems)
+
+
+def _matches(s: Any, row: Any, state: dict[str, Any], state_of: Any) -> bool:
+    if state_of is None:  # an audit run: its rows with findings and scores, by digest
+        return state.get("digest") == _run_digest(s, row) and state.get("run_key") == row.run_key
+    return bool(state == jsonable(state_of(row)))
+
+
+def _verify_claims(
+    s: Any, logged: dict[tuple[str, str], dict[str, Any]], problems: list[str]
+) -> None:
+    from sqlalchemy import select
+
+    from dualrec_audit.db.schema import Claim
+
+    held = set()
+    for c in s.execute(select(Claim)).scalars():
+        held.add(str(c.recording_id))
+        state = logged.get(("claim", str(c.recording_id)))
+        if state is None:
+            problems.append(f"claim on recording {c.recording_id}: not in the event log")
+        elif state != jsonable(_claim_state(c)):
+            problems.append(f"claim on recording {c.recording_id}: differs from the event log")
+    for (entity, eid), state in logged.items():
+        if entity == "claim" and eid not in held and not state.get("released"):
+            problems.append(f"claim on recording {eid}: removed without a release")
+
+
+def _sqlite_events(engine: Any) -> None:
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute("PRAGMA recursive_triggers=ON")  # REPLACE fires the DELETE guards too
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        write = conn.get_execution_options().get("dualrec_write")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _storage_error(exc: BaseException, where: str, file: Path | None = None) -> StoreError | None:
+    """A clear error for what the database cannot store (None: not such a problem).
+    ``file``: the SQLite file, whose disk is looked at when SQLite reports an I/O error (a
+    full disk often shows up as one, when the WAL index cannot grow)."""
+    orig = getattr(exc, "orig", exc)
+    text = str(orig).lower()
+    sqlstate = str(getattr(orig, "sqlstate", "") or getattr(orig, "pgcode", "") or "")
+    full = "database or disk is full" in text or "no space left" in text or sqlstate == "53100"
+    if not full and "disk i/o error" in text and file is not None:
+        import shutil
+
+        try:
+            full = shutil.disk_usage(file.parent).free < 1 << 20
+        except OSError:
+            pass
+    if full:
+        return StoreError(
+            f"the disk holding the database {where} is full: nothing more can be stored. "
+            "What was stored before is intact; free some space and run the same command again",
+            code="disk_full",
+        )
+    if "readonly database" in text or "read-only" in text:
+        return StoreError(f"the database {where} is read-only for this user", code="read_only")
+    if "disk i/o error" in text or "unable to open database file" in text:
+        return StoreError(
+            f"the database {where} cannot be written (disk I/O error: disk full, or the share "
+            "holding it went away). What was stored before is intact",
+            code="io_error",
+        )
+    return None
 
 
 def _user() -> str:
@@ -982,6 +1345,17 @@ def _user() -> str:
 
 def _path_key(path: str) -> str:
     return hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _path_state(p: Any) -> dict[str, Any]:
+    return {
+        "recording_id": p.recording_id,
+        "path": p.path,
+        "path_hex": p.path_hex,
+        "share_rel": p.share_rel,
+        "size": p.size,
+        "mtime_ns": p.mtime_ns,
+    }
 
 
 def _recording_state(rec: Any) -> dict[str, Any]:
@@ -1036,8 +1410,20 @@ def _stored_claim(c: Any) -> StoredClaim:
     )
 
 
+# The workflow's columns (migration 0004) are in a decision's logged state when set, so
+# decisions logged before them still match.
+WORKFLOW_DECISION_FIELDS = (
+    "role",
+    "watched",
+    "unwatched_reason",
+    "change_reason",
+    "appeal_id",
+    "four_eyes",
+)
+
+
 def _decision_state(d: Any) -> dict[str, Any]:
-    return {
+    state = {
         "recording_id": d.recording_id,
         "run_id": d.run_id,
         "reviewer": d.reviewer,
@@ -1046,6 +1432,29 @@ def _decision_state(d: Any) -> dict[str, Any]:
         "reason_text": d.reason_text,
         "created_at": d.created_at,
     }
+    for k in WORKFLOW_DECISION_FIELDS:
+        if getattr(d, k) is not None:
+            state[k] = getattr(d, k)
+    return state
+
+
+def stored_decision(d: Any) -> StoredDecision:
+    return StoredDecision(
+        id=d.id,
+        recording_id=d.recording_id,
+        run_id=d.run_id,
+        reviewer=d.reviewer,
+        verdict=d.verdict,
+        reason_code=d.reason_code,
+        reason_text=d.reason_text,
+        created_at=d.created_at,
+        role=d.role,
+        watched=None if d.watched is None else tuple(tuple(w) for w in d.watched),
+        unwatched_reason=d.unwatched_reason,
+        change_reason=d.change_reason,
+        appeal_id=d.appeal_id,
+        four_eyes=d.four_eyes,
+    )
 
 
 def _finding_rows(doc: Mapping[str, Any]) -> list[dict[str, Any]]:

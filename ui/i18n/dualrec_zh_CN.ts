@@ -2,6 +2,52 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AccountsDialog</name>
+    <message>
+        <source>Accounts</source>
+        <translation>账号</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Full name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Initial password</source>
+        <translation>初始密码</translation>
+    </message>
+    <message>
+        <source>Create the account</source>
+        <translation>创建账号</translation>
+    </message>
+    <message>
+        <source>(disabled)</source>
+        <translation>（已停用）</translation>
+    </message>
+    <message>
+        <source>Created: {name}</source>
+        <translation>已创建：{name}</translation>
+    </message>
+</context>
+<context>
+    <name>Errors</name>
+    <message>
+        <source>The results database cannot be reached. Check the network connection; if it persists, ask the administrator. Your unsaved reason text is kept as a draft.</source>
+        <translation>无法连接结果数据库。请检查网络连接；如果一直无法连接，请联系管理员。尚未保存的原因说明已作为草稿保留。</translation>
+    </message>
+    <message>
+        <source>Database error</source>
+        <translation>数据库错误</translation>
+    </message>
+</context>
+<context>
     <name>ItemRow</name>
     <message>
         <source>Whole recording</source>
@@ -18,6 +64,53 @@
     <message>
         <source>(whole recording)</source>
         <translation>（整段录像）</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Sign in — dual-recording review</source>
+        <translation>登录 — 双录审核</translation>
+    </message>
+    <message>
+        <source>Sign in with your reviewer account</source>
+        <translation>请用复核员账号登录</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Full name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Repeat the password</source>
+        <translation>再次输入密码</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>First start: create the administrator account. The administrator then creates the reviewers&apos; accounts (Settings → Accounts).</source>
+        <translation>首次启动：请创建管理员账号。之后由管理员为复核员创建账号（设置 → 账号）。</translation>
+    </message>
+    <message>
+        <source>Create the administrator</source>
+        <translation>创建管理员</translation>
+    </message>
+    <message>
+        <source>The two passwords differ.</source>
+        <translation>两次输入的密码不一致。</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在核验…</translation>
     </message>
 </context>
 <context>
@@ -47,6 +140,10 @@
         <translation>数据库：{url}</translation>
     </message>
     <message>
+        <source>Signed in: {who}</source>
+        <translation>已登录：{who}</translation>
+    </message>
+    <message>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -55,24 +152,24 @@
         <translation>界面语言</translation>
     </message>
     <message>
-        <source>Reviewer name…</source>
-        <translation>审核人姓名…</translation>
+        <source>Open the next recording after a decision</source>
+        <translation>做出结论后自动打开下一条录像</translation>
+    </message>
+    <message>
+        <source>Accounts…</source>
+        <translation>账号…</translation>
+    </message>
+    <message>
+        <source>Help</source>
+        <translation>帮助</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts (?)</source>
+        <translation>键盘快捷键 (?)</translation>
     </message>
     <message>
         <source>The language changes the next time the program starts.</source>
         <translation>界面语言将在下次启动程序时切换。</translation>
-    </message>
-    <message>
-        <source>Reviewer name</source>
-        <translation>审核人姓名</translation>
-    </message>
-    <message>
-        <source>Decisions are saved under this name:</source>
-        <translation>复核结论将以此姓名保存：</translation>
-    </message>
-    <message>
-        <source>Reviewer: {name}</source>
-        <translation>审核人：{name}</translation>
     </message>
 </context>
 <context>
@@ -146,8 +243,16 @@
         <translation>不通过</translation>
     </message>
     <message>
+        <source>NOT FULLY CHECKED</source>
+        <translation>未能全部检查</translation>
+    </message>
+    <message>
         <source>The recording cannot be checked: {why}</source>
         <translation>该录像无法检查：{why}</translation>
+    </message>
+    <message>
+        <source>Nothing else to fix. Do not count this as a pass.</source>
+        <translation>没有其他需要整改的问题。这不能算作通过。</translation>
     </message>
     <message>
         <source>Nothing to fix.</source>
@@ -184,10 +289,6 @@
         <translation>录像</translation>
     </message>
     <message>
-        <source>Audited</source>
-        <translation>审核时间</translation>
-    </message>
-    <message>
         <source>Branch</source>
         <translation>网点</translation>
     </message>
@@ -196,8 +297,20 @@
         <translation>柜员</translation>
     </message>
     <message>
-        <source>Profile</source>
-        <translation>业务类型</translation>
+        <source>Business</source>
+        <translation>业务</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation>产品</translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation>录制时间</translation>
     </message>
     <message>
         <source>Score</source>
@@ -212,8 +325,16 @@
         <translation>复核结论</translation>
     </message>
     <message>
+        <source>Assigned to</source>
+        <translation>分配给</translation>
+    </message>
+    <message>
         <source>Being reviewed by</source>
         <translation>正在复核</translation>
+    </message>
+    <message>
+        <source>Appealed</source>
+        <translation>申诉中</translation>
     </message>
     <message>
         <source>Needs review</source>
@@ -222,6 +343,10 @@
     <message>
         <source>Escalated</source>
         <translation>已上报</translation>
+    </message>
+    <message>
+        <source>Awaiting a second senior</source>
+        <translation>待第二名高级复核员确认</translation>
     </message>
     <message>
         <source>Re-record</source>
@@ -287,12 +412,36 @@
         <translation>文件名</translation>
     </message>
     <message>
+        <source>Business</source>
+        <translation>业务</translation>
+    </message>
+    <message>
+        <source>Assigned to me</source>
+        <translation>只看分配给我的</translation>
+    </message>
+    <message>
+        <source>Assign selected</source>
+        <translation>分配所选</translation>
+    </message>
+    <message>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
         <source>Review</source>
         <translation>复核</translation>
+    </message>
+    <message>
+        <source>(nobody)</source>
+        <translation>（不分配）</translation>
+    </message>
+    <message>
+        <source>{a}–{b} of {n} (page {p}/{q})</source>
+        <translation>第 {a}–{b} 条，共 {n} 条（第 {p}/{q} 页）</translation>
+    </message>
+    <message>
+        <source>Not assigned</source>
+        <translation>未能分配</translation>
     </message>
     <message>
         <source>Date</source>
@@ -307,16 +456,16 @@
         <translation>柜员</translation>
     </message>
     <message>
-        <source>Profile</source>
-        <translation>业务类型</translation>
-    </message>
-    <message>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
         <source>Score ≤</source>
         <translation>得分 ≤</translation>
+    </message>
+    <message>
+        <source>Assign to</source>
+        <translation>分配给</translation>
     </message>
     <message>
         <source>All</source>
@@ -336,34 +485,25 @@
     </message>
 </context>
 <context>
+    <name>ReasonDialog</name>
+    <message>
+        <source>Reason (kept in the log):</source>
+        <translation>理由（将记入日志）：</translation>
+    </message>
+</context>
+<context>
     <name>ReviewView</name>
     <message>
         <source>Open a recording from the queue</source>
         <translation>请从复核队列中打开一条录像</translation>
     </message>
     <message>
-        <source>◀ Previous finding (P)</source>
-        <translation>◀ 上一个问题 (P)</translation>
-    </message>
-    <message>
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <source>Next finding (N) ▶</source>
-        <translation>下一个问题 (N) ▶</translation>
-    </message>
-    <message>
-        <source>◀ Frame</source>
-        <translation>◀ 上一帧</translation>
-    </message>
-    <message>
         <source>One frame back (,)</source>
         <translation>后退一帧 (,)</translation>
-    </message>
-    <message>
-        <source>Frame ▶</source>
-        <translation>下一帧 ▶</translation>
     </message>
     <message>
         <source>One frame forward (.)</source>
@@ -378,10 +518,6 @@
         <translation>人脸框 (O)</translation>
     </message>
     <message>
-        <source>Speed</source>
-        <translation>速度</translation>
-    </message>
-    <message>
         <source>Findings</source>
         <translation>问题</translation>
     </message>
@@ -392,10 +528,6 @@
     <message>
         <source>Problem</source>
         <translation>问题</translation>
-    </message>
-    <message>
-        <source>Mark as false alarm</source>
-        <translation>标记为误报</translation>
     </message>
     <message>
         <source>Kept to calibrate the checks; it does not change the decision</source>
@@ -414,20 +546,68 @@
         <translation>复核结论</translation>
     </message>
     <message>
-        <source>Reviewer</source>
-        <translation>审核人</translation>
-    </message>
-    <message>
         <source>(no reason code)</source>
         <translation>（未选原因）</translation>
     </message>
     <message>
-        <source>Reason</source>
-        <translation>原因</translation>
-    </message>
-    <message>
         <source>Reason text (required to reject)</source>
         <translation>原因说明（退回重录时必填）</translation>
+    </message>
+    <message>
+        <source>Appeal by {who} ({when}): {why}. Decide it: re-record (R) upholds the re-record, approve (A) grants the appeal.</source>
+        <translation>{who} 提出申诉（{when}）：{why}。请裁定：退回重录 (R) 维持原决定，通过 (A) 接受申诉。</translation>
+    </message>
+    <message>
+        <source>Approved by {who}, but a mandatory check failed: a second senior reviewer must confirm the approval (four eyes).</source>
+        <translation>{who} 已批准通过，但有强制项未通过：须由第二名高级复核员确认（四眼原则）。</translation>
+    </message>
+    <message>
+        <source>Escalated by {who}: a senior reviewer settles it.</source>
+        <translation>{who} 已上报：由高级复核员处理。</translation>
+    </message>
+    <message>
+        <source>{why}. No decision can be made on a recording that cannot be played.</source>
+        <translation>{why}。录像无法播放时不能做复核结论。</translation>
+    </message>
+    <message>
+        <source>Real</source>
+        <translation>属实</translation>
+    </message>
+    <message>
+        <source>False alarm</source>
+        <translation>误报</translation>
+    </message>
+    <message>
+        <source>Appeal against the re-record</source>
+        <translation>对退回重录的申诉</translation>
+    </message>
+    <message>
+        <source>{appellant} (entered by {account})</source>
+        <translation>{appellant}（由 {account} 登记）</translation>
+    </message>
+    <message>
+        <source>(awaiting a second senior)</source>
+        <translation>（待第二名高级复核员确认）</translation>
+    </message>
+    <message>
+        <source>(second senior: confirmed)</source>
+        <translation>（第二名高级复核员：已确认）</translation>
+    </message>
+    <message>
+        <source>(decides the appeal)</source>
+        <translation>（裁定申诉）</translation>
+    </message>
+    <message>
+        <source>changed because: {why}</source>
+        <translation>更改理由：{why}</translation>
+    </message>
+    <message>
+        <source>approved without watching: {why}</source>
+        <translation>未观看即通过的理由：{why}</translation>
+    </message>
+    <message>
+        <source>watched {n} of {m} places</source>
+        <translation>已观看 {n}/{m} 处</translation>
     </message>
     <message>
         <source>Approve</source>
@@ -446,12 +626,152 @@
         <translation>暂停</translation>
     </message>
     <message>
+        <source>◀ Previous (P)</source>
+        <translation>◀ 上一处 (P)</translation>
+    </message>
+    <message>
+        <source>Previous place to watch (P)</source>
+        <translation>上一处需观看的片段 (P)</translation>
+    </message>
+    <message>
+        <source>Next (N) ▶</source>
+        <translation>下一处 (N) ▶</translation>
+    </message>
+    <message>
+        <source>Next place to watch (N)</source>
+        <translation>下一处需观看的片段 (N)</translation>
+    </message>
+    <message>
+        <source>Keys (?)</source>
+        <translation>快捷键 (?)</translation>
+    </message>
+    <message>
+        <source>Reviewer&apos;s verdict</source>
+        <translation>复核判断</translation>
+    </message>
+    <message>
+        <source>Note on this finding (optional)</source>
+        <translation>对该问题的备注（可选）</translation>
+    </message>
+    <message>
+        <source>Real (T)</source>
+        <translation>属实 (T)</translation>
+    </message>
+    <message>
+        <source>False alarm (F)</source>
+        <translation>误报 (F)</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>结论</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>理由</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>历史记录</translation>
+    </message>
+    <message>
+        <source>Approve (A)</source>
+        <translation>通过 (A)</translation>
+    </message>
+    <message>
+        <source>Re-record (R)</source>
+        <translation>退回重录 (R)</translation>
+    </message>
+    <message>
+        <source>Escalate (E)</source>
+        <translation>上报 (E)</translation>
+    </message>
+    <message>
+        <source>Appeal…</source>
+        <translation>申诉…</translation>
+    </message>
+    <message>
+        <source>Record a teller&apos;s or branch&apos;s appeal against a re-record</source>
+        <translation>登记柜员或网点对退回重录的申诉</translation>
+    </message>
+    <message>
+        <source>Next recording (J)</source>
+        <translation>下一条录像 (J)</translation>
+    </message>
+    <message>
+        <source>next / previous place to watch (2 s early)</source>
+        <translation>下一处 / 上一处需观看的片段（提前 2 秒）</translation>
+    </message>
+    <message>
+        <source>Space</source>
+        <translation>空格</translation>
+    </message>
+    <message>
+        <source>play / pause</source>
+        <translation>播放 / 暂停</translation>
+    </message>
+    <message>
+        <source>one frame back / forward</source>
+        <translation>后退 / 前进一帧</translation>
+    </message>
+    <message>
+        <source>slower / faster</source>
+        <translation>减速 / 加速</translation>
+    </message>
+    <message>
+        <source>5 s back / forward</source>
+        <translation>后退 / 前进 5 秒</translation>
+    </message>
+    <message>
+        <source>zoom the timeline in / out / whole recording</source>
+        <translation>时间轴放大 / 缩小 / 显示整段</translation>
+    </message>
+    <message>
+        <source>face boxes on / off</source>
+        <translation>显示 / 隐藏人脸框</translation>
+    </message>
+    <message>
+        <source>selected finding: real / false alarm</source>
+        <translation>所选问题：属实 / 误报</translation>
+    </message>
+    <message>
+        <source>approve</source>
+        <translation>通过</translation>
+    </message>
+    <message>
+        <source>re-record (needs a reason code and text)</source>
+        <translation>退回重录（须选原因并写明说明）</translation>
+    </message>
+    <message>
+        <source>escalate to a senior reviewer</source>
+        <translation>上报高级复核员</translation>
+    </message>
+    <message>
+        <source>next recording in the queue</source>
+        <translation>队列中的下一条录像</translation>
+    </message>
+    <message>
+        <source>show or hide this list</source>
+        <translation>显示或隐藏本列表</translation>
+    </message>
+    <message>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
         <source>Cannot open the recording</source>
         <translation>无法打开该录像</translation>
+    </message>
+    <message>
+        <source>Looked for: {path}. No decision can be made until the file is back where it was audited; ask the administrator.</source>
+        <translation>查找位置：{path}。文件放回审核时的位置之前不能做复核结论；请联系管理员。</translation>
     </message>
     <message>
         <source>Score</source>
@@ -462,16 +782,48 @@
         <translation>{who} 正在复核这条录像（至 {until}），您只能查看。</translation>
     </message>
     <message>
+        <source>Administrators manage accounts; review decisions are read only.</source>
+        <translation>管理员负责管理账号；复核结论只能查看。</translation>
+    </message>
+    <message>
         <source>The tool could not check the script ({why}). Listen to the whole recording for the required stages; the timeline only marks what it could check.</source>
         <translation>工具无法核对话术（{why}）。请完整收听录像，逐项确认必讲环节；时间轴只标出了工具能检查的问题。</translation>
     </message>
     <message>
-        <source>The recording&apos;s file cannot be found</source>
-        <translation>找不到录像文件</translation>
+        <source>Nothing flagged to watch.</source>
+        <translation>没有需要观看的片段。</translation>
     </message>
     <message>
-        <source>Looked for: {path}</source>
-        <translation>查找位置：{path}</translation>
+        <source>Watched {n} of {m} places to watch</source>
+        <translation>已观看 {n}/{m} 处需观看的片段</translation>
+    </message>
+    <message>
+        <source>Approve without watching?</source>
+        <translation>未观看就通过？</translation>
+    </message>
+    <message>
+        <source>{n} of the places to watch were not played ({places}). Cancel and press N to go to them, or give the reason to approve without watching them (it is logged with the decision).</source>
+        <translation>有 {n} 处需观看的片段没有播放（{places}）。请取消并按 N 前往观看；或者写明不观看就通过的理由（将与结论一起记入日志）。</translation>
+    </message>
+    <message>
+        <source>Approve without watching</source>
+        <translation>不观看，直接通过</translation>
+    </message>
+    <message>
+        <source>Change the decision?</source>
+        <translation>更改复核结论？</translation>
+    </message>
+    <message>
+        <source>This recording&apos;s decision is {old} (by {who}). Change it to {new}? The change and its reason are kept in the history and the log.</source>
+        <translation>这条录像的结论是“{old}”（{who}）。要改为“{new}”吗？更改及理由将记入历史记录和日志。</translation>
+    </message>
+    <message>
+        <source>Change the decision</source>
+        <translation>更改结论</translation>
+    </message>
+    <message>
+        <source>The recording&apos;s file cannot be found</source>
+        <translation>找不到录像文件</translation>
     </message>
     <message>
         <source>whole recording</source>
@@ -480,10 +832,6 @@
     <message>
         <source>[mandatory] </source>
         <translation>【必检】</translation>
-    </message>
-    <message>
-        <source>(false alarm)</source>
-        <translation>（误报）</translation>
     </message>
     <message>
         <source>not heard</source>
@@ -518,24 +866,8 @@
         <translation>无法播放该录像</translation>
     </message>
     <message>
-        <source>Not a false alarm</source>
-        <translation>取消误报标记</translation>
-    </message>
-    <message>
         <source>Not saved</source>
         <translation>未保存</translation>
-    </message>
-    <message>
-        <source>Enter your name as the reviewer.</source>
-        <translation>请填写审核人姓名。</translation>
-    </message>
-    <message>
-        <source>Choose a reason code.</source>
-        <translation>请选择原因。</translation>
-    </message>
-    <message>
-        <source>Rejecting needs a reason text: say what must be re-recorded.</source>
-        <translation>退回重录须填写原因说明：请写明需要重录的内容。</translation>
     </message>
     <message>
         <source>Saved: {verdict} by {who} at {when}</source>
@@ -546,8 +878,31 @@
         <translation>复核结论未保存</translation>
     </message>
     <message>
+        <source>A teller or branch disputes this re-record. Another reviewer will decide the appeal; everything is kept in the log.</source>
+        <translation>柜员或网点对退回重录提出异议。申诉将由另一名复核员裁定；全部过程记入日志。</translation>
+    </message>
+    <message>
+        <source>Record the appeal</source>
+        <translation>登记申诉</translation>
+    </message>
+    <message>
+        <source>Who appeals (teller or branch)</source>
+        <translation>申诉人（柜员或网点）</translation>
+    </message>
+    <message>
         <source>Your claim lapsed and {who} took this recording over.</source>
         <translation>您的占用已过期，{who} 已接手这条录像。</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutOverlay</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>Press ? or Esc to close</source>
+        <translation>按 ? 或 Esc 关闭</translation>
     </message>
 </context>
 </TS>

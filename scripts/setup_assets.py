@@ -1,0 +1,204 @@
+"""Install the bundled models and the test media, then build the sample videos.
+
+Nothing here is committed to the repository: models and media are third-party files, and the
+sample videos are made from them. ``scripts/setup.sh`` runs this twice:
+
+    python3 scripts/setup_assets.py fetch [--media DIR] [--models DIR]   # standard library only
+    .venv/bin/python scripts/setup_assets.py samples                     # needs the venv
+
+``fetch`` installs the models marked ``bundled`` in ``models/manifest.toml`` into this
+project's ``models/`` folder (where the tool and the installer look for them) and makes sure
+every file of ``media/manifest.toml`` is at hand, each verified by size and sha256. Sources, in
+order: the folder given (``--models DIR``, ``--media DIR``); ``../shared/models`` and
+``../shared/media`` beside the checkout; else the pinned official downloads (models into
+``models/``, media into ``.cache/media/``). What cannot be had is named with how to supply it,
+and the script exits 1 at once (no traceback).
+
+``samples`` builds ``sample_videos/*.mp4`` with ``sample_videos/build_samples.py`` when a sample
+is missing or the builder or the media manifest changed (a stamp file records what was built).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dualrec_audit.download import DownloadError, Pinned, fetch_verified, verify  # noqa: E402
+from dualrec_audit.errors import ModelError  # noqa: E402
+from dualrec_audit.registry import ModelStore  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+MODELS_DIR = ROOT / "models"
+MEDIA_MANIFEST = ROOT / "media" / "manifest.toml"
+MEDIA_CACHE = ROOT / ".cache" / "media"
+SAMPLES = ROOT / "sample_videos"
+BUILDER = SAMPLES / "build_samples.py"
+STAMP = SAMPLES / ".built"
+
+
+class Unavailable(Exception):
+    """Something setup could not get; the message says what and how to supply it."""
+
+
+def say(msg: str) -> None:
+    print(f"setup: {msg}", flush=True)
+
+
+# -- models -------------------------------------------------------------------------------------
+
+
+def install_models(source: Path | None) -> None:
+    store = ModelStore(MODELS_DIR)
+    bundled = [n for n, s in store.specs.items() if s.bundled]
+    todo = [n for n in bundled if store.problems(store.spec(n), MODELS_DIR, full=True)]
+    if not todo:
+        say(f"models: {', '.join(bundled)} installed and verified in {MODELS_DIR}")
+        return
+    for folder in (source, SHARED / "models"):
+        present = [n for n in todo if folder is not None and _holds(store, n, folder)]
+        if present:
+            try:
+                store.install_from(folder, present, MODELS_DIR)
+            except ModelError as exc:
+                raise Unavailable(f"models in {folder}: {exc}") from None
+            say(f"models: installed {', '.join(present)} from {folder} (verified)")
+            todo = [n for n in todo if n not in present]
+    if not todo:
+        return
+    say(f"models: {', '.join(todo)} not found beside the checkout; downloading them")
+    for name in todo:
+        try:
+            store.pull(name, MODELS_DIR)
+        except ModelError as exc:
+            raise Unavailable(
+                f"could not get the model '{name}': {exc}\n"
+                "  Supply the models from a folder or USB stick: bash scripts/setup.sh "
+                "--models DIR (or: .venv/bin/dualrec-audit models install --from DIR --to "
+                "models --bundled)."
+            ) from None
+        say(f"models: downloaded and verified {name}")
+
+
+def _holds(store: ModelStore, name: str, folder: Path) -> bool:
+    return all((folder / f.path).is_file() for f in store.spec(name).files)
+
+
+# -- media --------------------------------------------------------------------------------------
+
+
+def media_files() -> list[dict]:
+    return tomllib.loads(MEDIA_MANIFEST.read_text(encoding="utf-8"))["file"]
+
+
+def media_problems(root: Path) -> list[str]:
+    out = []
+    for f in media_files():
+        path = root / f["path"]
+        if not path.is_file():
+            out.append(f"{f['path']}: missing")
+            continue
+        bad = verify(path, Pinned(f["size"], f["sha256"]))
+        if bad:
+            out.append(f"{f['path']}: {bad}")
+    return out
+
+
+def media_root() -> Path | None:
+    """Where verified media are: ../shared/media, else the download cache."""
+    for root in (SHARED / "media", MEDIA_CACHE):
+        if root.is_dir() and not media_problems(root):
+            return root
+    return None
+
+
+def get_media(source: Path | None) -> Path:
+    if source is not None:
+        bad = media_problems(source)
+        if bad:
+            raise Unavailable(f"media in {source} do not verify: {'; '.join(bad)}")
+        for f in media_files():  # keep a verified copy where the tests look
+            target = MEDIA_CACHE / f["path"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / f["path"], target)
+        say(f"media: copied {len(media_files())} verified files from {source} to {MEDIA_CACHE}")
+        return MEDIA_CACHE
+    root = media_root()
+    if root is not None:
+        say(f"media: {len(media_files())} files verified in {root}")
+        return root
+    say("media: ../shared/media not found beside the checkout; downloading the pinned files")
+    for f in media_files():
+        target = MEDIA_CACHE / f["path"]
+        if target.is_file() and not verify(target, Pinned(f["size"], f["sha256"])):
+            continue
+        try:
+            fetch_verified(f["url"], target, Pinned(f["size"], f["sha256"]))
+        except DownloadError as exc:
+            raise Unavailable(
+                f"could not get the media file {f['path']}: {exc}\n"
+                "  Supply the media from a folder: bash scripts/setup.sh --media DIR "
+                "(DIR laid out as media/manifest.toml: speech_zh/, noise/, video/, images/)."
+            ) from None
+    return MEDIA_CACHE
+
+
+# -- samples ------------------------------------------------------------------------------------
+
+
+def sample_names() -> list[str]:
+    labels = json.loads((SAMPLES / "labels.json").read_text(encoding="utf-8"))
+    return sorted(labels["recordings"])
+
+
+def build_key() -> str:
+    h = hashlib.sha256()
+    for p in (BUILDER, MEDIA_MANIFEST):
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def build_samples() -> None:
+    key = build_key()
+    missing = [n for n in sample_names() if not (SAMPLES / n).is_file()]
+    if not missing and STAMP.is_file() and STAMP.read_text().strip() == key:
+        say(f"samples: {len(sample_names())} sample videos up to date in {SAMPLES}")
+        return
+    root = media_root()
+    if root is None:
+        raise Unavailable("no verified media to build the samples from (run the fetch step)")
+    say(f"samples: building {len(sample_names())} sample videos from {root} (about a minute)")
+    cmd = [sys.executable, str(BUILDER), "--src", str(root), "--out", str(SAMPLES)]
+    if subprocess.run(cmd, check=False).returncode != 0:
+        raise Unavailable("building the sample videos failed (see above)")
+    STAMP.write_text(key + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("step", choices=("fetch", "samples"))
+    parser.add_argument("--media", type=Path, help="a folder holding the media (manifest layout)")
+    parser.add_argument("--models", type=Path, help="a folder holding the models")
+    args = parser.parse_args(argv)
+    try:
+        if args.step == "fetch":
+            install_models(args.models)
+            get_media(args.media)
+        else:
+            build_samples()
+    except Unavailable as exc:
+        print(f"setup: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
