@@ -9,6 +9,8 @@ its rule in the profile's ``[events]`` table, like a layer-1 event):
   the talker's interval both given);
 - ``answered_for_customer`` (代答): a customer stage or confirmation voiced while the staff's
   mouth moves and the customer's is still;
+- these two only when the other party's talk alone covers ``FIRM_COVER`` (3/4) of the phrase:
+  a plurality names who spoke (``speaker_detected``), it does not accuse anyone;
 - ``prompted_answer`` (review): a customer stage or confirmation whose syllables (toneless
   pinyin) repeat, word for word, the staff's talk that ended at most
   ``prompt_window_s`` before it;
@@ -28,6 +30,9 @@ from dualrec_audit.profiles import Profile
 from dualrec_audit.result import AuditResult, Event, Party, Severity, Talk, Text, Word
 
 MIN_COVER = 0.3
+# A finding names a party who said what another should have: that party's talk alone must
+# cover this share of the phrase (a plurality is enough to show who spoke, not to accuse).
+FIRM_COVER = 0.75
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,11 @@ class Said:
     detected: str | None
     talk: Talk | None  # the talker's interval
     evidence: str = "talk"  # talk | nod
+    cover: float = 0.0  # share of the phrase the detected label covers
+
+    @property
+    def firm(self) -> bool:
+        return self.cover >= FIRM_COVER
 
 
 def speaker_of(talk: Sequence[Talk], start: float, end: float) -> tuple[str | None, Talk | None]:
@@ -65,6 +75,14 @@ def speaker_of(talk: Sequence[Talk], start: float, end: float) -> tuple[str | No
     return party, best[party]
 
 
+def _cover(talk: Sequence[Talk], party: str | None, start: float, end: float) -> float:
+    """The share of [start, end] that ``party``'s talk covers."""
+    if party is None:
+        return 0.0
+    inside = sum(max(0.0, min(end, t.end) - max(start, t.start)) for t in talk if t.party == party)
+    return inside / max(end - start, 1e-6)
+
+
 def _nodded(nods: Mapping[str, Any], party: str, start: float, end: float) -> bool:
     return any(a <= end + 1.0 and start - 1.0 <= b for a, b in nods.get(party, []))
 
@@ -82,6 +100,7 @@ def heard(
     out = []
     for kind, sid, name, expected, start, end in spans:
         who, interval = speaker_of(result.talk, start, end)
+        cover = _cover(result.talk, who, start, end)
         evidence = "talk"
         if (
             expected == "customer"
@@ -90,7 +109,7 @@ def heard(
             and _nodded(nods, "customer", start, end)
         ):
             who, evidence = "customer", "nod"
-        out.append(Said(kind, sid, name, expected, start, end, who, interval, evidence))
+        out.append(Said(kind, sid, name, expected, start, end, who, interval, evidence, cover))
     return out
 
 
@@ -144,10 +163,11 @@ def events(result: AuditResult, profile: Profile, said: Sequence[Said]) -> list[
             "said": {"start": round(s.start, 2), "end": round(s.end, 2)},
             "talk": _span(s.talk),
             "evidence": s.evidence,
+            "cover": round(s.cover, 2),
         }
-        if s.expected == "customer" and s.detected == "staff":
+        if s.expected == "customer" and s.detected == "staff" and s.firm:
             out.append(_event("answered_for_customer", s, ev))
-        elif s.expected in ("staff", "customer") and s.detected in ("staff", "customer"):
+        elif s.expected in ("staff", "customer") and s.detected in ("staff", "customer") and s.firm:
             if s.detected != s.expected:
                 out.append(_event("wrong_speaker", s, ev))
         if s.expected == "customer" and s.detected != "staff":

@@ -192,3 +192,18 @@ def test_the_reviewers_transcript_marks_who_spoke() -> None:
         "staff",
         "customer",
     ]
+
+
+def test_a_plurality_names_the_speaker_but_does_not_accuse() -> None:
+    """The staff's talk alone over 60 % of a customer confirmation (the rest both talking):
+    the staff is named as its speaker, but 代答 needs the staff alone over 3/4 of it."""
+    profile = builtin_profiles()["fund_sale"]
+    talk = [Talk("staff", 4.0, 4.6, 0.5), Talk("both", 4.6, 5.2, 0.9)]
+    result = _result(talk, [])
+    spans = [("confirmation", "是的", Text("x", "x"), "customer", 4.0, 5.0)]
+    said = attribution.heard(result, profile, spans)
+    assert said[0].detected == "staff" and not said[0].firm
+    assert attribution.events(result, profile, said) == []
+    alone = _result([Talk("staff", 4.0, 4.9, 0.9)], [])
+    said = attribution.heard(alone, profile, spans)
+    assert [e.check for e in attribution.events(alone, profile, said)] == ["answered_for_customer"]
