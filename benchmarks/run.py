@@ -522,21 +522,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def talk_share(m: dict[str, Any], ours_checks: float | None = None) -> dict[str, float] | None:
-    """Who talks (issue 17): the talk stage's warm seconds over the non-ASR checks' warm
-    seconds in the same run (goal: at most 20 %): over the whole pipeline's frames and audio
-    stages (``ours_checks``, decoding included, as the documents goal), and over the checks'
-    own calls measured alone (faces+video+speech, no decoding: the strictest)."""
-    if "talk" not in m or "faces" not in m:
+    """Who talks (issue 17): the talk stage's warm seconds over the non-ASR checks' seconds
+    (goal: at most 20 %). ``share``: over the faces, video and speech checks' own calls timed in
+    the same pass of the same process (no decoding counted: the strictest, and independent of
+    the machine's load); ``share_of_pipeline``: over the whole pipeline's frames and audio
+    stages (decoding included, as the documents goal; another process, another moment)."""
+    if "talk" not in m:
         return None
-
-    def warm(kind: str, part: str) -> float:
-        return float(m[kind]["passes"][-1]["parts"][part])
-
-    talk = warm("talk", "talk")
-    checks = warm("faces", "faces") + warm("video", "video") + warm("speech", "speech")
-    out = {"talk_s": talk, "own_calls_s": checks, "share_of_own_calls": talk / checks}
+    parts = m["talk"]["passes"][-1]["parts"]
+    talk = float(parts["talk"])
+    checks = float(parts["faces"] + parts["video"] + parts["speech"])
+    out = {"talk_s": talk, "own_calls_s": checks, "share": talk / checks}
     if ours_checks:
-        out |= {"checks_s": ours_checks, "share": talk / ours_checks}
+        out |= {"pipeline_s": ours_checks, "share_of_pipeline": talk / ours_checks}
     return out
 
 
@@ -547,8 +545,8 @@ def talk_rows(m: dict[str, Any], row: Any) -> None:
     c, w = cold_warm(m["talk"], ["talk"])
     last = m["talk"]["passes"][-1]
     note = (
-        f"{last['crops']} mouth crops; {share['share_of_own_calls']:.1%} of the faces, video and "
-        "speech checks' own calls"
+        f"{last['crops']} mouth crops; {share['share']:.1%} of the faces, video and speech "
+        "checks' own calls in the same pass"
     )
     row("talk (mouth motion, who talks)", c, w, m["talk"]["rss_mb"], note, src="talk")
 
@@ -772,7 +770,7 @@ def figures(
         "met": (peak <= GOAL_PEAK_MB) if trained else None,
     }
     share = talk_share(m, ours_checks)
-    if share is not None and "share" in share:
+    if share is not None:
         goals["talk_cost"] = {**share, "met": share["share"] <= GOAL_TALK_SHARE}
     return {"rows": rows, "scan": scans, "goals": goals, "floor_x": floor_x}
 
@@ -851,11 +849,16 @@ def print_report(r: dict[str, Any], meta: dict[str, Any]) -> None:
             )
     if "talk_cost" in g:
         t = g["talk_cost"]
+        pipe = (
+            f"; of the pipeline's frames+audio ({t['pipeline_s']:.1f} s): "
+            f"{t['share_of_pipeline']:.1%}"
+            if "pipeline_s" in t
+            else ""
+        )
         print(
             f"  who talks ≤ {GOAL_TALK_SHARE:.0%} of the non-ASR checks' time: {t['talk_s']:.1f} s"
-            f" vs {t['checks_s']:.1f} s (pipeline frames+audio) = {t['share']:.1%}: "
-            f"{'met' if t['met'] else 'NOT met'}; of the checks' own calls alone "
-            f"({t['own_calls_s']:.1f} s): {t['share_of_own_calls']:.1%}"
+            f" vs {t['own_calls_s']:.1f} s (faces+video+speech, same pass) = {t['share']:.1%}: "
+            f"{'met' if t['met'] else 'NOT met'}{pipe}"
         )
     p = g["peak_memory"]
     if p["with_trained_model"]:

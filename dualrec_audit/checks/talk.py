@@ -1,12 +1,13 @@
 """Talk: who is talking when, from the sound (voice activity) and the picture (moving mouths).
 
 Mouth activity is measured cheaply on frames the video decoder produces anyway: about
-``TalkParams.fps`` times a second (10 by default) the decoder's luma plane is kept (no colour
-conversion), and at each party's mouth, located by the face detector's keypoints (YuNet's mouth
-corners and eyes, from the faces check's latest sampled frame), a small crop (32x24) is cut,
-normalised (mean 0, unit contrast) and compared with the same party's previous crop: the
-**motion** is the mean absolute difference, the smallest over shifts of one crop pixel (so a
-head moving a little does not count as a talking mouth). No landmarker runs for this.
+``TalkParams.fps`` times a second (10 by default) a decoded frame is kept (no colour
+conversion, no copy). From its luma plane, at each party's mouth (located by the face
+detector's keypoints: YuNet's mouth corners and eyes, from the faces check's latest sampled
+frame), a small crop (32x24) is cut, normalised (mean 0, unit contrast) and compared with the
+same party's previous crop: the **motion** is the mean absolute difference, the smallest over
+shifts of one crop pixel (so a head moving a little does not count as a talking mouth). No
+landmarker runs for this.
 
 A mouth is **moving** when its mean motion within a short window (``window_s``) reaches
 ``active_motion``: a talking mouth opens and closes several times a second, a listening face
@@ -61,7 +62,8 @@ class TalkParams:
 
 
 def luma(frame: Any, rotation: int, step: int) -> np.ndarray:
-    """The frame's luma plane (every ``step``-th pixel), upright, without colour conversion."""
+    """The frame's luma plane (every ``step``-th pixel), upright, without colour conversion:
+    a view on the decoder's buffer where the pixel format allows it (nothing copied)."""
     if frame.format.name in _LUMA:
         plane = frame.planes[0]
         y = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
@@ -69,12 +71,12 @@ def luma(frame: Any, rotation: int, step: int) -> np.ndarray:
     else:
         y = frame.to_ndarray(format="gray")[::step, ::step]
     if rotation == 90:
-        y = np.rot90(y, k=-1)
-    elif rotation == 180:
-        y = y[::-1, ::-1]
-    elif rotation == 270:
-        y = np.rot90(y, k=1)
-    return np.array(y, copy=True)
+        return np.rot90(y, k=-1)
+    if rotation == 180:
+        return y[::-1, ::-1]
+    if rotation == 270:
+        return np.rot90(y, k=1)
+    return y
 
 
 def mouth_box(kp: Sequence[tuple[float, float]]) -> tuple[float, float, float, float] | None:
@@ -99,19 +101,16 @@ def pitch_of(kp: Sequence[tuple[float, float]]) -> float | None:
 def motion(a: np.ndarray, b: np.ndarray) -> float:
     """Mean absolute difference of two normalised crops, the smallest over 1-pixel shifts."""
     h, w = a.shape
-    core = a[1 : h - 1, 1 : w - 1]
-    return min(
-        float(np.abs(core - b[1 + dy : h - 1 + dy, 1 + dx : w - 1 + dx]).mean())
-        for dy in (-1, 0, 1)
-        for dx in (-1, 0, 1)
-    )
+    shifted = np.lib.stride_tricks.sliding_window_view(b, (h - 2, w - 2))  # (3, 3, h-2, w-2)
+    return float(np.abs(shifted - a[1 : h - 1, 1 : w - 1]).mean(axis=(2, 3)).min())
 
 
 class MouthTracker:
     """Mouth motion per party, from the decoder's luma planes at ``fps`` (see the module doc).
 
-    ``tap`` runs in the decoding thread (see ``media.sample_frames``) and only keeps the luma
-    plane; ``update`` (after each sampled frame's faces) measures the kept planes."""
+    ``tap`` runs in the decoding thread (see ``media.sample_frames``) and only keeps a reference
+    to the decoded frame; ``update`` (after each sampled frame's faces) measures the frames kept
+    up to then, reading the crops straight from their luma planes."""
 
     def __init__(self, info: MediaInfo, params: TalkParams | None = None, max_side: int = 1920):
         self.p = params or TalkParams()
@@ -119,7 +118,7 @@ class MouthTracker:
         self.step = 2 if min(info.width, info.height) * scale > 800 else 1
         self.to_luma = 1.0 / (scale * self.step)  # picture coordinates -> luma plane
         self.rotation = info.rotation
-        self.pending: collections.deque[tuple[float, np.ndarray]] = collections.deque()
+        self.pending: collections.deque[tuple[float, Any]] = collections.deque()
         self.next_t = 0.0
         self.faces: dict[str, PartyState] = {}
         self.prev: dict[str, tuple[float, np.ndarray]] = {}
@@ -131,7 +130,7 @@ class MouthTracker:
         if t + 1e-3 < self.next_t:
             return
         self.next_t = (math.floor(t * self.p.fps + 1e-6) + 1) / self.p.fps
-        self.pending.append((t, luma(frame, self.rotation, self.step)))
+        self.pending.append((t, frame))  # a reference: the pixels are read in ``update``
 
     def update(self, t: float, faces: Mapping[str, PartyState]) -> None:
         """The faces of the sampled frame at ``t``: measure the planes kept up to ``t``."""
@@ -143,9 +142,10 @@ class MouthTracker:
         while self.pending and self.pending[0][0] <= t + 1e-6:
             self._measure(*self.pending.popleft())
 
-    def _measure(self, t: float, y: np.ndarray) -> None:
+    def _measure(self, t: float, frame: Any) -> None:
         import cv2
 
+        y = luma(frame, self.rotation, self.step)
         for party in PARTIES:
             st = self.faces.get(party)
             box = mouth_box(st.keypoints) if st is not None and st.present else None
@@ -158,7 +158,9 @@ class MouthTracker:
             if x1 - x0 < 8 or y1 - y0 < 6:
                 self.prev.pop(party, None)
                 continue
-            crop = cv2.resize(y[y0:y1, x0:x1], CROP, interpolation=cv2.INTER_AREA)
+            crop = cv2.resize(
+                np.ascontiguousarray(y[y0:y1, x0:x1]), CROP, interpolation=cv2.INTER_AREA
+            )
             crop = crop.astype(np.float32)
             crop = (crop - crop.mean()) / (crop.std() + 4.0)
             self.measured += 1
