@@ -9,8 +9,10 @@ its rule in the profile's ``[events]`` table, like a layer-1 event):
   the talker's interval both given);
 - ``answered_for_customer`` (代答): a customer stage or confirmation voiced while the staff's
   mouth moves and the customer's is still;
-- these two only when the other party's talk alone covers ``FIRM_COVER`` (3/4) of the phrase:
-  a plurality names who spoke (``speaker_detected``), it does not accuse anyone;
+- these two only when the other party's talk alone covers ``FIRM_COVER`` (3/4) of the phrase
+  and the expected party's face was in the picture (no ``party_absent`` or ``face_cut`` event
+  of theirs over it): a plurality names who spoke (``speaker_detected``), it accuses nobody,
+  and a mouth that cannot be seen is not a still one;
 - ``prompted_answer`` (review): a customer stage or confirmation whose syllables (toneless
   pinyin) repeat, word for word, the staff's talk that ended at most
   ``prompt_window_s`` before it;
@@ -81,6 +83,16 @@ def _cover(talk: Sequence[Talk], party: str | None, start: float, end: float) ->
         return 0.0
     inside = sum(max(0.0, min(end, t.end) - max(start, t.start)) for t in talk if t.party == party)
     return inside / max(end - start, 1e-6)
+
+
+def _unseen(result: AuditResult, party: str, start: float, end: float) -> bool:
+    """The party's mouth could not be seen during [start, end] (absent, or the face cut off):
+    nobody is accused of speaking for them there."""
+    return any(
+        e.check in ("party_absent", "face_cut") and e.party == party and e.start < end
+        and start < e.end
+        for e in result.events
+    )  # fmt: skip
 
 
 def _nodded(nods: Mapping[str, Any], party: str, start: float, end: float) -> bool:
@@ -165,10 +177,11 @@ def events(result: AuditResult, profile: Profile, said: Sequence[Said]) -> list[
             "evidence": s.evidence,
             "cover": round(s.cover, 2),
         }
-        if s.expected == "customer" and s.detected == "staff" and s.firm:
+        seen = not _unseen(result, s.expected, s.start, s.end)
+        if s.expected == "customer" and s.detected == "staff" and s.firm and seen:
             out.append(_event("answered_for_customer", s, ev))
-        elif s.expected in ("staff", "customer") and s.detected in ("staff", "customer") and s.firm:
-            if s.detected != s.expected:
+        elif s.expected in ("staff", "customer") and s.detected in ("staff", "customer"):
+            if s.detected != s.expected and s.firm and seen:
                 out.append(_event("wrong_speaker", s, ev))
         if s.expected == "customer" and s.detected != "staff":
             t = prompted(result, s, profile.attribution.prompt_window_s)

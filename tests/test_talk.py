@@ -9,13 +9,14 @@ measured is whose mouth moves while a recognised phrase is voiced, not lip readi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from dualrec_audit import attribution
 from dualrec_audit.profiles import builtin_profiles
-from dualrec_audit.result import AuditResult, Talk, Text, Word
+from dualrec_audit.result import AuditResult, Event, Talk, Text, Word
 from tests.conftest import media
 from tests.talk_composites import Composer, Turn, iou
 
@@ -207,3 +208,7 @@ def test_a_plurality_names_the_speaker_but_does_not_accuse() -> None:
     alone = _result([Talk("staff", 4.0, 4.9, 0.9)], [])
     said = attribution.heard(alone, profile, spans)
     assert [e.check for e in attribution.events(alone, profile, said)] == ["answered_for_customer"]
+    # The customer out of the picture meanwhile: their mouth was not seen still, nobody accused.
+    away = Event("party_absent", 3.0, 6.0, "medium", Text("x", "x"), "customer")
+    hidden = replace(alone, events=(away,))
+    assert attribution.events(hidden, profile, attribution.heard(hidden, profile, spans)) == []
