@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dualrec_audit import attribution
@@ -212,3 +213,14 @@ def test_a_plurality_names_the_speaker_but_does_not_accuse() -> None:
     away = Event("party_absent", 3.0, 6.0, "medium", Text("x", "x"), "customer")
     hidden = replace(alone, events=(away,))
     assert attribution.events(hidden, profile, attribution.heard(hidden, profile, spans)) == []
+
+
+def test_no_voice_activity_leaves_the_talk_check_unavailable_with_its_reason() -> None:
+    from dualrec_audit.checks.talk import TalkParams, talk_result
+    from dualrec_audit.pipeline import talk_of
+
+    check = talk_result({}, {}, None, 10.0, TalkParams())
+    assert check.status == "unavailable" and check.reason is not None and check.reason.en
+    assert talk_of(check) == ()
+    ok = talk_result({}, {}, np.ones(100, bool), 10.0, TalkParams())
+    assert [t.party for t in talk_of(ok)] == ["off_screen"]  # a voice and no face seen

@@ -37,7 +37,7 @@ from typing import Any, Literal
 import numpy as np
 
 from dualrec_audit.checks.faces import PARTIES, PartyState
-from dualrec_audit.result import CheckResult, MediaInfo, Talk
+from dualrec_audit.result import CheckResult, MediaInfo, Talk, Text
 
 log = logging.getLogger(__name__)
 
@@ -332,7 +332,10 @@ def talk_result(
     measured: int = 0,
 ) -> CheckResult:
     if speech_frames is None:
-        return CheckResult("talk", "unavailable", details={"params": asdict(p)})
+        why = Text(
+            "没有语音活动可供判断（无音轨）", "No voice activity to attribute (no audio track)"
+        )
+        return CheckResult.unavailable("talk", why, params=asdict(p))
     times = (np.arange(len(speech_frames)) + 0.5) * FRAME_S
     acts: dict[str, np.ndarray] = {
         party: activity(samples.get(party, ()), times, p) for party in PARTIES
