@@ -253,6 +253,58 @@ def m_documents(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     return {"setup_s": setup, "passes": passes}
 
 
+def m_talk(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Who talks (issue 17): the mouth tracker's own calls timed (the decoder tap keeping a
+    frame 10 times a second, the mouth crops and their motion, the talk intervals) and, in the
+    same pass of the same process, the non-ASR checks' own calls (faces, video, speech: voice
+    activity and clarity), so that their ratio does not depend on the machine's load."""
+    from dualrec_audit.media import SAMPLE_RATE, load_audio
+
+    info = _info(path)
+    _frame_check("faces", args, 1.0 / args.fps)  # loads the models: set-up
+    audio = load_audio(path, SAMPLE_RATE)
+    setup = time.perf_counter() - T_START
+    passes = [_talk_pass(path, info, audio, args) for _ in range(args.passes)]
+    return {"setup_s": setup, "passes": passes}
+
+
+def _talk_pass(path: Path, info: Any, audio: Any, args: argparse.Namespace) -> dict[str, Any]:
+    from dualrec_audit.checks.speech import run_speech_check
+    from dualrec_audit.checks.talk import MouthTracker
+    from dualrec_audit.media import SAMPLE_RATE, sample_frames
+
+    step = 1.0 / args.fps
+    faces, video = _frame_check("faces", args, step), _frame_check("video", args, step)
+    mouths = MouthTracker(info)
+    p = Pass()
+    spent = {"talk": 0.0, "faces": 0.0, "video": 0.0}
+
+    def timed(part: str, fn: Any, *a: Any) -> Any:
+        t0 = time.perf_counter()
+        out = fn(*a)
+        spent[part] += time.perf_counter() - t0
+        return out
+
+    def tap(t: float, frame: Any) -> None:
+        timed("talk", mouths.tap, t, frame)
+
+    for t, frame in sample_frames(path, info, args.fps, tap=tap):
+        timed("faces", faces.update, t, frame)
+        timed("video", video.update, t, frame)
+        timed("talk", mouths.update, t, faces.last_faces())
+    timed("faces", faces.finish, info.duration_s)
+    timed("video", video.finish, info.duration_s)
+    t0 = time.perf_counter()
+    _, analysis = run_speech_check(audio, SAMPLE_RATE, info.duration_s)
+    p.add("speech", time.perf_counter() - t0)
+    vad = analysis.speech_frames if analysis is not None else None
+    result = timed("talk", mouths.finish, info.duration_s, vad)
+    for part, secs in spent.items():
+        p.add(part, secs)
+    d = result.details
+    return p.done(crops=d["mouth_crops"], talk=len(d["talk"]))
+
+
 # Stages the pipeline announces with hook(stage, 0, 1) before it starts them.
 ANNOUNCED = ("probe", "audio", "transcript")
 
@@ -532,6 +584,7 @@ KINDS = {
     "faces": m_frame_check,
     "video": m_frame_check,
     "speech": m_speech,
+    "talk": m_talk,
     "whole": m_whole,
     "documents": m_documents,
     "naive": m_naive,

@@ -22,6 +22,15 @@ CHECK_NAMES = {
     "script": Text("话术", "Script"),
     "video": Text("画面质量", "Video quality"),
     "documents": Text("出示文件", "Documents shown"),
+    "talk": Text("说话人", "Who talks"),
+}
+
+# Who is talking (talk intervals, stage speakers).
+TALKER = {
+    "staff": Text("工作人员", "Staff"),
+    "customer": Text("客户", "Customer"),
+    "both": Text("双方同时", "Both at once"),
+    "off_screen": Text("画面外", "Off screen"),
 }
 
 DOCUMENT_STATUS = {
@@ -92,6 +101,8 @@ def event_message(check: str, party: str | None = None, **kw: str) -> Text:
             f"录像有 {n} 条音轨，第 1 条无声，审核的是第 {k} 条",
             f"{n} audio tracks: track 1 is silent, track {k} was audited",
         )
+    if check in ("wrong_speaker", "answered_for_customer", "prompted_answer"):
+        return _said_message(check, kw.get("what_zh", ""), kw.get("what_en", ""), kw)
     if check == "low_clarity" and kw.get("cause") == "quiet":
         return Text("语音音量过低", "Speech too quiet")
     templates = {
@@ -110,6 +121,27 @@ def event_message(check: str, party: str | None = None, **kw: str) -> Text:
     }
     zh, en = templates[check]
     return Text(zh, en)
+
+
+def _said_message(check: str, zh: str, en: str, kw: Mapping[str, str]) -> Text:
+    """Who said it: a stage said by the other party, 代答, a word-for-word prompted answer."""
+    if check == "answered_for_customer":
+        return Text(
+            f"疑似代答：{zh}由工作人员说出（客户嘴部未动，工作人员嘴部在动）",
+            f"Answered for the customer: {en} voiced while the staff's mouth moves "
+            "and the customer's is still",
+        )
+    if check == "prompted_answer":
+        return Text(
+            f"疑似诱导作答：{zh}逐字重复工作人员上一句（请人工复核）",
+            f"Prompted answer: {en} repeats the staff's previous sentence word for word",
+        )
+    exp = PARTY.get(kw.get("expected", ""), Text("", ""))
+    got = TALKER.get(kw.get("detected", ""), Text("", ""))
+    return Text(
+        f"说话人不符：{zh}应由{exp.zh}说出，实为{got.zh}",
+        f"Wrong speaker: {en} should be said by {exp.en.lower()}, was said by {got.en.lower()}",
+    )
 
 
 NO_AUDIO = Text("录像没有音轨", "The recording has no audio track")

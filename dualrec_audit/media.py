@@ -17,7 +17,7 @@ import math
 import os
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -294,10 +294,14 @@ def sample_frames(
     max_side: int = 1920,
     damaged: list[tuple[float, float]] | None = None,
     plan: DecodePlan | None = None,
+    tap: Callable[[float, Any], None] | None = None,
 ) -> Iterator[tuple[float, np.ndarray]]:
     """Yield (time in seconds, BGR image) about ``fps`` times per second, upright.
 
     ``plan`` says what the decoder may skip (default: :func:`decode_plan` for this file).
+    ``tap(t, frame)``, when given, sees every decoded frame (a PyAV frame, before any pixel
+    conversion) in the decoding thread, before the sample at or after ``t`` is yielded.
+
     Pictures larger than ``max_side`` (4K) are scaled down during the pixel conversion.
     Packets that cannot be decoded are skipped and decoding goes on after them; the spans
     they cover are appended to ``damaged``. A file whose frames stop well before its declared
@@ -316,6 +320,8 @@ def sample_frames(
         for frame in _decode_packets(path, container, vs, start, bad):
             t = float(frame.pts * vs.time_base) - start
             last_t = max(last_t, t)
+            if tap is not None:
+                tap(t, frame)
             if t + 1e-3 < next_t:
                 continue
             if scale < 1.0:

@@ -25,6 +25,7 @@ from dualrec_audit.checks.documents import DocumentParams, DocumentsCheck, Docum
 from dualrec_audit.checks.faces import FaceParams, FacesCheck
 from dualrec_audit.checks.script import ScriptParams, run_script_check
 from dualrec_audit.checks.speech import SpeechAnalysis, SpeechParams, run_speech_check
+from dualrec_audit.checks.talk import MouthTracker, TalkParams
 from dualrec_audit.checks.transcript import run_transcript_check
 from dualrec_audit.checks.video import VideoParams, VideoQualityCheck
 from dualrec_audit.errors import ConfigError, MediaError, ModelError
@@ -53,6 +54,7 @@ from dualrec_audit.result import (
     Decision,
     Event,
     MediaInfo,
+    Talk,
     Word,
     merge_segments,
     sort_events,
@@ -87,6 +89,7 @@ class AuditOptions:
     documents: DocumentParams = field(default_factory=DocumentParams)
     whisper: WhisperOptions = field(default_factory=WhisperOptions)
     script: ScriptParams = field(default_factory=ScriptParams)
+    talk: TalkParams = field(default_factory=TalkParams)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -203,15 +206,16 @@ class AuditPipeline:
         check_file(path)
         info = probe(path)
         base = replace(base, duration_s=info.duration_s, media=info, sha256=sha256_file(path))
-        plan = decode_plan(path, info, o.sample_fps, exact=o.decode == "exact")
+        # The mouths are watched o.talk.fps times a second: key frames alone would not do.
+        plan_fps = max(o.sample_fps, o.talk.fps) if o.talk.enabled else o.sample_fps
+        plan = decode_plan(path, info, plan_fps, exact=o.decode == "exact")
         base = replace(base, options={**base.options, "decode_plan": plan.to_dict()})
         hook("probe", 1, 1)
 
         step = 1.0 / o.sample_fps
-        frame_checks: list[FrameCheck] = [
-            FacesCheck(self.detector.path, self.landmarker.path, o.faces, sample_step=step),
-            VideoQualityCheck(o.video, sample_step=step),
-        ]
+        faces = FacesCheck(self.detector.path, self.landmarker.path, o.faces, sample_step=step)
+        frame_checks: list[FrameCheck] = [faces, VideoQualityCheck(o.video, sample_step=step)]
+        mouths = MouthTracker(info, o.talk) if o.talk.enabled else None
         documents, no_docs = self._documents_check(profile, step)
         if documents is not None:
             frame_checks.append(documents)
@@ -223,7 +227,9 @@ class AuditPipeline:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
             heard = pool.submit(self._hear, path, info)
             try:
-                checks = self._check_frames(path, info, frame_checks, damaged, plan, hook)
+                checks = self._check_frames(
+                    path, info, frame_checks, damaged, plan, hook, mouths=(mouths, faces)
+                )
             except BaseException:
                 heard.add_done_callback(_close_heard)  # the track is not read any more
                 raise
@@ -233,6 +239,9 @@ class AuditPipeline:
             checks["documents"] = no_docs
         checks["video"] = _with_events(checks["video"], damage_events(damaged, info.duration_s))
         checks["speech"] = speech
+        if mouths is not None:
+            vad = analysis.speech_frames if analysis is not None else None
+            checks["talk"] = mouths.finish(info.duration_s, vad)
         hook("audio", 1, 1)
 
         phrases = profile.phrase_set() if profile is not None else self.phrases
@@ -251,9 +260,10 @@ class AuditPipeline:
         }
         segments = merge_segments(trusted, threshold=o.segment_threshold)
         score = overall_score(trusted, events)
-        order = ("faces", "speech", "transcript", "script", "video", "documents")
+        order = ("faces", "speech", "transcript", "script", "video", "documents", "talk")
         return replace(
             base,
+            talk=talk_of(checks.get("talk")),
             decision=default_decision(score, events, checks),
             score=score,
             checks={k: checks[k] for k in order if k in checks},
@@ -270,12 +280,21 @@ class AuditPipeline:
         damaged: list[tuple[float, float]],
         plan: DecodePlan,
         hook: ProgressHook,
+        *,
+        mouths: tuple[MouthTracker | None, FacesCheck],
     ) -> dict[str, CheckResult]:
-        """The sampled frames, decoded a few ahead in a thread, through every frame check."""
-        frames = sample_frames(path, info, self.options.sample_fps, damaged=damaged, plan=plan)
+        """The sampled frames, decoded a few ahead in a thread, through every frame check;
+        the mouth tracker (when on) taps every decoded frame and follows the faces found."""
+        tracker, faces = mouths
+        tap = tracker.tap if tracker is not None else None
+        frames = sample_frames(
+            path, info, self.options.sample_fps, damaged=damaged, plan=plan, tap=tap
+        )
         for t, frame in prefetch(frames):
             for c in frame_checks:
                 c.update(t, frame)
+            if tracker is not None:
+                tracker.update(t, faces.last_faces())
             hook("frames", min(t, info.duration_s), info.duration_s)
         return {c.name: c.finish(info.duration_s) for c in frame_checks}
 
@@ -374,6 +393,13 @@ def _close_heard(heard: Future[Any]) -> None:
     """Close the audio track of a hearing whose result nobody will read."""
     if not heard.cancelled() and heard.exception() is None and heard.result()[0] is not None:
         heard.result()[0].close()
+
+
+def talk_of(check: CheckResult | None) -> tuple[Talk, ...]:
+    """The talk intervals the talk check found (none when it did not run)."""
+    if check is None or check.status != "ok":
+        return ()
+    return tuple(Talk(**t) for t in check.details.get("talk", []))
 
 
 def _with_events(check: CheckResult, events: list[Event]) -> CheckResult:

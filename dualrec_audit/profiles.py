@@ -99,6 +99,16 @@ class Mandatory(_Strict):
     required_documents: bool = True  # a required document not shown at all: re-record
 
 
+class Attribution(_Strict):
+    """Who said it: stages and confirmations checked against the party that said them (the
+    findings ``wrong_speaker``, ``answered_for_customer``, ``prompted_answer`` follow their
+    ``[events]`` rules)."""
+
+    enabled: bool = True
+    nod_evidence: bool = False  # a customer's nod counts for a confirmation heard off screen
+    prompt_window_s: float = Field(default=5.0, ge=0)  # a word-for-word repeat within this
+
+
 # The layer-1 event types each profile must give a rule for (the script's own events,
 # phrase_missing and forbidden_phrase, are judged by the stages and the forbidden list).
 # The script's and the documents' events are judged by their stages (required phrases, documents
@@ -145,6 +155,9 @@ DEFAULT_DEDUCTIONS: dict[str, float] = {
     "optional_stage_missing": 3,
     "document_missing": 20,  # per required document not shown
     "document_illegible": 10,  # shown, but its title not legible (or too briefly)
+    "wrong_speaker": 20,  # a stage said by the other party
+    "answered_for_customer": 40,  # 代答: the staff voices the customer's confirmation
+    "prompted_answer": 10,  # the customer repeats the staff's sentence word for word
 }
 
 
@@ -158,6 +171,7 @@ class Profile(_Strict):
     stages: tuple[Stage, ...] = Field(min_length=1)
     confirmations: Confirmations | None = None
     documents: tuple[DocumentStage, ...] = ()  # papers to hold up to the camera
+    attribution: Attribution = Attribution()
     forbidden: tuple[PhraseSpec, ...] = ()
     mandatory: Mandatory = Mandatory()
     events: dict[str, EventRule] = Field(default_factory=dict, validate_default=True)

@@ -56,6 +56,12 @@ EVENT_SOURCES: dict[str, str] = {
     "document_illegible": "documents",
     "damaged": "video",  # a span that could not be decoded (the file is damaged there)
     "audio_track": "speech",  # several audio tracks: which one was audited
+    # Who said it (layer 2, from the talk intervals and the heard stages): a stage said by the
+    # other party; the staff voicing the customer's confirmation (代答); a confirmation that
+    # repeats the staff's previous sentence word for word.
+    "wrong_speaker": "talk",
+    "answered_for_customer": "talk",
+    "prompted_answer": "talk",
 }
 
 
@@ -192,6 +198,25 @@ class Word:
 
 
 @dataclass(frozen=True)
+class Talk:
+    """Who talks when: ``staff``, ``customer``, ``both`` (overlap) or ``off_screen`` (a voice
+    with no moving mouth on screen), with a confidence in [0, 1]."""
+
+    party: str
+    start: float
+    end: float
+    confidence: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "party": self.party,
+            "start": round(self.start, 2),
+            "end": round(self.end, 2),
+            "confidence": round(self.confidence, 3),
+        }
+
+
+@dataclass(frozen=True)
 class Finding:
     """A layer-2 finding: a rule of the business profile that fired, with its evidence."""
 
@@ -229,6 +254,7 @@ class StageStatus:
     start: float | None = None
     end: float | None = None
     phrases: tuple[Mapping[str, Any], ...] = ()
+    speaker_detected: str | None = None  # who said it (see Talk.party); None: not known
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -240,6 +266,7 @@ class StageStatus:
             "start": None if self.start is None else round(self.start, 2),
             "end": None if self.end is None else round(self.end, 2),
             "phrases": [dict(p) for p in self.phrases],
+            "speaker_detected": self.speaker_detected,
         }
 
 
@@ -364,6 +391,7 @@ class AuditResult:
     findings: tuple[Finding, ...] = ()
     stages: tuple[StageStatus, ...] = ()
     documents: tuple[DocumentStatus, ...] = ()  # the profile's documents shown on camera
+    talk: tuple[Talk, ...] = ()  # who talks when (the talk check)
 
     @property
     def timelines(self) -> dict[str, list[float | None]]:
@@ -394,6 +422,7 @@ class AuditResult:
             "findings": [f.to_dict() for f in self.findings],
             "stages": [st.to_dict() for st in self.stages],
             "documents": [d.to_dict() for d in self.documents],
+            "talk": [t.to_dict() for t in self.talk],
         }
 
     @classmethod
@@ -457,10 +486,12 @@ class AuditResult:
                     start=st.get("start"),
                     end=st.get("end"),
                     phrases=tuple(dict(p) for p in st.get("phrases") or ()),
+                    speaker_detected=st.get("speaker_detected"),
                 )
                 for st in d.get("stages") or ()
             ),
             documents=tuple(DocumentStatus.from_dict(x) for x in d.get("documents") or ()),
+            talk=tuple(Talk(**t) for t in d.get("talk") or ()),
         )
 
 

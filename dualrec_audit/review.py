@@ -300,16 +300,45 @@ def transcript_spans(result: AuditResult) -> list[Span]:
     return out
 
 
-def transcript_lines(spans: Sequence[Span], pause_s: float = 1.2, max_chars: int = 36) -> list[int]:
-    """Indices of the spans that start a new line: after a pause, or when a line is full."""
+def transcript_lines(
+    spans: Sequence[Span],
+    pause_s: float = 1.2,
+    max_chars: int = 36,
+    speakers: Sequence[str | None] | None = None,
+) -> list[int]:
+    """Indices of the spans that start a new line: after a pause, when a line is full, or when
+    another party speaks (``speakers``: who said each span, see :func:`span_speakers`)."""
     starts: list[int] = []
     chars = 0
+    talker: str | None = None
     for i, s in enumerate(spans):
-        if i == 0 or s.start - spans[i - 1].end >= pause_s or chars + len(s.text) > max_chars:
+        who = speakers[i] if speakers is not None else None
+        turn = who is not None and talker is not None and who != talker
+        if (
+            i == 0
+            or s.start - spans[i - 1].end >= pause_s
+            or chars + len(s.text) > max_chars
+            or turn
+        ):
             starts.append(i)
             chars = 0
+            talker = None
         chars += len(s.text)
+        talker = talker or who
     return starts
+
+
+def span_speakers(result: AuditResult, spans: Sequence[Span]) -> list[str | None]:
+    """Who said each transcript word: the talk label (``staff``, ``customer``, ``both``,
+    ``off_screen``) over most of it, None where the talk check says nothing."""
+    from dualrec_audit.attribution import speaker_of
+
+    return [speaker_of(result.talk, s.start, s.end)[0] for s in spans]
+
+
+def line_speaker(speakers: Sequence[str | None], first: int, end: int) -> str | None:
+    """Who speaks the line of spans [first, end): its first known speaker."""
+    return next((w for w in speakers[first:end] if w is not None), None)
 
 
 def current_span(starts: Sequence[float], seconds: float) -> int | None:

@@ -13,11 +13,12 @@ track, no speech model, an untrusted speech model, unreadable frames): it goes t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from dualrec_audit import attribution
 from dualrec_audit.decision import decision_of, score_of
-from dualrec_audit.episodes import event_findings
+from dualrec_audit.episodes import event_findings, judge_episode
 from dualrec_audit.profiles import DocumentStage, Profile, Stage
 from dualrec_audit.result import (
     EVENT_SOURCES,
@@ -25,6 +26,7 @@ from dualrec_audit.result import (
     AuditResult,
     Decision,
     DocumentStatus,
+    Event,
     Finding,
     Segment,
     StageStatus,
@@ -147,6 +149,33 @@ def _stages(
             if status_of.get(p.text) == "found":
                 confirmations.append(heard[p.text])
     return out, confirmations
+
+
+def _attributed(
+    result: AuditResult,
+    profile: Profile,
+    stages: list[StageStatus],
+    confirmations: Sequence[Mapping[str, Any]],
+) -> tuple[list[StageStatus], list[Event]]:
+    """Each heard stage gets ``speaker_detected``; the who-said-it events (see attribution)."""
+    if not profile.attribution.enabled:
+        return stages, []
+    spans = [
+        ("stage", st.id, st.name, st.speaker, st.start, st.end)
+        for st in stages
+        if st.status == "found" and st.start is not None and st.end is not None
+    ]
+    conf_name = Text("客户确认", "Customer confirmation")
+    spans += [
+        ("confirmation", str(c.get("phrase", "")), conf_name, "customer", float(c["start"]),
+         float(c["end"]))
+        for c in confirmations
+        if not any(abs(float(c["start"]) - s[4]) < 0.5 for s in spans)  # said as a stage too
+    ]  # fmt: skip
+    said = attribution.heard(result, profile, spans)
+    detected = {s.id: s.detected for s in said if s.kind == "stage"}
+    stages = [replace(st, speaker_detected=detected.get(st.id)) for st in stages]
+    return stages, attribution.events(result, profile, said)
 
 
 def _uncertain_stage_finding(stage: Stage, status: StageStatus) -> Finding:
@@ -326,6 +355,8 @@ def decide(result: AuditResult, profile: Profile) -> Verdict:
     findings += event_findings(result, profile, not_evaluated)
     stages, confirmations = _stages(result, profile)
     if "script" not in not_evaluated:
+        stages, said = _attributed(result, profile, stages, confirmations)
+        findings += [judge_episode(e, profile.events[e.check], profile, result) for e in said]
         findings += _script_findings(result, profile, stages, confirmations)
     documents, doc_findings = document_findings(result, profile)
     findings += doc_findings

@@ -272,6 +272,9 @@ TABLE = {
     "frozen": (A, X, X, X, X, X),
     "damaged": (R, R, R, R, R, R),  # any undecodable span: a person looks at it
     "audio_track": (A, A, A, A, A, A),  # which audio track was audited: a note
+    "wrong_speaker": (R, R, R, R, R, R),  # a stage said by the other party: a person looks
+    "answered_for_customer": (R, R, R, R, R, R),  # 代答, seen in the picture: a person looks
+    "prompted_answer": (R, R, R, R, R, R),  # repeated word for word: a person listens
 }
 PROFILE_TABLE = {
     "high_risk_product": {

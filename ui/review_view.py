@@ -55,7 +55,7 @@ from dualrec_audit.db.store import (
     StoredFinding,
 )
 from dualrec_audit.db.workflow_store import StoredAppeal
-from dualrec_audit.i18n import CHECK_NAMES, DECISIONS, PARTY, REASON_CODES
+from dualrec_audit.i18n import CHECK_NAMES, DECISIONS, PARTY, REASON_CODES, TALKER
 from dualrec_audit.report import fmt_span, fmt_time
 from dualrec_audit.result import AuditResult
 from dualrec_audit.review import (
@@ -65,11 +65,13 @@ from dualrec_audit.review import (
     current_span,
     fmt_tenths,
     for_reviewer,
+    line_speaker,
     listed_first,
     missing_stages,
     next_stop,
     previous_stop,
     seek_target,
+    span_speakers,
     stops,
     to_position,
     to_seconds,
@@ -809,12 +811,18 @@ class ReviewView(QWidget):
         formats["required"].setFontWeight(QFont.Weight.Bold)
         time_fmt = QTextCharFormat()
         time_fmt.setForeground(QBrush(GREY))
-        line_starts = set(transcript_lines(self.spans))
+        speakers = span_speakers(r, self.spans)
+        starts = transcript_lines(self.spans, speakers=speakers)
+        line_starts = set(starts)
         for i, span in enumerate(self.spans):
             if i in line_starts:
                 if i:
                     cursor.insertText("\n", formats["plain"])
                 cursor.insertText(f"[{fmt_time(span.start)}] ", time_fmt)
+                nxt = next((k for k in starts if k > i), len(self.spans))
+                who = line_speaker(speakers, i, nxt)
+                if who is not None:
+                    cursor.insertText(f"{TALKER[who].get(self.lang)}: ", time_fmt)
             start = cursor.position()
             cursor.insertText(span.text, formats[span.kind])
             self.span_pos.append((start, cursor.position()))

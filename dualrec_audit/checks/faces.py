@@ -91,6 +91,7 @@ class PartyState:
     turned: bool = False
     box: tuple[float, float, float, float] | None = None
     method: str = ""
+    keypoints: tuple[tuple[float, float], ...] = ()  # YuNet's five (see Face)
 
 
 @dataclass
@@ -372,7 +373,12 @@ class FacesCheck:
             turned=abs(ext["yaw"]) > p.turned_yaw,
             box=face.box,
             method=method,
+            keypoints=face.keypoints,
         )
+
+    def last_faces(self) -> dict[str, PartyState]:
+        """Each party's state in the latest sampled frame (box and keypoints when in it)."""
+        return dict(self.samples[-1].parties) if self.samples else {}
 
     # -- whole recording ---------------------------------------------------------------
 
