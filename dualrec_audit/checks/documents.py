@@ -61,6 +61,7 @@ class DocumentParams:
     sharpness_change: float = 1.4  # ... and its sharpness changed by less than this factor
     det_side: int = 320  # text lines are detected on the region scaled to this longer side
     max_title_lines: int = 3  # the tallest lines read per region (the tallest one first)
+    forget_s: float = 1.0  # a region the page detector misses this long is forgotten
     id_lines: int = 2  # and the widest, when an ID card is expected
     match_threshold: float = 80.0  # fuzzy match (0-100) of a title in a line read
     sighting_min_s: float = 1.0  # a page with print seen this long counts as shown-but-unread
@@ -89,6 +90,7 @@ class _Track:
     last_read: float
     reading: _Reading
     fails: int = 0  # reads in a row that found no title
+    seen: float = 0.0  # when the page detector last found it
 
 
 @dataclass(frozen=True)
@@ -130,11 +132,14 @@ def title_score(title: str, line: str) -> float:
     return float(fuzz.partial_ratio(t, s))
 
 
+def _inter(a: Box, b: Box) -> int:
+    iw = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    ih = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return iw * ih
+
+
 def _iou(a: Box, b: Box) -> float:
-    ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
-    iw = max(0, min(ax1, bx1) - max(a[0], b[0]))
-    ih = max(0, min(ay1, by1) - max(a[1], b[1]))
-    inter = iw * ih
+    inter = _inter(a, b)
     union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union else 0.0
 
@@ -178,28 +183,31 @@ def find_pages(frame: np.ndarray, p: DocumentParams) -> list[Box]:
     return out
 
 
+def _one_paper(a: Box, b: Box, gap: float) -> bool:
+    """Two blocks of print of one paper: one mostly inside the other, or one above the other
+    (sharing most of the narrower's width) at most ``gap`` pixels apart — a page's body and
+    its signature line. Papers side by side (held by both parties) stay apart."""
+    ox = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])  # horizontal overlap (< 0: apart)
+    oy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    if ox > 0 and oy > 0 and ox * oy >= 0.5 * min(a[2] * a[3], b[2] * b[3]):
+        return True
+    return ox >= 0.5 * min(a[2], b[2]) and oy >= -gap
+
+
 def merge_boxes(boxes: list[Box], gap: float) -> list[Box]:
-    """Boxes that overlap or lie at most ``gap`` pixels apart, as their union (the blocks of
-    print of one paper: its body and its signature line)."""
+    """The blocks of one paper (:func:`_one_paper`) as their union."""
     out = list(boxes)
-    merged = True
-    while merged:
-        merged = False
-        for i in range(len(out)):
-            for j in range(i + 1, len(out)):
-                a, b = out[i], out[j]
-                if max(a[0], b[0]) - min(a[0] + a[2], b[0] + b[2]) > gap:
-                    continue
-                if max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3]) > gap:
-                    continue
-                x0, y0 = min(a[0], b[0]), min(a[1], b[1])
-                x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
-                out[i] = (x0, y0, x1 - x0, y1 - y0)
-                del out[j]
-                merged = True
-                break
-            if merged:
-                break
+    i = 0
+    while i < len(out):
+        j = next((j for j in range(i + 1, len(out)) if _one_paper(out[i], out[j], gap)), None)
+        if j is None:
+            i += 1
+            continue
+        a, b = out[i], out.pop(j)
+        x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+        x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+        out[i] = (x0, y0, x1 - x0, y1 - y0)
+        i = 0  # the union may now join an earlier box
     return out
 
 
@@ -244,13 +252,18 @@ class DocumentsCheck:
         kept: list[_Track] = []
         found: dict[str, str] = {}
         sides: dict[str, str] = {}
-        for box, previous in self._match(boxes):
+        matched = self._match(boxes)
+        for box, previous in self._without_parts(frame, matched):
             track = self._advance(t, frame, box, previous)
+            track.seen = t
             kept.append(track)
             for doc, text in track.reading.found.items():
                 found.setdefault(doc, text)
                 sides.setdefault(doc, "left" if box[0] + box[2] / 2 < self.width / 2 else "right")
-        self.tracks = kept
+        # A region missed on a sample or two (glare, a hand) is taken up again where it was.
+        taken = [id(tr) for _, tr in matched if tr is not None]
+        missed = [tr for tr in self.tracks if id(tr) not in taken]
+        self.tracks = kept + [tr for tr in missed if t - tr.seen <= self.p.forget_s]
         # Print on paper was seen (even where OCR could not make out a line of it).
         self.samples.append(_Sample(t, found, bool(boxes), sides))
 
@@ -273,6 +286,25 @@ class DocumentsCheck:
                 of_box[i] = self.tracks[j]
                 taken.add(j)
         return [(box, of_box.get(i)) for i, box in enumerate(boxes)]
+
+    def _without_parts(
+        self, frame: np.ndarray, matched: list[tuple[Box, _Track | None]]
+    ) -> list[tuple[Box, _Track | None]]:
+        """Drops a new box lying mostly inside where a continued track was read while the
+        picture there is unchanged: a part of that paper the page detector now sees apart (an
+        ID card's photo). A paper held in front of it changes that picture: it is kept."""
+        if all(tr is not None for _, tr in matched):
+            return matched
+        read = [
+            tr.read_box
+            for _, tr in matched
+            if tr is not None and _signature(frame, tr.read_box).same(tr.sig, self.p)
+        ]
+        return [
+            (box, tr)
+            for box, tr in matched
+            if tr is not None or not any(_inter(box, r) >= 0.6 * box[2] * box[3] for r in read)
+        ]
 
     def _advance(self, t: float, frame: np.ndarray, box: Box, track: _Track | None) -> _Track:
         """The track after this sample: read again when due, else as it was."""
