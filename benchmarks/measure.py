@@ -16,7 +16,8 @@ peak memory of each one its own. Kinds:
 - speech: load_audio (part "audio_decode") then the speech check (part "speech": voice
   activity, SNR, clipping);
 - documents: the sampler feeds the documents check (high_risk_product's 风险揭示书 and an ID
-  card); only its update() and finish() calls are timed, with the OCR runs counted;
+  card); only its update() and finish() calls are timed, with the OCR runs (regions read) and
+  the lines recognised counted;
 - whole: AuditPipeline.apply (what `check` runs per file), per stage from its progress hook;
 - naive: every frame (full frame rate, non-reference frames included) through the same face
   models (YuNet, and the landmarker on every face) and the video check, with the same
@@ -249,7 +250,8 @@ def m_documents(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         p.add("documents", spent)
         d = result.details
         shown = [x["id"] for x in d["documents"] if x["status"] == "shown"]
-        passes.append(p.done(ocr_runs=d["ocr_runs"], page_regions=d["page_regions"], shown=shown))
+        counts = {k: d[k] for k in ("ocr_runs", "ocr_lines", "page_regions")}
+        passes.append(p.done(**counts, shown=shown))
     return {"setup_s": setup, "passes": passes}
 
 

@@ -826,7 +826,10 @@ def figures(
             c, w = cold_warm(m[key], ["documents"])
             last = m[key]["passes"][-1]
             seconds = d if key == "documents" else meta["documents_recording"]["duration_s"]
-            note = f"{what}: {last['page_regions']} page regions, {last['ocr_runs']} OCR runs"
+            note = (
+                f"{what}: {last['page_regions']} page regions, {last['ocr_runs']} OCR runs, "
+                f"{last.get('ocr_lines', '?')} lines"
+            )
             row(f"documents ({what})", c, w, m[key]["rss_mb"], note, src=key, seconds=seconds)
     if "asr" in m:
         a = m["asr"]

@@ -31,6 +31,9 @@ PACKAGE = "rapidocr"
 # The models inside the wheel (rapidocr/models/), by task.
 MODEL_FILES = {"det": "PP-OCRv6_det_small.onnx", "rec": "PP-OCRv6_rec_small.onnx"}
 DET_LIMIT_SIDE = 960  # detection runs on the crop scaled so its longer side is at most this
+# One ONNX Runtime thread per model: OCR runs beside the frame checks (and scan's workers);
+# on 2 busy cores a second spinning thread made each run about 2x slower, not faster.
+THREADS = 1
 NO_OCR = Text(
     "未安装文字识别组件 rapidocr（pip install --no-deps rapidocr==3.10.0）",
     "The text recogniser rapidocr is not installed (pip install --no-deps rapidocr==3.10.0)",
@@ -117,6 +120,8 @@ def _engine() -> Any:
         "Rec.model_path": str(paths["rec"]),
         "Det.limit_type": "max",
         "Det.limit_side_len": DET_LIMIT_SIDE,
+        "EngineConfig.onnxruntime.intra_op_num_threads": THREADS,
+        "EngineConfig.onnxruntime.inter_op_num_threads": THREADS,
     }
     log.debug("loading rapidocr (%s)", ", ".join(f"{k}={v}" for k, v in versions().items()))
     return RapidOCR(params=params)
@@ -138,12 +143,24 @@ def _box(points: Any) -> tuple[float, float, float, float]:
     return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
 
 
-def detect(image: np.ndarray) -> list[np.ndarray]:
-    """Text line quads (4 x 2 points, image pixels) found by the detector alone."""
+def detect(image: np.ndarray, max_side: int | None = None) -> list[np.ndarray]:
+    """Text line quads (4 x 2 points, ``image`` pixels) found by the detector alone; with
+    ``max_side`` the detector sees a copy scaled down so that its longer side is at most that
+    (a page's title keeps its share of the page, so it stays large enough to be found)."""
+    scale = 1.0
+    if max_side is not None and max(image.shape[:2]) > max_side:
+        import cv2
+
+        scale = max_side / max(image.shape[:2])
+        h, w = image.shape[:2]
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     with _lock:
         out = _engine()(image, use_det=True, use_cls=False, use_rec=False)
     boxes = getattr(out, "boxes", None)
-    return [] if boxes is None else [np.asarray(b, dtype=np.float32) for b in boxes]
+    if boxes is None:
+        return []
+    return [np.asarray(b, dtype=np.float32) / np.float32(scale) for b in boxes]
 
 
 def recognise(image: np.ndarray, quads: list[np.ndarray]) -> list[Line]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dualrec_audit.checks.documents import DocumentsCheck, DocumentSpec, title_score
+from dualrec_audit.checks.documents import DocumentsCheck, DocumentSpec, merge_boxes, title_score
 from dualrec_audit.i18n import advice_for
 from dualrec_audit.ocr import find_id_number, mask_id_numbers
 from dualrec_audit.profiles import builtin_profiles, parse_profile
@@ -38,6 +38,11 @@ party = "customer"
 min_seconds = 2
 """
 TOLERANCE_S = 1.0
+# Cost (counts, not timings): regions read (line detection) and lines recognised per paper
+# shown. A paper stays up 5-6 s, about 11 samples, so reading it on every sample or every
+# 1-2 s (about 7 runs of 5 lines per showing, the first version) exceeds these.
+RUNS_PER_SHOWING = 3
+LINES_PER_SHOWING = 2
 
 
 @pytest.fixture(scope="session")
@@ -312,6 +317,29 @@ def test_no_document_is_reported_on_a_composite_without_one(audited):
     rules = {f.rule: f for f in r.findings}
     assert rules["document.risk_disclosure"].mandatory
     assert r.decision == "rerecord"
+
+
+@pytest.mark.parametrize("name", ["docs_risk.mp4", "docs_notice.mp4", "docs_blurred.mp4"])
+def test_ocr_runs_are_bounded_by_the_papers_shown(composites, audited, name):
+    """A paper held up is read a few times per showing, not on every sample: a title read
+    holds while the region's picture stays the same; a page that cannot be read is retried
+    after 1 s, 2 s, 4 s; only the tallest line is recognised first."""
+    _, truth = composites
+    showings = len(truth[name]["papers"])
+    d = audited[name].checks["documents"].details
+    assert d["page_regions"] >= 8 * showings  # the paper was seen on many samples ...
+    assert 1 <= d["ocr_runs"] <= RUNS_PER_SHOWING * showings  # ... and read on few of them
+    assert d["ocr_lines"] <= LINES_PER_SHOWING * showings
+
+
+def test_blocks_of_one_paper_are_merged_and_papers_side_by_side_are_not():
+    """A page's body and its signature line below it are one region, a card's blocks too; a
+    page and a card held up side by side (their margins overlapping) stay two regions."""
+    body, signature, card = (477, 200, 548, 288), (511, 491, 229, 72), (921, 419, 358, 301)
+    assert merge_boxes([body, signature], gap=25) == [(477, 200, 548, 363)]
+    assert merge_boxes([body, signature], gap=0) == [body, signature]
+    assert merge_boxes([card, body, signature], gap=25) == [card, (477, 200, 548, 363)]
+    assert merge_boxes([(940, 450, 240, 186), card], gap=0) == [card]
 
 
 @pytest.mark.parametrize("name", sample_names())

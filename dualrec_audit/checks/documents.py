@@ -3,11 +3,13 @@
 Runs only when the business profile asks for a document. On every sampled frame a cheap
 detector (a 320-pixel-wide copy) looks for paper with print on it: dark thin strokes
 (morphological black-hat) on bright, unsaturated pixels, grouped into blocks of a page's
-size and shape. Only those regions go to OCR (:mod:`dualrec_audit.ocr`), and not on every
-sample: a region that stays where it was and looks the same keeps its last reading; it is
-read again when its picture changes, while its title has not been read yet (at most once a
-second), and every few seconds anyway. OCR reads only the tallest lines (titles), plus the
-widest ones when an ID card is expected (the number line).
+size and shape; blocks next to each other are one paper. Only those regions go to OCR
+(:mod:`dualrec_audit.ocr`), and few times per showing: a region whose title was read keeps
+that reading while its picture stays the same (a small gray thumbnail that correlates, the
+same sharpness); a region on which no title was read is read again after 1 s, then 2 s,
+4 s … (sooner when its picture changes). OCR detects lines on the region scaled down to
+320 pixels and recognises only the tallest line first (a title); the next tallest, plus the
+widest when an ID card is expected, only when that was no title.
 
 Per document of the profile: **shown** (a title legible for at least its ``min_seconds``),
 **illegible** (a title read too briefly, or a page with print seen but no title read) or
@@ -52,22 +54,43 @@ class DocumentParams:
     stroke_contrast: int = 25  # black-hat response (0-255) of a printed stroke
     min_area: float = 0.004  # a page block covers at least this share of the frame
     min_strokes: int = 25  # stroke pixels (at analysis width) in a page block
-    recheck_s: float = 2.0  # read a region again at least this often
-    retry_s: float = 1.0  # while no title was read in it, at most this often
-    change: float = 10.0  # mean abs difference (0-255) of its thumbnail: the picture changed
-    max_title_lines: int = 3  # the tallest lines read per region
+    merge_gap: float = 0.02  # blocks this close (share of the frame's width) are one paper
+    retry_s: float = 1.0  # a region with no title read: read again after this, doubling ...
+    max_retry_s: float = 4.0  # ... after each read that found none, up to this
+    same_corr: float = 0.8  # its picture is the same while its thumbnail correlates this well
+    sharpness_change: float = 1.4  # ... and its sharpness changed by less than this factor
+    det_side: int = 320  # text lines are detected on the region scaled to this longer side
+    max_title_lines: int = 3  # the tallest lines read per region (the tallest one first)
+    forget_s: float = 1.0  # a region the page detector misses this long is forgotten
     id_lines: int = 2  # and the widest, when an ID card is expected
     match_threshold: float = 80.0  # fuzzy match (0-100) of a title in a line read
     sighting_min_s: float = 1.0  # a page with print seen this long counts as shown-but-unread
     max_gap_s: float = 1.0  # reads this far apart belong to one showing
 
 
+@dataclass(frozen=True)
+class _Signature:
+    """A region's picture, cheaply: a 16 x 16 gray thumbnail (zero mean, unit variance) and
+    its sharpness (mean Laplacian over contrast, at 64 pixels wide)."""
+
+    thumb: np.ndarray
+    sharpness: float
+
+    def same(self, other: _Signature, p: DocumentParams) -> bool:
+        corr = float((self.thumb * other.thumb).mean())
+        ratio = self.sharpness / max(other.sharpness, 1e-6)
+        return corr >= p.same_corr and 1 / p.sharpness_change <= ratio <= p.sharpness_change
+
+
 @dataclass
 class _Track:
-    box: Box
-    thumb: np.ndarray
+    box: Box  # where the page detector saw it last
+    read_box: Box  # where it was last read ...
+    sig: _Signature  # ... and its picture there then
     last_read: float
     reading: _Reading
+    fails: int = 0  # reads in a row that found no title
+    seen: float = 0.0  # when the page detector last found it
 
 
 @dataclass(frozen=True)
@@ -109,11 +132,14 @@ def title_score(title: str, line: str) -> float:
     return float(fuzz.partial_ratio(t, s))
 
 
+def _inter(a: Box, b: Box) -> int:
+    iw = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    ih = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return iw * ih
+
+
 def _iou(a: Box, b: Box) -> float:
-    ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
-    iw = max(0, min(ax1, bx1) - max(a[0], b[0]))
-    ih = max(0, min(ay1, by1) - max(a[1], b[1]))
-    inter = iw * ih
+    inter = _inter(a, b)
     union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union else 0.0
 
@@ -157,12 +183,45 @@ def find_pages(frame: np.ndarray, p: DocumentParams) -> list[Box]:
     return out
 
 
-def _thumb(frame: np.ndarray, box: Box) -> np.ndarray:
+def _one_paper(a: Box, b: Box, gap: float) -> bool:
+    """Two blocks of print of one paper: one mostly inside the other, or one above the other
+    (sharing most of the narrower's width) at most ``gap`` pixels apart — a page's body and
+    its signature line. Papers side by side (held by both parties) stay apart."""
+    ox = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])  # horizontal overlap (< 0: apart)
+    oy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    if ox > 0 and oy > 0 and ox * oy >= 0.5 * min(a[2] * a[3], b[2] * b[3]):
+        return True
+    return ox >= 0.5 * min(a[2], b[2]) and oy >= -gap
+
+
+def merge_boxes(boxes: list[Box], gap: float) -> list[Box]:
+    """The blocks of one paper (:func:`_one_paper`) as their union."""
+    out = list(boxes)
+    i = 0
+    while i < len(out):
+        j = next((j for j in range(i + 1, len(out)) if _one_paper(out[i], out[j], gap)), None)
+        if j is None:
+            i += 1
+            continue
+        a, b = out[i], out.pop(j)
+        x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+        x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+        out[i] = (x0, y0, x1 - x0, y1 - y0)
+        i = 0  # the union may now join an earlier box
+    return out
+
+
+def _signature(frame: np.ndarray, box: Box) -> _Signature:
     import cv2
 
     x, y, w, h = box
-    crop = cv2.cvtColor(frame[y : y + h, x : x + w], cv2.COLOR_BGR2GRAY)
-    return cv2.resize(crop, (32, 32), interpolation=cv2.INTER_AREA).astype(np.int16)
+    gray = cv2.cvtColor(frame[y : y + h, x : x + w], cv2.COLOR_BGR2GRAY)
+    small = cv2.resize(gray, (64, max(8, round(64 * h / max(w, 1)))), interpolation=cv2.INTER_AREA)
+    small = small.astype(np.float32)
+    thumb = cv2.resize(small, (16, 16), interpolation=cv2.INTER_AREA)
+    thumb = (thumb - thumb.mean()) / (float(thumb.std()) + 1e-3)
+    sharpness = float(np.abs(cv2.Laplacian(small, cv2.CV_32F)).mean()) / (float(small.std()) + 1e-3)
+    return _Signature(thumb, sharpness)
 
 
 class DocumentsCheck:
@@ -179,7 +238,8 @@ class DocumentsCheck:
         self.step = sample_step
         self.samples: list[_Sample] = []
         self.tracks: list[_Track] = []
-        self.ocr_runs = 0
+        self.ocr_runs = 0  # regions read (line detection)
+        self.ocr_lines = 0  # lines recognised
         self.regions_seen = 0
         self.width = 1
 
@@ -187,43 +247,84 @@ class DocumentsCheck:
 
     def update(self, t: float, frame: np.ndarray) -> None:
         self.width = frame.shape[1]
-        boxes = find_pages(frame, self.p)
+        boxes = merge_boxes(find_pages(frame, self.p), self.p.merge_gap * self.width)
         self.regions_seen += len(boxes)
         kept: list[_Track] = []
         found: dict[str, str] = {}
         sides: dict[str, str] = {}
-        for box in boxes:
-            track = self._track_for(box, kept)
-            thumb = _thumb(frame, box)
-            if track is None or self._should_read(t, track, thumb):
-                reading = self._read(frame, box)
-                track = _Track(box, thumb, t, reading)
-            else:
-                track.box = box
+        matched = self._match(boxes)
+        for box, previous in self._without_parts(frame, matched):
+            track = self._advance(t, frame, box, previous)
+            track.seen = t
             kept.append(track)
             for doc, text in track.reading.found.items():
                 found.setdefault(doc, text)
                 sides.setdefault(doc, "left" if box[0] + box[2] / 2 < self.width / 2 else "right")
-        self.tracks = kept
+        # A region missed on a sample or two (glare, a hand) is taken up again where it was.
+        taken = [id(tr) for _, tr in matched if tr is not None]
+        missed = [tr for tr in self.tracks if id(tr) not in taken]
+        self.tracks = kept + [tr for tr in missed if t - tr.seen <= self.p.forget_s]
         # Print on paper was seen (even where OCR could not make out a line of it).
         self.samples.append(_Sample(t, found, bool(boxes), sides))
 
-    def _track_for(self, box: Box, taken: list[_Track]) -> _Track | None:
-        best = max(
-            (tr for tr in self.tracks if tr not in taken),
-            key=lambda tr: _iou(tr.box, box),
-            default=None,
+    def _match(self, boxes: list[Box]) -> list[tuple[Box, _Track | None]]:
+        """Each box with the track it continues (the best overlap first), or None."""
+        pairs = sorted(
+            (
+                (_iou(tr.box, box), i, j)
+                for i, box in enumerate(boxes)
+                for j, tr in enumerate(self.tracks)
+            ),
+            reverse=True,
         )
-        return best if best is not None and _iou(best.box, box) >= 0.3 else None
+        of_box: dict[int, _Track] = {}
+        taken: set[int] = set()
+        for iou, i, j in pairs:
+            if iou < 0.3:
+                break
+            if i not in of_box and j not in taken:
+                of_box[i] = self.tracks[j]
+                taken.add(j)
+        return [(box, of_box.get(i)) for i, box in enumerate(boxes)]
 
-    def _should_read(self, t: float, track: _Track, thumb: np.ndarray) -> bool:
+    def _without_parts(
+        self, frame: np.ndarray, matched: list[tuple[Box, _Track | None]]
+    ) -> list[tuple[Box, _Track | None]]:
+        """Drops a new box lying mostly inside where a continued track was read while the
+        picture there is unchanged: a part of that paper the page detector now sees apart (an
+        ID card's photo). A paper held in front of it changes that picture: it is kept."""
+        if all(tr is not None for _, tr in matched):
+            return matched
+        read = [
+            tr.read_box
+            for _, tr in matched
+            if tr is not None and _signature(frame, tr.read_box).same(tr.sig, self.p)
+        ]
+        return [
+            (box, tr)
+            for box, tr in matched
+            if tr is not None or not any(_inter(box, r) >= 0.6 * box[2] * box[3] for r in read)
+        ]
+
+    def _advance(self, t: float, frame: np.ndarray, box: Box, track: _Track | None) -> _Track:
+        """The track after this sample: read again when due, else as it was."""
+        if track is not None:
+            track.box = box
+            if not self._due(t, track, _signature(frame, track.read_box)):
+                return track
+        reading = self._read(frame, box)
+        fails = 0 if reading.found else 1 + (track.fails if track is not None else 0)
+        return _Track(box, box, _signature(frame, box), t, reading, fails)
+
+    def _due(self, t: float, track: _Track, sig: _Signature) -> bool:
+        """A read title holds while the picture stays the same; a region with no title read
+        is retried after 1 s, 2 s, 4 s … (half that when its picture changed)."""
         since = t - track.last_read + 1e-6
-        if since >= self.p.recheck_s:
-            return True
-        if not track.reading.found and since >= self.p.retry_s:
-            return True
-        changed = float(np.abs(thumb - track.thumb).mean()) >= self.p.change
-        return changed and since >= self.step
+        same = sig.same(track.sig, self.p)
+        if track.reading.found:
+            return not same and since >= self.p.retry_s / 2
+        wait = min(self.p.retry_s * 2 ** max(0, track.fails - 1), self.p.max_retry_s)
+        return since >= wait or (not same and since >= wait / 2)
 
     def _read(self, frame: np.ndarray, box: Box) -> _Reading:
         from dualrec_audit import ocr
@@ -231,10 +332,19 @@ class DocumentsCheck:
         x, y, w, h = box
         crop = np.ascontiguousarray(frame[y : y + h, x : x + w])
         self.ocr_runs += 1
-        quads = ocr.detect(crop)
-        if not quads:
-            return _Reading()
-        lines = ocr.recognise(crop, self._pick_lines(quads))
+        quads = ocr.detect(crop, self.p.det_side)
+        found: dict[str, str] = {}
+        for batch in self._line_batches(quads):
+            lines = ocr.recognise(crop, batch)
+            self.ocr_lines += len(batch)
+            found = self._titles_in(lines)
+            if found:
+                break
+        log.debug("read %d lines at %s: %s", len(quads), box, sorted(found))
+        return _Reading(found, has_text=bool(quads))
+
+    def _titles_in(self, lines: list[Any]) -> dict[str, str]:
+        """The documents whose title (or, on an ID card, a number) is in ``lines``."""
         found: dict[str, str] = {}
         for spec in self.specs:
             for line in lines:
@@ -244,11 +354,11 @@ class DocumentsCheck:
                 if any(title_score(tt, line.text) >= self.p.match_threshold for tt in spec.titles):
                     found[spec.id] = line.text
                     break
-        log.debug("read %d of %d lines at %s: %s", len(lines), len(quads), box, sorted(found))
-        return _Reading(found, has_text=True)
+        return found
 
-    def _pick_lines(self, quads: list[np.ndarray]) -> list[np.ndarray]:
-        """The tallest lines (titles), and the widest when an ID card is expected."""
+    def _line_batches(self, quads: list[np.ndarray]) -> list[list[np.ndarray]]:
+        """The lines to recognise, in two batches: the tallest (a title), then the next
+        tallest and, when an ID card is expected, the widest (its number line)."""
 
         def height(q: np.ndarray) -> float:
             return float(np.ptp(q[:, 1]))
@@ -261,7 +371,8 @@ class DocumentsCheck:
         if any(s.kind == "id_card" for s in self.specs):
             wide = sorted(range(len(quads)), key=lambda i: -width(quads[i]))
             chosen += [i for i in wide if i not in chosen][: self.p.id_lines]
-        return [quads[i] for i in chosen]
+        batches = [chosen[:1], chosen[1:]]
+        return [[quads[i] for i in b] for b in batches if b]
 
     # -- the whole recording ------------------------------------------------------------------
 
@@ -288,6 +399,7 @@ class DocumentsCheck:
                 "samples": len(self.samples),
                 "page_regions": self.regions_seen,
                 "ocr_runs": self.ocr_runs,
+                "ocr_lines": self.ocr_lines,
             },
         )
 
