@@ -145,20 +145,13 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Measure every length; returns {"meta", "figures", "raw"}."""
-    from run import git, machine, versions
+    from run import run_meta
 
     minutes = [float(m) for m in args.lengths_minutes.split(",") if m.strip()]
     recs = recordings(minutes, args.cache)
     if args.lengths_no_clips:
         recs = recs[2:]
-    meta: dict[str, Any] = {
-        "commit": git("rev-parse", "HEAD"),
-        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
-        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-        "machine": machine(),
-        "versions": versions(),
-        "load_at_start": os.getloadavg(),
-    }
+    meta: dict[str, Any] = run_meta()
     t0 = time.perf_counter()
     raw: dict[str, Any] = {}
     for label, path in recs:

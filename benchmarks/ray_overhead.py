@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
-from run import PROFILE, duration_of, machine, run_measured, versions  # noqa: E402
+from run import PROFILE, duration_of, run_measured, run_meta  # noqa: E402
 
 CONTAINERS = ("mp4", "mov", "matroska")
 SUFFIX = {"mp4": ".mp4", "mov": ".mov", "matroska": ".mkv"}
@@ -73,12 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from ray.cluster_utils import Cluster
 
-    meta: dict[str, Any] = {
-        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-        "machine": machine(),
-        "versions": versions(),
-        "load_at_start": os.getloadavg(),
-    }
+    meta: dict[str, Any] = run_meta()
     runs: dict[str, list[dict[str, Any]]] = {"workers2": [], "ray": []}
     with tempfile.TemporaryDirectory(prefix="drbench-", dir="/tmp") as tmp:
         files = build_folder(Path(tmp) / "share", max(1, min(3, args.copies)))

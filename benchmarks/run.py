@@ -328,6 +328,18 @@ def git(*args: str) -> str:
     ).stdout.strip()
 
 
+def run_meta() -> dict[str, Any]:
+    """What every benchmark run records first: commit, date, machine, versions, load."""
+    return {
+        "commit": git("rev-parse", "HEAD"),
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": machine(),
+        "versions": versions(),
+        "load_at_start": os.getloadavg(),
+    }
+
+
 def resolve_asr(choice: str | None) -> tuple[str | None, Path, bool]:
     """(the model option for check and scan, the model folder, is it the random test model)."""
     if choice is None:
@@ -391,14 +403,7 @@ def run_encodings(args: argparse.Namespace) -> int:
         for f in files.values():
             print(f"{f}\t{duration_of(f):.2f}")
         return 0
-    meta: dict[str, Any] = {
-        "commit": git("rev-parse", "HEAD"),
-        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
-        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-        "machine": machine(),
-        "versions": versions(),
-        "load_at_start": os.getloadavg(),
-    }
+    meta: dict[str, Any] = run_meta()
     t_run = time.perf_counter()
     raw: dict[str, Any] = {}
     for name, f in files.items():
@@ -615,12 +620,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     duration = duration_of(main_file)
 
     meta: dict[str, Any] = {
-        "commit": git("rev-parse", "HEAD"),
-        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
-        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-        "machine": machine(),
-        "versions": versions(),
-        "load_at_start": os.getloadavg(),
+        **run_meta(),
         "recording": {"file": main_file.name, "duration_s": duration},
         "asr": {
             "check_and_scan": whole_asr,
