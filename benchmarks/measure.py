@@ -9,7 +9,7 @@ peak memory of each one its own. Kinds:
 
 - floor: OpenCV decodes every frame (cv2.VideoCapture.read), nothing else;
 - floor_av: PyAV decodes every frame in full, set up as the sampler sets it up (threads sized
-  to the cores), no pixel conversion: the floor of the encodings benchmark;
+  to the cores), no pixel conversion: the encodings benchmark's stricter reference;
 - decode: the pipeline's own sampler (media.sample_frames at --fps), pixels included;
 - faces, video: the sampler feeds FacesCheck / VideoQualityCheck; only their update() and
   finish() calls are timed (the decoding in between is not);
