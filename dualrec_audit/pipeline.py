@@ -12,8 +12,10 @@ does not grow with the recording's length.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -221,37 +223,30 @@ class AuditPipeline:
             frame_checks.append(documents)
             base = replace(base, models={**base.models, **ocr.versions()})
         damaged: list[tuple[float, float]] = []
-        # The sound (decode, speech check, the script engine's recogniser) is heard in a thread
-        # while the frames are checked: the native code of both releases the GIL, so the two
-        # share the cores.
+        phrases = profile.phrase_set() if profile is not None else self.phrases
+        # The sound (decode, speech check, recogniser, transcript, phrase verification) is
+        # heard in a thread while the frames are checked: the native code of both releases the
+        # GIL, so the two share the cores. Its progress reaches the hook from this thread.
+        relay, stop = _Relay(), threading.Event()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
-            heard = pool.submit(self._hear, path, info)
+            heard = pool.submit(self._hear, path, info, phrases, relay, stop)
             try:
                 checks = self._check_frames(
                     path, info, frame_checks, damaged, plan, hook, mouths=(mouths, faces)
                 )
             except BaseException:
-                heard.add_done_callback(_close_heard)  # the track is not read any more
+                stop.set()  # nobody will read what the sound thread finds
                 raise
-            hook("audio", 0, 1)
-            audio, speech, analysis, syllables = heard.result()
+            sound = relay.wait(heard, hook)
         if no_docs is not None:
             checks["documents"] = no_docs
         checks["video"] = _with_events(checks["video"], damage_events(damaged, info.duration_s))
-        checks["speech"] = speech
+        checks["speech"] = sound.speech
         if mouths is not None:
-            vad = analysis.speech_frames if analysis is not None else None
+            vad = sound.analysis.speech_frames if sound.analysis is not None else None
             checks["talk"] = mouths.finish(info.duration_s, vad)
-        hook("audio", 1, 1)
-
-        phrases = profile.phrase_set() if profile is not None else self.phrases
-        try:
-            checks["transcript"], checks["script"], words = self._speech_text(
-                audio, analysis, syllables, info.duration_s, phrases, hook
-            )
-        finally:
-            if audio is not None:
-                audio.close()
+        checks["transcript"], checks["script"] = sound.transcript, sound.script
+        words = sound.words
         events = sort_events(e for c in checks.values() for e in c.events)
         trusted = {
             k: c.timeline
@@ -316,11 +311,18 @@ class AuditPipeline:
         return DocumentsCheck(specs, self.options.documents, step), None
 
     def _hear(
-        self, path: Path, info: MediaInfo
-    ) -> tuple[AudioTrack | None, CheckResult, SpeechAnalysis | None, list[Word]]:
-        """The audio (the first track with sound, spooled to a temporary file), the speech
-        check and the script engine's syllables (in a thread). Every step reads the track
-        a block or a speech region at a time. The caller closes the track."""
+        self,
+        path: Path,
+        info: MediaInfo,
+        phrases: PhraseSet,
+        hook: ProgressHook,
+        stop: threading.Event,
+    ) -> _Sound:
+        """The sound, in a thread: the audio (the first track with sound, spooled to a
+        temporary file, read a block or a speech region at a time), the speech check, the
+        script engine's syllables, the transcript and the phrases verified. ``stop`` set: the
+        audit failed elsewhere, nothing more is started."""
+        hook("audio", 0, 1)
         tracks = decode_audio_tracks(path, SAMPLE_RATE)
         chosen = choose_audio_track(tracks)
         for i, t in enumerate(tracks):
@@ -332,16 +334,19 @@ class AuditPipeline:
                 audio, SAMPLE_RATE, info.duration_s, self.options.speech
             )
             speech = _with_events(speech, track_events(len(tracks), chosen, info))
+            hook("audio", 1, 1)
             syllables: list[Word] = []
             if self.engine is not None and audio is not None and analysis is not None:
+                _stopped(stop)
                 syllables = self.engine.syllables(audio, analysis.regions)
-            if self.engine is not None:
-                self.engine.load_spotter()  # here, while the frames are still being checked
-        except BaseException:
+            _stopped(stop)
+            transcript, script, words = self._speech_text(
+                audio, analysis, syllables, info.duration_s, phrases, hook
+            )
+        finally:
             if audio is not None:
                 audio.close()
-            raise
-        return audio, speech, analysis, syllables
+        return _Sound(speech, analysis, syllables, transcript, script, words)
 
     def _speech_text(
         self,
@@ -389,10 +394,61 @@ class AuditPipeline:
         return transcript, script, words
 
 
-def _close_heard(heard: Future[Any]) -> None:
-    """Close the audio track of a hearing whose result nobody will read."""
-    if not heard.cancelled() and heard.exception() is None and heard.result()[0] is not None:
-        heard.result()[0].close()
+class _Stopped(Exception):
+    """The sound thread gave up: the audit failed in the frames."""
+
+
+def _stopped(stop: threading.Event) -> None:
+    if stop.is_set():
+        raise _Stopped
+
+
+@dataclass(frozen=True)
+class _Sound:
+    """What the sound thread heard."""
+
+    speech: CheckResult
+    analysis: SpeechAnalysis | None
+    syllables: list[Word]  # the script engine's (empty without one)
+    transcript: CheckResult
+    script: CheckResult
+    words: tuple[Word, ...]  # the transcript's
+
+
+class _Relay:
+    """Progress of the sound thread, handed to the hook by the audit's own thread (so a
+    progress bar is only ever drawn from one thread, and never goes back): kept while the
+    frames are checked, passed on while the audit waits for the sound."""
+
+    POLL_S = 0.2
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: tuple[str, float, float] | None = None
+
+    def __call__(self, stage: str, done: float, total: float) -> None:
+        with self._lock:
+            self._last = (stage, done, total)
+
+    def _take(self) -> tuple[str, float, float] | None:
+        with self._lock:
+            last, self._last = self._last, None
+        return last
+
+    def wait(self, heard: Future[_Sound], hook: ProgressHook) -> _Sound:
+        hook("audio", 0, 1)
+        while True:
+            try:
+                sound = heard.result(timeout=self.POLL_S)
+            except FuturesTimeout:
+                last = self._take()
+                if last is not None:
+                    hook(*last)
+                continue
+            last = self._take()
+            if last is not None:
+                hook(*last)
+            return sound
 
 
 def talk_of(check: CheckResult | None) -> tuple[Talk, ...]:
