@@ -207,40 +207,20 @@ class AuditPipeline:
         hook("probe", 0, 1)
         check_file(path)
         info = probe(path)
-        base = replace(base, duration_s=info.duration_s, media=info, sha256=sha256_file(path))
-        # The mouths are watched o.talk.fps times a second: key frames alone would not do.
-        plan_fps = max(o.sample_fps, o.talk.fps) if o.talk.enabled else o.sample_fps
-        plan = decode_plan(path, info, plan_fps, exact=o.decode == "exact")
-        base = replace(base, options={**base.options, "decode_plan": plan.to_dict()})
-        hook("probe", 1, 1)
-
-        step = 1.0 / o.sample_fps
-        faces = FacesCheck(self.detector.path, self.landmarker.path, o.faces, sample_step=step)
-        frame_checks: list[FrameCheck] = [faces, VideoQualityCheck(o.video, sample_step=step)]
-        mouths = MouthTracker(info, o.talk) if o.talk.enabled else None
-        documents, no_docs = self._documents_check(profile, step)
-        if documents is not None:
-            frame_checks.append(documents)
-            base = replace(base, models={**base.models, **ocr.versions()})
-        damaged: list[tuple[float, float]] = []
         phrases = profile.phrase_set() if profile is not None else self.phrases
         # The sound (decode, speech check, recogniser, transcript, phrase verification) is
-        # heard in a thread while the frames are checked: the native code of both releases the
-        # GIL, so the two share the cores. Its progress reaches the hook from this thread.
+        # heard in a thread from here on, while the frames are checked: the native code of both
+        # releases the GIL, so the two share the cores. Its progress reaches the hook from this
+        # thread.
         relay, stop = _Relay(), threading.Event()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
             heard = pool.submit(self._hear, path, info, phrases, relay, stop)
             try:
-                checks = self._check_frames(
-                    path, info, frame_checks, damaged, plan, hook, mouths=(mouths, faces)
-                )
+                base, checks, mouths = self._look(path, info, base, profile, hook)
             except BaseException:
                 stop.set()  # nobody will read what the sound thread finds
                 raise
             sound = relay.wait(heard, hook)
-        if no_docs is not None:
-            checks["documents"] = no_docs
-        checks["video"] = _with_events(checks["video"], damage_events(damaged, info.duration_s))
         checks["speech"] = sound.speech
         if mouths is not None:
             vad = sound.analysis.speech_frames if sound.analysis is not None else None
@@ -266,6 +246,42 @@ class AuditPipeline:
             segments=tuple(segments),
             transcript=words,
         )
+
+    def _look(
+        self,
+        path: Path,
+        info: MediaInfo,
+        base: AuditResult,
+        profile: Profile | None,
+        hook: ProgressHook,
+    ) -> tuple[AuditResult, dict[str, CheckResult], MouthTracker | None]:
+        """The picture: the file hashed, its decode plan chosen and recorded, then every frame
+        check (faces, video, documents when the profile asks; the mouths when the talk check is
+        on) over the sampled frames."""
+        o = self.options
+        base = replace(base, duration_s=info.duration_s, media=info, sha256=sha256_file(path))
+        # The mouths are watched o.talk.fps times a second: key frames alone would not do.
+        plan_fps = max(o.sample_fps, o.talk.fps) if o.talk.enabled else o.sample_fps
+        plan = decode_plan(path, info, plan_fps, exact=o.decode == "exact")
+        base = replace(base, options={**base.options, "decode_plan": plan.to_dict()})
+        hook("probe", 1, 1)
+
+        step = 1.0 / o.sample_fps
+        faces = FacesCheck(self.detector.path, self.landmarker.path, o.faces, sample_step=step)
+        frame_checks: list[FrameCheck] = [faces, VideoQualityCheck(o.video, sample_step=step)]
+        mouths = MouthTracker(info, o.talk) if o.talk.enabled else None
+        documents, no_docs = self._documents_check(profile, step)
+        if documents is not None:
+            frame_checks.append(documents)
+            base = replace(base, models={**base.models, **ocr.versions()})
+        damaged: list[tuple[float, float]] = []
+        checks = self._check_frames(
+            path, info, frame_checks, damaged, plan, hook, mouths=(mouths, faces)
+        )
+        if no_docs is not None:
+            checks["documents"] = no_docs
+        checks["video"] = _with_events(checks["video"], damage_events(damaged, info.duration_s))
+        return base, checks, mouths
 
     def _check_frames(
         self,
