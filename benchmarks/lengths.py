@@ -7,9 +7,12 @@ For each recording: the 20 s sample ``clean.mp4``; a 36 s clip (two samples end 
 re-encoding) into the cache, never committed. Each measurement is a fresh process:
 
 - floor: OpenCV decodes every frame (``measure.py floor``), in the same run;
-- whole: ``measure.py whole --passes 1``: what ``check`` does for one file (imports, model
-  loads, ``AuditPipeline.apply``) with the time of each stage from the progress hook and the
-  peak resident memory of the process (getrusage) and per stage (VmRSS sampled every 50 ms);
+- whole: ``measure.py whole``: what ``check`` does for one file (imports, model loads,
+  ``AuditPipeline.apply``) with the time of each stage from the progress hook and the peak
+  resident memory of the process (getrusage) and per stage (VmRSS sampled every 50 ms); on
+  recordings under 2 minutes a second, warm pass too (the next file of a batch);
+- checks: the same with the script engine off too (``--script-model none``): the non-ASR
+  checks (faces, video, talk, speech and their decoding), on recordings under 15 minutes;
 - check: the ``dualrec-audit check FILE --json`` command as a whole process, start-up included
   (peak VmRSS sampled every 0.1 s); on recordings under 2 minutes, and on every length with
   ``--lengths-cli``.
@@ -32,7 +35,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # `run` (benchmarks/run.py) is imported by name
     sys.path.insert(0, str(HERE))
-SHORT_S = 120.0  # recordings shorter than this also get the `check` command measured
+SHORT_S = 120.0  # shorter recordings: the `check` command measured, and a warm whole pass
+CHECKS_MAX_S = 900.0  # shorter recordings: the non-ASR checks alone measured too
 CLIP_S = 36.0
 
 
@@ -71,11 +75,26 @@ def measure_length(path: Path, *, with_cli: bool) -> dict[str, Any]:
     from run import PROFILE, duration_of, measure, run_cli
 
     entry: dict[str, Any] = {"file": path.name, "duration_s": duration_of(path)}
+    short = entry["duration_s"] < SHORT_S
+    passes = "2" if short else "1"  # short: also a warm pass (a batch's second file)
     entry["whole"] = measure(
-        "whole", path, "--passes", "1", "--asr-model", "none", "--profile", PROFILE
+        "whole", path, "--passes", passes, "--asr-model", "none", "--profile", PROFILE
     )
     entry["floor"] = measure("floor", path, "--passes", "1")
-    if with_cli or entry["duration_s"] < SHORT_S:
+    if entry["duration_s"] < CHECKS_MAX_S:  # the non-ASR checks alone, against the floor
+        entry["checks"] = measure(
+            "whole",
+            path,
+            "--passes",
+            "1",
+            "--asr-model",
+            "none",
+            "--script-model",
+            "none",
+            "--profile",
+            PROFILE,
+        )
+    if with_cli or short:
         r = run_cli(
             f"dualrec-audit check {path.name}",
             [
@@ -101,6 +120,9 @@ def figures(entry: dict[str, Any]) -> dict[str, Any]:
         "floor_x": round(d / floor_s, 1),
         "whole_x": round(d / (whole["setup_s"] + p["wall_s"]), 1),
         "whole_x_after_startup": round(d / p["wall_s"], 1),
+        "whole_warm_x": round(d / whole["passes"][1]["wall_s"], 1)
+        if len(whole["passes"]) > 1
+        else None,
         "startup_s": round(whole["setup_s"], 2),
         "stage_s": {k: round(v, 2) for k, v in parts.items()},
         "frames_x": round(d / parts["frames"], 1) if parts.get("frames") else None,
@@ -112,6 +134,12 @@ def figures(entry: dict[str, Any]) -> dict[str, Any]:
         "decision": p.get("decision"),
         "other_cores": round((whole["other_cores"] + entry["floor"]["other_cores"]) / 2, 2),
     }
+    checks = entry.get("checks")
+    if checks:
+        c = checks["passes"][0]
+        out["checks_x"] = round(d / c["wall_s"], 1)
+        out["checks_vs_floor"] = round(floor_s / c["wall_s"], 2)
+        out["checks_cpu_s"] = round(c["cpu_s"], 1)
     cli = entry.get("check_cli")
     if cli:
         out["check_x"] = round(d / cli["wall_s"], 1)
@@ -125,15 +153,21 @@ def figures(entry: dict[str, Any]) -> dict[str, Any]:
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     print(
-        "| recording | floor | whole (cold) | frames stage | frames / floor | start-up s "
-        "| peak MB | `check` command | `check` peak MB | other cores |"
+        "| recording | floor | whole (cold) | whole (warm) | frames stage | non-ASR checks "
+        "| checks / floor | start-up s | peak MB | `check` command | `check` peak MB "
+        "| other cores |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+    def x(v: Any) -> str:
+        return f"{v}×" if v else "—"
+
     for r in rows:
         check = f"{r['check_x']}× ({r['check_wall_s']} s)" if r.get("check_x") else "—"
         print(
             f"| {r['file']} ({r['duration_s']} s) | {r['floor_x']}× | {r['whole_x']}× "
-            f"| {r['frames_x']}× | {r['frames_vs_floor']} | {r['startup_s']} | {r['peak_mb']} "
+            f"| {x(r['whole_warm_x'])} | {r['frames_x']}× | {x(r.get('checks_x'))} "
+            f"| {r.get('checks_vs_floor') or '—'} | {r['startup_s']} | {r['peak_mb']} "
             f"| {check} | {r.get('check_peak_mb') or '—'} | {r['other_cores']} |"
         )
     for r in rows:

@@ -1,3 +1,3 @@
-from dualrec_audit.cli import main
+from dualrec_audit.cli import entry
 
-raise SystemExit(main())
+entry()

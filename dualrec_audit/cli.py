@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from dualrec_audit import __version__
 from dualrec_audit.errors import ConfigError, DualrecError
@@ -891,12 +891,37 @@ def _download_bar() -> Callable[[str, int, int | None], None]:
     return progress
 
 
+QUICK_EXIT = frozenset({"check"})
+"""Commands whose process ends as soon as its output is written (see :func:`entry`)."""
+
+
+def entry() -> NoReturn:
+    """The ``dualrec-audit`` command. After ``check`` the process leaves without tearing the
+    interpreter down: with MediaPipe, ONNX Runtime and the pinyin dictionaries loaded that takes
+    about a second (measured: 0.6-1.4 s of a 36 s clip's 7 s), and a ``check`` has nothing left
+    to release that the system does not (no database, no worker, no temporary file open)."""
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # scan's worker processes in the frozen application
+    args = build_parser().parse_args()
+    rc = run(args)
+    if args.command in QUICK_EXIT:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(rc)
+    sys.exit(rc)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import multiprocessing
 
     multiprocessing.freeze_support()  # scan's worker processes in the frozen application
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    return run(build_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one parsed command; the exit status."""
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(
         level=level,

@@ -64,7 +64,7 @@ import re
 import string
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final, Literal
@@ -96,6 +96,9 @@ SHORT_PHRASE_MAX: Final = 2
 
 FUZZY_PINYIN_WEIGHT: Final = 0.95
 """A fuzzy-pinyin similarity is worth this much of an exact-pinyin one."""
+
+WINDOW_CHUNK: Final = 4096
+"""Transcript windows compared with a phrase at a time (their memory, not the transcript's)."""
 
 NEGATIONS: Final[tuple[str, ...]] = (
     "不",
@@ -279,7 +282,7 @@ class TranscriptIndex:
     """A normalised transcript: characters, their time spans, pinyin; built once per transcript.
 
     ``chars[i]`` is spoken from ``starts[i]`` to ``ends[i]`` (seconds) and reads
-    ``syllables[i]``. Windows of the coded strings are cut lazily and cached per length.
+    ``syllables[i]``. Windows of the coded strings are cut a chunk at a time as they are read.
     """
 
     def __init__(
@@ -307,8 +310,6 @@ class TranscriptIndex:
             "pinyin": _SYMBOLS.encode(self.syllables),
             "fuzzy": _SYMBOLS.encode([fuzzy_syllable(s) for s in self.syllables]),
         }
-        self._windows: dict[tuple[_Kind, int], list[str]] = {}
-        self._lock = threading.Lock()
 
     @classmethod
     def from_words(cls, words: Sequence[Word]) -> TranscriptIndex:
@@ -350,16 +351,14 @@ class TranscriptIndex:
         """The transcript as characters, coded pinyin or coded fuzzy pinyin."""
         return self._coded[kind]
 
-    def windows(self, kind: _Kind, length: int) -> list[str]:
-        """All substrings of ``length`` characters of :meth:`coded`, by start position."""
-        key = (kind, length)
-        found = self._windows.get(key)
-        if found is None:
-            text = self._coded[kind]
-            found = [text[i : i + length] for i in range(len(text) - length + 1)]
-            with self._lock:
-                self._windows.setdefault(key, found)
-        return found
+    def windows(self, kind: _Kind, length: int) -> Iterator[tuple[int, list[str]]]:
+        """The substrings of ``length`` characters of :meth:`coded`, by start position, as
+        ``(first position, up to WINDOW_CHUNK substrings)``: cut as they are read, never kept,
+        so the memory of a search does not grow with the transcript's length."""
+        text = self._coded[kind]
+        last = len(text) - length + 1
+        for a in range(0, last, WINDOW_CHUNK):
+            yield a, [text[i : i + length] for i in range(a, min(last, a + WINDOW_CHUNK))]
 
     def span(self, first: int, length: int) -> tuple[float, float]:
         """Start of character ``first`` and end of character ``first + length - 1``."""
@@ -540,14 +539,7 @@ class PhraseMatcher:
                 max_edits = math.floor(longer * (1.0 - self.threshold / weight) + _EPS)
                 if max_edits < 0:
                     continue
-                hits = process.extract(
-                    query,
-                    index.windows(kind, length),
-                    scorer=Levenshtein.distance,
-                    score_cutoff=max_edits,
-                    limit=None,
-                )
-                for _, edits, first in hits:
+                for _, edits, first in _extract(query, index.windows(kind, length), max_edits):
                     score = weight * (1.0 - int(edits) / longer)
                     if kind == "chars":
                         method = "exact" if edits == 0 else "fuzzy"
@@ -560,6 +552,18 @@ class PhraseMatcher:
                     if old is None or cand.sort_key() < old.sort_key():
                         best[(cand.first, length)] = cand
         return list(best.values())
+
+
+def _extract(
+    query: str, chunks: Iterator[tuple[int, list[str]]], max_edits: int
+) -> Iterator[tuple[str, int, int]]:
+    """(window, edits, first position) of every window within ``max_edits`` of ``query``."""
+    for offset, windows in chunks:
+        hits = process.extract(
+            query, windows, scorer=Levenshtein.distance, score_cutoff=max_edits, limit=None
+        )
+        for window, edits, k in hits:
+            yield window, int(edits), offset + int(k)
 
 
 @lru_cache(maxsize=1)

@@ -12,8 +12,10 @@ does not grow with the recording's length.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -205,53 +207,26 @@ class AuditPipeline:
         hook("probe", 0, 1)
         check_file(path)
         info = probe(path)
-        base = replace(base, duration_s=info.duration_s, media=info, sha256=sha256_file(path))
-        # The mouths are watched o.talk.fps times a second: key frames alone would not do.
-        plan_fps = max(o.sample_fps, o.talk.fps) if o.talk.enabled else o.sample_fps
-        plan = decode_plan(path, info, plan_fps, exact=o.decode == "exact")
-        base = replace(base, options={**base.options, "decode_plan": plan.to_dict()})
-        hook("probe", 1, 1)
-
-        step = 1.0 / o.sample_fps
-        faces = FacesCheck(self.detector.path, self.landmarker.path, o.faces, sample_step=step)
-        frame_checks: list[FrameCheck] = [faces, VideoQualityCheck(o.video, sample_step=step)]
-        mouths = MouthTracker(info, o.talk) if o.talk.enabled else None
-        documents, no_docs = self._documents_check(profile, step)
-        if documents is not None:
-            frame_checks.append(documents)
-            base = replace(base, models={**base.models, **ocr.versions()})
-        damaged: list[tuple[float, float]] = []
-        # The sound (decode, speech check, the script engine's recogniser) is heard in a thread
-        # while the frames are checked: the native code of both releases the GIL, so the two
-        # share the cores.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
-            heard = pool.submit(self._hear, path, info)
-            try:
-                checks = self._check_frames(
-                    path, info, frame_checks, damaged, plan, hook, mouths=(mouths, faces)
-                )
-            except BaseException:
-                heard.add_done_callback(_close_heard)  # the track is not read any more
-                raise
-            hook("audio", 0, 1)
-            audio, speech, analysis, syllables = heard.result()
-        if no_docs is not None:
-            checks["documents"] = no_docs
-        checks["video"] = _with_events(checks["video"], damage_events(damaged, info.duration_s))
-        checks["speech"] = speech
-        if mouths is not None:
-            vad = analysis.speech_frames if analysis is not None else None
-            checks["talk"] = mouths.finish(info.duration_s, vad)
-        hook("audio", 1, 1)
-
         phrases = profile.phrase_set() if profile is not None else self.phrases
-        try:
-            checks["transcript"], checks["script"], words = self._speech_text(
-                audio, analysis, syllables, info.duration_s, phrases, hook
-            )
-        finally:
-            if audio is not None:
-                audio.close()
+        # The sound (decode, speech check, recogniser, transcript, phrase verification) is
+        # heard in a thread from here on, while the frames are checked: the native code of both
+        # releases the GIL, so the two share the cores. Its progress reaches the hook from this
+        # thread.
+        relay, stop = _Relay(), threading.Event()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
+            heard = pool.submit(self._hear, path, info, phrases, relay, stop)
+            try:
+                base, checks, mouths = self._look(path, info, base, profile, hook)
+            except BaseException:
+                stop.set()  # nobody will read what the sound thread finds
+                raise
+            sound = relay.wait(heard, hook)
+        checks["speech"] = sound.speech
+        if mouths is not None:
+            vad = sound.analysis.speech_frames if sound.analysis is not None else None
+            checks["talk"] = mouths.finish(info.duration_s, vad)
+        checks["transcript"], checks["script"] = sound.transcript, sound.script
+        words = sound.words
         events = sort_events(e for c in checks.values() for e in c.events)
         trusted = {
             k: c.timeline
@@ -271,6 +246,42 @@ class AuditPipeline:
             segments=tuple(segments),
             transcript=words,
         )
+
+    def _look(
+        self,
+        path: Path,
+        info: MediaInfo,
+        base: AuditResult,
+        profile: Profile | None,
+        hook: ProgressHook,
+    ) -> tuple[AuditResult, dict[str, CheckResult], MouthTracker | None]:
+        """The picture: the file hashed, its decode plan chosen and recorded, then every frame
+        check (faces, video, documents when the profile asks; the mouths when the talk check is
+        on) over the sampled frames."""
+        o = self.options
+        base = replace(base, duration_s=info.duration_s, media=info, sha256=sha256_file(path))
+        # The mouths are watched o.talk.fps times a second: key frames alone would not do.
+        plan_fps = max(o.sample_fps, o.talk.fps) if o.talk.enabled else o.sample_fps
+        plan = decode_plan(path, info, plan_fps, exact=o.decode == "exact")
+        base = replace(base, options={**base.options, "decode_plan": plan.to_dict()})
+        hook("probe", 1, 1)
+
+        step = 1.0 / o.sample_fps
+        faces = FacesCheck(self.detector.path, self.landmarker.path, o.faces, sample_step=step)
+        frame_checks: list[FrameCheck] = [faces, VideoQualityCheck(o.video, sample_step=step)]
+        mouths = MouthTracker(info, o.talk) if o.talk.enabled else None
+        documents, no_docs = self._documents_check(profile, step)
+        if documents is not None:
+            frame_checks.append(documents)
+            base = replace(base, models={**base.models, **ocr.versions()})
+        damaged: list[tuple[float, float]] = []
+        checks = self._check_frames(
+            path, info, frame_checks, damaged, plan, hook, mouths=(mouths, faces)
+        )
+        if no_docs is not None:
+            checks["documents"] = no_docs
+        checks["video"] = _with_events(checks["video"], damage_events(damaged, info.duration_s))
+        return base, checks, mouths
 
     def _check_frames(
         self,
@@ -316,11 +327,18 @@ class AuditPipeline:
         return DocumentsCheck(specs, self.options.documents, step), None
 
     def _hear(
-        self, path: Path, info: MediaInfo
-    ) -> tuple[AudioTrack | None, CheckResult, SpeechAnalysis | None, list[Word]]:
-        """The audio (the first track with sound, spooled to a temporary file), the speech
-        check and the script engine's syllables (in a thread). Every step reads the track
-        a block or a speech region at a time. The caller closes the track."""
+        self,
+        path: Path,
+        info: MediaInfo,
+        phrases: PhraseSet,
+        hook: ProgressHook,
+        stop: threading.Event,
+    ) -> _Sound:
+        """The sound, in a thread: the audio (the first track with sound, spooled to a
+        temporary file, read a block or a speech region at a time), the speech check, the
+        script engine's syllables, the transcript and the phrases verified. ``stop`` set: the
+        audit failed elsewhere, nothing more is started."""
+        hook("audio", 0, 1)
         tracks = decode_audio_tracks(path, SAMPLE_RATE)
         chosen = choose_audio_track(tracks)
         for i, t in enumerate(tracks):
@@ -332,16 +350,19 @@ class AuditPipeline:
                 audio, SAMPLE_RATE, info.duration_s, self.options.speech
             )
             speech = _with_events(speech, track_events(len(tracks), chosen, info))
+            hook("audio", 1, 1)
             syllables: list[Word] = []
             if self.engine is not None and audio is not None and analysis is not None:
+                _stopped(stop)
                 syllables = self.engine.syllables(audio, analysis.regions)
-            if self.engine is not None:
-                self.engine.load_spotter()  # here, while the frames are still being checked
-        except BaseException:
+            _stopped(stop)
+            transcript, script, words = self._speech_text(
+                audio, analysis, syllables, info.duration_s, phrases, hook
+            )
+        finally:
             if audio is not None:
                 audio.close()
-            raise
-        return audio, speech, analysis, syllables
+        return _Sound(speech, analysis, syllables, transcript, script, words)
 
     def _speech_text(
         self,
@@ -389,10 +410,61 @@ class AuditPipeline:
         return transcript, script, words
 
 
-def _close_heard(heard: Future[Any]) -> None:
-    """Close the audio track of a hearing whose result nobody will read."""
-    if not heard.cancelled() and heard.exception() is None and heard.result()[0] is not None:
-        heard.result()[0].close()
+class _Stopped(Exception):
+    """The sound thread gave up: the audit failed in the frames."""
+
+
+def _stopped(stop: threading.Event) -> None:
+    if stop.is_set():
+        raise _Stopped
+
+
+@dataclass(frozen=True)
+class _Sound:
+    """What the sound thread heard."""
+
+    speech: CheckResult
+    analysis: SpeechAnalysis | None
+    syllables: list[Word]  # the script engine's (empty without one)
+    transcript: CheckResult
+    script: CheckResult
+    words: tuple[Word, ...]  # the transcript's
+
+
+class _Relay:
+    """Progress of the sound thread, handed to the hook by the audit's own thread (so a
+    progress bar is only ever drawn from one thread, and never goes back): kept while the
+    frames are checked, passed on while the audit waits for the sound."""
+
+    POLL_S = 0.2
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: tuple[str, float, float] | None = None
+
+    def __call__(self, stage: str, done: float, total: float) -> None:
+        with self._lock:
+            self._last = (stage, done, total)
+
+    def _take(self) -> tuple[str, float, float] | None:
+        with self._lock:
+            last, self._last = self._last, None
+        return last
+
+    def wait(self, heard: Future[_Sound], hook: ProgressHook) -> _Sound:
+        hook("audio", 0, 1)
+        while True:
+            try:
+                sound = heard.result(timeout=self.POLL_S)
+            except FuturesTimeout:
+                last = self._take()
+                if last is not None:
+                    hook(*last)
+                continue
+            last = self._take()
+            if last is not None:
+                hook(*last)
+            return sound
 
 
 def talk_of(check: CheckResult | None) -> tuple[Talk, ...]:

@@ -6,10 +6,10 @@
 
 import multiprocessing
 
-from dualrec_audit.cli import main
+from dualrec_audit.cli import entry
 
 if __name__ == "__main__":
     # A frozen program re-runs itself for any child process on Windows: this makes such a
     # child do its work instead of starting another audit.
     multiprocessing.freeze_support()
-    raise SystemExit(main())
+    entry()

@@ -196,13 +196,12 @@ def test_missing_engine_makes_the_script_unavailable():
     assert result.status == "unavailable" and result.reason == reason
 
 
-def test_thresholds_are_recorded(engine):
+def _verify_damoyuan(engine, params: ScriptParams):
     audio = read_wav(media("speech_zh/funasr_asr_example.wav"))
-    params = ScriptParams(kws_threshold=0.3, uncertain_threshold=0.7)
     duration = len(audio) / 16000
     _, analysis = run_speech_check(audio, 16000, duration)
     transcript = CheckResult("transcript", "ok", details={"model": engine.name})
-    result = run_script_check(
+    return run_script_check(
         transcript,
         (),
         PhraseSet((Phrase(("达摩院",)),), (), "t"),
@@ -214,12 +213,27 @@ def test_thresholds_are_recorded(engine):
         regions=analysis.regions,
         params=params,
     )
+
+
+def test_thresholds_are_recorded(engine):
+    result = _verify_damoyuan(engine, ScriptParams(kws_threshold=0.3, uncertain_threshold=0.7))
     d = result.details
     assert d["threshold"] == 0.85 and d["params"]["kws_threshold"] == 0.3
     assert d["params"]["uncertain_threshold"] == 0.7
     (req,) = d["required"]
     assert req["status"] == "found"
+    # Heard with confidence by the recogniser: the spotter is not asked about it.
+    assert req["engines"] == [f"{MODEL}:recogniser"]
+    assert not any(e["engine"].endswith(":spotter") for e in req["evidence"])
+
+
+def test_the_spotter_confirms_a_confident_phrase_when_asked(engine):
+    result = _verify_damoyuan(engine, ScriptParams(confirm_found=True))
+    (req,) = result.details["required"]
+    assert req["status"] == "found"
     assert set(req["engines"]) == {f"{MODEL}:recogniser", f"{MODEL}:spotter"}
+    spotted = [e for e in req["evidence"] if e["engine"].endswith(":spotter")]
+    assert spotted and abs(spotted[0]["start"] - req["match"]["start"]) < 1.5
 
 
 def test_phrases_the_model_cannot_spell_are_skipped_quietly(engine, capsys):

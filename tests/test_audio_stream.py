@@ -166,40 +166,46 @@ def write_long_track(target: Path, minutes: float) -> Path:
 
 
 PROBE = r"""
-import json, resource, sys
+import json, resource, sys, threading
 from pathlib import Path
 from dualrec_audit import media
+from dualrec_audit.checks.script import ScriptParams
+from dualrec_audit.phrases import Phrase, PhraseSet
 from dualrec_audit.pipeline import AuditOptions, AuditPipeline
 from dualrec_audit.result import MediaInfo
 
-largest = [0]
-read = media.AudioTrack.read
+largest, samples = [0], [0]
+read, close = media.AudioTrack.read, media.AudioTrack.close
 def counted(self, start, stop):
     out = read(self, start, stop)
     largest[0] = max(largest[0], out.size)
     return out
-media.AudioTrack.read = counted
+def closed(self):
+    samples[0] = max(samples[0], len(self))
+    close(self)
+media.AudioTrack.read, media.AudioTrack.close = counted, closed
 
 path = Path(sys.argv[1])
-pipe = AuditPipeline(AuditOptions(asr_model="none"))
-n = pipe.engine is not None
+# The spotter confirms each place heard (the default asks it only about doubtful ones).
+pipe = AuditPipeline(AuditOptions(asr_model="none", script=ScriptParams(confirm_found=True)))
 with media._open(path) as c:
     duration = float(c.duration) / 1e6
 info = MediaInfo(duration, 640, 480, 25.0, 0, "h264", 1, "pcm_s16le", 8000)
+phrases = PhraseSet((Phrase(("欢迎大家",)),), (), "probe")
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-audio, speech, analysis, syllables = pipe._hear(path, info)
-hits = pipe.engine.spot(audio, [("欢迎大家", 0.0, 600.0)], threshold=0.25, boost=1.0)
+sound = pipe._hear(path, info, phrases, lambda *a: None, threading.Event())
+(req,) = sound.script.details["required"]
 print(json.dumps({
     "start_kb": before,
     "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     "largest_read": largest[0],
-    "samples": len(audio),
-    "regions": len(analysis.regions),
-    "syllables": len(syllables),
-    "hits": len(hits),
-    "speech_s": speech.details["speech_seconds"],
+    "samples": samples[0],
+    "regions": len(sound.analysis.regions),
+    "syllables": len(sound.syllables),
+    "found": req["status"] == "found",
+    "spotter": [e for e in req["engines"] if e.endswith(":spotter")],
+    "speech_s": sound.speech.details["speech_seconds"],
 }))
-audio.close()
 """
 
 
@@ -212,9 +218,10 @@ def _hear_in_process(path: Path) -> dict:
 
 
 def test_an_hour_of_audio_is_heard_in_a_bounded_window(tmp_path, isolated_models_env):
-    """The pipeline's audio path (decode, speech check, recogniser, spotter) on 60 minutes of
-    audio, in a fresh process: no read is larger than a block, and the peak memory is within
-    60 MB of the same path on 5 minutes (the whole hour as float32 is 230 MB)."""
+    """The pipeline's sound thread (decode, speech check, recogniser, transcript, phrase
+    verification with the spotter) on 60 minutes of audio, in a fresh process: no read is
+    larger than a block, and the peak memory is within 60 MB of the same path on 5 minutes
+    (the whole hour as float32 is 230 MB)."""
     short = _hear_in_process(write_long_track(tmp_path / "short.wav", 5))
     hour = _hear_in_process(write_long_track(tmp_path / "hour.wav", 60))
     assert hour["samples"] == 3600 * SR and short["samples"] == 300 * SR
@@ -222,6 +229,6 @@ def test_an_hour_of_audio_is_heard_in_a_bounded_window(tmp_path, isolated_models
     # Every five minutes a clip is heard: speech, syllables and regions in proportion.
     assert hour["regions"] >= 12 and hour["syllables"] >= 12 * 10
     assert hour["speech_s"] == pytest.approx(12 * short["speech_s"], rel=0.1)
-    assert short["hits"] >= 1
+    assert short["found"] and hour["found"] and short["spotter"] and hour["spotter"]
     grown_mb = (hour["peak_kb"] - short["peak_kb"]) / 1024
     assert grown_mb < 60, (short, hour)
