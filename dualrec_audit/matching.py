@@ -69,7 +69,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final, Literal
 
-from pypinyin import lazy_pinyin
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
@@ -176,6 +175,10 @@ def normalize_text(text: str) -> str:
 
 
 def _hanzi_syllables(run: str) -> list[str]:
+    # Imported here: its dictionaries take 0.4 s to load, in the audit's sound thread rather
+    # than before the first frame.
+    from pypinyin import lazy_pinyin
+
     syllables = lazy_pinyin(run)
     if len(syllables) == len(run):
         return syllables

@@ -232,3 +232,28 @@ def test_an_hour_of_audio_is_heard_in_a_bounded_window(tmp_path, isolated_models
     assert short["found"] and hour["found"] and short["spotter"] and hour["spotter"]
     grown_mb = (hour["peak_kb"] - short["peak_kb"]) / 1024
     assert grown_mb < 60, (short, hour)
+
+
+# -- the sound thread's progress ---------------------------------------------------------------
+
+
+def test_progress_reaches_the_hook_from_the_audit_thread_in_stage_order(pipeline):
+    """The sound thread (speech, recogniser, transcript, phrases) runs beside the frames; its
+    progress is handed to the hook by the thread that called ``apply``, and no stage comes
+    after a later one (a progress bar never goes back)."""
+    import threading
+
+    from dualrec_audit.pipeline import STAGES
+
+    seen: list[tuple[int, str, float, float]] = []
+    result = pipeline.apply(
+        sample("clean.mp4"),
+        hook=lambda s, d, t: seen.append((threading.get_ident(), s, d, t)),
+        profile="bundled_samples",
+    )
+    assert result.error is None and result.checks["script"].status == "ok"
+    assert {ident for ident, *_ in seen} == {threading.get_ident()}
+    order = [STAGES.index(s) for _, s, _, _ in seen]
+    assert order == sorted(order)
+    assert {"probe", "frames", "audio", "script", "rules"} <= {s for _, s, _, _ in seen}
+    assert seen[-1][1:] == ("rules", 1, 1)

@@ -281,3 +281,24 @@ def test_stderr_holds_no_native_log_lines(tmp_path):
     landmarker_ran = json.loads(r.stdout)["checks"]["faces"]["details"]
     assert landmarker_ran, "the faces check ran"
     assert r.stderr == ""
+
+
+def test_check_leaves_at_once_with_its_output_whole_and_its_status(tmp_path):
+    """`check` ends its process without tearing the interpreter down: the JSON of every file
+    is written in full first, and the exit status is kept (1: a file could not be audited)."""
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path))
+    env.pop("DUALREC_AUDIT_MODELS", None)
+    bad = tmp_path / "坏文件.mp4"
+    bad.write_bytes(b"not a video")
+    r = subprocess.run(
+        [sys.executable, "-m", "dualrec_audit", "check", str(CLEAN), str(bad), "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+    assert r.returncode == 1, r.stderr[-3000:]
+    docs = json.loads(r.stdout)
+    assert [d["decision"] for d in docs] == ["approve", "error"]
+    assert docs[1]["error"]["code"]
