@@ -321,10 +321,10 @@ def m_whole(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         script_model=args.script_model,
         profile=args.profile,
     )
-    imported_mb = rss_now_mb()
+    imported_mb = rss_mb()
     pipe = AuditPipeline(options)
     setup = time.perf_counter() - T_START  # imports; the models load during the first pass
-    memory = {"imports_mb": imported_mb, "setup_mb": rss_now_mb()}
+    memory = {"imports_mb": imported_mb, "setup_mb": rss_mb()}
     passes = []
     for _ in range(args.passes):
         starts: dict[str, float] = {}
@@ -371,10 +371,11 @@ def m_whole(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     return {"setup_s": setup, "passes": passes, "models": pipe.models, "memory": memory}
 
 
-def rss_now_mb() -> float:
-    """This process's resident memory now (VmRSS; 0 where /proc is missing)."""
+def rss_mb(pid: int | str = "self") -> float:
+    """A process's resident memory now (VmRSS; 0 where /proc is missing or it has gone);
+    by default this process's."""
     try:
-        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
             for line in f:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) / 1024
@@ -398,7 +399,7 @@ class RssWatch:
 
     def _run(self) -> None:
         while not self._stop.wait(0.05):
-            mb = rss_now_mb()
+            mb = rss_mb()
             self.peaks[self.stage] = max(self.peaks.get(self.stage, 0.0), round(mb, 1))
 
     def __enter__(self) -> RssWatch:

@@ -177,17 +177,6 @@ def _proc_tree(root: int) -> list[int]:
     return out
 
 
-def _rss_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
 def _busy_s() -> float:
     """CPU seconds spent by the whole machine so far (all processes, all cores)."""
     with open("/proc/stat", encoding="ascii") as f:
@@ -199,6 +188,10 @@ def run_measured(cmd: Sequence[str], *, tree: bool = False) -> dict[str, Any]:
     """Run ``cmd`` and return its wall and CPU seconds, its exit status, its stdout, and with
     ``tree`` the peak of the summed VmRSS of it and its descendants (sampled every 0.1 s);
     ``other_cores``: the CPU the rest of the machine used meanwhile, in cores."""
+    if str(MEASURE.parent) not in sys.path:  # measure.py, imported by name
+        sys.path.insert(0, str(MEASURE.parent))
+    from measure import rss_mb
+
     env = {**os.environ, **CHILD_ENV}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         busy0, t0 = _busy_s(), time.perf_counter()
@@ -209,7 +202,7 @@ def run_measured(cmd: Sequence[str], *, tree: bool = False) -> dict[str, Any]:
         def sample() -> None:
             while not stop.is_set():
                 pids = _proc_tree(proc.pid)
-                peak[0] = max(peak[0], sum(_rss_mb(p) for p in pids))
+                peak[0] = max(peak[0], sum(rss_mb(p) for p in pids))
                 peak[1] = max(peak[1], len(pids))
                 stop.wait(0.1)
 

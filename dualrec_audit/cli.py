@@ -900,10 +900,7 @@ def entry() -> NoReturn:
     interpreter down: with MediaPipe, ONNX Runtime and the pinyin dictionaries loaded that takes
     about a second (measured: 0.6-1.4 s of a 36 s clip's 7 s), and a ``check`` has nothing left
     to release that the system does not (no database, no worker, no temporary file open)."""
-    import multiprocessing
-
-    multiprocessing.freeze_support()  # scan's worker processes in the frozen application
-    args = build_parser().parse_args()
+    args = _parse(None)
     rc = run(args)
     if args.command in QUICK_EXIT:
         logging.shutdown()
@@ -914,10 +911,14 @@ def entry() -> NoReturn:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    return run(_parse(argv))
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     import multiprocessing
 
     multiprocessing.freeze_support()  # scan's worker processes in the frozen application
-    return run(build_parser().parse_args(argv))
+    return build_parser().parse_args(argv)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -338,7 +338,6 @@ class AuditPipeline:
         temporary file, read a block or a speech region at a time), the speech check, the
         script engine's syllables, the transcript and the phrases verified. ``stop`` set: the
         audit failed elsewhere, nothing more is started."""
-        hook("audio", 0, 1)
         tracks = decode_audio_tracks(path, SAMPLE_RATE)
         chosen = choose_audio_track(tracks)
         for i, t in enumerate(tracks):
@@ -455,16 +454,14 @@ class _Relay:
         hook("audio", 0, 1)
         while True:
             try:
-                sound = heard.result(timeout=self.POLL_S)
+                sound: _Sound | None = heard.result(timeout=self.POLL_S)
             except FuturesTimeout:
-                last = self._take()
-                if last is not None:
-                    hook(*last)
-                continue
+                sound = None
             last = self._take()
             if last is not None:
                 hook(*last)
-            return sound
+            if sound is not None:
+                return sound
 
 
 def talk_of(check: CheckResult | None) -> tuple[Talk, ...]:

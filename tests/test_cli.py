@@ -181,10 +181,17 @@ sys.exit(rc)
 @pytest.fixture(scope="module")
 def subprocess_check(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess:
     """`check clean.mp4 --json` in a fresh interpreter, stderr a pipe, no --no-progress."""
-    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path_factory.mktemp("xdg")))
+    home = tmp_path_factory.mktemp("xdg")
+    return fresh_process(home, "-c", QT_PROBE, "check", str(CLEAN), "--json")
+
+
+def fresh_process(home, *argv: str) -> subprocess.CompletedProcess:
+    """``python ARGV`` in a fresh interpreter, with no user-installed model (``home`` is its
+    user data dir)."""
+    env = dict(os.environ, XDG_DATA_HOME=str(home))
     env.pop("DUALREC_AUDIT_MODELS", None)
     return subprocess.run(
-        [sys.executable, "-c", QT_PROBE, "check", str(CLEAN), "--json"],
+        [sys.executable, *argv],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -267,16 +274,7 @@ def test_no_progress_bar_when_stderr_is_not_a_tty(subprocess_check):
 def test_stderr_holds_no_native_log_lines(tmp_path):
     """MediaPipe/TensorFlow Lite write set-up lines to fd 2 on model creation and on the first
     inference; `check` keeps them off the terminal (the chin-cut sample runs the landmarker)."""
-    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path))
-    env.pop("DUALREC_AUDIT_MODELS", None)
-    r = subprocess.run(
-        [sys.executable, "-m", "dualrec_audit", "check", str(CHIN_CUT), "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        encoding="utf-8",
-        timeout=120,
-    )
+    r = fresh_process(tmp_path, "-m", "dualrec_audit", "check", str(CHIN_CUT), "--json")
     assert r.returncode == 0
     landmarker_ran = json.loads(r.stdout)["checks"]["faces"]["details"]
     assert landmarker_ran, "the faces check ran"
@@ -286,18 +284,9 @@ def test_stderr_holds_no_native_log_lines(tmp_path):
 def test_check_leaves_at_once_with_its_output_whole_and_its_status(tmp_path):
     """`check` ends its process without tearing the interpreter down: the JSON of every file
     is written in full first, and the exit status is kept (1: a file could not be audited)."""
-    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path))
-    env.pop("DUALREC_AUDIT_MODELS", None)
     bad = tmp_path / "坏文件.mp4"
     bad.write_bytes(b"not a video")
-    r = subprocess.run(
-        [sys.executable, "-m", "dualrec_audit", "check", str(CLEAN), str(bad), "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        encoding="utf-8",
-        timeout=120,
-    )
+    r = fresh_process(tmp_path, "-m", "dualrec_audit", "check", str(CLEAN), str(bad), "--json")
     assert r.returncode == 1, r.stderr[-3000:]
     docs = json.loads(r.stdout)
     assert [d["decision"] for d in docs] == ["approve", "error"]

@@ -204,11 +204,6 @@ class PinyinEngine:
     def load(self) -> None:
         """Load both models now (a broken model is an error before any file is audited)."""
         _load_recogniser(str(self.folder), self.threads)
-        self.load_spotter()
-
-    def load_spotter(self) -> None:
-        """Load the keyword spotter now (once per process), e.g. in a thread with time to
-        spare before the script stage needs it."""
         _load_spotter(str(self.folder), self.threads)
 
     def syllables(self, audio: Audio, regions: Sequence[tuple[float, float]]) -> list[Word]:

@@ -51,7 +51,7 @@ class ScriptParams:
     sweep_per_stream: int = 8  # phrases sharing one sweep stream (never one inside another)
     # A phrase the recogniser heard with confidence is found; True: the spotter (the same
     # acoustic model, another search) also checks that place, for a second engine in the
-    # evidence (it never changes the verdict; about a second of CPU per minute of phrases).
+    # evidence (it never changes the verdict, and costs the spotter's load and its windows).
     confirm_found: bool = False
 
     def to_dict(self) -> dict[str, Any]:
