@@ -8,8 +8,9 @@ resident memory, getrusage) and what the kind adds. A fresh process per measurem
 peak memory of each one its own. Kinds:
 
 - floor: OpenCV decodes every frame (cv2.VideoCapture.read), nothing else;
-- floor_av: PyAV decodes every frame in full, set up as the sampler sets it up (threads sized
-  to the cores), no pixel conversion: the encodings benchmark's stricter reference;
+- floor_av: PyAV decodes every frame in full, set up as the sampler sets it up but with a
+  thread per core (decoding alone), no pixel conversion: the encodings benchmark's stricter
+  reference;
 - decode: the pipeline's own sampler (media.sample_frames at --fps), pixels included;
 - faces, video: the sampler feeds FacesCheck / VideoQualityCheck; only their update() and
   finish() calls are timed (the decoding in between is not);
@@ -99,10 +100,13 @@ def m_floor(path: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def m_floor_av(path: Path, args: argparse.Namespace) -> dict[str, Any]:
-    from dualrec_audit.media import _configure, _open, decode_plan
+    from dataclasses import replace
+
+    from dualrec_audit.media import _configure, _open, decode_plan, usable_cores
 
     info = _info(path)
-    plan = decode_plan(path, info, args.fps, exact=True)
+    # Decoding alone: every core is the decoder's (the sampler leaves half to the checks).
+    plan = replace(decode_plan(path, info, args.fps, exact=True), threads=usable_cores())
     setup = time.perf_counter() - T_START
     p = Pass()
     n = 0
@@ -155,7 +159,11 @@ def _frame_check(kind: str, args: argparse.Namespace, step: float, landmarks: st
     return FacesCheck(
         store.locate("yunet").path,
         store.locate("face_landmarker").path,
-        FaceParams(landmarks=landmarks, fast_width=args.fast_width),  # type: ignore[arg-type]
+        FaceParams(
+            landmarks=landmarks,  # type: ignore[arg-type]
+            fast_width=args.fast_width,
+            track_size=args.track_size,
+        ),
         sample_step=step,
     )
 
@@ -164,13 +172,22 @@ def m_frame_check(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     """faces or video: the check's own calls timed, the decoding that feeds them not."""
     import cv2  # noqa: F401  (imports and models are set-up, as in the pipeline)
 
-    from dualrec_audit.media import sample_frames
+    from dualrec_audit.checks import opencv_threads
+    from dualrec_audit.media import usable_cores
 
     info = _info(path)
     plan = _plan(path, info, args)
     step = 1.0 / args.fps
     check = _frame_check(args.kind, args, step)  # loads the models: set-up
     setup = time.perf_counter() - T_START
+    with opencv_threads(usable_cores()):  # OpenCV's threads as in the pipeline
+        return {"setup_s": setup, "passes": _frame_passes(path, info, plan, check, args)}
+
+
+def _frame_passes(path: Path, info: Any, plan: Any, check: Any, args: argparse.Namespace) -> list:
+    from dualrec_audit.media import sample_frames
+
+    step = 1.0 / args.fps
     passes = []
     for i in range(args.passes):
         if i:
@@ -191,8 +208,9 @@ def m_frame_check(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         if args.kind == "faces":
             extra["landmark_runs"] = result.details["landmark_runs"]
             extra["full_detections"] = result.details["full_detections"]
+            extra["tracked"] = result.details["tracked"]
         passes.append(p.done(**extra))
-    return {"setup_s": setup, "passes": passes}
+    return passes
 
 
 def m_speech(path: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -613,6 +631,9 @@ def main() -> int:
     )
     ap.add_argument(
         "--fast-width", type=int, default=320, help="faces: FaceParams.fast_width (0: off)"
+    )
+    ap.add_argument(
+        "--track-size", type=int, default=96, help="faces: FaceParams.track_size (0: off)"
     )
     ap.add_argument("--asr-model", help="speech model folder (asr kinds; whole: none if unset)")
     ap.add_argument("--asr-seconds", type=float, help="asr kinds: only the first S seconds")

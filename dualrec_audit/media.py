@@ -4,7 +4,7 @@ Decoding uses PyAV (FFmpeg's libraries, shipped in the `av` wheel; faster-whispe
 Only what the checks need is decoded, chosen per file from its packets (:func:`decode_plan`):
 key frames alone when they come at least as often as the samples; otherwise non-reference
 frames are skipped when sampling at a few frames per second, and the in-loop deblocking
-filter is skipped where the measurements showed it pays; decoder threads are sized to the
+filter is skipped where the measurements showed it pays; decoder threads take half the
 cores, and only the sampled frames are converted to pixels.
 """
 
@@ -218,12 +218,21 @@ class DecodePlan:
         return asdict(self)
 
 
-def decoder_threads() -> int:
-    """Decoder threads: one per core this process may use."""
+def usable_cores() -> int:
+    """The cores this process may use."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def decoder_threads() -> int:
+    """Decoder threads: half the cores this process may use (at least one). The frame checks
+    and the sound run beside the decoder, on the other half: on two cores a second decoder
+    thread only added FFmpeg's frame-threading overhead (0.3-0.4 CPU s a minute of 720p
+    H.264) to a core already busy, and the checks of a minute of 720p Baseline took 15-25 %
+    longer with it (benchmarks/run.py --encodings)."""
+    return max(1, usable_cores() // 2)
 
 
 def scan_packets(path: Path, seconds: float = PLAN_SCAN_S) -> tuple[float | None, bool]:

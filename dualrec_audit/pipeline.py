@@ -22,9 +22,9 @@ from typing import Any
 
 from dualrec_audit import __version__, ocr
 from dualrec_audit.asr.select import SyllableTranscript, script_engine, transcript_model
-from dualrec_audit.checks import FrameCheck
+from dualrec_audit.checks import FrameCheck, opencv_threads
 from dualrec_audit.checks.documents import DocumentParams, DocumentsCheck, DocumentSpec
-from dualrec_audit.checks.faces import FaceParams, FacesCheck
+from dualrec_audit.checks.faces import FaceParams, FacesCheck, PartyState
 from dualrec_audit.checks.script import ScriptParams, run_script_check
 from dualrec_audit.checks.speech import SpeechAnalysis, SpeechParams, run_speech_check
 from dualrec_audit.checks.talk import MouthTracker, TalkParams
@@ -43,6 +43,7 @@ from dualrec_audit.media import (
     prefetch,
     probe,
     sample_frames,
+    usable_cores,
 )
 from dualrec_audit.paths import display_path
 from dualrec_audit.phrases import PhraseSet, load_phrases
@@ -275,9 +276,11 @@ class AuditPipeline:
             frame_checks.append(documents)
             base = replace(base, models={**base.models, **ocr.versions()})
         damaged: list[tuple[float, float]] = []
-        checks = self._check_frames(
-            path, info, frame_checks, damaged, plan, hook, mouths=(mouths, faces)
-        )
+        with opencv_threads(usable_cores()) as threads:
+            base = replace(base, options={**base.options, "frame_threads": threads})
+            checks = self._check_frames(
+                path, info, frame_checks, damaged, plan, hook, mouths=(mouths, faces)
+            )
         if no_docs is not None:
             checks["documents"] = no_docs
         checks["video"] = _with_events(checks["video"], damage_events(damaged, info.duration_s))
@@ -294,19 +297,33 @@ class AuditPipeline:
         *,
         mouths: tuple[MouthTracker | None, FacesCheck],
     ) -> dict[str, CheckResult]:
-        """The sampled frames, decoded a few ahead in a thread, through every frame check;
-        the mouth tracker (when on) taps every decoded frame and follows the faces found."""
+        """The sampled frames, decoded a few ahead in a thread, through every frame check.
+
+        The faces (the costliest) are found here; the other checks and the mouth tracker (when
+        on: it taps every decoded frame and follows the faces found) take each frame in a second
+        thread meanwhile, one frame behind at most, in order, so that all three threads share
+        the cores."""
         tracker, faces = mouths
+        others = [c for c in frame_checks if c is not faces]
         tap = tracker.tap if tracker is not None else None
         frames = sample_frames(
             path, info, self.options.sample_fps, damaged=damaged, plan=plan, tap=tap
         )
-        for t, frame in prefetch(frames):
-            for c in frame_checks:
-                c.update(t, frame)
-            if tracker is not None:
-                tracker.update(t, faces.last_faces())
-            hook("frames", min(t, info.duration_s), info.duration_s)
+        behind: Future[None] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-checks") as side:
+            try:
+                for t, frame in prefetch(frames):
+                    faces.update(t, frame)
+                    if behind is not None:
+                        behind.result()  # re-raises what went wrong there
+                    found = faces.last_faces()  # taken here: the next frame's faces are next
+                    behind = side.submit(_side_checks, others, tracker, t, frame, found)
+                    hook("frames", min(t, info.duration_s), info.duration_s)
+                if behind is not None:
+                    behind.result()
+            finally:
+                if behind is not None:
+                    behind.cancel()
         return {c.name: c.finish(info.duration_s) for c in frame_checks}
 
     def _documents_check(
@@ -428,6 +445,21 @@ class _Sound:
     transcript: CheckResult
     script: CheckResult
     words: tuple[Word, ...]  # the transcript's
+
+
+def _side_checks(
+    checks: list[FrameCheck],
+    tracker: MouthTracker | None,
+    t: float,
+    frame: Any,
+    faces: dict[str, PartyState],
+) -> None:
+    """One sampled frame through the checks that do not need its faces, then the mouths,
+    which follow the faces found in it."""
+    for c in checks:
+        c.update(t, frame)
+    if tracker is not None:
+        tracker.update(t, faces)
 
 
 class _Relay:

@@ -63,6 +63,7 @@ def test_json_contract_of_clean_sample(capsys):
     # ... and how the frames were decoded, chosen for this file.
     plan = doc["options"].pop("decode_plan")
     assert plan["mode"] == "skip_nonref" and plan["reordered"] and plan["threads"] >= 1
+    assert doc["options"].pop("frame_threads") >= 1  # OpenCV's threads for the frame checks
     assert doc["options"] == json.loads(json.dumps(AuditOptions().to_dict()))
 
     assert set(doc["timelines"]) >= {"faces", "speech", "video"}

@@ -2,7 +2,8 @@
 
 Exact: every frame decoded in full (``decode_plan(exact=True)``) and faces detected at the full
 detection width on every sample. Fast: the file's own plan (key frames alone, B-frames skipped,
-deblocking left out of all but key frames) and the face detector's fast width. The frame
+deblocking left out of all but key frames), the faces tracked between full detections and the
+face detector's fast width. The frame
 checks' events (type, party, side; start and end within one sampling interval) must be the
 same on the samples, on recordings re-encoded like branch recorders at test time
 (sample_videos/build_encodings.py) and on the ten-minute recording.
@@ -16,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from dualrec_audit.checks import frame_check_threads, opencv_threads
 from dualrec_audit.checks.faces import FaceParams, FacesCheck
 from dualrec_audit.checks.video import VideoQualityCheck
 from dualrec_audit.errors import ConfigError
-from dualrec_audit.media import decode_plan, probe, sample_frames
+from dualrec_audit.media import decode_plan, probe, sample_frames, usable_cores
 from dualrec_audit.pipeline import AuditOptions, AuditPipeline
 from dualrec_audit.registry import ModelStore
 
@@ -44,7 +46,7 @@ def frame_events(path: Path, *, exact: bool) -> tuple[list[tuple], dict]:
     faces = FacesCheck(
         store.locate("yunet").path,
         store.locate("face_landmarker").path,
-        FaceParams(fast_width=0) if exact else FaceParams(),
+        FaceParams(fast_width=0, track_size=0) if exact else FaceParams(),
         sample_step=STEP,
     )
     video = VideoQualityCheck(sample_step=STEP)
@@ -69,9 +71,10 @@ def assert_same_events(exact: list[tuple], fast: list[tuple]) -> None:
 
 def compare(path: Path) -> list[tuple]:
     exact, exact_faces = frame_events(path, exact=True)
-    fast, _fast_faces = frame_events(path, exact=False)
+    fast, fast_faces = frame_events(path, exact=False)
     assert_same_events(exact, fast)
     assert exact_faces["full_detections"] == exact_faces["samples"]
+    assert exact_faces["tracked"] == 0 and fast_faces["tracked"] > 0
     return fast
 
 
@@ -162,3 +165,36 @@ def test_long_recording_same_events_exact_and_fast(long_recording):
     events = compare(path)
     absent = [e for e in events if e[0] == "party_absent"]
     assert len(absent) == sum(d["check"] == "party_absent" for d in label["defects"])
+
+
+@pytest.mark.parametrize(
+    ("cores", "current", "expected"),
+    [(2, 2, 1), (1, 1, 1), (8, 8, 4), (8, 2, 2), (4, 0, 2), (16, 1, 1)],
+)
+def test_frame_checks_get_half_the_cores_for_opencv(cores, current, expected):
+    assert frame_check_threads(cores, current) == expected
+
+
+def test_opencv_threads_sized_for_the_frame_checks_then_restored(isolated_models_env, monkeypatch):
+    import cv2
+
+    before = cv2.getNumThreads()
+    with opencv_threads(8) as n:
+        assert cv2.getNumThreads() == n == frame_check_threads(8, before)
+    assert cv2.getNumThreads() == before
+
+    # The pipeline's frame checks run with it, and the result records the threads used.
+    seen: list[int] = []
+    update = VideoQualityCheck.update
+
+    def spy(self, t, frame):
+        seen.append(cv2.getNumThreads())
+        update(self, t, frame)
+
+    monkeypatch.setattr(VideoQualityCheck, "update", spy)
+    options = AuditOptions(asr_model="none", script_model="none")
+    result = AuditPipeline(options).apply(sample("clean.mp4"))
+    assert result.error is None
+    assert seen and set(seen) == {result.options["frame_threads"]}
+    assert result.options["frame_threads"] == frame_check_threads(usable_cores(), before)
+    assert cv2.getNumThreads() == before

@@ -162,6 +162,57 @@ def test_extra_person_flagged(model_paths):
     assert events == [("extra_person", 2.0)]
 
 
+def test_found_near_where_it_was_as_in_the_whole_picture(detector):
+    scene = counter_scene(126)
+    whole = sorted(detector.detect(scene, 320), key=lambda f: f.box[0])
+    assert len(whole) == 2
+    for face in whole:
+        near = detector.detect_near(scene, face, 2.0, 96)
+        assert len(near) == 1  # the other face is outside the window
+        assert near[0].box == pytest.approx(face.box, abs=0.08 * face.box[3])
+        assert np.allclose(near[0].keypoints, face.keypoints, atol=0.12 * face.box[3])
+    # At the picture's edge the window is padded: the face is still found, in picture terms.
+    edge = np.roll(scene, -250, axis=1)
+    left = min(detector.detect(edge, 320), key=lambda f: f.box[0])
+    near = detector.detect_near(edge, left, 2.0, 96)
+    assert len(near) == 1 and near[0].box[0] == pytest.approx(left.box[0], abs=12)
+
+
+def test_large_faces_tracked_between_full_detections(model_paths):
+    """Two large faces drifting across the picture: every full_every-th sample searches the
+    whole picture, the others only around each face, and the faces are followed as closely
+    as by searching the whole picture every time."""
+    frames = [np.roll(counter_scene(126), 6 * i, axis=1) for i in range(12)]
+    tracked = FacesCheck(*model_paths, sample_step=0.5)
+    whole = FacesCheck(*model_paths, FaceParams(track_size=0), sample_step=0.5)
+    for i, frame in enumerate(frames):
+        tracked.update(i * 0.5, frame)
+        whole.update(i * 0.5, frame)
+    a, b = tracked.finish(6.0), whole.finish(6.0)
+    assert a.details["tracked"] == 9 and a.details["full_detections"] == 3
+    assert b.details["tracked"] == 0
+    assert a.events == b.events == ()
+    for ta, tb in zip(a.details["tracks"], b.details["tracks"], strict=True):
+        assert ta[:2] == tb[:2]  # same time, same party
+        assert ta[2:] == pytest.approx(tb[2:], abs=10)  # box within 10 px (faces 126 px)
+    xs = [x for t, p, x, *_ in a.details["tracks"] if p == "staff"]
+    assert xs[-1] - xs[0] == pytest.approx(66, abs=8)  # followed the 11 x 6 px drift
+
+
+def test_no_tracking_while_a_party_is_missing(model_paths):
+    """With one party out of the picture the whole picture is searched every sample, so the
+    party is seen again as soon as it comes back."""
+    check = FacesCheck(*model_paths, sample_step=0.5)
+    both, staff_only = counter_scene(126), counter_scene(126, customer=False)
+    for i in range(10):
+        check.update(i * 0.5, staff_only if i < 5 else both)
+    result = check.finish(5.0)
+    assert [(e.check, e.party, e.end) for e in result.events] == [
+        ("party_absent", "customer", 2.5)
+    ]
+    assert result.details["tracked"] == 3  # samples 6, 7 and 9: both in view again
+
+
 def test_turned_face_from_keypoints():
     frontal = Face(
         (100, 100, 100, 120), 0.9, ((130, 150), (170, 150), (150, 175), (135, 195), (165, 195))

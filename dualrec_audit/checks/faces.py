@@ -56,6 +56,15 @@ class FaceParams:
     fast_width: int = 320
     fast_min_face: float = 0.12
     full_every: int = 4
+    # Tracking: between full detections, while both parties are in view and their faces are
+    # large (as for the fast path), each face is looked for again only in a window around it,
+    # track_window times its size, scaled to track_size pixels (the face about as large there
+    # as in the fast path's picture, at a sixth of its pixels for two faces); each window must
+    # hold exactly one large face, else the frame goes to the fast path. While a party is
+    # missing, the whole picture is searched every sample, so a party's return is seen at once;
+    # a third person is found at the next full detection. track_size 0: no tracking.
+    track_size: int = 96
+    track_window: float = 2.0
     score_threshold: float = 0.6
     hair_margin: float = 0.2  # room above the forehead for hair, share of face height
     edge_margin: float = 0.0  # the chin/sides may come this close (share of face) to the edge
@@ -190,6 +199,41 @@ class FaceDetector:
             )
         return faces
 
+    def detect_near(self, image: np.ndarray, face: Face, window: float, size: int) -> list[Face]:
+        """Faces in a square ``window`` times ``face``'s size around it (the part outside the
+        picture black), searched for at ``size`` x ``size`` pixels; in picture coordinates."""
+        import cv2
+
+        side = max(1, round(window * max(face.box[2], face.box[3])))
+        cx, cy = face.box[0] + face.box[2] / 2, face.box[1] + face.box[3] / 2
+        x0, y0 = round(cx - side / 2), round(cy - side / 2)
+        crop = _padded_crop(image, x0, y0, side)
+        if crop is None:
+            return []
+        found = self.detect(cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA))
+        k = side / size
+        return [
+            Face(
+                box=(f.box[0] * k + x0, f.box[1] * k + y0, f.box[2] * k, f.box[3] * k),
+                score=f.score,
+                keypoints=tuple((x * k + x0, y * k + y0) for x, y in f.keypoints),
+            )
+            for f in found
+        ]
+
+
+def _padded_crop(image: np.ndarray, x0: int, y0: int, side: int) -> np.ndarray | None:
+    """The ``side`` x ``side`` square of ``image`` from (x0, y0), black outside the picture;
+    None when the square misses the picture."""
+    h, w = image.shape[:2]
+    fx0, fy0 = max(0, x0), max(0, y0)
+    fx1, fy1 = min(w, x0 + side), min(h, y0 + side)
+    if fx1 <= fx0 or fy1 <= fy0:
+        return None
+    crop = np.zeros((side, side, *image.shape[2:]), image.dtype)
+    crop[fy0 - y0 : fy1 - y0, fx0 - x0 : fx1 - x0] = image[fy0:fy1, fx0:fx1]
+    return crop
+
 
 class LandmarkExtent:
     """The face mesh around one face, from the landmarker run on a padded crop."""
@@ -202,18 +246,14 @@ class LandmarkExtent:
         import cv2
         import mediapipe as mp
 
-        h, w = image.shape[:2]
         x, y, bw, bh = face.box
         side = 2.2 * max(bw, bh)
         cx, cy = x + bw / 2, y + bh / 2
         x0, y0 = round(cx - side / 2), round(cy - side / 2)
         s = round(side)
-        crop = np.zeros((s, s, 3), np.uint8)  # outside the frame stays black
-        fx0, fy0 = max(0, x0), max(0, y0)
-        fx1, fy1 = min(w, x0 + s), min(h, y0 + s)
-        if fx1 <= fx0 or fy1 <= fy0:
+        crop = _padded_crop(image, x0, y0, s)  # outside the frame stays black
+        if crop is None:
             return None
-        crop[fy0 - y0 : fy1 - y0, fx0 - x0 : fx1 - x0] = image[fy0:fy1, fx0:fx1]
         size = 256
         rgb = cv2.cvtColor(
             cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB
@@ -232,6 +272,16 @@ class LandmarkExtent:
             "right": float(pts[:, 0].max()),
             "yaw": float(2 * ((pts[LM_NOSE_TIP, 0] - left) / width) - 1),
         }
+
+
+def _overlap(a: Face, b: Face) -> float:
+    """Intersection over union of two faces' boxes."""
+    ax, ay, aw, ah = a.box
+    bx, by, bw, bh = b.box
+    iw = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    ih = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    inter = iw * ih
+    return inter / max(1e-6, aw * ah + bw * bh - inter)
 
 
 def keypoint_extent(face: Face) -> dict[str, float]:
@@ -282,8 +332,9 @@ class FacesCheck:
         self.samples: list[Sample] = []
         self.last_seen: dict[str, tuple[float, float]] = {}  # party -> (t, cx)
         self.landmark_runs = 0
-        self.full_detections = 0  # frames detected at detect_width (the rest: fast_width)
-        self._last_count = 0
+        self.full_detections = 0  # frames detected at detect_width
+        self.tracked = 0  # frames whose faces were found again near where they were
+        self._last: list[Face] = []  # the faces of the latest sample
 
     # -- per frame ---------------------------------------------------------------------
 
@@ -302,20 +353,46 @@ class FacesCheck:
         self.samples.append(sample)
 
     def find_faces(self, frame: np.ndarray) -> list[Face]:
-        """YuNet at the fast width when its faces are all large and as many as last time
-        (large faces are found as surely there), else at the full detection width."""
+        """Every full_every-th sample, and whenever the quicker ways fail, YuNet at the full
+        detection width; otherwise the large faces of the last sample tracked, or YuNet at the
+        fast width when its faces are all large and as many as last time (large faces are found
+        as surely there)."""
         p = self.p
-        fast_ok = 0 < p.fast_width < min(p.detect_width, frame.shape[1])
-        if fast_ok and len(self.samples) % max(1, p.full_every):
+        due = len(self.samples) % max(1, p.full_every) == 0
+        min_h = p.fast_min_face * frame.shape[0]
+        faces: list[Face] | None = None
+        if (
+            not due
+            and len(self._last) >= len(PARTIES)
+            and all(f.box[3] >= min_h for f in self._last)
+        ):
+            faces = self.track(frame, min_h)
+            self.tracked += faces is not None
+        if faces is None and not due and 0 < p.fast_width < min(p.detect_width, frame.shape[1]):
             faces = self.detector.detect(frame, p.fast_width)
-            min_h = p.fast_min_face * frame.shape[0]
-            if len(faces) >= max(1, self._last_count) and all(f.box[3] >= min_h for f in faces):
-                self._last_count = len(faces)
-                return faces
-        self.full_detections += 1
-        faces = self.detector.detect(frame)
-        self._last_count = len(faces)
+            if len(faces) < max(1, len(self._last)) or any(f.box[3] < min_h for f in faces):
+                faces = None
+        if faces is None:
+            self.full_detections += 1
+            faces = self.detector.detect(frame)
+        self._last = faces
         return faces
+
+    def track(self, frame: np.ndarray, min_h: float) -> list[Face] | None:
+        """The last sample's faces found again, each alone and large in a window around where
+        it was; None when tracking is off or any window does not hold exactly that."""
+        p = self.p
+        if p.track_size <= 0:
+            return None
+        found = []
+        for last in self._last:
+            near = self.detector.detect_near(frame, last, p.track_window, p.track_size)
+            if len(near) != 1 or near[0].box[3] < min_h:
+                return None
+            found.append(near[0])
+        if any(_overlap(a, b) > 0.3 for a, b in itertools.combinations(found, 2)):
+            return None  # two windows found the same face
+        return found
 
     def assign(self, t: float, faces: list[Face], width: int) -> dict[str, Face]:
         """Assign up to one face per party: near its last position if seen recently,
@@ -460,6 +537,7 @@ class FacesCheck:
                 "presence": presence,
                 "landmark_runs": self.landmark_runs,
                 "full_detections": self.full_detections,
+                "tracked": self.tracked,
                 "party_timelines": {
                     k: [None if v is None else round(v, 3) for v in tl]
                     for k, tl in party_timelines.items()
