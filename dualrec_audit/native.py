@@ -42,27 +42,33 @@ def quiet_stderr() -> Iterator[None]:
 
 
 class _NotLoaded(types.ModuleType):
-    """Stands in for ``matplotlib.pyplot`` while MediaPipe is imported (see
+    """Stands in for ``matplotlib.pyplot`` or ``sounddevice`` while MediaPipe is imported (see
     :func:`import_mediapipe`): any use of it says so."""
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
         raise ImportError(
-            f"matplotlib was not loaded for MediaPipe's drawing helpers ({self.__name__}.{name})"
+            f"{self.__name__} was not loaded for MediaPipe's drawing helpers or microphone "
+            f"({self.__name__}.{name})"
         )
 
 
-def import_mediapipe() -> Any:
-    """The ``mediapipe`` package, imported without matplotlib.
+# Imported by MediaPipe's package for what the audit never does: drawing (matplotlib.pyplot,
+# about 0.5 s of CPU) and recording from a microphone (sounddevice, about 0.13 s).
+_NOT_LOADED = ("matplotlib", "matplotlib.pyplot", "sounddevice")
 
-    MediaPipe's package imports every task and its drawing helpers, which import
-    ``matplotlib.pyplot``: most of MediaPipe's import time (about 0.5 s of CPU), for drawing
-    that the audit never does. A placeholder stands in for ``matplotlib.pyplot`` during that
-    import only; a later real ``import matplotlib`` is unaffected."""
+
+def import_mediapipe() -> Any:
+    """The ``mediapipe`` package, imported without matplotlib and sounddevice.
+
+    MediaPipe's package imports every task, its drawing helpers (which import
+    ``matplotlib.pyplot``) and its audio recorder (``sounddevice``): most of MediaPipe's import
+    time. Placeholders stand in for those modules during that import only; a later real
+    ``import matplotlib`` or ``import sounddevice`` is unaffected."""
     if "mediapipe" in sys.modules:
         return sys.modules["mediapipe"]
-    placed = [name for name in ("matplotlib", "matplotlib.pyplot") if name not in sys.modules]
+    placed = [name for name in _NOT_LOADED if name not in sys.modules]
     for name in placed:
         sys.modules[name] = _NotLoaded(name)
     if "matplotlib" in placed:  # a package holding pyplot: `import matplotlib.pyplot` resolves

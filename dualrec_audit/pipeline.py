@@ -206,6 +206,8 @@ class AuditPipeline:
     ) -> AuditResult:
         o = self.options
         hook("probe", 0, 1)
+        if self.engine is not None:
+            self.engine.warm_up()  # loading while the file is probed and its frames set up
         check_file(path)
         info = probe(path)
         phrases = profile.phrase_set() if profile is not None else self.phrases

@@ -51,6 +51,37 @@ def test_other_commands_never_load_qt(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
+def test_mediapipe_imported_without_its_drawing_and_microphone_modules():
+    """The face landmarker's task API loads; matplotlib and sounddevice (drawing, microphone)
+    stay unloaded, say so if MediaPipe ever uses them, and import normally afterwards."""
+    code = (
+        "import sys\n"
+        "from dualrec_audit.native import import_mediapipe\n"
+        "mp = import_mediapipe()\n"
+        "from mediapipe.tasks.python import vision\n"
+        "assert vision.FaceLandmarker is not None\n"
+        "left = [m for m in ('matplotlib', 'matplotlib.pyplot', 'sounddevice')"
+        " if m in sys.modules]\n"
+        "assert not left, left\n"
+        "from mediapipe.tasks.python.audio.core import audio_record\n"
+        "try:\n"
+        "    audio_record.sd.InputStream\n"
+        "except ImportError as exc:\n"
+        "    assert 'sounddevice was not loaded' in str(exc), exc\n"
+        "else:\n"
+        "    raise SystemExit('the placeholder answered')\n"
+        "try:\n"
+        "    import sounddevice\n"
+        "    assert hasattr(sounddevice, 'InputStream')\n"
+        "except OSError:\n"
+        "    pass  # the real module, whose PortAudio library this machine lacks\n"
+        "except ImportError:\n"
+        "    pass  # not installed\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
 def test_no_print_in_the_core():
     offenders = [
         str(p.relative_to(ROOT))

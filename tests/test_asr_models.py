@@ -11,6 +11,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dualrec_audit.asr.select import (
@@ -114,6 +115,32 @@ def test_corrupt_kws_model_is_refused_before_any_audit(tmp_path):
     encoder.write_bytes(encoder.read_bytes()[:1000])
     with pytest.raises(ModelError) as exc:
         script_engine(ModelStore(tmp_path), "kws-zh-3.3m")
+    assert exc.value.code == "model_corrupt"
+
+
+def test_recogniser_warm_up_loads_it_once_and_leaves_errors_to_its_first_use(tmp_path):
+    from dualrec_audit.asr import sherpa
+
+    good, _ = script_engine(ModelStore(models_root("kws-zh-3.3m")), "kws-zh-3.3m")
+    assert good is not None
+    good.warm_up()
+    good.warm_up()  # once per engine
+    assert good._warming is not None
+    good._warming.join(60)
+    loaded = sherpa._recogniser(str(good.folder), good.threads)
+    assert sherpa._load_recogniser(str(good.folder), good.threads) is loaded
+    assert good.syllables(np.zeros(16000, np.float32), [(0.0, 1.0)]) == []  # silence
+
+    folder = load_manifest()["kws-zh-3.3m"].subdir
+    shutil.copytree(models_root("kws-zh-3.3m") / folder, tmp_path / folder)
+    encoder = next((tmp_path / folder).glob("encoder*.onnx"))
+    encoder.write_bytes(encoder.read_bytes()[:1000])
+    broken = sherpa.PinyinEngine(tmp_path / folder, "kws-zh-3.3m", "test")
+    broken.warm_up()
+    assert broken._warming is not None
+    broken._warming.join(60)  # failed quietly in its thread
+    with pytest.raises(ModelError) as exc:
+        broken.syllables(np.ones(16000, np.float32), [(0.0, 1.0)])
     assert exc.value.code == "model_corrupt"
 
 

@@ -207,9 +207,7 @@ def test_no_tracking_while_a_party_is_missing(model_paths):
     for i in range(10):
         check.update(i * 0.5, staff_only if i < 5 else both)
     result = check.finish(5.0)
-    assert [(e.check, e.party, e.end) for e in result.events] == [
-        ("party_absent", "customer", 2.5)
-    ]
+    assert [(e.check, e.party, e.end) for e in result.events] == [("party_absent", "customer", 2.5)]
     assert result.details["tracked"] == 3  # samples 6, 7 and 9: both in view again
 
 

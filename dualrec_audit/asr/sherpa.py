@@ -24,6 +24,7 @@ import functools
 import io
 import logging
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,14 @@ def _load_recogniser(folder: str, threads: int) -> Any:
         )
     except Exception as exc:  # sherpa-onnx raises RuntimeError/AssertionError on bad files
         raise _load_error(Path(folder), exc) from exc
+
+
+_LOADING = threading.Lock()  # one load of the recogniser, whichever thread asks first
+
+
+def _recogniser(folder: str, threads: int) -> Any:
+    with _LOADING:
+        return _load_recogniser(folder, threads)
 
 
 @functools.lru_cache(maxsize=4)
@@ -196,6 +205,7 @@ class PinyinEngine:
         self.version = version
         self.threads = threads
         self.trusted = trusted
+        self._warming: threading.Thread | None = None
 
     @property
     def tokens_file(self) -> str:
@@ -203,12 +213,28 @@ class PinyinEngine:
 
     def load(self) -> None:
         """Load both models now (a broken model is an error before any file is audited)."""
-        _load_recogniser(str(self.folder), self.threads)
+        _recogniser(str(self.folder), self.threads)
         _load_spotter(str(self.folder), self.threads)
+
+    def warm_up(self) -> None:
+        """Start loading the recogniser in a thread of its own, so that it is ready when the
+        sound reaches it (its first use waits for the load). A load that fails here is left
+        for that first use to report."""
+        if self._warming is not None:
+            return
+
+        def load() -> None:
+            try:
+                _recogniser(str(self.folder), self.threads)
+            except Exception:
+                log.debug("recogniser warm-up failed; its first use reports it", exc_info=True)
+
+        self._warming = threading.Thread(target=load, name="dualrec-warm-up", daemon=True)
+        self._warming.start()
 
     def syllables(self, audio: Audio, regions: Sequence[tuple[float, float]]) -> list[Word]:
         """The syllables heard in the speech regions, in time order."""
-        rec = _load_recogniser(str(self.folder), self.threads)
+        rec = _recogniser(str(self.folder), self.threads)
         out: list[Word] = []
         for start, stop in _region_spans(len(audio) / SAMPLE_RATE, regions):
             stream = rec.create_stream()
