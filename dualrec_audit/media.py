@@ -226,13 +226,32 @@ def usable_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def decoder_threads() -> int:
-    """Decoder threads: half the cores this process may use (at least one). The frame checks
-    and the sound run beside the decoder, on the other half: on two cores a second decoder
-    thread only added FFmpeg's frame-threading overhead (0.3-0.4 CPU s a minute of 720p
-    H.264) to a core already busy, and the checks of a minute of 720p Baseline took 15-25 %
-    longer with it (benchmarks/run.py --encodings)."""
-    return max(1, usable_cores() // 2)
+# What decoding a picture costs, by codec, against H.264 (measured single-threaded on 720p25
+# and 1080p30: HEVC about 2.2 times H.264); codecs not named count as H.264.
+CODEC_COST = {"hevc": 2.0, "av1": 2.0, "vp9": 1.5}
+# Above this decoding load (megapixels a second times the codec's cost) the decoder gets every
+# core: decoding alone then outweighs the frame checks (at 2 samples a second, about as much
+# CPU as decoding 720p25 H.264 three to four times over), so it sets the pace.
+HEAVY_DECODE_LOAD = 90.0
+
+
+def decode_load(info: MediaInfo, share: float = 1.0) -> float:
+    """Megapixels decoded a second, weighted by the codec's cost; ``share``: the part of the
+    frames decoded."""
+    mpx = info.width * info.height * (info.fps or 25.0) / 1e6
+    return mpx * share * CODEC_COST.get(info.video_codec.lower(), 1.0)
+
+
+def decoder_threads(load: float = 0.0) -> int:
+    """Decoder threads: every core this process may use for a heavy decode (``load`` above
+    :data:`HEAVY_DECODE_LOAD`, e.g. HEVC 1080p30), else half of them (at least one): the frame
+    checks and the sound run beside the decoder on the other half. On 2 cores a second decoder
+    thread only added FFmpeg's frame-threading overhead (0.3-0.4 CPU s a minute of 720p H.264)
+    to a core already busy: the checks of a minute of 720p Baseline took 15-25 % longer with
+    it; on HEVC 1080p30 one thread could not keep up with the checks (checks / floor 1.05 with
+    one, 1.24 with two)."""
+    cores = usable_cores()
+    return cores if load > HEAVY_DECODE_LOAD else max(1, cores // 2)
 
 
 def scan_packets(path: Path, seconds: float = PLAN_SCAN_S) -> tuple[float | None, bool]:
@@ -274,19 +293,22 @@ def decode_plan(path: Path, info: MediaInfo, fps: float, *, exact: bool = False)
     skipped when sampling at most half the frame rate, and the deblocking filter left out
     of all but key frames. ``exact``: every frame decoded in full
     (the reference the fast paths are tested against)."""
-    threads = decoder_threads()
     interval, reordered = scan_packets(path)
     step = 1.0 / fps
     frame = 1.0 / info.fps if info.fps else 0.0
+    keyframes = not exact and interval is not None and interval <= step + frame + 1e-3
+    # Key frames alone: a key frame every interval is decoded; otherwise count every frame
+    # (skipped B-frames are the cheapest ones).
+    share = frame / interval if keyframes and interval else 1.0
     common = {
-        "threads": threads,
+        "threads": decoder_threads(decode_load(info, share)),
         "keyframe_interval_s": None if interval is None else round(interval, 3),
         "reordered": reordered,
         "codec": info.video_codec,
     }
     if exact:
         return DecodePlan("exact", None, None, **common)  # type: ignore[arg-type]
-    if interval is not None and interval <= step + frame + 1e-3:
+    if keyframes:
         return DecodePlan("keyframes", "NONKEY", None, **common)  # type: ignore[arg-type]
     # Deblocking left out of every frame but key frames: 15-25 % of H.264 and HEVC decoding
     # time, measured; the samples' and the encodings' events do not move (tests/test_decode.py).

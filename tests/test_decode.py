@@ -198,3 +198,27 @@ def test_opencv_threads_sized_for_the_frame_checks_then_restored(isolated_models
     assert seen and set(seen) == {result.options["frame_threads"]}
     assert result.options["frame_threads"] == frame_check_threads(usable_cores(), before)
     assert cv2.getNumThreads() == before
+
+
+def test_decoder_threads_half_the_cores_unless_the_decoding_is_heavy(monkeypatch):
+    import dataclasses
+
+    from dualrec_audit import media
+
+    monkeypatch.setattr(media, "usable_cores", lambda: 4)
+    clean = probe(sample("clean.mp4"))  # H.264 1280x720 25 fps
+    hevc_1080 = dataclasses.replace(clean, video_codec="hevc", width=1920, height=1080, fps=30.0)
+    h264_1080 = dataclasses.replace(clean, width=1920, height=1080, fps=30.0)
+    assert media.decode_load(clean) == pytest.approx(23.0, abs=0.1)
+    assert media.decode_load(h264_1080) < media.HEAVY_DECODE_LOAD < media.decode_load(hevc_1080)
+    assert media.decoder_threads(media.decode_load(clean)) == 2
+    assert media.decoder_threads(media.decode_load(h264_1080)) == 2
+    assert media.decoder_threads(media.decode_load(hevc_1080)) == 4
+    # Key frames alone (one a second of 30) is light whatever the codec.
+    assert media.decoder_threads(media.decode_load(hevc_1080, 1 / 30)) == 2
+    monkeypatch.setattr(media, "usable_cores", lambda: 1)
+    assert media.decoder_threads(media.decode_load(hevc_1080)) == 1
+    assert media.decoder_threads(0.0) == 1
+    # The plan records the choice.
+    monkeypatch.setattr(media, "usable_cores", lambda: 4)
+    assert decode_plan(sample("clean.mp4"), clean, 2.0).threads == 2
