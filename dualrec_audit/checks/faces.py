@@ -17,7 +17,7 @@ import functools
 import itertools
 import logging
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -92,7 +92,7 @@ class Face:
         return self.box[0] + self.box[2] / 2
 
 
-@dataclass
+@dataclass(slots=True)
 class PartyState:
     present: bool = False
     cut: tuple[Side, ...] = ()
@@ -103,7 +103,10 @@ class PartyState:
     keypoints: tuple[tuple[float, float], ...] = ()  # YuNet's five (see Face)
 
 
-@dataclass
+ABSENT = PartyState()  # a party not in the picture (shared: states are never changed)
+
+
+@dataclass(slots=True)
 class Sample:
     t: float
     parties: dict[str, PartyState] = field(default_factory=dict)
@@ -329,7 +332,10 @@ class FacesCheck:
         self.step = sample_step
         self.detector = FaceDetector(detector_path, self.p.detect_width, self.p.score_threshold)
         self.landmarks = LandmarkExtent(landmarker_path) if self.p.landmarks != "never" else None
+        # Every sample's states, kept for finish() without their keypoints (an hour's 7,200
+        # samples in about 3 MB, was 16); the latest sample's in full in _latest.
         self.samples: list[Sample] = []
+        self._latest: dict[str, PartyState] = {}
         self.last_seen: dict[str, tuple[float, float]] = {}  # party -> (t, cx)
         self.landmark_runs = 0
         self.full_detections = 0  # frames detected at detect_width
@@ -342,15 +348,17 @@ class FacesCheck:
         w = frame.shape[1]
         faces = self.find_faces(frame)
         assigned = self.assign(t, faces, w)
-        sample = Sample(t=t, extra=len(faces) - len(assigned))
+        latest: dict[str, PartyState] = {}
         for party in PARTIES:
             face = assigned.get(party)
             if face is None:
-                sample.parties[party] = PartyState()
+                latest[party] = ABSENT
                 continue
             self.last_seen[party] = (t, face.cx)
-            sample.parties[party] = self.judge(frame, face)
-        self.samples.append(sample)
+            latest[party] = self.judge(frame, face)
+        self._latest = latest
+        kept = {k: replace(v, keypoints=()) if v.keypoints else v for k, v in latest.items()}
+        self.samples.append(Sample(t=t, parties=kept, extra=len(faces) - len(assigned)))
 
     def find_faces(self, frame: np.ndarray) -> list[Face]:
         """Every full_every-th sample, and whenever the quicker ways fail, YuNet at the full
@@ -455,7 +463,7 @@ class FacesCheck:
 
     def last_faces(self) -> dict[str, PartyState]:
         """Each party's state in the latest sampled frame (box and keypoints when in it)."""
-        return dict(self.samples[-1].parties) if self.samples else {}
+        return dict(self._latest)
 
     # -- whole recording ---------------------------------------------------------------
 
