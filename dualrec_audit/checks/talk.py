@@ -193,9 +193,7 @@ def _pairs(flat: array.array[float]) -> np.ndarray:
     return np.frombuffer(flat, np.float64).reshape(-1, 2)
 
 
-def activity(
-    samples: Pairs, times: np.ndarray, p: TalkParams
-) -> np.ndarray:
+def activity(samples: Pairs, times: np.ndarray, p: TalkParams) -> np.ndarray:
     """How much the mouth moves around each time (mean motion within the window); NaN where
     the party has no sample near that time."""
     out = np.full(len(times), np.nan)
