@@ -222,3 +222,32 @@ def test_decoder_threads_half_the_cores_unless_the_decoding_is_heavy(monkeypatch
     # The plan records the choice.
     monkeypatch.setattr(media, "usable_cores", lambda: 4)
     assert decode_plan(sample("clean.mp4"), clean, 2.0).threads == 2
+
+
+def test_a_failure_in_the_second_frame_thread_is_recorded_for_that_file(
+    isolated_models_env, monkeypatch
+):
+    """The video check runs in the frame checks' second thread: what it raises reaches the
+    audit, which records it for that file; OpenCV's threads are restored and the next audit
+    runs normally."""
+    import cv2
+
+    before = cv2.getNumThreads()
+    update = VideoQualityCheck.update
+    calls = []
+
+    def failing(self, t, frame):
+        calls.append(t)
+        if len(calls) == 5:
+            raise RuntimeError("video check broke")
+        update(self, t, frame)
+
+    monkeypatch.setattr(VideoQualityCheck, "update", failing)
+    pipe = AuditPipeline(AuditOptions(asr_model="none", script_model="none"))
+    broken = pipe.apply(sample("clean.mp4"))
+    assert broken.decision == "error" and broken.error is not None
+    assert broken.error.code == "internal_error" and "video check broke" in broken.error.message
+    assert cv2.getNumThreads() == before
+    monkeypatch.setattr(VideoQualityCheck, "update", update)
+    again = pipe.apply(sample("clean.mp4"))
+    assert again.error is None and again.checks["video"].status == "ok"
