@@ -333,7 +333,7 @@ class FacesCheck:
         self.detector = FaceDetector(detector_path, self.p.detect_width, self.p.score_threshold)
         self.landmarks = LandmarkExtent(landmarker_path) if self.p.landmarks != "never" else None
         # Every sample's states, kept for finish() without their keypoints (an hour's 7,200
-        # samples in about 3 MB, was 16); the latest sample's in full in _latest.
+        # samples in about 5.6 MB, was 16); the latest sample's in full in _latest.
         self.samples: list[Sample] = []
         self._latest: dict[str, PartyState] = {}
         self.last_seen: dict[str, tuple[float, float]] = {}  # party -> (t, cx)
