@@ -378,6 +378,7 @@ def build_encoding(name: str, minutes: float, cache: Path) -> Path:
 
 
 # (label, measure.py kind, its extra arguments)
+CHECKS_ARGS = ("--asr-model", "none", "--script-model", "none", "--passes", "2")
 ENCODING_MEASURES = (
     ("floor", "floor", ()),
     ("floor_av", "floor_av", ()),
@@ -386,7 +387,7 @@ ENCODING_MEASURES = (
     ("faces_before", "faces", ("--fast-width", "0", "--track-size", "0", "--passes", "1")),
     ("faces", "faces", ("--passes", "1")),
     ("video", "video", ("--passes", "1")),
-    ("checks", "whole", ("--asr-model", "none", "--script-model", "none", "--passes", "2")),
+    ("checks", "whole", CHECKS_ARGS),
 )
 
 
@@ -411,9 +412,7 @@ def run_encodings(args: argparse.Namespace) -> int:
         raw[name]["rounds"] = [round_of(raw[name]["floor"], raw[name]["checks"])]
         for i in range(1, args.encoding_rounds):
             floor = measure("floor", f, label=f"floor, round {i + 1} ({name})")
-            checks = measure(
-                "whole", f, *ENCODING_MEASURES[-1][2], label=f"checks, round {i + 1} ({name})"
-            )
+            checks = measure("whole", f, *CHECKS_ARGS, label=f"checks, round {i + 1} ({name})")
             raw[name]["rounds"].append(round_of(floor, checks))
     meta["benchmark_wall_s"] = time.perf_counter() - t_run
     meta["load_at_end"] = os.getloadavg()
@@ -445,9 +444,11 @@ def encoding_row(name: str, r: dict[str, Any]) -> dict[str, Any]:
     def part(label: str, key: str) -> float:
         return float(r[label]["passes"][-1]["parts"][key])
 
-    ratios = [x["floor_s"] / x["checks_s"] for x in r["rounds"]]
-    checks_s = statistics.median(x["checks_s"] for x in r["rounds"])
-    floor_s = statistics.median(x["floor_s"] for x in r["rounds"])
+    # A run saved before rounds were measured has its one round in "floor" and "checks".
+    rounds = r.get("rounds") or [round_of(r["floor"], r["checks"])]
+    ratios = [x["floor_s"] / x["checks_s"] for x in rounds]
+    checks_s = statistics.median(x["checks_s"] for x in rounds)
+    floor_s = statistics.median(x["floor_s"] for x in rounds)
     over_floor = statistics.median(ratios)
     floor_av_s = part("floor_av", "decode_all")
     labels = [k for k in r if isinstance(r[k], dict) and "other_cores" in r[k]]

@@ -92,3 +92,42 @@ def test_the_36_s_clip_is_cut_by_remuxing_and_decodes_to_its_end(tmp_path: Path)
     assert times[-1] >= 35.0 and damaged == []
     audio = load_audio(path)
     assert audio is not None and abs(len(audio) / 16000 - 36.0) < 0.5
+
+
+def test_encoding_row_takes_the_median_of_the_rounds_and_reads_older_runs():
+    run = _load_run()
+
+    def m(wall=None, decode_all=None, cpu=1.0, **extra):
+        parts = {"decode_all": decode_all} if decode_all else {}
+        return {
+            "passes": [{"wall_s": wall, "cpu_s": cpu, "parts": parts, **extra}],
+            "other_cores": 0.0,
+        }
+
+    part = {"parts": {"decode": 1.0, "faces": 1.0, "video": 1.0}, "cpu_s": 1.0}
+    raw = {
+        "duration_s": 60.0,
+        "size_mb": 1.0,
+        "floor": m(decode_all=3.0),
+        "floor_av": m(decode_all=2.0),
+        "decode": {
+            **part,
+            "passes": [part],
+            "plan": {"mode": "all_frames", "keyframe_interval_s": 1.0},
+        },
+        "decode_exact": {"passes": [part]},
+        "faces_before": {"passes": [part]},
+        "faces": {"passes": [{**part, "full_detections": 31, "frames": 121}]},
+        "video": {"passes": [part]},
+        "checks": m(wall=2.0),
+    }
+    older = run.encoding_row("x", raw)  # saved before rounds: its one pair
+    assert older["checks_over_floor"] == 1.5 and older["checks_over_floor_rounds"] == [1.5]
+    raw["rounds"] = [
+        {"floor_s": 3.0, "checks_s": 2.0},
+        {"floor_s": 2.0, "checks_s": 2.5},
+        {"floor_s": 3.0, "checks_s": 3.3},
+    ]
+    row = run.encoding_row("x", raw)
+    assert row["checks_over_floor"] == pytest.approx(3.0 / 3.3)  # the median ratio
+    assert not row["met"] and row["checks_x"] == pytest.approx(60 / 2.5)

@@ -175,12 +175,26 @@ def test_frame_checks_get_half_the_cores_for_opencv(cores, current, expected):
     assert frame_check_threads(cores, current) == expected
 
 
-def test_opencv_threads_sized_for_the_frame_checks_then_restored(isolated_models_env, monkeypatch):
+@pytest.fixture
+def opencv_at_eight_threads():
+    """OpenCV's pool at 8 threads for the test (more than the frame checks ever take on a
+    machine of under 16 cores, so that a restore shows), then as it was."""
     import cv2
 
-    before = cv2.getNumThreads()
+    was = cv2.getNumThreads()
+    cv2.setNumThreads(8)
+    yield 8
+    cv2.setNumThreads(was)
+
+
+def test_opencv_threads_sized_for_the_frame_checks_then_restored(
+    isolated_models_env, monkeypatch, opencv_at_eight_threads
+):
+    import cv2
+
+    before = opencv_at_eight_threads
     with opencv_threads(8) as n:
-        assert cv2.getNumThreads() == n == frame_check_threads(8, before)
+        assert cv2.getNumThreads() == n == frame_check_threads(8, before) == 4
     assert cv2.getNumThreads() == before
 
     # The pipeline's frame checks run with it, and the result records the threads used.
@@ -225,14 +239,14 @@ def test_decoder_threads_half_the_cores_unless_the_decoding_is_heavy(monkeypatch
 
 
 def test_a_failure_in_the_second_frame_thread_is_recorded_for_that_file(
-    isolated_models_env, monkeypatch
+    isolated_models_env, monkeypatch, opencv_at_eight_threads
 ):
     """The video check runs in the frame checks' second thread: what it raises reaches the
     audit, which records it for that file; OpenCV's threads are restored and the next audit
     runs normally."""
     import cv2
 
-    before = cv2.getNumThreads()
+    before = opencv_at_eight_threads
     update = VideoQualityCheck.update
     calls = []
 

@@ -361,29 +361,32 @@ class FacesCheck:
         self.samples.append(Sample(t=t, parties=kept, extra=len(faces) - len(assigned)))
 
     def find_faces(self, frame: np.ndarray) -> list[Face]:
-        """Every full_every-th sample, and whenever the quicker ways fail, YuNet at the full
-        detection width; otherwise the large faces of the last sample tracked, or YuNet at the
-        fast width when its faces are all large and as many as last time (large faces are found
-        as surely there)."""
+        """YuNet at the full detection width every full_every-th sample and whenever the
+        quicker ways (:meth:`quick_faces`) fail."""
         p = self.p
         due = len(self.samples) % max(1, p.full_every) == 0
-        min_h = p.fast_min_face * frame.shape[0]
-        faces: list[Face] | None = None
-        if (
-            not due
-            and len(self._last) >= len(PARTIES)
-            and all(f.box[3] >= min_h for f in self._last)
-        ):
-            faces = self.track(frame, min_h)
-            self.tracked += faces is not None
-        if faces is None and not due and 0 < p.fast_width < min(p.detect_width, frame.shape[1]):
-            faces = self.detector.detect(frame, p.fast_width)
-            if len(faces) < max(1, len(self._last)) or any(f.box[3] < min_h for f in faces):
-                faces = None
+        faces = None if due else self.quick_faces(frame, p.fast_min_face * frame.shape[0])
         if faces is None:
             self.full_detections += 1
             faces = self.detector.detect(frame)
         self._last = faces
+        return faces
+
+    def quick_faces(self, frame: np.ndarray, min_h: float) -> list[Face] | None:
+        """The last sample's faces tracked, when both parties were in view with large faces;
+        else YuNet at the fast width, kept when its faces are all large and as many as last
+        time (large faces are found as surely there); None when neither holds."""
+        p = self.p
+        if len(self._last) >= len(PARTIES) and all(f.box[3] >= min_h for f in self._last):
+            tracked = self.track(frame, min_h)
+            if tracked is not None:
+                self.tracked += 1
+                return tracked
+        if not 0 < p.fast_width < min(p.detect_width, frame.shape[1]):
+            return None
+        faces = self.detector.detect(frame, p.fast_width)
+        if len(faces) < max(1, len(self._last)) or any(f.box[3] < min_h for f in faces):
+            return None
         return faces
 
     def track(self, frame: np.ndarray, min_h: float) -> list[Face] | None:

@@ -193,14 +193,19 @@ def _pairs(flat: array.array[float]) -> np.ndarray:
     return np.frombuffer(flat, np.float64).reshape(-1, 2)
 
 
+def _columns(pairs: Pairs) -> tuple[np.ndarray, np.ndarray]:
+    """The times and the values of (time, value) pairs, as two arrays."""
+    a = np.asarray(pairs, np.float64).reshape(-1, 2)
+    return a[:, 0], a[:, 1]
+
+
 def activity(samples: Pairs, times: np.ndarray, p: TalkParams) -> np.ndarray:
     """How much the mouth moves around each time (mean motion within the window); NaN where
     the party has no sample near that time."""
     out = np.full(len(times), np.nan)
     if len(samples) == 0:
         return out
-    ts = np.array([s[0] for s in samples])
-    mo = np.array([s[1] for s in samples])
+    ts, mo = _columns(samples)
     csum = np.concatenate([[0.0], np.cumsum(mo)])
     half = p.window_s / 2
     lo = np.searchsorted(ts, times - half, side="left")
@@ -320,8 +325,7 @@ def nods(pitch: Pairs, p: TalkParams) -> list[tuple[float, float]]:
     out: list[tuple[float, float]] = []
     if len(pitch) < 3:
         return out
-    ts = np.array([s[0] for s in pitch])
-    pv = np.array([s[1] for s in pitch])
+    ts, pv = _columns(pitch)
     i = 0
     while i < len(ts):
         j = i + 1
