@@ -183,7 +183,8 @@ def test_large_faces_tracked_between_full_detections(model_paths):
     whole picture, the others only around each face, and the faces are followed as closely
     as by searching the whole picture every time."""
     frames = [np.roll(counter_scene(126), 6 * i, axis=1) for i in range(12)]
-    tracked = FacesCheck(*model_paths, sample_step=0.5)
+    # No full detection put off (the plain background would let them all be).
+    tracked = FacesCheck(*model_paths, FaceParams(change_gate=0), sample_step=0.5)
     whole = FacesCheck(*model_paths, FaceParams(track_size=0), sample_step=0.5)
     for i, frame in enumerate(frames):
         tracked.update(i * 0.5, frame)
@@ -197,6 +198,50 @@ def test_large_faces_tracked_between_full_detections(model_paths):
         assert ta[2:] == pytest.approx(tb[2:], abs=10)  # box within 10 px (faces 126 px)
     xs = [x for t, p, x, *_ in a.details["tracks"] if p == "staff"]
     assert xs[-1] - xs[0] == pytest.approx(66, abs=8)  # followed the 11 x 6 px drift
+
+
+def newcomer_scene(present: bool) -> np.ndarray:
+    """counter_scene(126) with, when ``present``, a third person's face about 55 px high
+    between the two parties, further back."""
+    scene = counter_scene(126)
+    if present:
+        scene[90:156, 610:665] = cv2.resize(image("facerec_obama")[80:480, 330:650], (55, 66))
+    return scene
+
+
+def test_full_detection_put_off_while_nothing_moves_outside_the_faces(model_paths):
+    """Two tracked parties in a still picture: the due full detections are put off, but one
+    runs every full_every_still-th sample; the faces and events are those of searching the
+    whole picture on schedule."""
+    gated = FacesCheck(*model_paths, sample_step=0.5)
+    plain = FacesCheck(*model_paths, FaceParams(change_gate=0), sample_step=0.5)
+    for i in range(20):
+        frame = newcomer_scene(False)
+        gated.update(i * 0.5, frame)
+        plain.update(i * 0.5, frame)
+    a, b = gated.finish(10.0), plain.finish(10.0)
+    assert FaceParams().full_every_still == 16
+    # Due at 0, 4, 8, 12, 16: 4-12 put off, 16 is the 16th sample since the last one.
+    assert (a.details["full_detections"], a.details["put_off"]) == (2, 3)
+    assert (b.details["full_detections"], b.details["put_off"]) == (5, 0)
+    assert a.events == b.events == ()
+    for ta, tb in zip(a.details["tracks"], b.details["tracks"], strict=True):
+        assert ta[:2] == tb[:2] and ta[2:] == pytest.approx(tb[2:], abs=8)
+
+
+def test_newcomer_found_when_due_as_without_putting_off(model_paths):
+    """A third person coming in changes the picture outside the parties' faces: the next due
+    full detection runs and finds them, as it would have without the change test."""
+    gated = FacesCheck(*model_paths, sample_step=0.5)
+    plain = FacesCheck(*model_paths, FaceParams(change_gate=0), sample_step=0.5)
+    for i in range(16):
+        frame = newcomer_scene(i >= 5)
+        gated.update(i * 0.5, frame)
+        plain.update(i * 0.5, frame)
+    a, b = gated.finish(8.0), plain.finish(8.0)
+    assert a.details["put_off"] == 1  # sample 4, before the newcomer
+    assert [(e.check, e.start) for e in a.events] == [("extra_person", 4.0)]  # sample 8
+    assert a.events == b.events
 
 
 def test_no_tracking_while_a_party_is_missing(model_paths):

@@ -8,6 +8,11 @@ sides inside the frame) comes from the MediaPipe face landmarker run on a padded
 the face, whose mesh extends past the frame edge when part of the face is outside it. Faces
 well inside the frame are judged from YuNet's box and keypoints alone, which is enough there
 and keeps the check fast; the landmarker runs on faces near an edge.
+
+YuNet searches the whole picture every few samples (at 640 px wide, for newcomers as small as
+32 px); between those, large faces are looked for again only around where they were. While
+nothing outside the tracked faces has changed since the last whole-picture search (nobody can
+have come in), the next one is put off, up to a limit (``FaceParams.change_gate``).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from dualrec_audit.checks import span_events
+from dualrec_audit.checks import change, span_events
 from dualrec_audit.native import import_mediapipe, quiet_stderr
 from dualrec_audit.result import CheckResult, Event, Party, Severity, per_second, runs, seconds_of
 
@@ -51,7 +56,8 @@ class FaceParams:
     # Fast path: YuNet first runs at this width (a quarter of the pixels of detect_width); its
     # faces are kept when each is at least fast_min_face of the frame height and there are as
     # many as the last sample had, else the frame is detected again at detect_width, as it is
-    # every full_every-th sample (so a small newcomer is found within that many samples).
+    # every full_every-th sample (so a small newcomer is found within that many samples; see
+    # change_gate for when that one is put off).
     # fast_width 0: always detect at detect_width.
     fast_width: int = 320
     fast_min_face: float = 0.12
@@ -65,6 +71,15 @@ class FaceParams:
     # a third person is found at the next full detection. track_size 0: no tracking.
     track_size: int = 96
     track_window: float = 2.0
+    # While faces are tracked, a due full detection is put off when no block of the picture
+    # outside the faces' windows (change_window times each face's size) has changed by
+    # change_gate grey levels or more since the last full detection (checks/change.py): a
+    # newcomer changes the blocks they cross. One runs at least every full_every_still-th
+    # sample all the same (a person who came in unseen is found within that many samples).
+    # change_gate 0: never put off.
+    change_gate: float = 10.0
+    change_window: float = 3.0
+    full_every_still: int = 16
     score_threshold: float = 0.6
     hair_margin: float = 0.2  # room above the forehead for hair, share of face height
     edge_margin: float = 0.0  # the chin/sides may come this close (share of face) to the edge
@@ -277,6 +292,13 @@ class LandmarkExtent:
         }
 
 
+def _window(face: Face, times: float) -> tuple[float, float, float, float]:
+    """The square ``times`` the face's size around it: x0, y0, x1, y1."""
+    side = times * max(face.box[2], face.box[3])
+    cx, cy = face.box[0] + face.box[2] / 2, face.box[1] + face.box[3] / 2
+    return cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2
+
+
 def _overlap(a: Face, b: Face) -> float:
     """Intersection over union of two faces' boxes."""
     ax, ay, aw, ah = a.box
@@ -340,7 +362,10 @@ class FacesCheck:
         self.landmark_runs = 0
         self.full_detections = 0  # frames detected at detect_width
         self.tracked = 0  # frames whose faces were found again near where they were
+        self.put_off = 0  # full detections put off: nothing changed outside the faces
         self._last: list[Face] = []  # the faces of the latest sample
+        # The picture at the last full detection (checks/change.py) and its sample's index.
+        self._reference: tuple[np.ndarray, int] | None = None
 
     # -- per frame ---------------------------------------------------------------------
 
@@ -364,20 +389,44 @@ class FacesCheck:
         """YuNet at the full detection width every full_every-th sample and whenever the
         quicker ways (:meth:`quick_faces`) fail."""
         p = self.p
+        min_h = p.fast_min_face * frame.shape[0]
         due = len(self.samples) % max(1, p.full_every) == 0
-        faces = None if due else self.quick_faces(frame, p.fast_min_face * frame.shape[0])
+        if due and self._unchanged(frame, min_h):
+            due = False
+            self.put_off += 1
+        faces = None if due else self.quick_faces(frame, min_h)
         if faces is None:
             self.full_detections += 1
             faces = self.detector.detect(frame)
+            if p.change_gate > 0:
+                self._reference = (change.grey(frame), len(self.samples))
         self._last = faces
         return faces
+
+    def _trackable(self, min_h: float) -> bool:
+        """The last sample's faces can be tracked: both parties' at least, all large."""
+        last = self._last
+        return len(last) >= len(PARTIES) and all(f.box[3] >= min_h for f in last)
+
+    def _unchanged(self, frame: np.ndarray, min_h: float) -> bool:
+        """Nothing outside the tracked faces' windows changed since the last full detection
+        (which was fewer than full_every_still samples ago)."""
+        p = self.p
+        if p.change_gate <= 0 or p.track_size <= 0 or self._reference is None:
+            return False
+        before, at = self._reference
+        if len(self.samples) - at >= p.full_every_still or not self._trackable(min_h):
+            return False
+        windows = [_window(f, p.change_window) for f in self._last]
+        now = change.grey(frame)
+        return change.largest_change(before, now, frame.shape[1], windows) < p.change_gate
 
     def quick_faces(self, frame: np.ndarray, min_h: float) -> list[Face] | None:
         """The last sample's faces tracked, when both parties were in view with large faces;
         else YuNet at the fast width, kept when its faces are all large and as many as last
         time (large faces are found as surely there); None when neither holds."""
         p = self.p
-        if len(self._last) >= len(PARTIES) and all(f.box[3] >= min_h for f in self._last):
+        if self._trackable(min_h):
             tracked = self.track(frame, min_h)
             if tracked is not None:
                 self.tracked += 1
@@ -549,6 +598,7 @@ class FacesCheck:
                 "landmark_runs": self.landmark_runs,
                 "full_detections": self.full_detections,
                 "tracked": self.tracked,
+                "put_off": self.put_off,
                 "party_timelines": {
                     k: [None if v is None else round(v, 3) for v in tl]
                     for k, tl in party_timelines.items()
