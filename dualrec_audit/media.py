@@ -5,7 +5,8 @@ Only what the checks need is decoded, chosen per file from its packets (:func:`d
 key frames alone when they come at least as often as the samples; otherwise non-reference
 frames are skipped when sampling at a few frames per second, and the in-loop deblocking
 filter is skipped where the measurements showed it pays; decoder threads take half the
-cores, and only the sampled frames are converted to pixels.
+cores, or twice the cores where decoding sets the pace (:func:`decoder_threads`), and only
+the sampled frames are converted to pixels.
 """
 
 from __future__ import annotations
@@ -229,10 +230,12 @@ def usable_cores() -> int:
 # What decoding a picture costs, by codec, against H.264 (measured single-threaded on 720p25
 # and 1080p30: HEVC about 2.2 times H.264); codecs not named count as H.264.
 CODEC_COST = {"hevc": 2.0, "av1": 2.0, "vp9": 1.5}
-# Above this decoding load (megapixels a second times the codec's cost) the decoder gets every
-# core: decoding alone then outweighs the frame checks (at 2 samples a second, about as much
-# CPU as decoding 720p25 H.264 three to four times over), so it sets the pace.
-HEAVY_DECODE_LOAD = 90.0
+# Up to this decoding load (megapixels a second times the codec's cost; 720p25 H.264 is 23)
+# the decoder keeps up with the frame checks on a thread of its own. Above it (HEVC 720p25
+# is 46, H.264 1080p30 62) decoding is the audit's longest chain and sets its pace.
+LIGHT_DECODE_LOAD = 30.0
+# FFmpeg advises against more frame threads than this.
+MAX_DECODER_THREADS = 16
 
 
 def decode_load(info: MediaInfo, share: float = 1.0) -> float:
@@ -243,15 +246,24 @@ def decode_load(info: MediaInfo, share: float = 1.0) -> float:
 
 
 def decoder_threads(load: float = 0.0) -> int:
-    """Decoder threads: every core this process may use for a heavy decode (``load`` above
-    :data:`HEAVY_DECODE_LOAD`, e.g. HEVC 1080p30), else half of them (at least one): the frame
-    checks and the sound run beside the decoder on the other half. On 2 cores a second decoder
-    thread only added FFmpeg's frame-threading overhead (0.3-0.4 CPU s a minute of 720p H.264)
-    to a core already busy: the checks of a minute of 720p Baseline took 15-25 % longer with
-    it; on HEVC 1080p30 one thread could not keep up with the checks (checks / floor 1.05 with
-    one, 1.24 with two)."""
+    """Decoder threads for a decoding ``load`` (:func:`decode_load`).
+
+    Light (up to :data:`LIGHT_DECODE_LOAD`): half the cores this process may use (at least
+    one), the frame checks and the sound running beside it on the other half. On 2 cores a
+    second decoder thread only added FFmpeg's frame-threading overhead (0.3-0.4 CPU s a minute
+    of 720p H.264) to a core already busy: the checks of a minute of 720p Baseline took
+    15-25 % longer with it.
+
+    Heavier: twice the cores (at most :data:`MAX_DECODER_THREADS`). The decoder is then the
+    chain the rest waits for, and with more threads than cores it gets the larger share of
+    them while the checks' threads take the rest: on HEVC 720p25 checks / floor went from
+    1.01 with one thread to 1.03 with two and 1.08-1.11 with three or four (medians of 8-10
+    rounds), on HEVC 1080p30 from 1.32 with two to 1.38 with four; H.264 1080p30 was the same
+    with one or four (1.48 / 1.52)."""
     cores = usable_cores()
-    return cores if load > HEAVY_DECODE_LOAD else max(1, cores // 2)
+    if load <= LIGHT_DECODE_LOAD:
+        return max(1, cores // 2)
+    return min(MAX_DECODER_THREADS, 2 * cores)
 
 
 def scan_packets(path: Path, seconds: float = PLAN_SCAN_S) -> tuple[float | None, bool]:

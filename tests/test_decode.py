@@ -2,8 +2,8 @@
 
 Exact: every frame decoded in full (``decode_plan(exact=True)``) and faces detected at the full
 detection width on every sample. Fast: the file's own plan (key frames alone, B-frames skipped,
-deblocking left out of all but key frames), the faces tracked between full detections and the
-face detector's fast width. The frame
+deblocking left out of all but key frames), the faces tracked between full detections (those
+put off while nothing outside the faces changes) and the face detector's fast width. The frame
 checks' events (type, party, side; start and end within one sampling interval) must be the
 same on the samples, on recordings re-encoded like branch recorders at test time
 (sample_videos/build_encodings.py) and on the ten-minute recording.
@@ -75,6 +75,7 @@ def compare(path: Path) -> list[tuple]:
     assert_same_events(exact, fast)
     assert exact_faces["full_detections"] == exact_faces["samples"]
     assert exact_faces["tracked"] == 0 and fast_faces["tracked"] > 0
+    assert fast_faces["put_off"] > 0  # the fast path's full detections put off, compared too
     return fast
 
 
@@ -214,25 +215,29 @@ def test_opencv_threads_sized_for_the_frame_checks_then_restored(
     assert cv2.getNumThreads() == before
 
 
-def test_decoder_threads_half_the_cores_unless_the_decoding_is_heavy(monkeypatch):
+def test_decoder_threads_half_the_cores_unless_decoding_sets_the_pace(monkeypatch):
     import dataclasses
 
     from dualrec_audit import media
 
     monkeypatch.setattr(media, "usable_cores", lambda: 4)
     clean = probe(sample("clean.mp4"))  # H.264 1280x720 25 fps
-    hevc_1080 = dataclasses.replace(clean, video_codec="hevc", width=1920, height=1080, fps=30.0)
+    hevc_720 = dataclasses.replace(clean, video_codec="hevc")
+    hevc_1080 = dataclasses.replace(hevc_720, width=1920, height=1080, fps=30.0)
     h264_1080 = dataclasses.replace(clean, width=1920, height=1080, fps=30.0)
     assert media.decode_load(clean) == pytest.approx(23.0, abs=0.1)
-    assert media.decode_load(h264_1080) < media.HEAVY_DECODE_LOAD < media.decode_load(hevc_1080)
+    assert media.decode_load(clean) < media.LIGHT_DECODE_LOAD < media.decode_load(hevc_720)
+    assert media.decode_load(hevc_720) < media.decode_load(h264_1080) < media.decode_load(hevc_1080)
     assert media.decoder_threads(media.decode_load(clean)) == 2
-    assert media.decoder_threads(media.decode_load(h264_1080)) == 2
-    assert media.decoder_threads(media.decode_load(hevc_1080)) == 4
+    for heavier in (hevc_720, h264_1080, hevc_1080):
+        assert media.decoder_threads(media.decode_load(heavier)) == 8
     # Key frames alone (one a second of 30) is light whatever the codec.
     assert media.decoder_threads(media.decode_load(hevc_1080, 1 / 30)) == 2
     monkeypatch.setattr(media, "usable_cores", lambda: 1)
-    assert media.decoder_threads(media.decode_load(hevc_1080)) == 1
+    assert media.decoder_threads(media.decode_load(hevc_1080)) == 2
     assert media.decoder_threads(0.0) == 1
+    monkeypatch.setattr(media, "usable_cores", lambda: 64)
+    assert media.decoder_threads(media.decode_load(hevc_1080)) == media.MAX_DECODER_THREADS
     # The plan records the choice.
     monkeypatch.setattr(media, "usable_cores", lambda: 4)
     assert decode_plan(sample("clean.mp4"), clean, 2.0).threads == 2
