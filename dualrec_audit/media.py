@@ -257,9 +257,9 @@ def decoder_threads(load: float = 0.0) -> int:
     Heavier: twice the cores (at most :data:`MAX_DECODER_THREADS`). The decoder is then the
     chain the rest waits for, and with more threads than cores it gets the larger share of
     them while the checks' threads take the rest: on HEVC 720p25 checks / floor went from
-    1.01 with one thread to 1.03 with two and 1.08-1.11 with three or four (medians of 8-10
-    rounds), on HEVC 1080p30 from 1.32 with two to 1.38 with four; H.264 1080p30 was the same
-    with one or four (1.48 / 1.52)."""
+    1.00-1.02 with one thread to 1.03-1.05 with two, 1.08 with three and 1.04-1.11 with four
+    (medians of 6-10 alternated rounds), on HEVC 1080p30 from 1.32 with two to 1.38 with four;
+    H.264 1080p30 was the same with one or four (1.48-1.66 / 1.52-1.58)."""
     cores = usable_cores()
     if load <= LIGHT_DECODE_LOAD:
         return max(1, cores // 2)
