@@ -219,12 +219,25 @@ class DecodePlan:
         return asdict(self)
 
 
+# A scan worker's share of the cores (:func:`share_cores`); None: every core it may run on.
+_core_share: int | None = None
+
+
+def share_cores(n: int | None) -> None:
+    """Size this process's threads (decoder, OpenCV) by ``n`` cores — a scan worker's share of
+    the machine — rather than by every core it may run on; None: by every core again."""
+    global _core_share
+    _core_share = None if n is None else max(1, n)
+
+
 def usable_cores() -> int:
-    """The cores this process may use."""
+    """The cores this process may use: those it may run on, or its share of them when it is
+    one of a scan's workers (:func:`share_cores`)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    return cores if _core_share is None else min(cores, _core_share)
 
 
 # What decoding a picture costs, by codec, against H.264 (measured single-threaded on 720p25

@@ -30,7 +30,7 @@ from typing import Literal, Protocol
 from dualrec_audit.assign import ProfileMap, resolve_profile, sidecar_meta
 from dualrec_audit.db.store import RecordingMeta, Store, digest, now, run_key
 from dualrec_audit.errors import ConfigError
-from dualrec_audit.media import VIDEO_SUFFIXES, os_error_message
+from dualrec_audit.media import VIDEO_SUFFIXES, os_error_message, share_cores
 from dualrec_audit.paths import absolute, display_path, share_relative
 from dualrec_audit.pipeline import AuditOptions, AuditPipeline
 from dualrec_audit.result import AuditResult
@@ -166,7 +166,10 @@ def _init_worker(options: AuditOptions, models_dir: str | None, threads: int, le
     )
     import cv2
 
+    # The worker's share of the cores sizes its threads: OpenCV's, and the decoder's
+    # (media.decoder_threads), which would otherwise count every core of the machine.
     cv2.setNumThreads(threads)
+    share_cores(threads)
     _worker_pipeline = AuditPipeline(options, models_dir=models_dir)
 
 

@@ -39,6 +39,14 @@ def _isolated(isolated_models_env):
     """No user-installed model may change what is audited."""
 
 
+def _ray_default_temp() -> str:
+    try:
+        from ray._private.utils import get_ray_address_file
+    except ImportError:  # moved in another Ray: its usual place
+        return os.path.join(tempfile.gettempdir(), "ray")
+    return os.path.dirname(get_ray_address_file(None))
+
+
 @pytest.fixture(scope="module")
 def ray_cluster(isolated_models_env) -> Iterator[tuple[object, list[object]]]:
     """A head and two worker nodes, one CPU slot each, small object stores. The raylets
@@ -51,6 +59,9 @@ def ray_cluster(isolated_models_env) -> Iterator[tuple[object, list[object]]]:
     old_path = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), old_path) if p)
     temp = tempfile.mkdtemp(prefix="drray-", dir="/tmp")  # short: Ray's socket paths
+    # The head's address is written into Ray's default temp folder (/tmp/ray), which only a
+    # node started without temp_dir creates: on a fresh machine it is not there.
+    os.makedirs(_ray_default_temp(), exist_ok=True)
     # The nodes take this machine's own address: with node_ip_address="127.0.0.1", Ray 2.60's
     # drivers look for a node at the machine's network address and wait forever.
     node = {"num_cpus": 1, "object_store_memory": 80 * MB}

@@ -215,6 +215,33 @@ def test_opencv_threads_sized_for_the_frame_checks_then_restored(
     assert cv2.getNumThreads() == before
 
 
+def test_a_scan_worker_sizes_its_threads_by_its_share_of_the_cores(monkeypatch):
+    """Each of a scan's workers sizes OpenCV's pool and its decoder by its share of the
+    machine (cores / workers), as a machine of that many cores would."""
+    import logging
+    import os
+
+    import cv2
+
+    from dualrec_audit import media, scan
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    monkeypatch.setattr(media, "_core_share", None)
+    assert media.usable_cores() == 16
+    assert media.decoder_threads(124.0) == media.MAX_DECODER_THREADS
+    pool: list[int] = []
+    monkeypatch.setattr(cv2, "setNumThreads", pool.append)
+    monkeypatch.setattr(scan, "AuditPipeline", lambda *a, **k: None)
+    monkeypatch.setattr(logging, "basicConfig", lambda **k: None)
+    scan._init_worker(AuditOptions(), None, 2, logging.INFO)  # 16 cores, 8 workers
+    assert pool == [2] and media.usable_cores() == 2
+    assert media.decoder_threads(23.0) == 1  # light: half its share
+    assert media.decoder_threads(124.0) == 4  # heavy: twice its share
+    assert frame_check_threads(media.usable_cores(), 2) == 1
+    media.share_cores(None)
+    assert media.usable_cores() == 16
+
+
 def test_decoder_threads_half_the_cores_unless_decoding_sets_the_pace(monkeypatch):
     import dataclasses
 

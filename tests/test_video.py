@@ -29,7 +29,8 @@ def test_an_8_s_blur_of_a_sharp_recording_is_found(blurred):
     details = blurred.checks["video"].details
     # Far above the fixed floor of 12 that missed it: the recording's own level decides.
     assert details["blur_below"] > 10 * VideoParams().blur_sharpness
-    assert details["blur_below"] == pytest.approx(0.4 * details["sharp_level"])
+    # Both are rounded to 0.1: 0.4 x the rounded level may differ from the rounded floor.
+    assert details["blur_below"] == pytest.approx(0.4 * details["sharp_level"], abs=0.1)
     # Layer 2: a medium finding of its own, the recording goes to review (not approved).
     (f,) = [f for f in blurred.findings if f.rule == "event.blur"]
     assert f.severity == "medium" and (f.start, f.end) == (blur[0].start, blur[0].end)
