@@ -151,7 +151,7 @@ def m_decode(path: Path, args: argparse.Namespace) -> dict[str, Any]:
 def _frame_check(kind: str, args: argparse.Namespace, step: float, landmarks: str = "edge") -> Any:
     from dualrec_audit.checks.faces import FaceParams, FacesCheck
     from dualrec_audit.checks.video import VideoQualityCheck
-    from dualrec_audit.registry import ModelStore
+    from dualrec_audit.models.registry import ModelStore
 
     if kind == "video":
         return VideoQualityCheck(sample_step=step)
@@ -241,9 +241,9 @@ def m_speech(path: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 def m_documents(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     """The documents check's own calls timed (page finding on every sample, OCR on pages)."""
-    from dualrec_audit import ocr
     from dualrec_audit.checks.documents import DocumentsCheck, DocumentSpec
     from dualrec_audit.media import sample_frames
+    from dualrec_audit.vision import ocr
 
     info = _info(path)
     specs = (
@@ -330,7 +330,7 @@ ANNOUNCED = ("probe", "audio", "transcript")
 
 
 def m_whole(path: Path, args: argparse.Namespace) -> dict[str, Any]:
-    from dualrec_audit.pipeline import STAGES, AuditOptions, AuditPipeline
+    from dualrec_audit.audit.pipeline import STAGES, AuditOptions, AuditPipeline
 
     options = AuditOptions(
         sample_fps=args.fps,
@@ -469,13 +469,13 @@ def m_naive(path: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def m_script(path: Path, args: argparse.Namespace) -> dict[str, Any]:
-    from dualrec_audit.asr.select import script_engine
     from dualrec_audit.checks.script import run_script_check
     from dualrec_audit.checks.speech import run_speech_check
+    from dualrec_audit.core.result import CheckResult
     from dualrec_audit.media import SAMPLE_RATE, load_audio
-    from dualrec_audit.profiles import get_profile
-    from dualrec_audit.registry import ModelStore
-    from dualrec_audit.result import CheckResult
+    from dualrec_audit.models.registry import ModelStore
+    from dualrec_audit.rules.profiles import get_profile
+    from dualrec_audit.speech.select import script_engine
 
     info = _info(path)
     audio = load_audio(path, SAMPLE_RATE)
@@ -521,7 +521,7 @@ def _asr_setup(path: Path, args: argparse.Namespace) -> tuple[Any, Any, Any, lis
     encoder calls are counted (one per 30 s window it decodes)."""
     from dualrec_audit.checks.speech import run_speech_check
     from dualrec_audit.media import SAMPLE_RATE, load_audio
-    from dualrec_audit.transcriber import WhisperOptions, _load_whisper
+    from dualrec_audit.speech.transcriber import WhisperOptions, _load_whisper
 
     info = _info(path)
     audio = load_audio(path, SAMPLE_RATE)
@@ -546,7 +546,7 @@ def _asr_setup(path: Path, args: argparse.Namespace) -> tuple[Any, Any, Any, lis
 
 
 def m_asr(path: Path, args: argparse.Namespace) -> dict[str, Any]:
-    from dualrec_audit.transcriber import FasterWhisperTranscriber
+    from dualrec_audit.speech.transcriber import FasterWhisperTranscriber
 
     audio, regions, options, calls = _asr_setup(path, args)
     tr = FasterWhisperTranscriber(Path(args.asr_model), "bench", "bench", options=options)
@@ -569,7 +569,7 @@ def m_asr(path: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def m_asr_naive(path: Path, args: argparse.Namespace) -> dict[str, Any]:
-    from dualrec_audit.transcriber import _load_whisper
+    from dualrec_audit.speech.transcriber import _load_whisper
 
     audio, _regions, o, calls = _asr_setup(path, args)
     model = _load_whisper(str(Path(args.asr_model)), o.compute_type, o.cpu_threads)

@@ -343,7 +343,7 @@ def resolve_asr(choice: str | None) -> tuple[str | None, Path, bool]:
         return None, TEST_MODEL, True
     folder = Path(choice)
     if not folder.is_dir():
-        from dualrec_audit.registry import ModelStore
+        from dualrec_audit.models.registry import ModelStore
 
         located = ModelStore(None).locate(choice)
         return choice, located.path, located.spec.test_only

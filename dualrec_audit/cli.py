@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from dualrec_audit import __version__
-from dualrec_audit.errors import ConfigError, DualrecError
+from dualrec_audit.core.errors import ConfigError, DualrecError
 
 if TYPE_CHECKING:  # the heavy modules are imported by the command that needs them
-    from dualrec_audit.assign import ProfileMap
-    from dualrec_audit.pipeline import AuditOptions, AuditPipeline
-    from dualrec_audit.registry import ModelStore
-    from dualrec_audit.result import AuditResult
+    from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
+    from dualrec_audit.core.result import AuditResult
+    from dualrec_audit.models.registry import ModelStore
+    from dualrec_audit.rules.assign import ProfileMap
 
 log = logging.getLogger("dualrec_audit")
 
@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop waiting for a file that keeps changing after this many seconds",
     )
     _add_db_arg(scan)
-    from dualrec_audit import cluster
+    from dualrec_audit.batch import cluster
 
     cluster.add_arguments(scan)
     scan.add_argument(
@@ -317,8 +317,8 @@ def _add_audit_args(p: argparse.ArgumentParser) -> None:
 
 
 def _audit_options(args: argparse.Namespace, phrases: Path | None = None) -> AuditOptions:
+    from dualrec_audit.audit.pipeline import AuditOptions
     from dualrec_audit.checks.faces import FaceParams
-    from dualrec_audit.pipeline import AuditOptions
 
     if args.fps <= 0 or args.fps > 30:
         raise DualrecError("--fps must be between 0 and 30", code="usage")
@@ -436,7 +436,7 @@ def _audit_files(
     on_result: Callable[[AuditResult], None] | None = None,
 ) -> list[AuditResult]:
     """Audit each file under its profile, with a progress bar on a terminal."""
-    from dualrec_audit.assign import resolve_profile
+    from dualrec_audit.rules.assign import resolve_profile
 
     default = pipeline.options.profile
     show_bar = not args.no_progress and sys.stderr.isatty()
@@ -465,9 +465,9 @@ def _audit_files(
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from dualrec_audit.assign import ProfileMap
-    from dualrec_audit.pipeline import AuditPipeline
-    from dualrec_audit.report import summary
+    from dualrec_audit.audit.pipeline import AuditPipeline
+    from dualrec_audit.batch.report import summary
+    from dualrec_audit.rules.assign import ProfileMap
 
     options = _audit_options(args, args.phrases)
     files = _expand(args.paths)
@@ -491,10 +491,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     """Audit every recording in a folder and compare with the labels: exit 1 when a defective
     recording is auto-approved or an expected error is not one."""
-    from dualrec_audit.assign import ProfileMap
-    from dualrec_audit.evaluate import check_coverage, evaluate, load_labels
-    from dualrec_audit.pipeline import AuditPipeline
-    from dualrec_audit.report import eval_summary
+    from dualrec_audit.audit.pipeline import AuditPipeline
+    from dualrec_audit.batch.evaluate import check_coverage, evaluate, load_labels
+    from dualrec_audit.batch.report import eval_summary
+    from dualrec_audit.rules.assign import ProfileMap
 
     if not args.dir.is_dir():
         raise DualrecError(f"{args.dir}: not a folder", code="usage")
@@ -507,8 +507,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     mapping = ProfileMap.load(args.profile_map) if args.profile_map else None
     stored: dict[str, AuditResult] = {}
     if args.db:  # read what a scan stored; audit only what it has not
-        from dualrec_audit.db.store import Store
-        from dualrec_audit.registry import sha256_file
+        from dualrec_audit.models.registry import sha256_file
+        from dualrec_audit.store.database import Store
 
         with Store(args.db) as store:
             for f in files:
@@ -532,11 +532,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_scan(args: argparse.Namespace) -> int:
     import signal
 
-    from dualrec_audit.assign import ProfileMap
-    from dualrec_audit.db.store import Store, is_default
-    from dualrec_audit.i18n import DECISIONS
-    from dualrec_audit.pipeline import AuditPipeline
-    from dualrec_audit.scan import Scanner, ScanOptions
+    from dualrec_audit.audit.pipeline import AuditPipeline
+    from dualrec_audit.batch.scan import Scanner, ScanOptions
+    from dualrec_audit.core.i18n import DECISIONS
+    from dualrec_audit.rules.assign import ProfileMap
+    from dualrec_audit.store.database import Store, is_default
 
     if args.workers < 1:
         raise DualrecError("--workers must be at least 1", code="usage")
@@ -546,7 +546,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         raise DualrecError(f"{args.folder}: not a folder", code="usage")
     executor = None
     if args.ray:  # audits in Ray actors on a cluster; this process stays the only writer
-        from dualrec_audit import cluster
+        from dualrec_audit.batch import cluster
 
         ray_options = cluster.options_from_args(args)
         cluster.connect(ray_options, verbose=args.verbose > 0)
@@ -636,8 +636,8 @@ class _ScanBar:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from dualrec_audit.db.store import Store
-    from dualrec_audit.export import export_json, load_items, write_csv, write_html
+    from dualrec_audit.batch.export import export_json, load_items, write_csv, write_html
+    from dualrec_audit.store.database import Store
 
     out = args.out
     if args.format != "json" and out is not None and out.exists() and not out.is_dir():
@@ -673,7 +673,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from dualrec_audit.db.store import Store
+    from dualrec_audit.store.database import Store
 
     if args.db_command == "init":
         return _db_init(args)
@@ -714,8 +714,8 @@ def _password(prompt: str, from_stdin: bool) -> str:
 
 
 def cmd_accounts(args: argparse.Namespace) -> int:
-    from dualrec_audit.db.store import Store
-    from dualrec_audit.workflow import ROLE_NAMES
+    from dualrec_audit.store.database import Store
+    from dualrec_audit.workflow.policy import ROLE_NAMES
 
     with Store(args.db, actor="(accounts)") as store:
         if args.accounts_command == "list":
@@ -749,7 +749,7 @@ def cmd_accounts(args: argparse.Namespace) -> int:
 
 def _db_init(args: argparse.Namespace) -> int:
     """Create the database (tables and key); on an existing unkeyed database, key its log."""
-    from dualrec_audit.db.store import Store
+    from dualrec_audit.store.database import Store
 
     with Store(args.db, create=True, key_file=args.key_file) as store:
         if store.key is None:
@@ -767,7 +767,7 @@ def _db_init(args: argparse.Namespace) -> int:
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
-    from dualrec_audit.profiles import all_profiles, load_profile_file
+    from dualrec_audit.rules.profiles import all_profiles, load_profile_file
 
     sub = args.profiles_command
     if sub == "validate":
@@ -809,7 +809,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from dualrec_audit.registry import ModelStore
+    from dualrec_audit.models.registry import ModelStore
 
     store = ModelStore(args.models)
     sub = args.models_command

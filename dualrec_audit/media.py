@@ -25,9 +25,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from dualrec_audit.errors import MediaError
-from dualrec_audit.paths import display_path
-from dualrec_audit.result import MediaInfo
+from dualrec_audit.core.errors import MediaError
+from dualrec_audit.core.paths import display_path
+from dualrec_audit.core.result import MediaInfo
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from dualrec_audit.db.store import RunSummary
-from dualrec_audit.i18n import advice_for
-from dualrec_audit.result import AuditResult, Finding, MediaInfo, StageStatus, Text, Word
-from dualrec_audit.watch import script_by_ear, watch_intervals, watch_seconds
+from dualrec_audit.core.i18n import advice_for
+from dualrec_audit.core.result import AuditResult, Finding, MediaInfo, StageStatus, Text, Word
+from dualrec_audit.store.database import RunSummary
+from dualrec_audit.workflow.watch import script_by_ear, watch_intervals, watch_seconds
 
 PREROLL_S = 2.0  # seconds shown before each place to watch
 STOP_TOLERANCE_MS = 50  # "next" skips a stop the player is already on (within this)
@@ -331,7 +331,7 @@ def transcript_lines(
 def span_speakers(result: AuditResult, spans: Sequence[Span]) -> list[str | None]:
     """Who said each transcript word: the talk label (``staff``, ``customer``, ``both``,
     ``off_screen``) over most of it, None where the talk check says nothing."""
-    from dualrec_audit.attribution import speaker_of
+    from dualrec_audit.rules.attribution import speaker_of
 
     return [speaker_of(result.talk, s.start, s.end)[0] for s in spans]
 

@@ -39,9 +39,9 @@ REQUIRED_PLATFORMS = {
 
 def check_core() -> dict[str, Any]:
     import dualrec_audit
-    from dualrec_audit.phrases import load_phrases
-    from dualrec_audit.profiles import all_profiles
-    from dualrec_audit.registry import ModelStore, app_models_dir, dropin_models_dir
+    from dualrec_audit.models.registry import ModelStore, app_models_dir, dropin_models_dir
+    from dualrec_audit.rules.profiles import all_profiles
+    from dualrec_audit.speech.phrases import load_phrases
 
     store = ModelStore()
     bundled = {}
@@ -69,7 +69,7 @@ def check_core() -> dict[str, Any]:
 def check_store() -> dict[str, Any]:
     import tempfile
 
-    from dualrec_audit.db.store import Store
+    from dualrec_audit.store.database import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         trust = {"key_file": Path(tmp) / "selftest.key", "anchor_file": Path(tmp) / "anchor"}
@@ -85,7 +85,7 @@ def check_native() -> dict[str, Any]:
     from faster_whisper.utils import get_assets_path
 
     from dualrec_audit.checks.faces import load_landmarker, load_yunet
-    from dualrec_audit.registry import ModelStore
+    from dualrec_audit.models.registry import ModelStore
 
     store = ModelStore()
     load_yunet(str(store.locate("yunet").path))

@@ -42,9 +42,9 @@ for who in 王审核:reviewer 张审核:reviewer 李主管:senior; do
 done
 rec=$(.venv/bin/python - "$db" <<'PY'
 import sys
-from dualrec_audit.db.store import Store
-from dualrec_audit.watch import watch_intervals
-from dualrec_audit.workflow import Request
+from dualrec_audit.store.database import Store
+from dualrec_audit.workflow.watch import watch_intervals
+from dualrec_audit.workflow.policy import Request
 with Store(sys.argv[1], actor="demo") as store:
     acc = {a.username: a for a in store.accounts()}
     runs = {r.name: r for r in store.runs()}

@@ -32,9 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dualrec_audit.download import DownloadError, Pinned, fetch_verified, verify  # noqa: E402
-from dualrec_audit.errors import ModelError  # noqa: E402
-from dualrec_audit.registry import ModelStore  # noqa: E402
+from dualrec_audit.core.errors import ModelError  # noqa: E402
+from dualrec_audit.models.download import DownloadError, Pinned, fetch_verified, verify  # noqa: E402
+from dualrec_audit.models.registry import ModelStore  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 MODELS_DIR = ROOT / "models"

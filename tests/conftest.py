@@ -92,7 +92,7 @@ def models_root(name: str) -> Path:
 
     For models outside the bundled set (``whisper-test-random``, the Mandarin keyword model),
     e.g. ``ModelStore(models_root("whisper-test-random"))``."""
-    from dualrec_audit.registry import load_manifest
+    from dualrec_audit.models.registry import load_manifest
 
     spec = load_manifest()[name]
     roots = _models_roots()
@@ -139,7 +139,7 @@ def isolated_models_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pipeline(isolated_models_env: Path):
     """The default pipeline: the bundled models (faces, the kws-zh script engine), no
     transcript model installed."""
-    from dualrec_audit.pipeline import AuditPipeline
+    from dualrec_audit.audit.pipeline import AuditPipeline
 
     return AuditPipeline()
 
@@ -148,7 +148,7 @@ def pipeline(isolated_models_env: Path):
 def sample_results(pipeline) -> dict:
     """Each bundled sample audited once per test session, under its sidecar's profile
     (``bundled_samples``: stages that are sentences spoken in the samples)."""
-    from dualrec_audit.assign import resolve_profile
+    from dualrec_audit.rules.assign import resolve_profile
 
     out = {}
     for name in sample_names():
@@ -188,7 +188,7 @@ PG_ENV = "DUALREC_TEST_PG_URL"  # set by scripts/test.sh when a PostgreSQL serve
 
 def init_db(url: str) -> str:
     """Create the store's tables and key in an empty database (what `db init` does)."""
-    from dualrec_audit.db.store import Store
+    from dualrec_audit.store.database import Store
 
     Store(url, create=True).close()
     return url

@@ -14,7 +14,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from dualrec_audit.scan import _audit
+from dualrec_audit.batch.scan import _audit
 
 GBK_NAME = "录像 客户甲.mp4".encode("gbk")  # not valid UTF-8: a name from a Windows share
 

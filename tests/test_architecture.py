@@ -56,7 +56,7 @@ def test_mediapipe_imported_without_its_drawing_and_microphone_modules():
     stay unloaded, say so if MediaPipe ever uses them, and import normally afterwards."""
     code = (
         "import sys\n"
-        "from dualrec_audit.native import import_mediapipe\n"
+        "from dualrec_audit.vision.native import import_mediapipe\n"
         "mp = import_mediapipe()\n"
         "from mediapipe.tasks.python import vision\n"
         "assert vision.FaceLandmarker is not None\n"

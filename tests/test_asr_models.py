@@ -14,18 +14,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dualrec_audit.asr.select import (
+from dualrec_audit.checks.speech import run_speech_check
+from dualrec_audit.core.errors import ModelError
+from dualrec_audit.media import load_audio
+from dualrec_audit.models.registry import ModelStore, load_manifest
+from dualrec_audit.speech.select import (
     TRANSCRIPT_AUTO_ORDER,
     best_installed,
     script_engine,
     transcript_model,
 )
-from dualrec_audit.asr.sherpa import SherpaTranscriber
-from dualrec_audit.checks.speech import run_speech_check
-from dualrec_audit.errors import ModelError
-from dualrec_audit.media import load_audio
-from dualrec_audit.registry import ModelStore, load_manifest
-from dualrec_audit.transcriber import FasterWhisperTranscriber, WhisperOptions
+from dualrec_audit.speech.sherpa import SherpaTranscriber
+from dualrec_audit.speech.transcriber import FasterWhisperTranscriber, WhisperOptions
 
 from .conftest import media, models_root, unavailable
 
@@ -80,7 +80,7 @@ def test_a_broken_sherpa_model_is_a_clear_error(tmp_path):
 @pytest.fixture()
 def nothing_bundled(tmp_path, monkeypatch) -> ModelStore:
     """A store that sees no installed model at all (not even the project's models/ folder)."""
-    import dualrec_audit.registry as registry
+    import dualrec_audit.models.registry as registry
 
     manifest = registry.app_models_dir() / registry.MANIFEST_NAME
     monkeypatch.setattr(registry, "app_models_dir", lambda: tmp_path / "app")
@@ -119,7 +119,7 @@ def test_corrupt_kws_model_is_refused_before_any_audit(tmp_path):
 
 
 def test_recogniser_warm_up_loads_it_once_and_leaves_errors_to_its_first_use(tmp_path):
-    from dualrec_audit.asr import sherpa
+    from dualrec_audit.speech import sherpa
 
     good, _ = script_engine(ModelStore(models_root("kws-zh-3.3m")), "kws-zh-3.3m")
     assert good is not None

@@ -18,8 +18,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dualrec_audit.asr import sherpa
-from dualrec_audit.asr.select import script_engine
 from dualrec_audit.checks import speech as speech_mod
 from dualrec_audit.checks.speech import SpeechParams, analyse, run_speech_check
 from dualrec_audit.media import (
@@ -30,8 +28,10 @@ from dualrec_audit.media import (
     level_dbfs,
     load_audio,
 )
-from dualrec_audit.registry import ModelStore
-from dualrec_audit.transcriber import speech_windows
+from dualrec_audit.models.registry import ModelStore
+from dualrec_audit.speech import sherpa
+from dualrec_audit.speech.select import script_engine
+from dualrec_audit.speech.transcriber import speech_windows
 
 from .conftest import media, models_root, read_wav, sample
 
@@ -170,9 +170,9 @@ import json, resource, sys, threading
 from pathlib import Path
 from dualrec_audit import media
 from dualrec_audit.checks.script import ScriptParams
-from dualrec_audit.phrases import Phrase, PhraseSet
-from dualrec_audit.pipeline import AuditOptions, AuditPipeline
-from dualrec_audit.result import MediaInfo
+from dualrec_audit.speech.phrases import Phrase, PhraseSet
+from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
+from dualrec_audit.core.result import MediaInfo
 
 largest, samples = [0], [0]
 read, close = media.AudioTrack.read, media.AudioTrack.close
@@ -243,7 +243,7 @@ def test_progress_reaches_the_hook_from_the_audit_thread_in_stage_order(pipeline
     after a later one (a progress bar never goes back)."""
     import threading
 
-    from dualrec_audit.pipeline import STAGES
+    from dualrec_audit.audit.pipeline import STAGES
 
     seen: list[tuple[int, str, float, float]] = []
     result = pipeline.apply(

@@ -14,10 +14,10 @@ import sys
 import pytest
 
 from dualrec_audit import __version__
+from dualrec_audit.audit.pipeline import AuditOptions
 from dualrec_audit.cli import _Bar, main
-from dualrec_audit.pipeline import AuditOptions
-from dualrec_audit.registry import ModelStore, load_manifest
-from dualrec_audit.result import CONTRACT_KEYS
+from dualrec_audit.core.result import CONTRACT_KEYS
+from dualrec_audit.models.registry import ModelStore, load_manifest
 
 from .conftest import ROOT, SAMPLES
 
@@ -261,7 +261,7 @@ def test_bar_reaches_100_names_each_stage_and_log_lines_leave_no_stale_bar(capsy
 
 def test_bar_weights_make_a_whole():
     assert sum(_Bar.WEIGHTS.values()) == pytest.approx(1.0)
-    from dualrec_audit.pipeline import STAGES
+    from dualrec_audit.audit.pipeline import STAGES
 
     assert set(_Bar.WEIGHTS) == set(STAGES)
 

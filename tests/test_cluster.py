@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from dualrec_audit.db.store import Store
+from dualrec_audit.store.database import Store
 
 from . import hostile
 from .conftest import PG_ENV, ROOT, sample, unavailable
@@ -144,7 +144,7 @@ def _counts_while_running(url: str) -> int:
 def test_a_file_that_kills_its_actors_is_stored_as_its_error_and_no_other_is_blamed(
     ray_cluster, tmp_path, pipeline, caplog
 ):
-    from dualrec_audit import cluster
+    from dualrec_audit.batch import cluster
 
     head, _ = ray_cluster
     folder = tmp_path / "share"

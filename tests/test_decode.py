@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
 from dualrec_audit.checks import frame_check_threads, opencv_threads
 from dualrec_audit.checks.faces import FaceParams, FacesCheck
 from dualrec_audit.checks.video import VideoQualityCheck
-from dualrec_audit.errors import ConfigError
+from dualrec_audit.core.errors import ConfigError
 from dualrec_audit.media import decode_plan, probe, sample_frames, usable_cores
-from dualrec_audit.pipeline import AuditOptions, AuditPipeline
-from dualrec_audit.registry import ModelStore
+from dualrec_audit.models.registry import ModelStore
 
 from .conftest import ROOT, build_samples_module, media, models_root, sample, sample_names
 
@@ -223,7 +223,8 @@ def test_a_scan_worker_sizes_its_threads_by_its_share_of_the_cores(monkeypatch):
 
     import cv2
 
-    from dualrec_audit import media, scan
+    from dualrec_audit import media
+    from dualrec_audit.batch import scan
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
     monkeypatch.setattr(media, "_core_share", None)

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from dualrec_audit.checks.documents import DocumentsCheck, DocumentSpec, merge_boxes, title_score
-from dualrec_audit.i18n import advice_for
-from dualrec_audit.ocr import find_id_number, mask_id_numbers
-from dualrec_audit.profiles import builtin_profiles, parse_profile
-from dualrec_audit.result import AuditResult, CheckResult
+from dualrec_audit.core.i18n import advice_for
+from dualrec_audit.core.result import AuditResult, CheckResult
 from dualrec_audit.review import precheck
-from dualrec_audit.rules import decide, document_findings
+from dualrec_audit.rules.decide import decide, document_findings
+from dualrec_audit.rules.profiles import builtin_profiles, parse_profile
+from dualrec_audit.vision.ocr import find_id_number, mask_id_numbers
 from tests.conftest import ROOT, media, sample, sample_names, unavailable
 
 sys.path.insert(0, str(ROOT / "sample_videos"))
@@ -70,7 +70,7 @@ def composites(tmp_path_factory) -> tuple[Path, dict]:
 
 @pytest.fixture(scope="session")
 def doc_pipeline(isolated_models_env, profiles_dir):
-    from dualrec_audit.pipeline import AuditOptions, AuditPipeline
+    from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
 
     return AuditPipeline(
         AuditOptions(asr_model="none", profile="docs_test", profiles_dir=str(profiles_dir))
@@ -146,7 +146,7 @@ def test_builtin_profiles_ask_for_their_documents_with_rules():
     ],
 )
 def test_bad_document_stages_name_the_key(snippet, key):
-    from dualrec_audit.errors import ConfigError
+    from dualrec_audit.core.errors import ConfigError
 
     head = textwrap.dedent(
         """
@@ -254,7 +254,7 @@ def test_ocr_loads_offline_and_never_downloads(tmp_path):
         socket.create_connection = refuse
         sys.path.insert(0, {str(ROOT / "sample_videos")!r})
         import build_documents as bd
-        from dualrec_audit import ocr
+        from dualrec_audit.vision import ocr
         from pathlib import Path
         page = bd.render_page("风险揭示书", bd.RISK_BODY, Path({str(font)!r}))
         quads = ocr.detect(page)
@@ -370,9 +370,9 @@ def test_id_number_is_masked_in_every_output(
 ):
     """JSON, text summaries, the results database's HTML/CSV/JSON exports and the logs hold
     only the masked number; the masked number proves the card was read."""
+    from dualrec_audit.batch.report import summary
     from dualrec_audit.cli import main
-    from dualrec_audit.db.store import Store, run_key
-    from dualrec_audit.report import summary
+    from dualrec_audit.store.database import Store, run_key
 
     folder, _ = composites
     caplog.set_level(logging.DEBUG)
@@ -413,7 +413,7 @@ def test_id_number_is_masked_in_every_output(
 
 @pytest.mark.qt
 def test_the_reviewer_timeline_has_a_documents_band(qtbot):
-    from dualrec_audit.result import DocumentStatus, Text
+    from dualrec_audit.core.result import DocumentStatus, Text
     from ui.timeline import Band, Timeline, documents_band
 
     shown = DocumentStatus(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from dualrec_audit.cli import main
-from dualrec_audit.result import AuditResult, Event, Text
+from dualrec_audit.core.result import AuditResult, Event, Text
 
 from .conftest import ROOT, SAMPLES
 
@@ -108,9 +108,9 @@ class FakePipeline:
 
 @pytest.fixture
 def fake(monkeypatch, tmp_path) -> Path:
-    import dualrec_audit.pipeline
+    import dualrec_audit.audit.pipeline
 
-    monkeypatch.setattr(dualrec_audit.pipeline, "AuditPipeline", FakePipeline)
+    monkeypatch.setattr(dualrec_audit.audit.pipeline, "AuditPipeline", FakePipeline)
     for name in ("chin.mp4", "ok.mp4"):
         (tmp_path / name).write_bytes(b"not read by the fake pipeline")
     write_labels(
@@ -213,7 +213,7 @@ def test_dir_must_be_a_folder(capsys):
 def test_eval_reads_results_a_scan_stored(tmp_path, sample_results, capsys, monkeypatch):
     """With --db, stored results are evaluated without auditing again (the pipeline is never
     built), and give the same report as fresh audits."""
-    from dualrec_audit import pipeline as pipeline_module
+    from dualrec_audit.audit import pipeline as pipeline_module
 
     from .test_export import fill
 
@@ -228,7 +228,7 @@ def test_eval_reads_results_a_scan_stored(tmp_path, sample_results, capsys, monk
     out, err = capsys.readouterr()
     assert rc == 0 and "6 of 6 results read from" in err
     stored = json.loads(out)
-    from dualrec_audit.evaluate import evaluate, load_labels
+    from dualrec_audit.batch.evaluate import evaluate, load_labels
 
     fresh = evaluate(sample_results, load_labels(LABELS)).to_dict()
     assert stored == fresh

@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from dualrec_audit.errors import ConfigError
-from dualrec_audit.evaluate import check_coverage, evaluate, load_labels, parse_labels
-from dualrec_audit.report import eval_summary
-from dualrec_audit.result import AuditError, AuditResult, CheckResult, Event, Text
+from dualrec_audit.batch.evaluate import check_coverage, evaluate, load_labels, parse_labels
+from dualrec_audit.batch.report import eval_summary
+from dualrec_audit.core.errors import ConfigError
+from dualrec_audit.core.result import AuditError, AuditResult, CheckResult, Event, Text
 
 from .conftest import SAMPLES
 
@@ -218,7 +218,7 @@ def test_a_defect_outside_what_to_watch_is_reported():
     finding is a low note (and a defect of an approved recording) is not watched."""
     from dataclasses import replace
 
-    from dualrec_audit.result import Finding
+    from dualrec_audit.core.result import Finding
 
     lab = labels({"a.mp4": flag(("dark", None, 10, 14), ("blur", None, 30, 31)), "b.mp4": APPROVE})
     a = replace(

@@ -15,10 +15,10 @@ import cv2
 import numpy as np
 import pytest
 
+from dualrec_audit.batch.export import daily_summaries, load_items, recording_html, since_utc
 from dualrec_audit.cli import main
-from dualrec_audit.db.store import RecordingMeta, Store, run_key
-from dualrec_audit.export import daily_summaries, load_items, recording_html, since_utc
-from dualrec_audit.watch import watch_seconds
+from dualrec_audit.store.database import RecordingMeta, Store, run_key
+from dualrec_audit.workflow.watch import watch_seconds
 
 EVIL = '<script>alert("x")</script>'
 
@@ -145,7 +145,7 @@ def test_since_filters_by_local_day(filled, capsys):
 
 
 def test_daily_summary_counts_errors_apart(filled, sample_results):
-    from dualrec_audit.result import AuditError
+    from dualrec_audit.core.result import AuditError
 
     url, _ = filled
     with Store(url) as store:
@@ -160,7 +160,7 @@ def test_top_reasons_never_drop_a_cause_of_a_re_record():
     """Six frequent review reasons and one rare re-record cause: the cause is still listed."""
     from types import SimpleNamespace
 
-    from dualrec_audit.result import AuditResult, Finding, Text
+    from dualrec_audit.core.result import AuditResult, Finding, Text
 
     def item(decision: str, findings: list[Finding]) -> SimpleNamespace:
         r = AuditResult("r.mp4", "t", "0", 60.0, decision, 50.0, findings=tuple(findings))

@@ -15,7 +15,7 @@ from dualrec_audit.checks.faces import (
     cut_sides,
     keypoint_extent,
 )
-from dualrec_audit.registry import ModelStore
+from dualrec_audit.models.registry import ModelStore
 
 from .conftest import media
 

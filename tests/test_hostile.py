@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from dualrec_audit.db.store import Store
-from dualrec_audit.scan import Scanner, ScanOptions, hash_file
+from dualrec_audit.batch.scan import Scanner, ScanOptions, hash_file
+from dualrec_audit.store.database import Store
 
 from . import hostile
 from .conftest import ROOT, SAMPLES, sample

@@ -135,7 +135,7 @@ def test_the_folder_holds_both_programs_and_the_models(app):
     assert (internal / "models" / "opencv" / "face_detection_yunet_2023mar.onnx").is_file()
     assert (internal / "models" / "mediapipe" / "face_landmarker.task").is_file()
     # The bundled models come from the project's models/ folder as set-up installed them.
-    from dualrec_audit.registry import ModelStore
+    from dualrec_audit.models.registry import ModelStore
 
     kws = ModelStore(internal / "models").locate("kws-zh-3.3m")
     assert kws.root == internal / "models"

@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from dualrec_audit.matching import (
+from dualrec_audit.core.result import Word
+from dualrec_audit.speech.matching import (
     PhraseMatch,
     PhraseMatcher,
     TranscriptIndex,
@@ -15,7 +16,6 @@ from dualrec_audit.matching import (
     normalize_text,
     to_syllables,
 )
-from dualrec_audit.result import Word
 
 FORBIDDEN = ["保本", "保证收益", "稳赚", "零风险", "刚性兑付"]
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from dualrec_audit.cli import main
-from dualrec_audit.errors import ModelError
-from dualrec_audit.registry import ModelStore, sha256_file
+from dualrec_audit.core.errors import ModelError
+from dualrec_audit.models.registry import ModelStore, sha256_file
 
 from .conftest import ROOT, models_root
 

@@ -8,13 +8,13 @@ import shutil
 
 import pytest
 
-from dualrec_audit.assign import ProfileMap, resolve_profile
 from dualrec_audit.checks.script import run_script_check
 from dualrec_audit.cli import main
-from dualrec_audit.errors import ConfigError
-from dualrec_audit.profiles import all_profiles, builtin_profiles
-from dualrec_audit.result import CheckResult, Word
-from dualrec_audit.rules import decide
+from dualrec_audit.core.errors import ConfigError
+from dualrec_audit.core.result import CheckResult, Word
+from dualrec_audit.rules.assign import ProfileMap, resolve_profile
+from dualrec_audit.rules.decide import decide
+from dualrec_audit.rules.profiles import all_profiles, builtin_profiles
 
 from .conftest import SAMPLES
 from .test_rules import EVENT_RULES, layer1

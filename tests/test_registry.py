@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from dualrec_audit.cli import main
-from dualrec_audit.errors import ModelError
-from dualrec_audit.registry import (
+from dualrec_audit.core.errors import ModelError
+from dualrec_audit.models.registry import (
     ModelStore,
     app_models_dir,
     dropin_models_dir,

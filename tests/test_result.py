@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from dualrec_audit.result import (
+from dualrec_audit.core.result import (
     CONTRACT_KEYS,
     AuditResult,
     CheckResult,

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dualrec_audit.db.store import RecordingMeta, RunSummary
-from dualrec_audit.result import (
+from dualrec_audit.core.result import (
     AuditError,
     AuditResult,
     CheckResult,
@@ -44,7 +43,8 @@ from dualrec_audit.review import (
     transcript_spans,
     workload,
 )
-from dualrec_audit.watch import watch_intervals
+from dualrec_audit.store.database import RecordingMeta, RunSummary
+from dualrec_audit.workflow.watch import watch_intervals
 
 from .conftest import SAMPLES
 
@@ -406,7 +406,7 @@ def test_next_recording_after_a_decision_and_paging():
 
 
 def test_reviewers_never_read_a_command_line():
-    from dualrec_audit.i18n import NO_SPEECH_MODEL
+    from dualrec_audit.core.i18n import NO_SPEECH_MODEL
     from dualrec_audit.review import fmt_tenths, for_reviewer
 
     t = for_reviewer(NO_SPEECH_MODEL)

@@ -14,15 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dualrec_audit.decision import decision_of, explain, holds
-from dualrec_audit.errors import ConfigError
-from dualrec_audit.profiles import (
-    DEFAULT_DEDUCTIONS,
-    EVENT_TYPES,
-    builtin_profiles,
-    parse_profile,
-)
-from dualrec_audit.result import (
+from dualrec_audit.core.errors import ConfigError
+from dualrec_audit.core.result import (
     EVENT_SOURCES,
     AuditError,
     AuditResult,
@@ -31,7 +24,14 @@ from dualrec_audit.result import (
     Finding,
     Text,
 )
-from dualrec_audit.rules import decide
+from dualrec_audit.rules.decide import decide
+from dualrec_audit.rules.decision import decision_of, explain, holds
+from dualrec_audit.rules.profiles import (
+    DEFAULT_DEDUCTIONS,
+    EVENT_TYPES,
+    builtin_profiles,
+    parse_profile,
+)
 
 FUND = builtin_profiles()["fund_sale"]
 N = 120  # a two-minute recording

@@ -77,8 +77,8 @@ def test_clean_sample_without_the_script_model_goes_to_review(
     """The kws-zh model removed (only the face models installed): review, with the reason."""
     import shutil
 
-    import dualrec_audit.registry as registry
-    from dualrec_audit.pipeline import AuditOptions, AuditPipeline
+    import dualrec_audit.models.registry as registry
+    from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
 
     app = registry.app_models_dir()
     only_faces = tmp_path / "models"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from dualrec_audit.db.store import Store
-from dualrec_audit.scan import Settler, find_recordings
+from dualrec_audit.batch.scan import Settler, find_recordings
+from dualrec_audit.store.database import Store
 
 from .conftest import ROOT, SAMPLES
 
@@ -95,7 +95,7 @@ def make_folder(folder: Path, names: list[str] | None = None, bad: bool = True) 
 def stored_by_name(url: str) -> dict[str, object]:
     """The latest run of each recording by file name ({} while the scan is still creating
     the database: no file yet, or its tables not yet committed)."""
-    from dualrec_audit.errors import ConfigError
+    from dualrec_audit.core.errors import ConfigError
 
     try:
         store = Store(url)
@@ -160,7 +160,7 @@ def _rows(url: str) -> dict[str, list]:
     """Every stored row, without ids and clock times: what must match between two scans."""
     from sqlalchemy import select
 
-    from dualrec_audit.db import schema
+    from dualrec_audit.store import schema
 
     with Store(url) as store, store.engine.connect() as c:
         recs = {r.id: r.sha256 for r in c.execute(select(schema.Recording))}

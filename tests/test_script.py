@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from dualrec_audit.checks.script import run_script_check
-from dualrec_audit.errors import ConfigError
-from dualrec_audit.phrases import load_phrases
-from dualrec_audit.result import CheckResult, Text, Word
+from dualrec_audit.core.errors import ConfigError
+from dualrec_audit.core.result import CheckResult, Text, Word
+from dualrec_audit.speech.phrases import load_phrases
 
 
 def words_from(text: str, start: float = 0.0, per_char: float = 0.25) -> list[Word]:

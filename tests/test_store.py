@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from dualrec_audit.db.store import (
+from dualrec_audit.core.errors import ConfigError
+from dualrec_audit.store.database import (
     ClaimedError,
     RecordingMeta,
     Store,
@@ -20,7 +21,6 @@ from dualrec_audit.db.store import (
     resolve_url,
     run_key,
 )
-from dualrec_audit.errors import ConfigError
 
 
 def _store_sample(store: Store, result, *, key: str | None = None, meta=None) -> tuple[int, bool]:
@@ -63,7 +63,7 @@ def test_migrations_create_exactly_the_orm_tables(db_url):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from dualrec_audit.db.schema import Base
+    from dualrec_audit.store.schema import Base
 
     store = Store(db_url)
     with store.engine.connect() as conn:
@@ -585,7 +585,7 @@ def test_a_changed_recording_path_is_detected(db_url, sample_results):
 
 def _recompute_chain_without_the_key(store: Store) -> None:
     """What a tamperer who knows the algorithm but not the key does after changing rows."""
-    from dualrec_audit.db.store import GENESIS, entry_hash
+    from dualrec_audit.store.database import GENESIS, entry_hash
 
     _drop_all_guards(store, "event_log")
     with store.engine.begin() as c:
@@ -650,8 +650,8 @@ def _legacy_database(url: str) -> None:
     from alembic.config import Config
     from sqlalchemy import create_engine
 
-    from dualrec_audit.db import store as store_module
-    from dualrec_audit.db.store import GENESIS, canonical, entry_hash
+    from dualrec_audit.store import database as store_module
+    from dualrec_audit.store.database import GENESIS, canonical, entry_hash
 
     engine = create_engine(url)
     cfg = Config()
@@ -739,7 +739,7 @@ def test_processes_opening_a_fresh_postgresql_database_at_once_take_turns(empty_
     if not empty_db_url.startswith("postgresql"):
         pytest.skip("SQLite serialises schema set-up with BEGIN IMMEDIATE")
     code = (
-        "import sys; from dualrec_audit.db.store import Store; "
+        "import sys; from dualrec_audit.store.database import Store; "
         "s = Store(sys.argv[1], create=True); print(s.db_id, s.key.keyed_from); s.close()"
     )
     procs = [

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dualrec_audit import attribution
-from dualrec_audit.profiles import builtin_profiles
-from dualrec_audit.result import AuditResult, Event, Talk, Text, Word
+from dualrec_audit.core.result import AuditResult, Event, Talk, Text, Word
+from dualrec_audit.rules import attribution
+from dualrec_audit.rules.profiles import builtin_profiles
 from tests.conftest import media
 from tests.talk_composites import Composer, Turn, iou
 
@@ -103,7 +103,7 @@ def test_answered_for_customer_is_flagged_at_its_time(pipeline, composer, tmp_pa
 
 
 def _result(talk: list[Talk], words: list[Word]) -> AuditResult:
-    from dualrec_audit.result import CheckResult
+    from dualrec_audit.core.result import CheckResult
 
     talk_check = CheckResult("talk", "ok", details={"nods": {"customer": [[9.0, 10.0]]}})
     return AuditResult(
@@ -216,8 +216,8 @@ def test_a_plurality_names_the_speaker_but_does_not_accuse() -> None:
 
 
 def test_no_voice_activity_leaves_the_talk_check_unavailable_with_its_reason() -> None:
+    from dualrec_audit.audit.pipeline import talk_of
     from dualrec_audit.checks.talk import TalkParams, talk_result
-    from dualrec_audit.pipeline import talk_of
 
     check = talk_result({}, {}, None, 10.0, TalkParams())
     assert check.status == "unavailable" and check.reason is not None and check.reason.en

@@ -11,12 +11,12 @@ import shutil
 import numpy as np
 import pytest
 
+from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
 from dualrec_audit.checks.speech import run_speech_check
 from dualrec_audit.checks.transcript import run_transcript_check
-from dualrec_audit.errors import ModelError
-from dualrec_audit.pipeline import AuditOptions, AuditPipeline
-from dualrec_audit.registry import ModelStore
-from dualrec_audit.transcriber import FasterWhisperTranscriber, WhisperOptions
+from dualrec_audit.core.errors import ModelError
+from dualrec_audit.models.registry import ModelStore
+from dualrec_audit.speech.transcriber import FasterWhisperTranscriber, WhisperOptions
 
 from .conftest import SAMPLES, media, models_root, read_wav
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dualrec_audit.db.store import RecordingMeta, Store, run_key
-from dualrec_audit.result import CheckResult, StageStatus, Text, Word
+from dualrec_audit.core.result import CheckResult, StageStatus, Text, Word
 from dualrec_audit.review import PREROLL_S, seek_target, to_position
-from dualrec_audit.watch import watch_intervals
-from dualrec_audit.workflow import unwatched
+from dualrec_audit.store.database import RecordingMeta, Store, run_key
+from dualrec_audit.workflow.policy import unwatched
+from dualrec_audit.workflow.watch import watch_intervals
 
 from .conftest import ROOT, SAMPLES
 
@@ -687,7 +687,7 @@ def test_precheck_never_passes_an_unverified_script(qtbot, zh):
     """No script model (turned off here, as on a PC without it): the clean sample has nothing
     to fix, but the script was not verified, so no green pass; in large type it says what
     could not be checked."""
-    from dualrec_audit.pipeline import AuditOptions
+    from dualrec_audit.audit.pipeline import AuditOptions
     from ui.precheck_view import PrecheckView
     from ui.settings import open_settings
 

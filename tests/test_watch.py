@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from dualrec_audit.result import (
+from dualrec_audit.core.result import (
     AuditError,
     AuditResult,
     CheckResult,
@@ -18,7 +18,12 @@ from dualrec_audit.result import (
     Segment,
     Text,
 )
-from dualrec_audit.watch import merge_intervals, script_by_ear, watch_intervals, watch_seconds
+from dualrec_audit.workflow.watch import (
+    merge_intervals,
+    script_by_ear,
+    watch_intervals,
+    watch_seconds,
+)
 
 T = Text("x", "x")
 

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dualrec_audit.db.store import Store, run_key
-from dualrec_audit.watch import watch_intervals
-from dualrec_audit.workflow import (
+from dualrec_audit.store.database import Store, run_key
+from dualrec_audit.workflow.policy import (
     Account,
     AppealFacts,
     DecisionFacts,
@@ -22,6 +21,7 @@ from dualrec_audit.workflow import (
     state_of,
     watched_record,
 )
+from dualrec_audit.workflow.watch import watch_intervals
 
 REVIEWER = Account(2, "wang", "王审核", "reviewer")
 SENIOR = Account(3, "li", "李主管", "senior")
@@ -285,7 +285,7 @@ def test_finding_verdicts_are_in_the_export(tmp_path, sample_results):
     import csv
     import json
 
-    from dualrec_audit.export import export_json, load_items, write_csv
+    from dualrec_audit.batch.export import export_json, load_items, write_csv
 
     url = f"sqlite:///{tmp_path / 'x.db'}"
     with Store(url, create=True) as store:

@@ -19,11 +19,11 @@ from types import TracebackType
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
-from dualrec_audit.db.store import resolve_url
-from dualrec_audit.errors import ConfigError, DualrecError
-from dualrec_audit.pipeline import AuditOptions
+from dualrec_audit.audit.pipeline import AuditOptions
+from dualrec_audit.core.errors import ConfigError, DualrecError
 from dualrec_audit.review import covers_recording, to_position
-from dualrec_audit.workflow import Account
+from dualrec_audit.store.database import resolve_url
+from dualrec_audit.workflow.policy import Account
 
 from .dialogs import show_error
 from .lang import install_translators, resolve_language

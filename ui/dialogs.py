@@ -9,9 +9,9 @@ import logging
 from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from dualrec_audit.errors import DualrecError
+from dualrec_audit.core.errors import DualrecError
 from dualrec_audit.review import error_text as media_error_text
-from dualrec_audit.workflow import WorkflowError
+from dualrec_audit.workflow.policy import WorkflowError
 
 log = logging.getLogger("dualrec_audit.ui")
 

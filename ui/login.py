@@ -1,7 +1,7 @@
 """Signing in, the first administrator (first run), an administrator's accounts dialog, and the
 dialog that asks for a reason (changing a decision, approving without watching, an appeal).
 
-Everything is checked by the store (``dualrec_audit.db.workflow_store``) in the database
+Everything is checked by the store (``dualrec_audit.store.workflow``) in the database
 worker; these dialogs only collect the input and show the answer."""
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dualrec_audit.db.store import Store
-from dualrec_audit.workflow import ROLE_NAMES, ROLES, Account
+from dualrec_audit.store.database import Store
+from dualrec_audit.workflow.policy import ROLE_NAMES, ROLES, Account
 
 from .dialogs import error_text
 from .workers import Database

@@ -11,8 +11,8 @@ from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
-from dualrec_audit.pipeline import AuditOptions
-from dualrec_audit.workflow import Account
+from dualrec_audit.audit.pipeline import AuditOptions
+from dualrec_audit.workflow.policy import Account
 
 from .dialogs import show_error
 from .login import AccountsDialog

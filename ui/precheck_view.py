@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dualrec_audit.i18n import PARTY
+from dualrec_audit.audit.pipeline import STAGES, AuditOptions, AuditPipeline, ProgressHook
+from dualrec_audit.batch.report import fmt_span, fmt_time
+from dualrec_audit.core.i18n import PARTY
+from dualrec_audit.core.result import AuditResult
 from dualrec_audit.media import VIDEO_SUFFIXES, frame_at
-from dualrec_audit.pipeline import STAGES, AuditOptions, AuditPipeline, ProgressHook
-from dualrec_audit.report import fmt_span, fmt_time
-from dualrec_audit.result import AuditResult
 from dualrec_audit.review import (
     FaceTracks,
     FixItem,

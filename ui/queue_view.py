@@ -35,9 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dualrec_audit.db.store import Store
-from dualrec_audit.report import fmt_time
-from dualrec_audit.result import Text
+from dualrec_audit.batch.report import fmt_time
+from dualrec_audit.core.result import Text
 from dualrec_audit.review import (
     QUEUE_ORDER,
     QueueItem,
@@ -47,8 +46,9 @@ from dualrec_audit.review import (
     queue_item,
     workload,
 )
-from dualrec_audit.watch import script_by_ear, watch_seconds
-from dualrec_audit.workflow import Account
+from dualrec_audit.store.database import Store
+from dualrec_audit.workflow.policy import Account
+from dualrec_audit.workflow.watch import script_by_ear, watch_seconds
 
 from .dialogs import show_error
 from .review_view import local_time
@@ -82,7 +82,7 @@ class QueueData:
 
 def business_names() -> dict[str, Text]:
     """Profile id -> the business's name (基金销售, not fund_sale)."""
-    from dualrec_audit.profiles import all_profiles
+    from dualrec_audit.rules.profiles import all_profiles
 
     try:
         return {p.id: Text(p.name.zh, p.name.en) for p in all_profiles().values()}

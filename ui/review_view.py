@@ -44,20 +44,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dualrec_audit.db.store import (
-    CLAIM_TTL_S,
-    ClaimedError,
-    RunSummary,
-    Store,
-    StoredClaim,
-    StoredDecision,
-    StoredFeedback,
-    StoredFinding,
-)
-from dualrec_audit.db.workflow_store import StoredAppeal
-from dualrec_audit.i18n import CHECK_NAMES, DECISIONS, PARTY, REASON_CODES, TALKER
-from dualrec_audit.report import fmt_span, fmt_time
-from dualrec_audit.result import AuditResult
+from dualrec_audit.batch.report import fmt_span, fmt_time
+from dualrec_audit.core.i18n import CHECK_NAMES, DECISIONS, PARTY, REASON_CODES, TALKER
+from dualrec_audit.core.result import AuditResult
 from dualrec_audit.review import (
     FaceTracks,
     Span,
@@ -79,8 +68,18 @@ from dualrec_audit.review import (
     transcript_lines,
     transcript_spans,
 )
-from dualrec_audit.watch import script_by_ear, watch_intervals
-from dualrec_audit.workflow import (
+from dualrec_audit.store.database import (
+    CLAIM_TTL_S,
+    ClaimedError,
+    RunSummary,
+    Store,
+    StoredClaim,
+    StoredDecision,
+    StoredFeedback,
+    StoredFinding,
+)
+from dualrec_audit.store.workflow import StoredAppeal
+from dualrec_audit.workflow.policy import (
     ROLE_NAMES,
     Account,
     Request,
@@ -91,6 +90,7 @@ from dualrec_audit.workflow import (
     unwatched,
     watched_record,
 )
+from dualrec_audit.workflow.watch import script_by_ear, watch_intervals
 
 from .dialogs import show_error
 from .login import ReasonDialog

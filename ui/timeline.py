@@ -20,8 +20,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from dualrec_audit.report import fmt_time
-from dualrec_audit.result import AuditResult
+from dualrec_audit.batch.report import fmt_time
+from dualrec_audit.core.result import AuditResult
 from dualrec_audit.review import to_position, to_seconds
 
 MIN_LABEL_W = 60

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from dualrec_audit.db.store import Store
+from dualrec_audit.store.database import Store
 
 log = logging.getLogger("dualrec_audit.ui")
 

@@ -1,7 +1,7 @@
 """Layer-1 checks, one module each: faces, speech, transcript, script, video quality.
 
 Frame checks (faces, video) receive sampled frames through ``update(t, frame)`` and produce
-their :class:`~dualrec_audit.result.CheckResult` in ``finish(duration_s)``, so that every
+their :class:`~dualrec_audit.core.result.CheckResult` in ``finish(duration_s)``, so that every
 frame is decoded once for all of them.
 
 They run beside the decoder's threads and the sound's thread, so OpenCV's own pool is kept to
@@ -17,8 +17,8 @@ from typing import Protocol
 
 import numpy as np
 
-from dualrec_audit.i18n import event_message
-from dualrec_audit.result import CheckResult, Event, Party, Severity
+from dualrec_audit.core.i18n import event_message
+from dualrec_audit.core.result import CheckResult, Event, Party, Severity
 
 
 class FrameCheck(Protocol):

@@ -4,7 +4,7 @@ Runs only when the business profile asks for a document. On every sampled frame 
 detector (a 320-pixel-wide copy) looks for paper with print on it: dark thin strokes
 (morphological black-hat) on bright, unsaturated pixels, grouped into blocks of a page's
 size and shape; blocks next to each other are one paper. Only those regions go to OCR
-(:mod:`dualrec_audit.ocr`), and few times per showing: a region whose title was read keeps
+(:mod:`dualrec_audit.vision.ocr`), and few times per showing: a region whose title was read keeps
 that reading while its picture stays the same (a small gray thumbnail that correlates, the
 same sharpness); a region on which no title was read is read again after 1 s, then 2 s,
 4 s … (sooner when its picture changes). OCR detects lines on the region scaled down to
@@ -26,8 +26,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from dualrec_audit.i18n import event_message
-from dualrec_audit.result import CheckResult, Event, per_second, runs, seconds_of
+from dualrec_audit.core.i18n import event_message
+from dualrec_audit.core.result import CheckResult, Event, per_second, runs, seconds_of
 
 log = logging.getLogger(__name__)
 
@@ -327,7 +327,7 @@ class DocumentsCheck:
         return since >= wait or (not same and since >= wait / 2)
 
     def _read(self, frame: np.ndarray, box: Box) -> _Reading:
-        from dualrec_audit import ocr
+        from dualrec_audit.vision import ocr
 
         x, y, w, h = box
         crop = np.ascontiguousarray(frame[y : y + h, x : x + w])

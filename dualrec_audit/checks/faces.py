@@ -29,8 +29,16 @@ from typing import Any, Literal
 import numpy as np
 
 from dualrec_audit.checks import change, span_events
-from dualrec_audit.native import import_mediapipe, quiet_stderr
-from dualrec_audit.result import CheckResult, Event, Party, Severity, per_second, runs, seconds_of
+from dualrec_audit.core.result import (
+    CheckResult,
+    Event,
+    Party,
+    Severity,
+    per_second,
+    runs,
+    seconds_of,
+)
+from dualrec_audit.vision.native import import_mediapipe, quiet_stderr
 
 log = logging.getLogger(__name__)
 

@@ -26,14 +26,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dualrec_audit.i18n import NO_TRANSCRIPT, event_message
-from dualrec_audit.matching import PhraseMatch, PhraseMatcher, TranscriptIndex
+from dualrec_audit.core.i18n import NO_TRANSCRIPT, event_message
+from dualrec_audit.core.result import CheckResult, Event, Text, Word, seconds_of
 from dualrec_audit.media import Audio
-from dualrec_audit.phrases import Phrase, PhraseSet
-from dualrec_audit.result import CheckResult, Event, Text, Word, seconds_of
+from dualrec_audit.speech.matching import PhraseMatch, PhraseMatcher, TranscriptIndex
+from dualrec_audit.speech.phrases import Phrase, PhraseSet
 
 if TYPE_CHECKING:
-    from dualrec_audit.asr.sherpa import PinyinEngine, SpotHit
+    from dualrec_audit.speech.sherpa import PinyinEngine, SpotHit
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ class _Verifier:
         """The spotter over all the speech, for each alternative of these phrases."""
         if self.engine is None or not phrases or not self.p.sweep or not self.regions:
             return {}
-        from dualrec_audit.asr.sherpa import stream_groups
+        from dualrec_audit.speech.sherpa import stream_groups
 
         texts = [alt for ph in phrases for alt in ph.alternatives]
         a, b = min(r[0] for r in self.regions) - 0.3, max(r[1] for r in self.regions) + 0.3

@@ -38,7 +38,7 @@ from typing import Any, Literal
 import numpy as np
 
 from dualrec_audit.checks.faces import PARTIES, PartyState
-from dualrec_audit.result import CheckResult, MediaInfo, Talk, Text
+from dualrec_audit.core.result import CheckResult, MediaInfo, Talk, Text
 
 log = logging.getLogger(__name__)
 

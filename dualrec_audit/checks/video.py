@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dualrec_audit.checks import span_events
-from dualrec_audit.result import CheckResult, Event, Severity, per_second, runs, seconds_of
+from dualrec_audit.core.result import CheckResult, Event, Severity, per_second, runs, seconds_of
 
 ANALYSIS_WIDTH = 320
 

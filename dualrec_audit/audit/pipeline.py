@@ -1,0 +1,583 @@
+"""The layer-1 audit pipeline: one recording in, an :class:`AuditResult` out.
+
+``AuditPipeline(options).apply(path, hook)`` probes the file, decodes the sampled frames once
+for the frame checks (faces, video quality), reads the audio once for the speech, transcript
+and script checks, and combines the timelines into ranked low-score segments. Models are
+located and checked when the pipeline is built, and loaded once per process (the script
+engine, when its files match their pinned sha256, in the sound thread of the first audit). The
+sound is spooled to a temporary file and read a block or a speech region at a time, so memory
+does not grow with the recording's length.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from dualrec_audit import __version__
+from dualrec_audit.checks import FrameCheck, opencv_threads
+from dualrec_audit.checks.documents import DocumentParams, DocumentsCheck, DocumentSpec
+from dualrec_audit.checks.faces import FaceParams, FacesCheck, PartyState
+from dualrec_audit.checks.script import ScriptParams, run_script_check
+from dualrec_audit.checks.speech import SpeechAnalysis, SpeechParams, run_speech_check
+from dualrec_audit.checks.talk import MouthTracker, TalkParams
+from dualrec_audit.checks.transcript import run_transcript_check
+from dualrec_audit.checks.video import VideoParams, VideoQualityCheck
+from dualrec_audit.core.errors import ConfigError, MediaError, ModelError
+from dualrec_audit.core.i18n import event_message
+from dualrec_audit.core.paths import display_path
+from dualrec_audit.core.result import (
+    SEVERITY_RANK,
+    AuditError,
+    AuditResult,
+    CheckResult,
+    Decision,
+    Event,
+    MediaInfo,
+    Talk,
+    Word,
+    merge_segments,
+    sort_events,
+)
+from dualrec_audit.media import (
+    SAMPLE_RATE,
+    AudioTrack,
+    DecodePlan,
+    check_file,
+    choose_audio_track,
+    decode_audio_tracks,
+    decode_plan,
+    prefetch,
+    probe,
+    sample_frames,
+    usable_cores,
+)
+from dualrec_audit.models.registry import ModelStore, sha256_file
+from dualrec_audit.rules.decide import decide
+from dualrec_audit.rules.profiles import Profile, all_profiles
+from dualrec_audit.speech.phrases import PhraseSet, load_phrases
+from dualrec_audit.speech.select import SyllableTranscript, script_engine, transcript_model
+from dualrec_audit.speech.transcriber import WhisperOptions
+from dualrec_audit.vision import ocr
+
+log = logging.getLogger(__name__)
+
+# hook(stage, done, total): stage is one of STAGES; done/total in that stage's own units.
+ProgressHook = Callable[[str, float, float], None]
+STAGES = ("probe", "frames", "audio", "transcript", "script", "rules")
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """Every parameter of an audit; recorded in each result."""
+
+    sample_fps: float = 2.0
+    decode: str = "auto"  # "auto": the cheapest decoding for the file; "exact": every frame
+    language: str = "zh"
+    asr_model: str = "auto"  # transcript: a model name, a model folder, "auto" or "none"
+    script_model: str = "auto"  # phrase verification: a kws-zh model name, "auto" or "none"
+    profile: str | None = "fund_sale"  # business profile id; None: layer-1 default decision
+    profiles_dir: str | None = None  # a folder of user profiles (added to the built-in ones)
+    phrases: str | None = None  # phrase file for layer 1 alone (only without a profile)
+    match_threshold: float = 0.8
+    segment_threshold: float = 0.6
+    faces: FaceParams = field(default_factory=FaceParams)
+    speech: SpeechParams = field(default_factory=SpeechParams)
+    video: VideoParams = field(default_factory=VideoParams)
+    documents: DocumentParams = field(default_factory=DocumentParams)
+    whisper: WhisperOptions = field(default_factory=WhisperOptions)
+    script: ScriptParams = field(default_factory=ScriptParams)
+    talk: TalkParams = field(default_factory=TalkParams)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _noop(stage: str, done: float, total: float) -> None:
+    pass
+
+
+class AuditPipeline:
+    def __init__(self, options: AuditOptions | None = None, models_dir: Path | str | None = None):
+        self.options = options or AuditOptions()
+        self.store = ModelStore(models_dir)
+        self.detector = self.store.locate("yunet")
+        self.landmarker = self.store.locate("face_landmarker")
+        self.transcriber, self.no_asr_reason = transcript_model(
+            self.store, self.options.asr_model, self.options.whisper
+        )
+        self.engine, self.no_script_reason = script_engine(self.store, self.options.script_model)
+        o = self.options
+        if o.decode not in ("auto", "exact"):
+            raise ConfigError(f"unknown decode mode '{o.decode}'. Valid: auto, exact")
+        if o.profile is not None and o.phrases is not None:
+            raise ConfigError("give either a business profile or a phrase file, not both")
+        self.profiles = all_profiles(Path(o.profiles_dir) if o.profiles_dir else None)
+        if o.profile is not None and o.profile not in self.profiles:
+            raise ConfigError(
+                f"unknown profile '{o.profile}'. Valid ids: {', '.join(sorted(self.profiles))}"
+            )
+        self.phrases = load_phrases(Path(o.phrases) if o.phrases else None)
+
+    @property
+    def models(self) -> dict[str, str]:
+        out = {"yunet": self.detector.version, "face_landmarker": self.landmarker.version}
+        if self.transcriber is not None:
+            out[self.transcriber.name] = self.transcriber.version
+        if self.engine is not None:
+            out[self.engine.name] = self.engine.version
+        return out
+
+    def profile_for(self, profile_id: str | None) -> Profile | None:
+        pid = profile_id or self.options.profile
+        if pid is None:
+            return None
+        if pid not in self.profiles:
+            raise ConfigError(
+                f"unknown profile '{pid}'. Valid ids: {', '.join(sorted(self.profiles))}"
+            )
+        return self.profiles[pid]
+
+    def apply(
+        self, path: Path | str, hook: ProgressHook | None = None, profile: str | None = None
+    ) -> AuditResult:
+        """Audit one recording, under ``profile`` (default: the options' profile).
+
+        Media problems and an unknown per-file profile give a result with
+        ``decision == "error"``."""
+        path = Path(path)
+        hook = hook or _noop
+        try:
+            prof = self.profile_for(profile)
+        except ConfigError as exc:
+            return self.error_result(path, "unknown_profile", exc.message)
+        base = self._blank(path, prof)
+        try:
+            result = self._apply(path, hook, base, prof)
+        except MediaError as exc:
+            log.warning("%s: %s", path, exc)
+            return replace(base, error=AuditError(exc.code, exc.message))
+        except (ModelError, ConfigError):
+            raise  # the installation or the options are wrong: no file can be audited
+        except Exception as exc:  # a bug must not stop a batch: record it for this file
+            log.exception("%s: internal error", path)
+            return replace(
+                base,
+                error=AuditError("internal_error", f"internal error: {type(exc).__name__}: {exc}"),
+            )
+        if prof is None:
+            return result
+        verdict = decide(result, prof)
+        hook("rules", 1, 1)
+        return replace(
+            result,
+            decision=verdict.decision,
+            score=verdict.score,
+            findings=verdict.findings,
+            stages=verdict.stages,
+            documents=verdict.documents,
+        )
+
+    def _blank(self, path: Path | str, profile: Profile | None = None) -> AuditResult:
+        """A result with the run's provenance and nothing audited yet (decision error)."""
+        return AuditResult(
+            file=display_path(path),
+            tool_version=__version__,
+            sha256=None,
+            duration_s=0.0,
+            decision="error",
+            score=0.0,
+            models=self.models,
+            options=self.options.to_dict(),
+            profile=None if profile is None else profile_info(profile),
+        )
+
+    def error_result(self, path: Path | str, code: str, message: str) -> AuditResult:
+        """The result recorded for a file that could not be audited."""
+        return replace(self._blank(path), error=AuditError(code, message))
+
+    def _apply(
+        self, path: Path, hook: ProgressHook, base: AuditResult, profile: Profile | None
+    ) -> AuditResult:
+        o = self.options
+        hook("probe", 0, 1)
+        if self.engine is not None:
+            self.engine.warm_up()  # loading while the file is probed and its frames set up
+        check_file(path)
+        info = probe(path)
+        phrases = profile.phrase_set() if profile is not None else self.phrases
+        # The sound (decode, speech check, recogniser, transcript, phrase verification) is
+        # heard in a thread from here on, while the frames are checked: the native code of both
+        # releases the GIL, so the two share the cores. Its progress reaches the hook from this
+        # thread.
+        relay, stop = _Relay(), threading.Event()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
+            heard = pool.submit(self._hear, path, info, phrases, relay, stop)
+            try:
+                base, checks, mouths = self._look(path, info, base, profile, hook)
+            except BaseException:
+                stop.set()  # nobody will read what the sound thread finds
+                raise
+            sound = relay.wait(heard, hook)
+        checks["speech"] = sound.speech
+        if mouths is not None:
+            vad = sound.analysis.speech_frames if sound.analysis is not None else None
+            checks["talk"] = mouths.finish(info.duration_s, vad)
+        checks["transcript"], checks["script"] = sound.transcript, sound.script
+        words = sound.words
+        events = sort_events(e for c in checks.values() for e in c.events)
+        trusted = {
+            k: c.timeline
+            for k, c in checks.items()
+            if c.status == "ok" and c.timeline and not _pinyin_only(c)
+        }
+        segments = merge_segments(trusted, threshold=o.segment_threshold)
+        score = overall_score(trusted, events)
+        order = ("faces", "speech", "transcript", "script", "video", "documents", "talk")
+        return replace(
+            base,
+            talk=talk_of(checks.get("talk")),
+            decision=default_decision(score, events, checks),
+            score=score,
+            checks={k: checks[k] for k in order if k in checks},
+            events=events,
+            segments=tuple(segments),
+            transcript=words,
+        )
+
+    def _look(
+        self,
+        path: Path,
+        info: MediaInfo,
+        base: AuditResult,
+        profile: Profile | None,
+        hook: ProgressHook,
+    ) -> tuple[AuditResult, dict[str, CheckResult], MouthTracker | None]:
+        """The picture: the file hashed, its decode plan chosen and recorded, then every frame
+        check (faces, video, documents when the profile asks; the mouths when the talk check is
+        on) over the sampled frames."""
+        o = self.options
+        base = replace(base, duration_s=info.duration_s, media=info, sha256=sha256_file(path))
+        # The mouths are watched o.talk.fps times a second: key frames alone would not do.
+        plan_fps = max(o.sample_fps, o.talk.fps) if o.talk.enabled else o.sample_fps
+        plan = decode_plan(path, info, plan_fps, exact=o.decode == "exact")
+        base = replace(base, options={**base.options, "decode_plan": plan.to_dict()})
+        hook("probe", 1, 1)
+
+        step = 1.0 / o.sample_fps
+        faces = FacesCheck(self.detector.path, self.landmarker.path, o.faces, sample_step=step)
+        frame_checks: list[FrameCheck] = [faces, VideoQualityCheck(o.video, sample_step=step)]
+        mouths = MouthTracker(info, o.talk) if o.talk.enabled else None
+        documents, no_docs = self._documents_check(profile, step)
+        if documents is not None:
+            frame_checks.append(documents)
+            base = replace(base, models={**base.models, **ocr.versions()})
+        damaged: list[tuple[float, float]] = []
+        with opencv_threads(usable_cores()) as threads:
+            base = replace(base, options={**base.options, "frame_threads": threads})
+            checks = self._check_frames(
+                path, info, frame_checks, damaged, plan, hook, mouths=(mouths, faces)
+            )
+        if no_docs is not None:
+            checks["documents"] = no_docs
+        checks["video"] = _with_events(checks["video"], damage_events(damaged, info.duration_s))
+        return base, checks, mouths
+
+    def _check_frames(
+        self,
+        path: Path,
+        info: MediaInfo,
+        frame_checks: list[FrameCheck],
+        damaged: list[tuple[float, float]],
+        plan: DecodePlan,
+        hook: ProgressHook,
+        *,
+        mouths: tuple[MouthTracker | None, FacesCheck],
+    ) -> dict[str, CheckResult]:
+        """The sampled frames, decoded a few ahead in a thread, through every frame check.
+
+        The faces (the costliest) are found here; the other checks and the mouth tracker (when
+        on: it taps every decoded frame and follows the faces found) take each frame in a second
+        thread meanwhile, one frame behind at most, in order, so that all three threads share
+        the cores."""
+        tracker, faces = mouths
+        others = [c for c in frame_checks if c is not faces]
+        tap = tracker.tap if tracker is not None else None
+        frames = sample_frames(
+            path, info, self.options.sample_fps, damaged=damaged, plan=plan, tap=tap
+        )
+        behind: Future[None] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-checks") as side:
+            try:
+                for t, frame in prefetch(frames):
+                    faces.update(t, frame)
+                    if behind is not None:
+                        behind.result()  # re-raises what went wrong there
+                    found = faces.last_faces()  # taken here: the next frame's faces are next
+                    behind = side.submit(_side_checks, others, tracker, t, frame, found)
+                    hook("frames", min(t, info.duration_s), info.duration_s)
+                if behind is not None:
+                    behind.result()
+            finally:
+                if behind is not None:
+                    behind.cancel()
+        return {c.name: c.finish(info.duration_s) for c in frame_checks}
+
+    def _documents_check(
+        self, profile: Profile | None, step: float
+    ) -> tuple[DocumentsCheck | None, CheckResult | None]:
+        """The documents check when the profile asks for a document (else nothing at all);
+        or, when OCR cannot run here, the check's 'unavailable' result."""
+        if profile is None or not profile.documents:
+            return None, None
+        why = ocr.available()
+        if why is not None:
+            log.warning("documents check unavailable: %s", why.en)
+            return None, CheckResult.unavailable("documents", why)
+        specs = tuple(
+            DocumentSpec(d.id, d.titles, d.kind, d.min_seconds, d.required)
+            for d in profile.documents
+        )
+        return DocumentsCheck(specs, self.options.documents, step), None
+
+    def _hear(
+        self,
+        path: Path,
+        info: MediaInfo,
+        phrases: PhraseSet,
+        hook: ProgressHook,
+        stop: threading.Event,
+    ) -> _Sound:
+        """The sound, in a thread: the audio (the first track with sound, spooled to a
+        temporary file, read a block or a speech region at a time), the speech check, the
+        script engine's syllables, the transcript and the phrases verified. ``stop`` set: the
+        audit failed elsewhere, nothing more is started."""
+        tracks = decode_audio_tracks(path, SAMPLE_RATE)
+        chosen = choose_audio_track(tracks)
+        for i, t in enumerate(tracks):
+            if i != chosen:
+                t.close()
+        audio = tracks[chosen] if tracks else None
+        try:
+            speech, analysis = run_speech_check(
+                audio, SAMPLE_RATE, info.duration_s, self.options.speech
+            )
+            speech = _with_events(speech, track_events(len(tracks), chosen, info))
+            hook("audio", 1, 1)
+            syllables: list[Word] = []
+            if self.engine is not None and audio is not None and analysis is not None:
+                _stopped(stop)
+                syllables = self.engine.syllables(audio, analysis.regions)
+            _stopped(stop)
+            transcript, script, words = self._speech_text(
+                audio, analysis, syllables, info.duration_s, phrases, hook
+            )
+        finally:
+            if audio is not None:
+                audio.close()
+        return _Sound(speech, analysis, syllables, transcript, script, words)
+
+    def _speech_text(
+        self,
+        audio: AudioTrack | None,
+        analysis: SpeechAnalysis | None,
+        syllables: list[Word],
+        duration_s: float,
+        phrases: PhraseSet,
+        hook: ProgressHook,
+    ) -> tuple[CheckResult, CheckResult, tuple[Word, ...]]:
+        """The transcript and script checks: the script engine's syllables (decoded once in
+        :meth:`_hear`, also shown as the transcript when no transcript model is installed), the
+        transcript model's words, then every phrase verified."""
+        o = self.options
+        hook("transcript", 0, 1)
+        regions = analysis.regions if analysis is not None else []
+        transcriber, reason = self.transcriber, self.no_asr_reason
+        if transcriber is None and self.engine is not None and o.asr_model == "auto":
+            transcriber, reason = SyllableTranscript(self.engine, syllables), None
+        transcript, words = run_transcript_check(
+            transcriber,
+            reason,
+            audio,
+            analysis,
+            duration_s,
+            language=o.language,
+            hotwords=phrases.hotwords(),
+        )
+        hook("transcript", 1, 1)
+        own_words = () if isinstance(transcriber, SyllableTranscript) else words
+        script = run_script_check(
+            transcript,
+            own_words,
+            phrases,
+            duration_s,
+            threshold=o.match_threshold,
+            engine=self.engine,
+            syllables=syllables,
+            audio=audio,
+            regions=regions,
+            params=o.script,
+            unavailable_reason=self.no_script_reason if self.engine is None else None,
+        )
+        hook("script", 1, 1)
+        return transcript, script, words
+
+
+class _Stopped(Exception):
+    """The sound thread gave up: the audit failed in the frames."""
+
+
+def _stopped(stop: threading.Event) -> None:
+    if stop.is_set():
+        raise _Stopped
+
+
+@dataclass(frozen=True)
+class _Sound:
+    """What the sound thread heard."""
+
+    speech: CheckResult
+    analysis: SpeechAnalysis | None
+    syllables: list[Word]  # the script engine's (empty without one)
+    transcript: CheckResult
+    script: CheckResult
+    words: tuple[Word, ...]  # the transcript's
+
+
+def _side_checks(
+    checks: list[FrameCheck],
+    tracker: MouthTracker | None,
+    t: float,
+    frame: Any,
+    faces: dict[str, PartyState],
+) -> None:
+    """One sampled frame through the checks that do not need its faces, then the mouths,
+    which follow the faces found in it."""
+    for c in checks:
+        c.update(t, frame)
+    if tracker is not None:
+        tracker.update(t, faces)
+
+
+class _Relay:
+    """Progress of the sound thread, handed to the hook by the audit's own thread (so a
+    progress bar is only ever drawn from one thread, and never goes back): kept while the
+    frames are checked, passed on while the audit waits for the sound."""
+
+    POLL_S = 0.2
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: tuple[str, float, float] | None = None
+
+    def __call__(self, stage: str, done: float, total: float) -> None:
+        with self._lock:
+            self._last = (stage, done, total)
+
+    def _take(self) -> tuple[str, float, float] | None:
+        with self._lock:
+            last, self._last = self._last, None
+        return last
+
+    def wait(self, heard: Future[_Sound], hook: ProgressHook) -> _Sound:
+        hook("audio", 0, 1)
+        while True:
+            try:
+                sound: _Sound | None = heard.result(timeout=self.POLL_S)
+            except FuturesTimeout:
+                sound = None
+            last = self._take()
+            if last is not None:
+                hook(*last)
+            if sound is not None:
+                return sound
+
+
+def talk_of(check: CheckResult | None) -> tuple[Talk, ...]:
+    """The talk intervals the talk check found (none when it did not run)."""
+    if check is None or check.status != "ok":
+        return ()
+    return tuple(Talk(**t) for t in check.details.get("talk", []))
+
+
+def _with_events(check: CheckResult, events: list[Event]) -> CheckResult:
+    return replace(check, events=(*check.events, *events)) if events else check
+
+
+def damage_events(spans: list[tuple[float, float]], duration_s: float) -> list[Event]:
+    """A ``damaged`` event per span of the recording that could not be decoded."""
+    return [
+        Event(
+            check="damaged",
+            start=round(a, 2),
+            end=round(min(b, duration_s), 2),
+            severity="high",
+            message=event_message("damaged"),
+        )
+        for a, b in spans
+    ]
+
+
+def track_events(n: int, chosen: int, info: MediaInfo) -> list[Event]:
+    """A note when the recording has several audio tracks: which one was audited, and why."""
+    if n < 2:
+        return []
+    return [
+        Event(
+            check="audio_track",
+            start=0.0,
+            end=round(info.duration_s, 2),
+            severity="low",
+            message=event_message("audio_track", tracks=str(n), audited=str(chosen + 1)),
+            details={"tracks": n, "audited": chosen + 1, "first_silent": chosen > 0},
+        )
+    ]
+
+
+def _pinyin_only(check: CheckResult) -> bool:
+    """The transcript shown as the script engine's syllables: their token posteriors are not a
+    calibrated confidence, so they rank no segment for the reviewer."""
+    return check.name == "transcript" and check.details.get("units") == "pinyin"
+
+
+def profile_info(profile: Profile) -> dict[str, Any]:
+    return {
+        "id": profile.id,
+        "version": profile.version,
+        "name": profile.name.model_dump(),
+        "basis": list(profile.basis),
+    }
+
+
+PENALTY = {"low": 3.0, "medium": 8.0, "high": 15.0}
+
+
+def overall_score(timelines: dict[str, Any], events: tuple[Event, ...]) -> float:
+    """0-100: the mean over seconds of the worst check score, less a penalty per event.
+
+    A simple default until business profiles (layer 2) take over."""
+    n = max((len(t) for t in timelines.values()), default=0)
+    worst = []
+    for i in range(n):
+        vals = [tl[i] for tl in timelines.values() if i < len(tl) and tl[i] is not None]
+        if vals:
+            worst.append(min(vals))
+    base = 100.0 * sum(worst) / len(worst) if worst else 0.0
+    return max(0.0, base - sum(PENALTY[e.severity] for e in events))
+
+
+def default_decision(
+    score: float, events: tuple[Event, ...], checks: dict[str, CheckResult]
+) -> Decision:
+    """approve only when every check ran with trusted models and found nothing."""
+    if any(SEVERITY_RANK[e.severity] >= 3 for e in events) or score < 60:
+        return "rerecord"
+    if events or score < 80 or any(c.status != "ok" for c in checks.values()):
+        return "review"
+    return "approve"

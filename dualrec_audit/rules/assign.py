@@ -1,0 +1,125 @@
+"""Which business profile a recording is audited under.
+
+In order: ``--profile ID`` for the whole run; a sidecar JSON next to the file
+(``NAME.json`` or ``NAME.mp4.json`` holding ``{"profile": "ID", ...}``, and optionally the
+business metadata ``branch``, ``teller``, ``customer_ref`` and ``product``); a manifest given with
+``--profile-map`` — a CSV with ``file,profile`` columns (file name or path) or a TOML file with
+``default = "ID"`` and ``[patterns]`` of filename globs (``"*基金*" = "fund_sale"``); otherwise the
+configured default.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dualrec_audit.core.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ProfileMap:
+    by_file: dict[str, str] = field(default_factory=dict)  # file name or resolved path -> id
+    patterns: tuple[tuple[str, str], ...] = ()  # (glob on the file name, id), first match wins
+    default: str | None = None
+
+    @classmethod
+    def load(cls, path: Path) -> ProfileMap:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+        if path.suffix.lower() == ".csv":
+            rows = list(csv.DictReader(text.splitlines()))
+            if rows and not {"file", "profile"} <= set(rows[0]):
+                raise ConfigError(f"{path}: a profile map CSV needs the columns file,profile")
+            by_file: dict[str, str] = {}
+            for i, row in enumerate(rows, 2):
+                name, pid = (row.get("file") or "").strip(), (row.get("profile") or "").strip()
+                if not name or not pid:
+                    raise ConfigError(f"{path}:{i}: empty file or profile")
+                by_file[name] = pid
+            return cls(by_file=by_file)
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        unknown = set(data) - {"default", "patterns"}
+        if unknown:
+            raise ConfigError(
+                f"{path}: unknown keys {sorted(unknown)} (expected default, patterns)"
+            )
+        patterns = data.get("patterns", {})
+        if not isinstance(patterns, dict) or not all(isinstance(v, str) for v in patterns.values()):
+            raise ConfigError(f"{path}: [patterns] maps filename globs to profile ids")
+        return cls(patterns=tuple(patterns.items()), default=data.get("default"))
+
+
+def read_sidecar(video: Path) -> tuple[Path, dict[str, object]] | None:
+    """The JSON sidecar next to a recording (``NAME.json`` or ``NAME.mp4.json``), if any."""
+    for side in (video.with_suffix(".json"), video.with_name(video.name + ".json")):
+        if side.is_file():
+            try:
+                data = json.loads(side.read_text(encoding="utf-8-sig"))
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"{side}: not a readable JSON sidecar: {exc}") from None
+            if not isinstance(data, dict):
+                raise ConfigError(f"{side}: a sidecar holds a JSON object")
+            return side, data
+    return None
+
+
+def sidecar_profile(video: Path) -> str | None:
+    found = read_sidecar(video)
+    if found is None:
+        return None
+    side, data = found
+    pid = data.get("profile")
+    if pid is not None and not isinstance(pid, str):
+        raise ConfigError(f'{side}: "profile" must be a profile id string')
+    return pid or None
+
+
+# Business metadata a sidecar may carry; "customer" is accepted for "customer_ref".
+META_KEYS = ("branch", "teller", "customer_ref", "product")
+
+
+def sidecar_meta(video: Path) -> dict[str, str]:
+    """Branch, teller, customer reference and product from the sidecar (missing keys left out)."""
+    found = read_sidecar(video)
+    if found is None:
+        return {}
+    side, data = found
+    out: dict[str, str] = {}
+    for key in META_KEYS:
+        value = data.get(key, data.get("customer") if key == "customer_ref" else None)
+        if value is None:
+            continue
+        if not isinstance(value, str | int):
+            raise ConfigError(f'{side}: "{key}" must be a string')
+        out[key] = str(value).strip()[:200]
+    return out
+
+
+def resolve_profile(
+    video: Path, *, explicit: str | None, mapping: ProfileMap | None, default: str | None
+) -> tuple[str | None, str]:
+    """(profile id, where it came from) for one recording."""
+    if explicit:
+        return explicit, "--profile"
+    side = sidecar_profile(video)
+    if side:
+        return side, "sidecar"
+    if mapping is not None:
+        for key in (str(video), str(video.resolve()), video.name):
+            if key in mapping.by_file:
+                return mapping.by_file[key], "profile map"
+        for pattern, pid in mapping.patterns:
+            if fnmatch.fnmatch(video.name, pattern):
+                return pid, f"pattern {pattern}"
+        if mapping.default:
+            return mapping.default, "profile map default"
+    return default, "default"

@@ -1,0 +1,11 @@
+"""Speech recognisers behind small interfaces, chosen by the model's kind in the manifest.
+
+- ``kws-zh`` (:class:`~dualrec_audit.speech.sherpa.PinyinEngine`): a Mandarin transducer with
+  pinyin units, run by sherpa-onnx as a streaming pinyin recogniser (timed syllables) and as
+  a keyword spotter (one stream per phrase). The default engine of the script check.
+- transcript models (:mod:`dualrec_audit.speech.select`): faster-whisper (kind ``speech``) and
+  sherpa-onnx Paraformer, SenseVoice and streaming Zipformer (kinds ``asr-paraformer``,
+  ``asr-sensevoice``, ``asr-zipformer``); what reviewers read comes from the best installed one.
+
+Heavy libraries are imported inside functions and models are loaded once per process.
+"""

@@ -1,0 +1,457 @@
+"""sherpa-onnx backends: the pinyin engine (recogniser + keyword spotter) and transcript models.
+
+:class:`PinyinEngine` runs a ``kws-zh`` model (a streaming Zipformer transducer whose units are
+pinyin initials and tonal finals) two ways:
+
+- :meth:`PinyinEngine.syllables`: the streaming recogniser (greedy search) on each speech
+  region, its tokens joined into timed syllables (initial + final), each with the probability
+  of its tokens (the exponential of their mean log-probability). A syllable lasts from its
+  first token to the next syllable's (at most :data:`MAX_SYLLABLE_S`).
+- :meth:`PinyinEngine.spot`: the keyword spotter, one stream per phrase on each window of the
+  audio it is asked about, so that a longer phrase that fires cannot reset the stream and mask
+  a shorter one. Phrases become the model's tokens with ``sherpa_onnx.text2token`` (ppinyin);
+  the boost (``keywords_score``) and the trigger probability (``keywords_threshold``) are given
+  per phrase.
+
+:class:`SherpaTranscriber` runs Paraformer, SenseVoice (offline) and streaming Zipformer
+transcript models on the speech regions and returns characters with times.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import logging
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dualrec_audit.core.errors import ModelError
+from dualrec_audit.core.result import Word
+from dualrec_audit.media import Audio, samples_between
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16000
+MAX_SYLLABLE_S = 0.4  # a syllable's end: the next one's start, at most this long
+REGION_PAD_S = 0.3  # audio kept around each speech region (streaming models need context)
+TAIL_PAD_S = 0.6  # silence fed after each stream so the last tokens come out
+FEED_S = 10.0  # a streaming model is fed this many seconds at a time (memory stays flat)
+INITIALS = frozenset(
+    "b p m f d t n l g k h j q x zh ch sh r z c s y w".split()
+)  # ppinyin's initials (y and w included, as text2token writes them)
+
+
+@dataclass(frozen=True)
+class SpotHit:
+    """One detection of the keyword spotter."""
+
+    key: str  # the phrase's text (as given to :meth:`PinyinEngine.spot`)
+    start: float  # seconds in the recording
+    end: float
+    tokens: tuple[str, ...]
+
+
+def _files(folder: Path) -> dict[str, str]:
+    """The transducer's files in a model folder, by role (encoder, decoder, joiner, tokens)."""
+    out: dict[str, str] = {"tokens": str(folder / "tokens.txt")}
+    for role in ("encoder", "decoder", "joiner"):
+        found = sorted(folder.glob(f"{role}*.onnx"))
+        if not found:
+            raise ModelError(f"{folder}: no {role}*.onnx file", code="model_corrupt")
+        # Prefer the int8 file where both are there (smaller, faster on a CPU).
+        int8 = [f for f in found if ".int8." in f.name]
+        out[role] = str((int8 or found)[0])
+    return out
+
+
+def _load_error(folder: Path, exc: Exception) -> ModelError:
+    return ModelError(
+        f"The speech model in {folder} cannot be loaded: {exc}. Reinstall it with "
+        "dualrec-audit models install --from DIR.",
+        code="model_corrupt",
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _load_recogniser(folder: str, threads: int) -> Any:
+    import sherpa_onnx
+
+    try:
+        return sherpa_onnx.OnlineRecognizer.from_transducer(
+            num_threads=threads, decoding_method="greedy_search", **_files(Path(folder))
+        )
+    except Exception as exc:  # sherpa-onnx raises RuntimeError/AssertionError on bad files
+        raise _load_error(Path(folder), exc) from exc
+
+
+_LOADING = threading.Lock()  # one load of the recogniser, whichever thread asks first
+
+
+def _recogniser(folder: str, threads: int) -> Any:
+    with _LOADING:
+        return _load_recogniser(folder, threads)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_spotter(folder: str, threads: int) -> Any:
+    import sherpa_onnx
+
+    # Every stream gets its own keywords: the spotter's keyword file stays empty.
+    empty = Path(tempfile.gettempdir()) / "dualrec-audit-no-keywords.txt"
+    empty.write_text("", encoding="utf-8")
+    try:
+        return sherpa_onnx.KeywordSpotter(
+            keywords_file=str(empty), num_threads=threads, **_files(Path(folder))
+        )
+    except Exception as exc:
+        raise _load_error(Path(folder), exc) from exc
+
+
+@functools.lru_cache(maxsize=4096)
+def _ppinyin(text: str, tokens_file: str) -> tuple[str, ...]:
+    """A phrase as the model's tokens (pinyin initials and tonal finals); empty when a part of
+    it has no token (digits, Latin letters: text2token then skips the phrase)."""
+    import sherpa_onnx
+
+    said = io.StringIO()  # text2token prints what it skips: never onto `check --json`'s stdout
+    with contextlib.redirect_stdout(said):
+        out = sherpa_onnx.text2token([text], tokens=tokens_file, tokens_type="ppinyin")
+    if said.getvalue().strip():
+        log.debug("text2token: %s", said.getvalue().strip())
+    return tuple(str(t) for t in out[0]) if out else ()
+
+
+def _region_spans(
+    total_s: float, regions: Sequence[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    """Each speech region (seconds), padded, overlapping ones merged."""
+    merged: list[list[float]] = []
+    for a, b in sorted(regions):
+        a, b = max(0.0, a - REGION_PAD_S), min(total_s, b + REGION_PAD_S)
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        elif b > a:
+            merged.append([a, b])
+    return [(a, b) for a, b in merged]
+
+
+def _region_clips(
+    audio: Audio, regions: Sequence[tuple[float, float]]
+) -> Iterator[tuple[float, np.ndarray]]:
+    """(start second, samples) of each speech region, padded, overlapping ones merged; read
+    one at a time (a clip is as long as its region)."""
+    for a, b in _region_spans(len(audio) / SAMPLE_RATE, regions):
+        yield a, samples_between(audio, int(a * SAMPLE_RATE), int(b * SAMPLE_RATE))
+
+
+def _feed_span(
+    stream: Any, audio: Audio, start: int, stop: int, decode: Callable[[], None]
+) -> None:
+    """Samples [start, stop) into a streaming model :data:`FEED_S` seconds at a time, each
+    piece decoded before the next is read (a streaming model's result does not depend on how
+    its input is cut), then the tail of silence."""
+    step = int(FEED_S * SAMPLE_RATE)
+    for a in range(start, stop, step):
+        piece = samples_between(audio, a, min(stop, a + step))
+        stream.accept_waveform(SAMPLE_RATE, np.ascontiguousarray(piece, dtype=np.float32))
+        decode()
+    stream.accept_waveform(SAMPLE_RATE, np.zeros(int(TAIL_PAD_S * SAMPLE_RATE), np.float32))
+    stream.input_finished()
+    decode()
+
+
+def join_syllables(
+    tokens: Sequence[str], times: Sequence[float], logprobs: Sequence[float], offset: float
+) -> list[Word]:
+    """Pinyin tokens (initials, finals) with times → syllables with start, end, probability."""
+    groups: list[list[int]] = []
+    for i, tok in enumerate(tokens):
+        tok = tok.strip()
+        if not tok:
+            continue
+        after_initial = bool(groups) and tokens[groups[-1][-1]].strip() in INITIALS
+        if tok not in INITIALS and after_initial and len(groups[-1]) == 1:
+            groups[-1].append(i)  # initial + final
+        else:
+            groups.append([i])
+    words = []
+    for k, g in enumerate(groups):
+        start = offset + float(times[g[0]])
+        nxt = offset + float(times[groups[k + 1][0]]) if k + 1 < len(groups) else None
+        end = start + MAX_SYLLABLE_S if nxt is None else min(nxt, start + MAX_SYLLABLE_S)
+        lp = [float(logprobs[i]) for i in g if i < len(logprobs)]
+        prob = float(np.exp(np.mean(lp))) if lp else 1.0
+        words.append(Word(start, max(start, end), "".join(tokens[i] for i in g), prob))
+    return words
+
+
+class PinyinEngine:
+    """A ``kws-zh`` model: timed pinyin syllables, and keyword spotting on windows."""
+
+    units = "pinyin"
+
+    def __init__(
+        self, folder: Path, name: str, version: str, *, threads: int = 1, trusted: bool = True
+    ) -> None:
+        self.folder = folder
+        self.name = name
+        self.version = version
+        self.threads = threads
+        self.trusted = trusted
+        self._warming: threading.Thread | None = None
+
+    @property
+    def tokens_file(self) -> str:
+        return str(self.folder / "tokens.txt")
+
+    def load(self) -> None:
+        """Load both models now (a broken model is an error before any file is audited)."""
+        _recogniser(str(self.folder), self.threads)
+        _load_spotter(str(self.folder), self.threads)
+
+    def warm_up(self) -> None:
+        """Start loading the recogniser in a thread of its own, so that it is ready when the
+        sound reaches it (its first use waits for the load). A load that fails here is left
+        for that first use to report."""
+        if self._warming is not None:
+            return
+
+        def load() -> None:
+            try:
+                _recogniser(str(self.folder), self.threads)
+            except Exception:
+                log.debug("recogniser warm-up failed; its first use reports it", exc_info=True)
+
+        self._warming = threading.Thread(target=load, name="dualrec-warm-up", daemon=True)
+        self._warming.start()
+
+    def syllables(self, audio: Audio, regions: Sequence[tuple[float, float]]) -> list[Word]:
+        """The syllables heard in the speech regions, in time order."""
+        rec = _recogniser(str(self.folder), self.threads)
+        out: list[Word] = []
+        for start, stop in _region_spans(len(audio) / SAMPLE_RATE, regions):
+            stream = rec.create_stream()
+
+            def decode(stream: Any = stream) -> None:
+                while rec.is_ready(stream):
+                    rec.decode_stream(stream)
+
+            a, b = int(start * SAMPLE_RATE), int(stop * SAMPLE_RATE)
+            _feed_span(stream, audio, a, b, decode)
+            r = rec.get_result_all(stream)
+            out.extend(join_syllables(r.tokens, r.timestamps, r.ys_probs, start))
+        end = len(audio) / SAMPLE_RATE
+        return [w for w in out if w.start < end]
+
+    def tokens(self, text: str) -> tuple[str, ...]:
+        """A phrase as the model's tokens; empty when it has none (e.g. no Chinese in it)."""
+        try:
+            toks = _ppinyin(text, self.tokens_file)
+        except Exception:  # text2token asserts on what it cannot convert
+            toks = ()
+        if not toks:
+            log.warning("phrase %r cannot be written in the model's pinyin units", text)
+        return toks
+
+    def spot(
+        self,
+        audio: Audio,
+        requests: Sequence[tuple[str, float, float]],
+        *,
+        threshold: float,
+        boost: float,
+    ) -> list[SpotHit]:
+        """One spotter stream per request ``(phrase, start s, end s)``: every detection."""
+        return self.spot_groups(
+            audio, [([t], a, b) for t, a, b in requests], threshold=threshold, boost=boost
+        )
+
+    def spot_groups(
+        self,
+        audio: Audio,
+        requests: Sequence[tuple[Sequence[str], float, float]],
+        *,
+        threshold: float,
+        boost: float,
+    ) -> list[SpotHit]:
+        """One spotter stream per request ``(phrases, start s, end s)`` holding those phrases
+        (see :func:`stream_groups` for which phrases may share a stream)."""
+        kws = _load_spotter(str(self.folder), self.threads)
+        hits: list[SpotHit] = []
+        for texts, a, b in requests:
+            specs = [self._keyword(t, threshold, boost) for t in texts]
+            keywords = "/".join(s for s in specs if s)
+            start, stop = int(max(0.0, a) * SAMPLE_RATE), min(len(audio), int(b * SAMPLE_RATE))
+            if not keywords or stop <= start:
+                continue
+            try:
+                stream = kws.create_stream(keywords)
+            except ValueError:
+                log.warning("the spotter cannot take the phrases %r", texts)
+                continue
+            found: list[SpotHit] = []
+
+            def decode(stream: Any = stream, found: list[SpotHit] = found, at: float = a) -> None:
+                while kws.is_ready(stream):
+                    kws.decode_stream(stream)
+                    r = kws.keyword_spotter.get_result(stream)
+                    if r.keyword:
+                        found.append(_hit(r, max(0.0, at)))
+                        kws.reset_stream(stream)
+
+            _feed_span(stream, audio, start, stop, decode)
+            hits.extend(found)
+        return hits
+
+    def _keyword(self, text: str, threshold: float, boost: float) -> str:
+        toks = self.tokens(text)
+        if not toks:
+            return ""
+        return f"{' '.join(toks)} :{boost:g} #{threshold:g} @{_key(text)}"
+
+
+def _key(text: str) -> str:
+    """The label a phrase is reported under (the spotter's ``@`` text has no spaces)."""
+    return "".join(text.split())
+
+
+def stream_groups(
+    engine: PinyinEngine, texts: Sequence[str], max_per_stream: int
+) -> list[list[str]]:
+    """Phrases packed into spotter streams so that no stream holds two phrases where one's
+    tokens contain the other's: when the longer one fires, the stream is reset and the shorter
+    one inside it would be lost (one stream per phrase is the limit, ``max_per_stream=1``)."""
+    groups: list[list[str]] = []
+    seqs: list[list[str]] = []
+    for t in texts:
+        mine = f" {' '.join(engine.tokens(t))} "
+        for g, seq in zip(groups, seqs, strict=True):
+            if len(g) < max_per_stream and not any(mine in o or o in mine for o in seq):
+                g.append(t)
+                seq.append(mine)
+                break
+        else:
+            groups.append([t])
+            seqs.append([mine])
+    return groups
+
+
+def _hit(r: Any, offset: float) -> SpotHit:
+    times = [float(t) for t in r.timestamps] or [0.0]
+    return SpotHit(
+        key=str(r.keyword).strip(),
+        start=offset + times[0],
+        end=offset + times[-1] + MAX_SYLLABLE_S / 2,
+        tokens=tuple(str(t) for t in r.tokens),
+    )
+
+
+# -- transcript models --------------------------------------------------------------------------
+
+TRANSCRIPT_KINDS = ("asr-paraformer", "asr-sensevoice", "asr-zipformer")
+
+
+@functools.lru_cache(maxsize=2)
+def _load_transcript_model(kind: str, folder: str, threads: int) -> Any:
+    import sherpa_onnx
+
+    path = Path(folder)
+    try:
+        if kind == "asr-zipformer":
+            return sherpa_onnx.OnlineRecognizer.from_transducer(num_threads=threads, **_files(path))
+        model = str(min(path.glob("model*.onnx"), key=lambda p: ".int8." not in p.name))
+        tokens = str(path / "tokens.txt")
+        if kind == "asr-sensevoice":
+            return sherpa_onnx.OfflineRecognizer.from_sense_voice(
+                model=model, tokens=tokens, num_threads=threads, language="zh", use_itn=False
+            )
+        return sherpa_onnx.OfflineRecognizer.from_paraformer(
+            paraformer=model, tokens=tokens, num_threads=threads
+        )
+    except ValueError:  # min() of no model file
+        raise ModelError(f"{folder}: no model*.onnx file", code="model_corrupt") from None
+    except Exception as exc:
+        raise _load_error(path, exc) from exc
+
+
+def char_words(
+    tokens: Sequence[str], times: Sequence[float], logprobs: Sequence[float] | None, offset: float
+) -> list[Word]:
+    """A character model's tokens with times → words (one per token, special tokens dropped)."""
+    out = []
+    for i, tok in enumerate(tokens):
+        text = tok.replace("▁", " ").strip()
+        if not text or (text.startswith("<|") and text.endswith("|>")) or i >= len(times):
+            continue
+        start = offset + float(times[i])
+        nxt = offset + float(times[i + 1]) if i + 1 < len(times) else start + MAX_SYLLABLE_S
+        prob = float(np.exp(logprobs[i])) if logprobs and i < len(logprobs) else 1.0
+        out.append(Word(start, max(start, min(nxt, start + MAX_SYLLABLE_S)), text, prob))
+    return out
+
+
+class SherpaTranscriber:
+    """A sherpa-onnx transcript model (Paraformer, SenseVoice, streaming Zipformer): characters
+    with times on the speech regions. Implements the :class:`Transcriber` protocol."""
+
+    def __init__(
+        self,
+        folder: Path,
+        name: str,
+        version: str,
+        kind: str,
+        *,
+        threads: int = 1,
+        trusted: bool = True,
+    ) -> None:
+        if kind not in TRANSCRIPT_KINDS:
+            raise ValueError(f"not a sherpa-onnx transcript kind: {kind}")
+        self.folder = folder
+        self.name = name
+        self.version = version
+        self.kind = kind
+        self.threads = threads
+        self.trusted = trusted
+
+    def transcribe(
+        self,
+        audio: Audio,
+        regions: Sequence[tuple[float, float]],
+        *,
+        language: str = "zh",
+        hotwords: str | None = None,
+    ) -> list[Word]:
+        model = _load_transcript_model(self.kind, str(self.folder), self.threads)
+        if self.kind == "asr-zipformer":
+            return self._streaming(model, audio, regions)
+        words: list[Word] = []
+        for start, clip in _region_clips(audio, regions):  # one region in memory at a time
+            stream = model.create_stream()
+            stream.accept_waveform(SAMPLE_RATE, np.ascontiguousarray(clip, np.float32))
+            model.decode_stream(stream)
+            r = stream.result
+            words.extend(char_words(r.tokens, r.timestamps, None, start))
+        return words
+
+    def _streaming(
+        self, model: Any, audio: Audio, regions: Sequence[tuple[float, float]]
+    ) -> list[Word]:
+        words: list[Word] = []
+        for start, stop in _region_spans(len(audio) / SAMPLE_RATE, regions):
+            stream = model.create_stream()
+
+            def decode(stream: Any = stream) -> None:
+                while model.is_ready(stream):
+                    model.decode_stream(stream)
+
+            _feed_span(stream, audio, int(start * SAMPLE_RATE), int(stop * SAMPLE_RATE), decode)
+            r = model.get_result_all(stream)
+            words.extend(char_words(r.tokens, r.timestamps, r.ys_probs, start))
+        return words
