@@ -102,7 +102,10 @@ def m_floor(path: Path, args: argparse.Namespace) -> dict[str, Any]:
 def m_floor_av(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     from dataclasses import replace
 
-    from dualrec_audit.media import _configure, _open, decode_plan, usable_cores
+    from dualrec_audit.media.frames import _configure
+    from dualrec_audit.media.plan import decode_plan
+    from dualrec_audit.media.probe import open_media
+    from dualrec_audit.media.threads import usable_cores
 
     info = _info(path)
     # Decoding alone: every core is the decoder's (the sampler leaves half to the checks).
@@ -110,7 +113,7 @@ def m_floor_av(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     setup = time.perf_counter() - T_START
     p = Pass()
     n = 0
-    with _open(path) as container:
+    with open_media(path) as container:
         vs = _configure(container.streams.video[0], plan)
         for _frame in container.decode(vs):
             n += 1
@@ -119,19 +122,19 @@ def m_floor_av(path: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _plan(path: Path, info: Any, args: argparse.Namespace) -> Any:
-    from dualrec_audit.media import decode_plan
+    from dualrec_audit.media.plan import decode_plan
 
     return decode_plan(path, info, args.fps, exact=args.decode == "exact")
 
 
 def _info(path: Path) -> Any:
-    from dualrec_audit.media import probe
+    from dualrec_audit.media.probe import probe
 
     return probe(path)
 
 
 def m_decode(path: Path, args: argparse.Namespace) -> dict[str, Any]:
-    from dualrec_audit.media import sample_frames
+    from dualrec_audit.media.frames import sample_frames
 
     info = _info(path)
     plan = _plan(path, info, args)
@@ -173,7 +176,7 @@ def m_frame_check(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     import cv2  # noqa: F401  (imports and models are set-up, as in the pipeline)
 
     from dualrec_audit.checks import opencv_threads
-    from dualrec_audit.media import usable_cores
+    from dualrec_audit.media.threads import usable_cores
 
     info = _info(path)
     plan = _plan(path, info, args)
@@ -185,7 +188,7 @@ def m_frame_check(path: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _frame_passes(path: Path, info: Any, plan: Any, check: Any, args: argparse.Namespace) -> list:
-    from dualrec_audit.media import sample_frames
+    from dualrec_audit.media.frames import sample_frames
 
     step = 1.0 / args.fps
     passes = []
@@ -215,7 +218,7 @@ def _frame_passes(path: Path, info: Any, plan: Any, check: Any, args: argparse.N
 
 def m_speech(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     from dualrec_audit.checks.speech import run_speech_check
-    from dualrec_audit.media import SAMPLE_RATE, load_audio
+    from dualrec_audit.media.sound import SAMPLE_RATE, load_audio
 
     info = _info(path)
     setup = time.perf_counter() - T_START
@@ -242,7 +245,7 @@ def m_speech(path: Path, args: argparse.Namespace) -> dict[str, Any]:
 def m_documents(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     """The documents check's own calls timed (page finding on every sample, OCR on pages)."""
     from dualrec_audit.checks.documents import DocumentsCheck, DocumentSpec
-    from dualrec_audit.media import sample_frames
+    from dualrec_audit.media.frames import sample_frames
     from dualrec_audit.vision import ocr
 
     info = _info(path)
@@ -278,7 +281,7 @@ def m_talk(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     frame 10 times a second, the mouth crops and their motion, the talk intervals) and, in the
     same pass of the same process, the non-ASR checks' own calls (faces, video, speech: voice
     activity and clarity), so that their ratio does not depend on the machine's load."""
-    from dualrec_audit.media import SAMPLE_RATE, load_audio
+    from dualrec_audit.media.sound import SAMPLE_RATE, load_audio
 
     info = _info(path)
     _frame_check("faces", args, 1.0 / args.fps)  # loads the models: set-up
@@ -291,7 +294,8 @@ def m_talk(path: Path, args: argparse.Namespace) -> dict[str, Any]:
 def _talk_pass(path: Path, info: Any, audio: Any, args: argparse.Namespace) -> dict[str, Any]:
     from dualrec_audit.checks.speech import run_speech_check
     from dualrec_audit.checks.talk import MouthTracker
-    from dualrec_audit.media import SAMPLE_RATE, sample_frames
+    from dualrec_audit.media.frames import sample_frames
+    from dualrec_audit.media.sound import SAMPLE_RATE
 
     step = 1.0 / args.fps
     faces, video = _frame_check("faces", args, step), _frame_check("video", args, step)
@@ -432,7 +436,8 @@ class RssWatch:
 def m_naive(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Every frame through every face model and the video check; then the speech check."""
     from dualrec_audit.checks.speech import run_speech_check
-    from dualrec_audit.media import SAMPLE_RATE, load_audio, prefetch, sample_frames
+    from dualrec_audit.media.frames import prefetch, sample_frames
+    from dualrec_audit.media.sound import SAMPLE_RATE, load_audio
 
     info = _info(path)
     step = 1.0 / info.fps
@@ -472,7 +477,7 @@ def m_script(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     from dualrec_audit.checks.script import run_script_check
     from dualrec_audit.checks.speech import run_speech_check
     from dualrec_audit.core.result import CheckResult
-    from dualrec_audit.media import SAMPLE_RATE, load_audio
+    from dualrec_audit.media.sound import SAMPLE_RATE, load_audio
     from dualrec_audit.models.registry import ModelStore
     from dualrec_audit.rules.profiles import get_profile
     from dualrec_audit.speech.select import script_engine
@@ -520,7 +525,7 @@ def _asr_setup(path: Path, args: argparse.Namespace) -> tuple[Any, Any, Any, lis
     """The audio (first --asr-seconds), its speech regions, and the loaded model; the model's
     encoder calls are counted (one per 30 s window it decodes)."""
     from dualrec_audit.checks.speech import run_speech_check
-    from dualrec_audit.media import SAMPLE_RATE, load_audio
+    from dualrec_audit.media.sound import SAMPLE_RATE, load_audio
     from dualrec_audit.speech.transcriber import WhisperOptions, _load_whisper
 
     info = _info(path)

@@ -151,7 +151,7 @@ def scan_folder(main: Path, minutes: float, quick: bool, cache: Path) -> Path:
 
 
 def duration_of(path: Path) -> float:
-    from dualrec_audit.media import probe
+    from dualrec_audit.media.probe import probe
 
     return probe(path).duration_s
 

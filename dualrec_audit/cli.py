@@ -336,7 +336,7 @@ def _audit_options(args: argparse.Namespace, phrases: Path | None = None) -> Aud
 
 
 def _expand(paths: Sequence[Path]) -> list[Path]:
-    from dualrec_audit.media import VIDEO_SUFFIXES
+    from dualrec_audit.media.probe import VIDEO_SUFFIXES
 
     files: list[Path] = []
     for p in paths:

@@ -53,7 +53,7 @@ def _voiced(x: np.ndarray, rel_db: float = -25.0) -> tuple[int, int]:
 
 
 def _grid(video_dir: Path, name: str, scale: float) -> tuple[list[np.ndarray], np.ndarray]:
-    from dualrec_audit.media import load_audio
+    from dualrec_audit.media.sound import load_audio
 
     panel = bs.Panel("x", name, scale, 0, 0)
     frames = bs.load_panel_frames(video_dir.parent, panel)

@@ -16,7 +16,7 @@ import pytest
 
 from dualrec_audit.checks.speech import run_speech_check
 from dualrec_audit.core.errors import ModelError
-from dualrec_audit.media import load_audio
+from dualrec_audit.media.sound import load_audio
 from dualrec_audit.models.registry import ModelStore, load_manifest
 from dualrec_audit.speech.select import (
     TRANSCRIPT_AUTO_ORDER,

@@ -20,7 +20,7 @@ import pytest
 
 from dualrec_audit.checks import speech as speech_mod
 from dualrec_audit.checks.speech import SpeechParams, analyse, run_speech_check
-from dualrec_audit.media import (
+from dualrec_audit.media.sound import (
     AUDIO_BLOCK_S,
     AudioTrack,
     choose_audio_track,
@@ -168,7 +168,8 @@ def write_long_track(target: Path, minutes: float) -> Path:
 PROBE = r"""
 import json, resource, sys, threading
 from pathlib import Path
-from dualrec_audit import media
+from dualrec_audit.media import sound as media
+from dualrec_audit.media.probe import open_media
 from dualrec_audit.checks.script import ScriptParams
 from dualrec_audit.speech.phrases import Phrase, PhraseSet
 from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
@@ -188,7 +189,7 @@ media.AudioTrack.read, media.AudioTrack.close = counted, closed
 path = Path(sys.argv[1])
 # The spotter confirms each place heard (the default asks it only about doubtful ones).
 pipe = AuditPipeline(AuditOptions(asr_model="none", script=ScriptParams(confirm_found=True)))
-with media._open(path) as c:
+with open_media(path) as c:
     duration = float(c.duration) / 1e6
 info = MediaInfo(duration, 640, 480, 25.0, 0, "h264", 1, "pcm_s16le", 8000)
 phrases = PhraseSet((Phrase(("欢迎大家",)),), (), "probe")

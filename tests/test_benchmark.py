@@ -50,7 +50,8 @@ def test_builds_a_long_recording_by_remuxing_the_samples(tmp_path: Path):
     # Whole 20 s samples until at least 30 s: two of them.
     assert 30 <= float(seconds) <= 30 + 21
 
-    from dualrec_audit.media import probe, sample_frames
+    from dualrec_audit.media.frames import sample_frames
+    from dualrec_audit.media.probe import probe
 
     info = probe(Path(path))
     assert (info.width, info.height, info.video_codec, info.audio_streams) == (1280, 720, "h264", 1)
@@ -81,7 +82,9 @@ def test_the_36_s_clip_is_cut_by_remuxing_and_decodes_to_its_end(tmp_path: Path)
     assert spec is not None and spec.loader is not None
     lengths = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(lengths)
-    from dualrec_audit.media import load_audio, probe, sample_frames
+    from dualrec_audit.media.frames import sample_frames
+    from dualrec_audit.media.probe import probe
+    from dualrec_audit.media.sound import load_audio
 
     path = lengths.build_clip(36.0, tmp_path)
     assert path == tmp_path / "clip_36s_720p.mp4"

@@ -22,7 +22,10 @@ from dualrec_audit.checks import frame_check_threads, opencv_threads
 from dualrec_audit.checks.faces import FaceParams, FacesCheck
 from dualrec_audit.checks.video import VideoQualityCheck
 from dualrec_audit.core.errors import ConfigError
-from dualrec_audit.media import decode_plan, probe, sample_frames, usable_cores
+from dualrec_audit.media.frames import sample_frames
+from dualrec_audit.media.plan import decode_plan
+from dualrec_audit.media.probe import probe
+from dualrec_audit.media.threads import usable_cores
 from dualrec_audit.models.registry import ModelStore
 
 from .conftest import ROOT, build_samples_module, media, models_root, sample, sample_names
@@ -223,51 +226,55 @@ def test_a_scan_worker_sizes_its_threads_by_its_share_of_the_cores(monkeypatch):
 
     import cv2
 
-    from dualrec_audit import media
     from dualrec_audit.batch import scan
+    from dualrec_audit.media import threads
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
-    monkeypatch.setattr(media, "_core_share", None)
-    assert media.usable_cores() == 16
-    assert media.decoder_threads(124.0) == media.MAX_DECODER_THREADS
+    monkeypatch.setattr(threads, "_core_share", None)
+    assert threads.usable_cores() == 16
+    assert threads.decoder_threads(124.0) == threads.MAX_DECODER_THREADS
     pool: list[int] = []
     monkeypatch.setattr(cv2, "setNumThreads", pool.append)
     monkeypatch.setattr(scan, "AuditPipeline", lambda *a, **k: None)
     monkeypatch.setattr(logging, "basicConfig", lambda **k: None)
     scan._init_worker(AuditOptions(), None, 2, logging.INFO)  # 16 cores, 8 workers
-    assert pool == [2] and media.usable_cores() == 2
-    assert media.decoder_threads(23.0) == 1  # light: half its share
-    assert media.decoder_threads(124.0) == 4  # heavy: twice its share
-    assert frame_check_threads(media.usable_cores(), 2) == 1
-    media.share_cores(None)
-    assert media.usable_cores() == 16
+    assert pool == [2] and threads.usable_cores() == 2
+    assert threads.decoder_threads(23.0) == 1  # light: half its share
+    assert threads.decoder_threads(124.0) == 4  # heavy: twice its share
+    assert frame_check_threads(threads.usable_cores(), 2) == 1
+    threads.share_cores(None)
+    assert threads.usable_cores() == 16
 
 
 def test_decoder_threads_half_the_cores_unless_decoding_sets_the_pace(monkeypatch):
     import dataclasses
 
-    from dualrec_audit import media
+    from dualrec_audit.media import threads
 
-    monkeypatch.setattr(media, "usable_cores", lambda: 4)
+    monkeypatch.setattr(threads, "usable_cores", lambda: 4)
     clean = probe(sample("clean.mp4"))  # H.264 1280x720 25 fps
     hevc_720 = dataclasses.replace(clean, video_codec="hevc")
     hevc_1080 = dataclasses.replace(hevc_720, width=1920, height=1080, fps=30.0)
     h264_1080 = dataclasses.replace(clean, width=1920, height=1080, fps=30.0)
-    assert media.decode_load(clean) == pytest.approx(23.0, abs=0.1)
-    assert media.decode_load(clean) < media.LIGHT_DECODE_LOAD < media.decode_load(hevc_720)
-    assert media.decode_load(hevc_720) < media.decode_load(h264_1080) < media.decode_load(hevc_1080)
-    assert media.decoder_threads(media.decode_load(clean)) == 2
+    assert threads.decode_load(clean) == pytest.approx(23.0, abs=0.1)
+    assert threads.decode_load(clean) < threads.LIGHT_DECODE_LOAD < threads.decode_load(hevc_720)
+    assert (
+        threads.decode_load(hevc_720)
+        < threads.decode_load(h264_1080)
+        < threads.decode_load(hevc_1080)
+    )
+    assert threads.decoder_threads(threads.decode_load(clean)) == 2
     for heavier in (hevc_720, h264_1080, hevc_1080):
-        assert media.decoder_threads(media.decode_load(heavier)) == 8
+        assert threads.decoder_threads(threads.decode_load(heavier)) == 8
     # Key frames alone (one a second of 30) is light whatever the codec.
-    assert media.decoder_threads(media.decode_load(hevc_1080, 1 / 30)) == 2
-    monkeypatch.setattr(media, "usable_cores", lambda: 1)
-    assert media.decoder_threads(media.decode_load(hevc_1080)) == 2
-    assert media.decoder_threads(0.0) == 1
-    monkeypatch.setattr(media, "usable_cores", lambda: 64)
-    assert media.decoder_threads(media.decode_load(hevc_1080)) == media.MAX_DECODER_THREADS
+    assert threads.decoder_threads(threads.decode_load(hevc_1080, 1 / 30)) == 2
+    monkeypatch.setattr(threads, "usable_cores", lambda: 1)
+    assert threads.decoder_threads(threads.decode_load(hevc_1080)) == 2
+    assert threads.decoder_threads(0.0) == 1
+    monkeypatch.setattr(threads, "usable_cores", lambda: 64)
+    assert threads.decoder_threads(threads.decode_load(hevc_1080)) == threads.MAX_DECODER_THREADS
     # The plan records the choice.
-    monkeypatch.setattr(media, "usable_cores", lambda: 4)
+    monkeypatch.setattr(threads, "usable_cores", lambda: 4)
     assert decode_plan(sample("clean.mp4"), clean, 2.0).threads == 2
 
 

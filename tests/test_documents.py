@@ -18,7 +18,7 @@ import pytest
 from dualrec_audit.checks.documents import DocumentsCheck, DocumentSpec, merge_boxes, title_score
 from dualrec_audit.core.i18n import advice_for
 from dualrec_audit.core.result import AuditResult, CheckResult
-from dualrec_audit.review import precheck
+from dualrec_audit.review.precheck import precheck
 from dualrec_audit.rules.decide import decide, document_findings
 from dualrec_audit.rules.profiles import builtin_profiles, parse_profile
 from dualrec_audit.vision.ocr import find_id_number, mask_id_numbers
@@ -345,7 +345,8 @@ def test_blocks_of_one_paper_are_merged_and_papers_side_by_side_are_not():
 @pytest.mark.parametrize("name", sample_names())
 def test_no_page_is_seen_in_the_samples(name):
     """The six samples have no paper: the cheap detector sends nothing to OCR."""
-    from dualrec_audit.media import probe, sample_frames
+    from dualrec_audit.media.frames import sample_frames
+    from dualrec_audit.media.probe import probe
 
     path = sample(name)
     check = DocumentsCheck((DocumentSpec("risk_disclosure", ("风险揭示书",)),))

@@ -12,7 +12,13 @@ import pytest
 
 from dualrec_audit.batch.evaluate import evaluate, parse_labels
 from dualrec_audit.batch.report import eval_summary, fmt_span, summary
-from dualrec_audit.review import covers_recording, next_stop, previous_stop, stops, to_position
+from dualrec_audit.review.player import (
+    covers_recording,
+    next_stop,
+    previous_stop,
+    stops,
+    to_position,
+)
 from dualrec_audit.rules.decision import holds
 from dualrec_audit.workflow.watch import watch_intervals
 

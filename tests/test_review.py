@@ -20,28 +20,26 @@ from dualrec_audit.core.result import (
     Text,
     Word,
 )
-from dualrec_audit.review import (
+from dualrec_audit.review.player import (
     PREROLL_S,
     FaceTracks,
-    QueueItem,
-    choose_language,
-    current_span,
     listed_first,
-    missing_stages,
     next_stop,
-    order_queue,
-    precheck,
     previous_stop,
-    queue_item,
-    queue_status,
     seek_target,
     stops,
     to_position,
     to_seconds,
     track_frame_size,
+)
+from dualrec_audit.review.precheck import precheck
+from dualrec_audit.review.queue import QueueItem, order_queue, queue_item, queue_status, workload
+from dualrec_audit.review.texts import choose_language
+from dualrec_audit.review.transcript import (
+    current_span,
+    missing_stages,
     transcript_lines,
     transcript_spans,
-    workload,
 )
 from dualrec_audit.store.database import RecordingMeta, RunSummary
 from dualrec_audit.workflow.watch import watch_intervals
@@ -351,7 +349,8 @@ def test_box_coordinates_refer_to_the_sampled_pictures(sample_results):
 def test_frame_at_is_the_picture_the_checks_saw():
     """The still the UI shows (thumbnails, screenshots) is the frame the face boxes were
     found in."""
-    from dualrec_audit.media import frame_at, probe, sample_frames
+    from dualrec_audit.media.frames import frame_at, sample_frames
+    from dualrec_audit.media.probe import probe
 
     path = SAMPLES / "customer_chin_cut.mp4"
     t, seen = next((t, f) for t, f in sample_frames(path, probe(path), 2.0) if t >= 9.0)
@@ -363,7 +362,7 @@ def test_frame_at_is_the_picture_the_checks_saw():
 
 
 def _item(run_id, status, claimed=None, assignee=None):
-    from dualrec_audit.review import QueueItem
+    from dualrec_audit.review.queue import QueueItem
 
     return QueueItem(
         run_id,
@@ -381,7 +380,7 @@ def _item(run_id, status, claimed=None, assignee=None):
 
 
 def test_next_recording_after_a_decision_and_paging():
-    from dualrec_audit.review import next_in_queue, page_of, queue_status
+    from dualrec_audit.review.queue import next_in_queue, page_of, queue_status
 
     assert queue_status("rerecord", "rerecord", "appealed") == "appealed"
     assert queue_status("rerecord", "approve", "second") == "second"
@@ -407,7 +406,7 @@ def test_next_recording_after_a_decision_and_paging():
 
 def test_reviewers_never_read_a_command_line():
     from dualrec_audit.core.i18n import NO_SPEECH_MODEL
-    from dualrec_audit.review import fmt_tenths, for_reviewer
+    from dualrec_audit.review.texts import fmt_tenths, for_reviewer
 
     t = for_reviewer(NO_SPEECH_MODEL)
     assert "dualrec-audit" not in t.zh + t.en and "--from" not in t.zh + t.en

@@ -178,7 +178,12 @@ def test_mouth_motion_tells_a_talking_mouth_from_a_still_one() -> None:
 
 def test_the_reviewers_transcript_marks_who_spoke() -> None:
     """A new transcript line where the other party starts talking, labelled with its talker."""
-    from dualrec_audit.review import line_speaker, span_speakers, transcript_lines, transcript_spans
+    from dualrec_audit.review.transcript import (
+        line_speaker,
+        span_speakers,
+        transcript_lines,
+        transcript_spans,
+    )
 
     words = _words("qing2 nin2 que4 ren4", 1.0) + _words("wo3 que4 ren4", 2.3)
     talk = [Talk("staff", 1.0, 2.2, 0.9), Talk("customer", 2.3, 3.2, 0.9)]

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from dualrec_audit.core.result import CheckResult, StageStatus, Text, Word
-from dualrec_audit.review import PREROLL_S, seek_target, to_position
+from dualrec_audit.review.player import PREROLL_S, seek_target, to_position
 from dualrec_audit.store.database import RecordingMeta, Store, run_key
 from dualrec_audit.workflow.policy import unwatched
 from dualrec_audit.workflow.watch import watch_intervals
@@ -586,7 +586,7 @@ def test_queue_order_filters_and_workload(qtbot, db, sample_results, zh):
 
 
 def test_queue_pages_thousands_of_rows_and_assigns(qtbot, db, zh):
-    from dualrec_audit.review import QueueItem
+    from dualrec_audit.review.queue import QueueItem
 
     url, runs = db
     win = _window(qtbot, url, "李主管")
@@ -826,7 +826,7 @@ def _cli_env(tmp_path: Path) -> dict[str, str]:
 def test_screenshot_command_renders_the_review_view_at_a_finding(tmp_path, db, sample_results):
     import cv2
 
-    from dualrec_audit.media import frame_at
+    from dualrec_audit.media.frames import frame_at
 
     url, runs = db
     with Store(url) as store:

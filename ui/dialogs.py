@@ -10,7 +10,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from dualrec_audit.core.errors import DualrecError
-from dualrec_audit.review import error_text as media_error_text
+from dualrec_audit.review.precheck import error_text as media_error_text
 from dualrec_audit.workflow.policy import WorkflowError
 
 log = logging.getLogger("dualrec_audit.ui")

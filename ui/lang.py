@@ -1,7 +1,7 @@
 """The UI language: Qt translation files (``ui/i18n/*.qm``) over English source strings.
 
 Simplified Chinese is the default; English when ``--lang en``, ``$DUALREC_AUDIT_LANG``, the
-saved setting or an English system locale says so (``dualrec_audit.review.choose_language``).
+saved setting or an English system locale says so (``dualrec_audit.review.texts.choose_language``).
 Texts that come from the audit itself (findings, stage names) carry both languages and are
 picked with the same choice."""
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTranslator
 
-from dualrec_audit.review import LANG_ENV, choose_language
+from dualrec_audit.review.texts import LANG_ENV, choose_language
 
 log = logging.getLogger("dualrec_audit.ui")
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dualrec_audit.review import Box, FaceTracks, to_seconds
+from dualrec_audit.review.player import Box, FaceTracks, to_seconds
 
 log = logging.getLogger("dualrec_audit.ui")
 

@@ -28,16 +28,10 @@ from dualrec_audit.audit.pipeline import STAGES, AuditOptions, AuditPipeline, Pr
 from dualrec_audit.batch.report import fmt_span, fmt_time
 from dualrec_audit.core.i18n import PARTY
 from dualrec_audit.core.result import AuditResult
-from dualrec_audit.media import VIDEO_SUFFIXES, frame_at
-from dualrec_audit.review import (
-    FaceTracks,
-    FixItem,
-    Precheck,
-    precheck,
-    seek_target,
-    to_seconds,
-    track_frame_size,
-)
+from dualrec_audit.media.frames import frame_at
+from dualrec_audit.media.probe import VIDEO_SUFFIXES
+from dualrec_audit.review.player import FaceTracks, seek_target, to_seconds, track_frame_size
+from dualrec_audit.review.precheck import FixItem, Precheck, precheck
 
 from .dialogs import show_error
 from .player import Player, VideoView

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from dualrec_audit.batch.report import fmt_time
 from dualrec_audit.core.result import Text
-from dualrec_audit.review import (
+from dualrec_audit.review.queue import (
     QUEUE_ORDER,
     QueueItem,
     next_in_queue,

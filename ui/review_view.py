@@ -2,7 +2,7 @@
 
 Player and timeline on the left; findings, the stage checklist and the transcript on the
 right; the decision underneath. Next / Previous finding (N / P) jump to the start of the next
-place to watch, pre-roll included (``dualrec_audit.review.stops``). Everything that touches
+place to watch, pre-roll included (``dualrec_audit.review.player.stops``). Everything that touches
 the database runs in the database worker; the view only shows what comes back."""
 
 from __future__ import annotations
@@ -47,24 +47,25 @@ from PySide6.QtWidgets import (
 from dualrec_audit.batch.report import fmt_span, fmt_time
 from dualrec_audit.core.i18n import CHECK_NAMES, DECISIONS, PARTY, REASON_CODES, TALKER
 from dualrec_audit.core.result import AuditResult
-from dualrec_audit.review import (
+from dualrec_audit.review.player import (
     FaceTracks,
-    Span,
     covers_recording,
-    current_span,
-    fmt_tenths,
-    for_reviewer,
-    line_speaker,
     listed_first,
-    missing_stages,
     next_stop,
     previous_stop,
     seek_target,
-    span_speakers,
     stops,
     to_position,
     to_seconds,
     track_frame_size,
+)
+from dualrec_audit.review.texts import fmt_tenths, for_reviewer
+from dualrec_audit.review.transcript import (
+    Span,
+    current_span,
+    line_speaker,
+    missing_stages,
+    span_speakers,
     transcript_lines,
     transcript_spans,
 )

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from dualrec_audit.batch.report import fmt_time
 from dualrec_audit.core.result import AuditResult
-from dualrec_audit.review import to_position, to_seconds
+from dualrec_audit.review.player import to_position, to_seconds
 
 MIN_LABEL_W = 60
 MARKER_H = 20

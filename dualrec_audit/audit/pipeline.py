@@ -45,19 +45,16 @@ from dualrec_audit.core.result import (
     merge_segments,
     sort_events,
 )
-from dualrec_audit.media import (
+from dualrec_audit.media.frames import prefetch, sample_frames
+from dualrec_audit.media.plan import DecodePlan, decode_plan
+from dualrec_audit.media.probe import check_file, probe
+from dualrec_audit.media.sound import (
     SAMPLE_RATE,
     AudioTrack,
-    DecodePlan,
-    check_file,
     choose_audio_track,
     decode_audio_tracks,
-    decode_plan,
-    prefetch,
-    probe,
-    sample_frames,
-    usable_cores,
 )
+from dualrec_audit.media.threads import usable_cores
 from dualrec_audit.models.registry import ModelStore, sha256_file
 from dualrec_audit.rules.decide import decide
 from dualrec_audit.rules.profiles import Profile, all_profiles

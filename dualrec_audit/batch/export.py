@@ -445,7 +445,7 @@ def _decision(d: str, lang: str) -> str:
 
 
 def _thumb(path: Path, t: float, lang: str) -> str:
-    from dualrec_audit.media import thumbnail_jpeg
+    from dualrec_audit.media.frames import thumbnail_jpeg
 
     jpeg = thumbnail_jpeg(path, t) if path.is_file() else None
     if jpeg is None:

@@ -31,7 +31,8 @@ from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
 from dualrec_audit.core.errors import ConfigError
 from dualrec_audit.core.paths import absolute, display_path, share_relative
 from dualrec_audit.core.result import AuditResult
-from dualrec_audit.media import VIDEO_SUFFIXES, os_error_message, share_cores
+from dualrec_audit.media.probe import VIDEO_SUFFIXES, os_error_message
+from dualrec_audit.media.threads import share_cores
 from dualrec_audit.rules.assign import ProfileMap, resolve_profile, sidecar_meta
 from dualrec_audit.store.database import RecordingMeta, Store, digest, now, run_key
 

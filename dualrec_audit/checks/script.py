@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from dualrec_audit.core.i18n import NO_TRANSCRIPT, event_message
 from dualrec_audit.core.result import CheckResult, Event, Text, Word, seconds_of
-from dualrec_audit.media import Audio
+from dualrec_audit.media.sound import Audio
 from dualrec_audit.speech.matching import PhraseMatch, PhraseMatcher, TranscriptIndex
 from dualrec_audit.speech.phrases import Phrase, PhraseSet
 

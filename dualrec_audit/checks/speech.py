@@ -21,7 +21,7 @@ import numpy as np
 from dualrec_audit.checks import span_events
 from dualrec_audit.core.i18n import NO_AUDIO
 from dualrec_audit.core.result import CheckResult, Event, Severity, runs, seconds_of
-from dualrec_audit.media import AUDIO_BLOCK_S, Audio, iter_blocks
+from dualrec_audit.media.sound import AUDIO_BLOCK_S, Audio, iter_blocks
 
 FRAME_MS = 30
 

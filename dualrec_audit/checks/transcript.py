@@ -12,7 +12,7 @@ import math
 from dualrec_audit.checks.speech import SpeechAnalysis
 from dualrec_audit.core.i18n import NO_AUDIO, TEST_MODEL
 from dualrec_audit.core.result import CheckResult, Text, Word, seconds_of
-from dualrec_audit.media import Audio
+from dualrec_audit.media.sound import Audio
 from dualrec_audit.speech.transcriber import Transcriber
 
 

@@ -24,7 +24,7 @@ from dualrec_audit.speech.sherpa import TRANSCRIPT_KINDS, PinyinEngine, SherpaTr
 from dualrec_audit.speech.transcriber import FasterWhisperTranscriber, Transcriber, WhisperOptions
 
 if TYPE_CHECKING:
-    from dualrec_audit.media import Audio
+    from dualrec_audit.media.sound import Audio
 
 # Best first: the Mandarin models run by sherpa-onnx, then Whisper (weakest for Mandarin).
 TRANSCRIPT_AUTO_ORDER = (

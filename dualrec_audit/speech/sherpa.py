@@ -34,7 +34,7 @@ import numpy as np
 
 from dualrec_audit.core.errors import ModelError
 from dualrec_audit.core.result import Word
-from dualrec_audit.media import Audio, samples_between
+from dualrec_audit.media.sound import Audio, samples_between
 
 log = logging.getLogger(__name__)
 

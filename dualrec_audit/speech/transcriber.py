@@ -17,7 +17,7 @@ import numpy as np
 
 from dualrec_audit.core.errors import ModelError
 from dualrec_audit.core.result import Word
-from dualrec_audit.media import SAMPLE_RATE, Audio, samples_between
+from dualrec_audit.media.sound import SAMPLE_RATE, Audio, samples_between
 
 log = logging.getLogger(__name__)
 

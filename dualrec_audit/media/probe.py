@@ -1,0 +1,176 @@
+"""Probing a file: is it a readable recording, which streams, how long, which way up.
+
+Every reader of a file opens it here (:func:`open_media`), so that a damaged, truncated or
+non-video file gives the same clear :class:`~dualrec_audit.core.errors.MediaError` wherever it
+is read.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dualrec_audit.core.errors import MediaError
+from dualrec_audit.core.paths import display_path
+from dualrec_audit.core.result import MediaInfo
+
+log = logging.getLogger(__name__)
+
+
+# File name suffixes treated as recordings (compared in lower case).
+VIDEO_SUFFIXES = frozenset(
+    {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".flv", ".ts", ".mpg", ".mpeg", ".wmv", ".webm"}
+    | {".3gp", ".3g2", ".mts", ".m2ts"}
+)
+
+# Signatures of still pictures (a photo renamed .mp4 is not a recording).
+_IMAGE_MAGIC = {
+    b"\xff\xd8\xff": "JPEG",
+    b"\x89PNG": "PNG",
+    b"GIF8": "GIF",
+    b"BM": "BMP",
+}
+
+
+def os_error_message(path: Path | str, exc: OSError) -> str:
+    """Why a file cannot be read, in words (not "[Errno 13]")."""
+    reasons = {
+        errno.EACCES: "permission denied (this account may not read it: check the share's "
+        "access rights)",
+        errno.EPERM: "permission denied (check the share's access rights)",
+        errno.ENOENT: "no such file (renamed or deleted)",
+        errno.EIO: "input/output error (a damaged disk, or the share went away)",
+        errno.ESTALE: "the share went away (stale file handle)",
+    }
+    reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
+    return f"{display_path(Path(path).name)}: cannot be read: {reason}"
+
+
+def name_of(path: Path) -> str:
+    return display_path(path.name)
+
+
+def open_media(path: Path) -> Any:
+    import av
+
+    try:
+        return av.open(str(path), metadata_errors="ignore")
+    except av.error.InvalidDataError:
+        raise MediaError(
+            f"{name_of(path)}: not a readable video (unknown format or damaged header; a file "
+            "still being copied looks like this too)",
+            code="not_media",
+        ) from None
+    except av.error.EOFError:  # the file ends inside its header
+        raise MediaError(
+            f"{name_of(path)}: the file is truncated: it ends before its header is complete "
+            "(a file still being copied looks like this too)",
+            code="truncated",
+        ) from None
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"{name_of(path)}: cannot be opened: {exc}", code="unreadable") from None
+
+
+def check_file(path: Path) -> None:
+    """Errors that need no decoder: missing, a link to nothing, not a file, unreadable,
+    empty, a still picture."""
+    if not path.exists():
+        if path.is_symlink():
+            target = display_path(os.readlink(path))
+            raise MediaError(
+                f"{name_of(path)}: a link to {target}, which does not exist",
+                code="broken_link",
+            )
+        raise MediaError(f"{display_path(path)}: no such file", code="not_found")
+    if not path.is_file():
+        raise MediaError(f"{display_path(path)}: not a file", code="not_a_file")
+    try:
+        with path.open("rb") as f:
+            head = f.read(16)
+    except OSError as exc:
+        raise MediaError(os_error_message(path, exc), code="unreadable") from None
+    if not head:
+        raise MediaError(f"{name_of(path)}: the file is empty (0 bytes)", code="empty_file")
+    for magic, kind in _IMAGE_MAGIC.items():
+        if head.startswith(magic):
+            raise MediaError(
+                f"{name_of(path)}: a still picture ({kind}), not a video", code="not_video"
+            )
+
+
+def probe(path: Path) -> MediaInfo:
+    """Duration, size, frame rate, rotation and audio streams of a recording."""
+    check_file(path)
+    with open_media(path) as container:
+        if not container.streams.video:
+            raise MediaError(f"{name_of(path)}: the file has no video stream", code="no_video")
+        if container.format.name.endswith("_pipe") or container.format.name == "image2":
+            raise MediaError(
+                f"{name_of(path)}: a still picture ({container.format.name}), not a video",
+                code="not_video",
+            )
+        vs = container.streams.video[0]
+        cc = vs.codec_context
+        width, height = int(cc.width or 0), int(cc.height or 0)
+        if width <= 0 or height <= 0:
+            raise MediaError(
+                f"{name_of(path)}: the video stream has no picture size", code="corrupt"
+            )
+        rate = vs.average_rate or vs.guessed_rate or vs.base_rate
+        fps = float(rate) if rate else 0.0
+        duration = _duration(container, vs)
+        rotation = _rotation(container, vs)
+        audio = container.streams.audio
+        acodec = audio[0].codec_context.name if audio else None
+        srate = int(audio[0].codec_context.sample_rate or 0) if audio else None
+        info = MediaInfo(
+            duration_s=duration,
+            width=width,
+            height=height,
+            fps=fps,
+            rotation=rotation,
+            video_codec=cc.name,
+            audio_streams=len(audio),
+            audio_codec=acodec,
+            sample_rate=srate,
+        )
+    if info.duration_s <= 0:
+        raise MediaError(f"{name_of(path)}: the recording has zero length", code="zero_length")
+    return info
+
+
+def _duration(container: Any, vs: Any) -> float:
+    if vs.duration is not None and vs.time_base is not None:
+        d = float(vs.duration * vs.time_base)
+        if d > 0:
+            return d
+    if container.duration is not None:
+        return float(container.duration) / 1_000_000
+    if vs.frames and vs.average_rate:
+        return float(vs.frames / vs.average_rate)
+    return 0.0
+
+
+def _rotation(container: Any, vs: Any) -> int:
+    """Display rotation in degrees clockwise (0, 90, 180, 270), read from the first frame."""
+    try:
+        for frame in container.decode(vs):
+            return round(-float(frame.rotation or 0)) % 360
+    except Exception:  # a damaged first frame: rotation unknown, the sampler reports it
+        return 0
+    return 0
+
+
+def rotate(img: np.ndarray, rotation: int) -> np.ndarray:
+    if rotation == 90:
+        return np.ascontiguousarray(np.rot90(img, k=-1))
+    if rotation == 180:
+        return np.ascontiguousarray(img[::-1, ::-1])
+    if rotation == 270:
+        return np.ascontiguousarray(np.rot90(img, k=1))
+    return img
