@@ -19,7 +19,8 @@ from dualrec_audit.checks.documents import DocumentsCheck, DocumentSpec, merge_b
 from dualrec_audit.core.i18n import advice_for
 from dualrec_audit.core.result import AuditResult, CheckResult
 from dualrec_audit.review.precheck import precheck
-from dualrec_audit.rules.decide import decide, document_findings
+from dualrec_audit.rules.decide import decide
+from dualrec_audit.rules.documents import document_findings
 from dualrec_audit.rules.profiles import builtin_profiles, parse_profile
 from dualrec_audit.vision.ocr import find_id_number, mask_id_numbers
 from tests.conftest import ROOT, media, sample, sample_names, unavailable
