@@ -1,4 +1,6 @@
-"""Layer-1 checks, one module each: faces, speech, transcript, script, video quality.
+"""Layer 1: the atomic checks, one module each (faces, talk, speech, transcript, script,
+documents, video quality), each scoring the recording on a per-second timeline. This module
+holds what they share: the frame-check interface, OpenCV's thread pool and event spans.
 
 Frame checks (faces, video) receive sampled frames through ``update(t, frame)`` and produce
 their :class:`~dualrec_audit.core.result.CheckResult` in ``finish(duration_s)``, so that every

@@ -1,4 +1,6 @@
-"""Speech recognisers behind small interfaces, chosen by the model's kind in the manifest.
+"""Speech: the recognisers behind small interfaces, chosen by the model's kind in the manifest,
+the phrase lists (required and forbidden) and the pinyin-aware matching of phrases in what was
+heard.
 
 - ``kws-zh`` (:class:`~dualrec_audit.speech.sherpa.PinyinEngine`): a Mandarin transducer with
   pinyin units, run by sherpa-onnx as a streaming pinyin recogniser (timed syllables) and as
