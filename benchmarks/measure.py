@@ -47,6 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere: the checkout's package first
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.procfs import rss_mb  # noqa: E402
+
 T_START = time.perf_counter()
 
 
@@ -391,19 +393,6 @@ def m_whole(path: Path, args: argparse.Namespace) -> dict[str, Any]:
             )
         )
     return {"setup_s": setup, "passes": passes, "models": pipe.models, "memory": memory}
-
-
-def rss_mb(pid: int | str = "self") -> float:
-    """A process's resident memory now (VmRSS; 0 where /proc is missing or it has gone);
-    by default this process's."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 class RssWatch:

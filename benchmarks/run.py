@@ -49,24 +49,35 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / "benchmarks" / ".cache"
-SAMPLES = ROOT / "sample_videos"
-MEASURE = ROOT / "benchmarks" / "measure.py"
-# The random-weight test model is not committed: ../shared/models beside the checkout has it.
-TEST_MODEL = ROOT.parent / "shared" / "models" / "whisper-test-random"
+if str(Path(__file__).resolve().parent.parent) not in sys.path:  # run as a script: the
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # checkout's packages first
+
+from benchmarks.common import (
+    CACHE,
+    PROFILE,
+    ROOT,
+    TEST_MODEL,
+    fmt_mb,
+    fmt_x,
+    run_meta,
+    x_rt,
+)
+from benchmarks.processes import measure, run_cli
+from benchmarks.recordings import (
+    build_documents_recording,
+    build_recording,
+    duration_of,
+    scan_folder,
+)
+
 QUICK_MINUTES = 2.0
 QUICK_NAIVE_S = 30.0
 TEST_MODEL_ASR_S = 60.0
@@ -74,197 +85,9 @@ GOAL_NAIVE_RATIO = 4.0
 GOAL_PEAK_MB = 1536.0
 GOAL_WHOLE_X = 10.0  # the whole audit with the bundled recogniser, on 2 cores
 GOAL_TALK_SHARE = 0.2  # who talks: at most 20 % of the non-ASR checks' time (issue 17)
-PROFILE = "bundled_samples"  # the recording is the samples: their sentences are said
-CHILD_ENV = {"GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}  # MediaPipe's notices
-
-
-# -- recordings -------------------------------------------------------------------------------
-
-
-def build_recording(
-    minutes: float,
-    cache: Path = CACHE,
-    start: int = 0,
-    prefix: str = "long",
-    sources: list[Path] | None = None,
-) -> Path:
-    """The samples (or ``sources``, same encoder settings) end to end by remuxing, until at
-    least ``minutes`` long; ``start`` rotates which comes first (distinct contents of the same
-    length). Built once: an existing file is reused."""
-    import av
-
-    cache.mkdir(parents=True, exist_ok=True)
-    target = cache / f"{prefix}_{minutes:g}min_720p.mp4"
-    if target.exists():
-        return target
-    sources = sources or sorted(SAMPLES.glob("*.mp4"))
-    tmp = target.with_suffix(".part.mp4")
-    parts, total, i = [], 0.0, start
-    while total < minutes * 60:
-        src = sources[i % len(sources)]
-        i += 1
-        parts.append(src)
-        with av.open(str(src)) as c:  # the length concat_recordings steps by, plus its gap
-            total += float(c.duration) / 1e6 + 0.2
-    sys.path.insert(0, str(ROOT / "sample_videos"))
-    import build_samples
-
-    build_samples.concat_recordings(parts, tmp)
-    tmp.replace(target)
-    return target
-
-
-def build_documents_recording(minutes: float, cache: Path) -> Path:
-    """A recording of ``minutes`` in which papers are held up: the six samples, then the
-    document composites of sample_videos/build_documents.py (风险揭示书 and an ID card, the
-    投保提示书, an unreadable page), in turn; pages are on screen about 14 % of the time."""
-    sys.path.insert(0, str(ROOT / "sample_videos"))
-    import build_documents as bd
-
-    folder = cache / "documents"
-    names = ["docs_risk.mp4", "docs_notice.mp4", "docs_blurred.mp4"]
-    if not all((folder / n).exists() for n in names):
-        bd.build(bd.bs.DEFAULT_SRC, folder, names)
-    samples = sorted(SAMPLES.glob("*.mp4"))
-    return build_recording(
-        minutes, cache, prefix="documents", sources=[*samples, *(folder / n for n in names)]
-    )
-
-
-def scan_folder(main: Path, minutes: float, quick: bool, cache: Path) -> Path:
-    """The folder `scan` audits: the main recording plus as much again in other recordings,
-    so that two workers have about the same work each. Quick: the 2-minute recording and the
-    six 20 s samples. Full: the long recording and --minutes/2 distinct 2-minute recordings
-    (the samples in another order each). Links, not copies."""
-    if quick:
-        folder, others = cache / "scan_quick", sorted(SAMPLES.glob("*.mp4"))
-    else:
-        folder = cache / f"scan_{minutes:g}min"
-        n = max(1, round(minutes / 2))
-        others = [build_recording(2, cache, start=k, prefix=f"mix{k}") for k in range(1, n + 1)]
-    folder.mkdir(parents=True, exist_ok=True)
-    for f in [main, *others]:
-        link = folder / f.name
-        if not link.exists():
-            link.symlink_to(f.resolve())
-    return folder
-
-
-def duration_of(path: Path) -> float:
-    from dualrec_audit.media.probe import probe
-
-    return probe(path).duration_s
-
-
-# -- running and measuring processes ----------------------------------------------------------
-
-
-def _proc_tree(root: int) -> list[int]:
-    """``root`` and all its descendants, from /proc/*/stat."""
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])  # the name may hold spaces and ')'
-        children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo.extend(children.get(pid, []))
-    return out
-
-
-def _busy_s() -> float:
-    """CPU seconds spent by the whole machine so far (all processes, all cores)."""
-    with open("/proc/stat", encoding="ascii") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    return (sum(v[:8]) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def run_measured(cmd: Sequence[str], *, tree: bool = False) -> dict[str, Any]:
-    """Run ``cmd`` and return its wall and CPU seconds, its exit status, its stdout, and with
-    ``tree`` the peak of the summed VmRSS of it and its descendants (sampled every 0.1 s);
-    ``other_cores``: the CPU the rest of the machine used meanwhile, in cores."""
-    if str(MEASURE.parent) not in sys.path:  # measure.py, imported by name
-        sys.path.insert(0, str(MEASURE.parent))
-    from measure import rss_mb
-
-    env = {**os.environ, **CHILD_ENV}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        busy0, t0 = _busy_s(), time.perf_counter()
-        proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, cwd=ROOT, env=env)
-        peak = [0.0, 0]  # MB, processes
-        stop = threading.Event()
-
-        def sample() -> None:
-            while not stop.is_set():
-                pids = _proc_tree(proc.pid)
-                peak[0] = max(peak[0], sum(rss_mb(p) for p in pids))
-                peak[1] = max(peak[1], len(pids))
-                stop.wait(0.1)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        if tree:
-            sampler.start()
-        _, status, ru = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        busy = _busy_s() - busy0
-        stop.set()
-        if tree:
-            sampler.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout = out.read().decode("utf-8", "replace")
-        stderr = err.read().decode("utf-8", "replace")
-    cpu = ru.ru_utime + ru.ru_stime
-    result: dict[str, Any] = {
-        "rc": proc.returncode,
-        "wall_s": wall,
-        "cpu_s": cpu,
-        "maxrss_mb": ru.ru_maxrss / 1024,  # the process's own peak (getrusage, Linux: KiB)
-        "other_cores": max(0.0, (busy - cpu) / wall) if wall > 0 else 0.0,
-        "stdout": stdout,
-        "stderr_tail": stderr[-2000:],
-    }
-    if tree:
-        result["tree_peak_mb"] = peak[0]
-        result["processes"] = peak[1]
-    return result
-
-
-def measure(kind: str, file: Path, *args: str, label: str | None = None) -> dict[str, Any]:
-    """benchmarks/measure.py KIND FILE in a fresh process: its JSON, with the run's figures."""
-    name = label or kind
-    print(f"  … {name} on {file.name}", file=sys.stderr, flush=True)
-    r = run_measured([sys.executable, str(MEASURE), kind, str(file), *args])
-    if r["rc"] != 0:
-        raise SystemExit(f"measure {kind} failed ({r['rc']}):\n{r['stderr_tail']}")
-    out = json.loads(r["stdout"].strip().splitlines()[-1])
-    out["other_cores"] = r["other_cores"]
-    out["process_wall_s"] = r["wall_s"]
-    return out
-
-
-def run_cli(name: str, args: Sequence[str]) -> dict[str, Any]:
-    print(f"  … {name}", file=sys.stderr, flush=True)
-    r = run_measured([sys.executable, "-m", "dualrec_audit", *args], tree=True)
-    if r["rc"] not in (0, 1):
-        raise SystemExit(f"{name} failed ({r['rc']}):\n{r['stderr_tail']}")
-    return r
 
 
 # -- the figures ------------------------------------------------------------------------------
-
-
-def x_rt(seconds_of_recording: float, wall: float | None) -> float | None:
-    return None if not wall else seconds_of_recording / wall
 
 
 def cold_warm(m: dict[str, Any], parts: Sequence[str], *, with_setup: bool = True) -> tuple:
@@ -272,69 +95,6 @@ def cold_warm(m: dict[str, Any], parts: Sequence[str], *, with_setup: bool = Tru
     first, last = m["passes"][0]["parts"], m["passes"][-1]["parts"]
     cold = sum(first.get(p, 0.0) for p in parts) + (m["setup_s"] if with_setup else 0.0)
     return cold, sum(last.get(p, 0.0) for p in parts)
-
-
-def machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram_gb = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                ram_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "ram_gb": ram_gb,
-        "os": f"{platform.system()} {platform.release()} {platform.machine()}",
-        "python": platform.python_version(),
-    }
-
-
-def versions() -> dict[str, str]:
-    out = {}
-    for dist in (
-        "dualrec-audit",
-        "av",
-        "opencv-contrib-python",
-        "mediapipe",
-        "faster-whisper",
-        "ctranslate2",
-        "onnxruntime",
-        "webrtcvad-wheels",
-        "numpy",
-    ):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = "not installed"
-    return out
-
-
-def git(*args: str) -> str:
-    return subprocess.run(
-        ["git", *args], capture_output=True, text=True, cwd=ROOT, check=False
-    ).stdout.strip()
-
-
-def run_meta() -> dict[str, Any]:
-    """What every benchmark run records first: commit, date, machine, versions, load."""
-    return {
-        "commit": git("rev-parse", "HEAD"),
-        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
-        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-        "machine": machine(),
-        "versions": versions(),
-        "load_at_start": os.getloadavg(),
-    }
 
 
 def resolve_asr(choice: str | None) -> tuple[str | None, Path, bool]:
@@ -349,16 +109,6 @@ def resolve_asr(choice: str | None) -> tuple[str | None, Path, bool]:
         return choice, located.path, located.spec.test_only
     test = folder.resolve() == TEST_MODEL.resolve() or folder.name == TEST_MODEL.name
     return str(folder), folder, test
-
-
-def fmt_x(v: float | None) -> str:
-    if v is None:
-        return "—"
-    return ">9999×" if v > 9999 else f"{v:.0f}×" if v >= 100 else f"{v:.1f}×"
-
-
-def fmt_mb(v: float | None) -> str:
-    return "—" if v is None else f"{v:.0f} MB"
 
 
 # -- recorder-style encodings (--encodings) ----------------------------------------------------
@@ -624,7 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     if args.ray_overhead:
-        import ray_overhead
+        from benchmarks import ray_overhead
 
         return ray_overhead.main(["--json", str(args.json)] if args.json else [])
     if args.report:
@@ -638,7 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     if args.lengths:
-        import lengths
+        from benchmarks import lengths
 
         out = lengths.run(args)
         if args.json:
