@@ -2,8 +2,12 @@
 
 Entry points, run as scripts from the checkout: ``benchmarks/run.py`` (every mode of the
 benchmark), ``benchmarks/measure.py`` (one measurement in a fresh process of its own) and
-``benchmarks/ray_overhead.py``. The modes (``lengths``, ``ray_overhead``) import the shared
-modules below them, never ``run``: ``processes`` (running and measuring a process),
-``recordings`` (the recordings built into the cache), ``common`` (paths, run metadata, saving a
-run, formatting) and ``procfs`` (reading /proc).
+``benchmarks/ray_overhead.py``. Layers, top to bottom (each imports only those below it):
+
+- ``run``: the command line and one function per mode;
+- ``suite`` (the main run), ``lengths`` (--lengths), ``recorder_encodings`` (--encodings),
+  ``ray_overhead`` (--ray-overhead), and ``measure`` (the child process's entry point);
+- ``report`` (the main run's figures and table), ``processes`` (running and measuring a
+  process), ``recordings`` (the recordings built into the cache);
+- ``common`` (paths, run metadata, saving a run, formatting) and ``procfs`` (reading /proc).
 """

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -11,18 +10,11 @@ import pytest
 
 from benchmarks.lengths import build_clip
 from benchmarks.processes import run_measured
+from benchmarks.recorder_encodings import encoding_row
 
 from .conftest import ROOT
 
 RUN = ROOT / "benchmarks" / "run.py"
-
-
-def _load_run():
-    spec = importlib.util.spec_from_file_location("bench_run", RUN)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_help_lists_the_options():
@@ -94,8 +86,6 @@ def test_the_36_s_clip_is_cut_by_remuxing_and_decodes_to_its_end(tmp_path: Path)
 
 
 def test_encoding_row_takes_the_median_of_the_rounds_and_reads_older_runs():
-    run = _load_run()
-
     def m(wall=None, decode_all=None, cpu=1.0, **extra):
         parts = {"decode_all": decode_all} if decode_all else {}
         return {
@@ -120,13 +110,13 @@ def test_encoding_row_takes_the_median_of_the_rounds_and_reads_older_runs():
         "video": {"passes": [part]},
         "checks": m(wall=2.0),
     }
-    older = run.encoding_row("x", raw)  # saved before rounds: its one pair
+    older = encoding_row("x", raw)  # saved before rounds: its one pair
     assert older["checks_over_floor"] == 1.5 and older["checks_over_floor_rounds"] == [1.5]
     raw["rounds"] = [
         {"floor_s": 3.0, "checks_s": 2.0},
         {"floor_s": 2.0, "checks_s": 2.5},
         {"floor_s": 3.0, "checks_s": 3.3},
     ]
-    row = run.encoding_row("x", raw)
+    row = encoding_row("x", raw)
     assert row["checks_over_floor"] == pytest.approx(3.0 / 3.3)  # the median ratio
     assert not row["met"] and row["checks_x"] == pytest.approx(60 / 2.5)
