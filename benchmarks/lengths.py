@@ -3,7 +3,7 @@ teller's clip to an hour of recording? Run by ``benchmarks/run.py --lengths``.
 
 For each recording: the 20 s sample ``clean.mp4``; a 36 s clip (two samples end to end, cut at
 36 s by remuxing); and recordings of ``--lengths-minutes`` (default 10 and 60) built by
-``run.build_recording`` (``build_samples.concat_recordings``: the samples end to end, no
+``recordings.build_recording`` (``build_samples.concat_recordings``: the samples end to end, no
 re-encoding) into the cache, never committed. Each measurement is a fresh process:
 
 - floor: OpenCV decodes every frame (``measure.py floor``), in the same run;
@@ -28,14 +28,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:  # `run` (benchmarks/run.py) is imported by name
-    sys.path.insert(0, str(HERE))
+from benchmarks.common import PROFILE, SAMPLES, run_meta
+from benchmarks.processes import measure, run_cli
+from benchmarks.recordings import build_recording, duration_of
+
 SHORT_S = 120.0  # shorter recordings: the `check` command measured, and a warm whole pass
 CHECKS_MAX_S = 900.0  # shorter recordings: the non-ASR checks alone measured too
 CLIP_S = 36.0
@@ -46,7 +46,6 @@ def build_clip(seconds: float, cache: Path) -> Path:
     """The samples end to end, cut at ``seconds`` by remuxing (no re-encoding): packets are
     kept by decoding time, so every kept picture has the pictures it refers to."""
     import av
-    from run import build_recording
 
     target = cache / f"clip_{seconds:g}s_720p.mp4"
     if target.exists():
@@ -67,15 +66,11 @@ def build_clip(seconds: float, cache: Path) -> Path:
 
 
 def recordings(minutes: list[float], cache: Path) -> list[tuple[str, Path]]:
-    from run import SAMPLES, build_recording
-
     out = [("20 s", SAMPLES / "clean.mp4"), (f"{CLIP_S:g} s", build_clip(CLIP_S, cache))]
     return out + [(f"{m:g} min", build_recording(m, cache)) for m in minutes]
 
 
 def measure_length(path: Path, *, with_cli: bool) -> dict[str, Any]:
-    from run import PROFILE, duration_of, measure, run_cli
-
     entry: dict[str, Any] = {"file": path.name, "duration_s": duration_of(path)}
     short = entry["duration_s"] < SHORT_S
     passes = "2" if short else "1"  # short: also a warm pass (a batch's second file)
@@ -192,8 +187,6 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Measure every length; returns {"meta", "figures", "raw"}."""
-    from run import run_meta
-
     minutes = [float(m) for m in args.lengths_minutes.split(",") if m.strip()]
     recs = recordings(minutes, args.cache)
     if args.lengths_no_clips:

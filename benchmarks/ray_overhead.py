@@ -27,10 +27,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:  # run as a script from anywhere: the checkout's packages first
+    sys.path.insert(0, str(ROOT))
 
-from run import PROFILE, duration_of, run_measured, run_meta  # noqa: E402
+from benchmarks.common import PROFILE, run_meta  # noqa: E402
+from benchmarks.processes import run_measured  # noqa: E402
+from benchmarks.recordings import duration_of  # noqa: E402
 
 CONTAINERS = ("mp4", "mov", "matroska")
 SUFFIX = {"mp4": ".mp4", "mov": ".mov", "matroska": ".mkv"}

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from benchmarks.lengths import build_clip
+from benchmarks.processes import run_measured
+from benchmarks.recorder_encodings import encoding_row
+
 from .conftest import ROOT
 
 RUN = ROOT / "benchmarks" / "run.py"
-
-
-def _load_run():
-    spec = importlib.util.spec_from_file_location("bench_run", RUN)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_help_lists_the_options():
@@ -61,13 +56,12 @@ def test_builds_a_long_recording_by_remuxing_the_samples(tmp_path: Path):
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 def test_process_tree_memory_counts_the_children():
-    run = _load_run()
     code = (
         "import subprocess, sys, time\n"
         "c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(1.0)'])\n"
         "time.sleep(0.5); c.wait()\n"
     )
-    r = run.run_measured([sys.executable, "-c", code], tree=True)
+    r = run_measured([sys.executable, "-c", code], tree=True)
     assert r["rc"] == 0
     assert r["processes"] >= 2
     assert r["tree_peak_mb"] > 0
@@ -76,17 +70,11 @@ def test_process_tree_memory_counts_the_children():
 def test_the_36_s_clip_is_cut_by_remuxing_and_decodes_to_its_end(tmp_path: Path):
     """benchmarks/lengths.py's short clip: two samples end to end cut at 36 s, packets kept
     by decoding time, so no picture loses the ones it refers to."""
-    spec = importlib.util.spec_from_file_location(
-        "bench_lengths", ROOT / "benchmarks" / "lengths.py"
-    )
-    assert spec is not None and spec.loader is not None
-    lengths = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(lengths)
     from dualrec_audit.media.frames import sample_frames
     from dualrec_audit.media.probe import probe
     from dualrec_audit.media.sound import load_audio
 
-    path = lengths.build_clip(36.0, tmp_path)
+    path = build_clip(36.0, tmp_path)
     assert path == tmp_path / "clip_36s_720p.mp4"
     info = probe(path)
     assert 35.5 <= info.duration_s <= 36.5
@@ -98,8 +86,6 @@ def test_the_36_s_clip_is_cut_by_remuxing_and_decodes_to_its_end(tmp_path: Path)
 
 
 def test_encoding_row_takes_the_median_of_the_rounds_and_reads_older_runs():
-    run = _load_run()
-
     def m(wall=None, decode_all=None, cpu=1.0, **extra):
         parts = {"decode_all": decode_all} if decode_all else {}
         return {
@@ -124,13 +110,13 @@ def test_encoding_row_takes_the_median_of_the_rounds_and_reads_older_runs():
         "video": {"passes": [part]},
         "checks": m(wall=2.0),
     }
-    older = run.encoding_row("x", raw)  # saved before rounds: its one pair
+    older = encoding_row("x", raw)  # saved before rounds: its one pair
     assert older["checks_over_floor"] == 1.5 and older["checks_over_floor_rounds"] == [1.5]
     raw["rounds"] = [
         {"floor_s": 3.0, "checks_s": 2.0},
         {"floor_s": 2.0, "checks_s": 2.5},
         {"floor_s": 3.0, "checks_s": 3.3},
     ]
-    row = run.encoding_row("x", raw)
+    row = encoding_row("x", raw)
     assert row["checks_over_floor"] == pytest.approx(3.0 / 3.3)  # the median ratio
     assert not row["met"] and row["checks_x"] == pytest.approx(60 / 2.5)
