@@ -15,7 +15,8 @@ import pytest
 
 from dualrec_audit import __version__
 from dualrec_audit.audit.pipeline import AuditOptions
-from dualrec_audit.cli import _Bar, main
+from dualrec_audit.cli import main
+from dualrec_audit.cli.common import AuditBar
 from dualrec_audit.core.result import CONTRACT_KEYS
 from dualrec_audit.models.registry import ModelStore, load_manifest
 
@@ -210,7 +211,7 @@ def test_cli_never_loads_qt(subprocess_check):
 
 def test_bar_marker_is_what_tqdm_draws(capsys):
     """The bar drawn on a terminal contains '%|', the marker the next test looks for."""
-    bar = _Bar("clean.mp4", enabled=True)
+    bar = AuditBar("clean.mp4", enabled=True)
     bar("frames", 1, 2)
     bar.close()
     assert "%|" in capsys.readouterr().err
@@ -223,15 +224,15 @@ def test_bar_reaches_100_names_each_stage_and_log_lines_leave_no_stale_bar(capsy
     import logging
     import re
 
-    from dualrec_audit.cli import _BarSafeHandler
+    from dualrec_audit.cli.common import BarSafeHandler
 
     logger = logging.getLogger("dualrec_audit.test_bar")
-    handler = _BarSafeHandler(sys.stderr)
+    handler = BarSafeHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.propagate = False
     try:
-        bar = _Bar("clean.mp4", enabled=True)
+        bar = AuditBar("clean.mp4", enabled=True)
         bar("probe", 0, 1)
         bar("probe", 1, 1)
         for t in range(0, 21, 5):
@@ -260,10 +261,10 @@ def test_bar_reaches_100_names_each_stage_and_log_lines_leave_no_stale_bar(capsy
 
 
 def test_bar_weights_make_a_whole():
-    assert sum(_Bar.WEIGHTS.values()) == pytest.approx(1.0)
+    assert sum(AuditBar.WEIGHTS.values()) == pytest.approx(1.0)
     from dualrec_audit.audit.pipeline import STAGES
 
-    assert set(_Bar.WEIGHTS) == set(STAGES)
+    assert set(AuditBar.WEIGHTS) == set(STAGES)
 
 
 def test_no_progress_bar_when_stderr_is_not_a_tty(subprocess_check):
