@@ -795,7 +795,7 @@ def test_translations_are_complete_and_compiled(tmp_path):
     bin_dir = Path(sys.executable).parent
     ts = tmp_path / TS_FILE.name
     ts.write_bytes(TS_FILE.read_bytes())
-    sources = sorted(str(p) for p in (ROOT / "ui").glob("*.py"))
+    sources = sorted(str(p) for p in (ROOT / "ui").rglob("*.py"))
     lupdate = str(bin_dir / "pyside6-lupdate")
     subprocess.run(
         [lupdate, "-silent", "-no-obsolete", "-locations", "none", *sources, "-ts", str(ts)],

@@ -31,7 +31,7 @@ from dualrec_audit.store.database import Store
 from dualrec_audit.workflow.policy import Account
 from dualrec_audit.workflow.watch import script_by_ear, watch_seconds
 
-from .review_view import local_time
+from .review.data import local_time
 
 log = logging.getLogger("dualrec_audit.ui")
 
