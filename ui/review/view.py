@@ -3,7 +3,11 @@
 Player and timeline on the left; findings, the stage checklist and the transcript on the
 right; the decision underneath. Next / Previous finding (N / P) jump to the start of the next
 place to watch, pre-roll included (``dualrec_audit.review.player.stops``). Everything that touches
-the database runs in the database worker; the view only shows what comes back."""
+the database runs in the database worker; the view only shows what comes back.
+
+This module holds ``ReviewView`` itself: the player, the timeline, the wiring and the keys, and
+opening, closing and claiming a run. Each panel around them is a mixin in a sibling module
+(header, findings, transcript, history, decision, appeal)."""
 
 from __future__ import annotations
 
