@@ -548,7 +548,7 @@ def test_queue_order_filters_and_workload(qtbot, db, sample_results, zh):
     # Needs review first (lowest score first), then re-records, then what was decided.
     statuses = [i.status for i in queue.model.items]
     assert statuses == sorted(statuses, key=["review", "rerecord", "done"].index)
-    assert queue.model._text(queue.model.items[0], "status") == "需人工复核"
+    assert queue.model.cell_text(queue.model.items[0], "status") == "需人工复核"
     assert shown[-1] == "clean.mp4"
     # the one review (dark), then the re-record with the lowest score (noisy speech, 70: the
     # unclear speech and the stage not heard through the noise)
@@ -572,11 +572,11 @@ def test_queue_order_filters_and_workload(qtbot, db, sample_results, zh):
     # Business names in Chinese, the customer, product and recording-time columns.
     model = queue.model
     row = next(i for i in model.items if i.run_id == runs["clean.mp4"])
-    cols = {c: model._text(row, c) for c in ("business", "customer", "product", "recorded")}
+    cols = {c: model.cell_text(row, c) for c in ("business", "customer", "product", "recorded")}
     # The samples are audited under their sidecars' demo profile.
     assert cols["business"] == "示例录像（演示用）" and cols["customer"].startswith("C0")
     assert cols["product"] == "稳健理财 1 号" and cols["recorded"][:2] == "20"
-    assert "bundled_samples" not in [model._text(i, "business") for i in model.items]
+    assert "bundled_samples" not in [model.cell_text(i, "business") for i in model.items]
     # Sorting by a column, and opening a row.
     queue.sortByColumn(model.COLUMNS.index("score"), Qt.SortOrder.AscendingOrder)
     assert names[queue.visible_runs()[0]] == "noisy_speech.mp4"  # the lowest score, 70
@@ -795,7 +795,7 @@ def test_translations_are_complete_and_compiled(tmp_path):
     bin_dir = Path(sys.executable).parent
     ts = tmp_path / TS_FILE.name
     ts.write_bytes(TS_FILE.read_bytes())
-    sources = sorted(str(p) for p in (ROOT / "ui").glob("*.py"))
+    sources = sorted(str(p) for p in (ROOT / "ui").rglob("*.py"))
     lupdate = str(bin_dir / "pyside6-lupdate")
     subprocess.run(
         [lupdate, "-silent", "-no-obsolete", "-locations", "none", *sources, "-ts", str(ts)],

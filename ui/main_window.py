@@ -18,7 +18,7 @@ from .dialogs import show_error
 from .login import AccountsDialog
 from .precheck_view import PrecheckView
 from .queue_view import QueueView
-from .review_view import ReviewView
+from .review.view import ReviewView
 from .workers import Database
 
 log = logging.getLogger("dualrec_audit.ui")

@@ -191,27 +191,17 @@ class PrecheckView(QWidget):
         root = QHBoxLayout(self)
         split = QSplitter(Qt.Orientation.Horizontal)
         root.addWidget(split)
+        split.addWidget(self._build_results())
+        split.addWidget(self._build_player())
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self._wire()
 
+    def _build_results(self) -> QWidget:
+        """The left side: the drop zone, the progress, the verdict and the list of fixes."""
         left = QWidget()
         lv = QVBoxLayout(left)
-        self.drop = DropZone()
-        dz = QVBoxLayout(self.drop)
-        hint = QLabel(self.tr("Drop the recording here"))
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        font = hint.font()
-        font.setPointSize(font.pointSize() + 4)
-        hint.setFont(font)
-        self.pick = QPushButton(self.tr("Choose a file…"))
-        self.pick.setObjectName("pickFile")
-        self.file_label = QLabel()
-        self.file_label.setObjectName("fileLabel")
-        self.file_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        dz.addWidget(hint)
-        dz.addWidget(self.pick, 0, Qt.AlignmentFlag.AlignCenter)
-        dz.addWidget(self.file_label)
-        self.drop.setMinimumHeight(120)
-        lv.addWidget(self.drop)
-
+        lv.addWidget(self._build_drop_zone())
         self.progress = QProgressBar()
         self.progress.setObjectName("progress")
         self.progress.setRange(0, 100)
@@ -251,8 +241,30 @@ class PrecheckView(QWidget):
         self.notes.setStyleSheet("color:#616161;")
         self.notes.hide()
         lv.addWidget(self.notes)
-        split.addWidget(left)
+        return left
 
+    def _build_drop_zone(self) -> DropZone:
+        """Where the teller drops the recording (or picks it)."""
+        self.drop = DropZone()
+        dz = QVBoxLayout(self.drop)
+        hint = QLabel(self.tr("Drop the recording here"))
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = hint.font()
+        font.setPointSize(font.pointSize() + 4)
+        hint.setFont(font)
+        self.pick = QPushButton(self.tr("Choose a file…"))
+        self.pick.setObjectName("pickFile")
+        self.file_label = QLabel()
+        self.file_label.setObjectName("fileLabel")
+        self.file_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        dz.addWidget(hint)
+        dz.addWidget(self.pick, 0, Qt.AlignmentFlag.AlignCenter)
+        dz.addWidget(self.file_label)
+        self.drop.setMinimumHeight(120)
+        return self.drop
+
+    def _build_player(self) -> QWidget:
+        """The right side: the video and its play button."""
         right = QWidget()
         rv = QVBoxLayout(right)
         self.video = VideoView()
@@ -268,10 +280,9 @@ class PrecheckView(QWidget):
         ctl.addStretch(1)
         ctl.addWidget(self.time_label)
         rv.addLayout(ctl)
-        split.addWidget(right)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        return right
 
+    def _wire(self) -> None:
         self.pick.clicked.connect(self._pick)
         self.drop.dropped.connect(self.check_file)
         self.play_btn.clicked.connect(self.player.toggle)

@@ -225,16 +225,27 @@ class Timeline(QWidget):
         if not self.duration or not self.bands:
             p.end()
             return
-        x0, x1 = self.label_w, self.width() - 8
         rows_top = MARKER_H
         rows_h = len(self.bands) * (ROW_H + ROW_GAP)
-        # The places to watch, behind everything.
+        self._paint_watch(p, rows_top, rows_h)
+        self._paint_bands(p, rows_top)
+        self._paint_markers(p)
+        self._paint_played(p)
+        self._paint_axis(p, rows_top + rows_h + 2)
+        self._paint_playhead(p, rows_top + rows_h)
+        p.end()
+
+    def _paint_watch(self, p: QPainter, rows_top: float, rows_h: float) -> None:
+        """The places to watch, behind everything."""
         for s, e in self.watch:
             p.fillRect(
                 QRectF(self._x(s), rows_top - 2, self._x(e) - self._x(s), rows_h + 2),
                 QColor(30, 120, 255, 40),
             )
-        # One band per check.
+
+    def _paint_bands(self, p: QPainter, rows_top: float) -> None:
+        """One band per check: its label, then its per-second scores, its spans or its note."""
+        x0, x1 = self.label_w, self.width() - 8
         text_pen = QPen(self.palette().text().color())
         for i, band in enumerate(self.bands):
             y = rows_top + i * (ROW_H + ROW_GAP)
@@ -263,7 +274,9 @@ class Timeline(QWidget):
                 p.fillRect(
                     QRectF(left, y, right - left + 0.5, ROW_H), score_colour(band.values[sec])
                 )
-        # Findings: a triangle at the start, a bar over the duration.
+
+    def _paint_markers(self, p: QPainter) -> None:
+        """Findings: a triangle at the start, a bar over the duration."""
         for m in self.markers:
             if m.end < self.view_start or m.start > self.view_start + self.view_len:
                 continue  # outside the zoomed part
@@ -279,14 +292,17 @@ class Timeline(QWidget):
             )
             p.setBrush(colour)
             p.drawPolygon(tri)
-        # What was played, under the markers.
+
+    def _paint_played(self, p: QPainter) -> None:
+        """What was played, under the markers."""
         for s, e in self.played:
             p.fillRect(
                 QRectF(self._x(s), MARKER_H - 2, self._x(e) - self._x(s), 2), QColor(30, 140, 60)
             )
-        # Time axis.
+
+    def _paint_axis(self, p: QPainter, axis_y: float) -> None:
+        """The time axis: a tick and a time every few seconds of the part shown."""
         p.setPen(QPen(self.palette().text().color()))
-        axis_y = rows_top + rows_h + 2
         length = self.view_len or self.duration
         step = next(
             (s for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600) if length / s <= 12),
@@ -304,11 +320,11 @@ class Timeline(QWidget):
             lx = min(x + 2, self.width() - 2 - metrics.horizontalAdvance(label))
             p.drawText(QPointF(lx, axis_y + AXIS_H - 3), label)
             t += step
-        # Playhead.
+
+    def _paint_playhead(self, p: QPainter, bottom: float) -> None:
         xp = self._x(to_seconds(self.position_ms))
         p.setPen(QPen(QColor(0, 0, 0), 2))
-        p.drawLine(QPointF(xp, 0), QPointF(xp, rows_top + rows_h))
-        p.end()
+        p.drawLine(QPointF(xp, 0), QPointF(xp, bottom))
 
     def _paint_spans(self, p: QPainter, band: Band, x0: float, x1: float, y: float) -> None:
         p.fillRect(QRectF(x0, y, x1 - x0, ROW_H), QColor(240, 240, 240))

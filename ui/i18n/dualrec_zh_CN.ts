@@ -37,6 +37,96 @@
     </message>
 </context>
 <context>
+    <name>AppealPanel</name>
+    <message>
+        <source>Appeal against the re-record</source>
+        <translation>对退回重录的申诉</translation>
+    </message>
+    <message>
+        <source>A teller or branch disputes this re-record. Another reviewer will decide the appeal; everything is kept in the log.</source>
+        <translation>柜员或网点对退回重录提出异议。申诉将由另一名复核员裁定；全部过程记入日志。</translation>
+    </message>
+    <message>
+        <source>Record the appeal</source>
+        <translation>登记申诉</translation>
+    </message>
+    <message>
+        <source>Who appeals (teller or branch)</source>
+        <translation>申诉人（柜员或网点）</translation>
+    </message>
+</context>
+<context>
+    <name>DecisionPanel</name>
+    <message>
+        <source>Decision</source>
+        <translation>复核结论</translation>
+    </message>
+    <message>
+        <source>(no reason code)</source>
+        <translation>（未选原因）</translation>
+    </message>
+    <message>
+        <source>Reason text (required to reject)</source>
+        <translation>原因说明（退回重录时必填）</translation>
+    </message>
+    <message>
+        <source>Approve (A)</source>
+        <translation>通过 (A)</translation>
+    </message>
+    <message>
+        <source>Re-record (R)</source>
+        <translation>退回重录 (R)</translation>
+    </message>
+    <message>
+        <source>Escalate (E)</source>
+        <translation>上报 (E)</translation>
+    </message>
+    <message>
+        <source>Appeal…</source>
+        <translation>申诉…</translation>
+    </message>
+    <message>
+        <source>Record a teller&apos;s or branch&apos;s appeal against a re-record</source>
+        <translation>登记柜员或网点对退回重录的申诉</translation>
+    </message>
+    <message>
+        <source>Next recording (J)</source>
+        <translation>下一条录像 (J)</translation>
+    </message>
+    <message>
+        <source>Approve without watching?</source>
+        <translation>未观看就通过？</translation>
+    </message>
+    <message>
+        <source>{n} of the places to watch were not played ({places}). Cancel and press N to go to them, or give the reason to approve without watching them (it is logged with the decision).</source>
+        <translation>有 {n} 处需观看的片段没有播放（{places}）。请取消并按 N 前往观看；或者写明不观看就通过的理由（将与结论一起记入日志）。</translation>
+    </message>
+    <message>
+        <source>Approve without watching</source>
+        <translation>不观看，直接通过</translation>
+    </message>
+    <message>
+        <source>Change the decision?</source>
+        <translation>更改复核结论？</translation>
+    </message>
+    <message>
+        <source>This recording&apos;s decision is {old} (by {who}). Change it to {new}? The change and its reason are kept in the history and the log.</source>
+        <translation>这条录像的结论是“{old}”（{who}）。要改为“{new}”吗？更改及理由将记入历史记录和日志。</translation>
+    </message>
+    <message>
+        <source>Change the decision</source>
+        <translation>更改结论</translation>
+    </message>
+    <message>
+        <source>Saved: {verdict} by {who} at {when}</source>
+        <translation>已保存：{verdict}（{who}，{when}）</translation>
+    </message>
+    <message>
+        <source>The decision was not saved</source>
+        <translation>复核结论未保存</translation>
+    </message>
+</context>
+<context>
     <name>Errors</name>
     <message>
         <source>The results database cannot be reached. Check the network connection; if it persists, ask the administrator. Your unsaved reason text is kept as a draft.</source>
@@ -45,6 +135,128 @@
     <message>
         <source>Database error</source>
         <translation>数据库错误</translation>
+    </message>
+</context>
+<context>
+    <name>FindingsPanel</name>
+    <message>
+        <source>Findings</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>Reviewer&apos;s verdict</source>
+        <translation>复核判断</translation>
+    </message>
+    <message>
+        <source>Note on this finding (optional)</source>
+        <translation>对该问题的备注（可选）</translation>
+    </message>
+    <message>
+        <source>Real (T)</source>
+        <translation>属实 (T)</translation>
+    </message>
+    <message>
+        <source>False alarm (F)</source>
+        <translation>误报 (F)</translation>
+    </message>
+    <message>
+        <source>Kept to calibrate the checks; it does not change the decision</source>
+        <translation>用于日后校准检查项，不影响复核结论</translation>
+    </message>
+    <message>
+        <source>whole recording</source>
+        <translation>整段</translation>
+    </message>
+    <message>
+        <source>[mandatory] </source>
+        <translation>【必检】</translation>
+    </message>
+    <message>
+        <source>Real</source>
+        <translation>属实</translation>
+    </message>
+    <message>
+        <source>False alarm</source>
+        <translation>误报</translation>
+    </message>
+    <message>
+        <source>Not saved</source>
+        <translation>未保存</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryPanel</name>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>结论</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>理由</translation>
+    </message>
+    <message>
+        <source>Appeal against the re-record</source>
+        <translation>对退回重录的申诉</translation>
+    </message>
+    <message>
+        <source>{appellant} (entered by {account})</source>
+        <translation>{appellant}（由 {account} 登记）</translation>
+    </message>
+    <message>
+        <source>Last decision: {verdict} by {who} at {when}</source>
+        <translation>上次结论：{verdict}（{who}，{when}）</translation>
+    </message>
+    <message>
+        <source>(awaiting a second senior)</source>
+        <translation>（待第二名高级复核员确认）</translation>
+    </message>
+    <message>
+        <source>(second senior: confirmed)</source>
+        <translation>（第二名高级复核员：已确认）</translation>
+    </message>
+    <message>
+        <source>(decides the appeal)</source>
+        <translation>（裁定申诉）</translation>
+    </message>
+    <message>
+        <source>changed because: {why}</source>
+        <translation>更改理由：{why}</translation>
+    </message>
+    <message>
+        <source>approved without watching: {why}</source>
+        <translation>未观看即通过的理由：{why}</translation>
+    </message>
+    <message>
+        <source>watched {n} of {m} places</source>
+        <translation>已观看 {n}/{m} 处</translation>
+    </message>
+    <message>
+        <source>Approve</source>
+        <translation>通过</translation>
+    </message>
+    <message>
+        <source>Reject (re-record)</source>
+        <translation>退回重录</translation>
+    </message>
+    <message>
+        <source>Escalate</source>
+        <translation>上报</translation>
     </message>
 </context>
 <context>
@@ -492,11 +704,42 @@
     </message>
 </context>
 <context>
-    <name>ReviewView</name>
+    <name>ReviewHeader</name>
     <message>
         <source>Open a recording from the queue</source>
         <translation>请从复核队列中打开一条录像</translation>
     </message>
+    <message>
+        <source>Score</source>
+        <translation>得分</translation>
+    </message>
+    <message>
+        <source>{who} is reviewing this recording (until {until}): read only.</source>
+        <translation>{who} 正在复核这条录像（至 {until}），您只能查看。</translation>
+    </message>
+    <message>
+        <source>Administrators manage accounts; review decisions are read only.</source>
+        <translation>管理员负责管理账号；复核结论只能查看。</translation>
+    </message>
+    <message>
+        <source>The tool could not check the script ({why}). Listen to the whole recording for the required stages; the timeline only marks what it could check.</source>
+        <translation>工具无法核对话术（{why}）。请完整收听录像，逐项确认必讲环节；时间轴只标出了工具能检查的问题。</translation>
+    </message>
+    <message>
+        <source>Appeal by {who} ({when}): {why}. Decide it: re-record (R) upholds the re-record, approve (A) grants the appeal.</source>
+        <translation>{who} 提出申诉（{when}）：{why}。请裁定：退回重录 (R) 维持原决定，通过 (A) 接受申诉。</translation>
+    </message>
+    <message>
+        <source>Approved by {who}, but a mandatory check failed: a second senior reviewer must confirm the approval (four eyes).</source>
+        <translation>{who} 已批准通过，但有强制项未通过：须由第二名高级复核员确认（四眼原则）。</translation>
+    </message>
+    <message>
+        <source>Escalated by {who}: a senior reviewer settles it.</source>
+        <translation>{who} 已上报：由高级复核员处理。</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewView</name>
     <message>
         <source>Play</source>
         <translation>播放</translation>
@@ -518,22 +761,6 @@
         <translation>人脸框 (O)</translation>
     </message>
     <message>
-        <source>Findings</source>
-        <translation>问题</translation>
-    </message>
-    <message>
-        <source>Time</source>
-        <translation>时间</translation>
-    </message>
-    <message>
-        <source>Problem</source>
-        <translation>问题</translation>
-    </message>
-    <message>
-        <source>Kept to calibrate the checks; it does not change the decision</source>
-        <translation>用于日后校准检查项，不影响复核结论</translation>
-    </message>
-    <message>
         <source>Script stages</source>
         <translation>话术环节</translation>
     </message>
@@ -542,84 +769,8 @@
         <translation>语音转写</translation>
     </message>
     <message>
-        <source>Decision</source>
-        <translation>复核结论</translation>
-    </message>
-    <message>
-        <source>(no reason code)</source>
-        <translation>（未选原因）</translation>
-    </message>
-    <message>
-        <source>Reason text (required to reject)</source>
-        <translation>原因说明（退回重录时必填）</translation>
-    </message>
-    <message>
-        <source>Appeal by {who} ({when}): {why}. Decide it: re-record (R) upholds the re-record, approve (A) grants the appeal.</source>
-        <translation>{who} 提出申诉（{when}）：{why}。请裁定：退回重录 (R) 维持原决定，通过 (A) 接受申诉。</translation>
-    </message>
-    <message>
-        <source>Approved by {who}, but a mandatory check failed: a second senior reviewer must confirm the approval (four eyes).</source>
-        <translation>{who} 已批准通过，但有强制项未通过：须由第二名高级复核员确认（四眼原则）。</translation>
-    </message>
-    <message>
-        <source>Escalated by {who}: a senior reviewer settles it.</source>
-        <translation>{who} 已上报：由高级复核员处理。</translation>
-    </message>
-    <message>
         <source>{why}. No decision can be made on a recording that cannot be played.</source>
         <translation>{why}。录像无法播放时不能做复核结论。</translation>
-    </message>
-    <message>
-        <source>Real</source>
-        <translation>属实</translation>
-    </message>
-    <message>
-        <source>False alarm</source>
-        <translation>误报</translation>
-    </message>
-    <message>
-        <source>Appeal against the re-record</source>
-        <translation>对退回重录的申诉</translation>
-    </message>
-    <message>
-        <source>{appellant} (entered by {account})</source>
-        <translation>{appellant}（由 {account} 登记）</translation>
-    </message>
-    <message>
-        <source>(awaiting a second senior)</source>
-        <translation>（待第二名高级复核员确认）</translation>
-    </message>
-    <message>
-        <source>(second senior: confirmed)</source>
-        <translation>（第二名高级复核员：已确认）</translation>
-    </message>
-    <message>
-        <source>(decides the appeal)</source>
-        <translation>（裁定申诉）</translation>
-    </message>
-    <message>
-        <source>changed because: {why}</source>
-        <translation>更改理由：{why}</translation>
-    </message>
-    <message>
-        <source>approved without watching: {why}</source>
-        <translation>未观看即通过的理由：{why}</translation>
-    </message>
-    <message>
-        <source>watched {n} of {m} places</source>
-        <translation>已观看 {n}/{m} 处</translation>
-    </message>
-    <message>
-        <source>Approve</source>
-        <translation>通过</translation>
-    </message>
-    <message>
-        <source>Reject (re-record)</source>
-        <translation>退回重录</translation>
-    </message>
-    <message>
-        <source>Escalate</source>
-        <translation>上报</translation>
     </message>
     <message>
         <source>Pause</source>
@@ -646,64 +797,8 @@
         <translation>快捷键 (?)</translation>
     </message>
     <message>
-        <source>Reviewer&apos;s verdict</source>
-        <translation>复核判断</translation>
-    </message>
-    <message>
-        <source>Note on this finding (optional)</source>
-        <translation>对该问题的备注（可选）</translation>
-    </message>
-    <message>
-        <source>Real (T)</source>
-        <translation>属实 (T)</translation>
-    </message>
-    <message>
-        <source>False alarm (F)</source>
-        <translation>误报 (F)</translation>
-    </message>
-    <message>
-        <source>When</source>
-        <translation>时间</translation>
-    </message>
-    <message>
-        <source>Who</source>
-        <translation>人员</translation>
-    </message>
-    <message>
-        <source>What</source>
-        <translation>结论</translation>
-    </message>
-    <message>
-        <source>Why</source>
-        <translation>理由</translation>
-    </message>
-    <message>
         <source>History</source>
         <translation>历史记录</translation>
-    </message>
-    <message>
-        <source>Approve (A)</source>
-        <translation>通过 (A)</translation>
-    </message>
-    <message>
-        <source>Re-record (R)</source>
-        <translation>退回重录 (R)</translation>
-    </message>
-    <message>
-        <source>Escalate (E)</source>
-        <translation>上报 (E)</translation>
-    </message>
-    <message>
-        <source>Appeal…</source>
-        <translation>申诉…</translation>
-    </message>
-    <message>
-        <source>Record a teller&apos;s or branch&apos;s appeal against a re-record</source>
-        <translation>登记柜员或网点对退回重录的申诉</translation>
-    </message>
-    <message>
-        <source>Next recording (J)</source>
-        <translation>下一条录像 (J)</translation>
     </message>
     <message>
         <source>next / previous place to watch (2 s early)</source>
@@ -774,22 +869,6 @@
         <translation>查找位置：{path}。文件放回审核时的位置之前不能做复核结论；请联系管理员。</translation>
     </message>
     <message>
-        <source>Score</source>
-        <translation>得分</translation>
-    </message>
-    <message>
-        <source>{who} is reviewing this recording (until {until}): read only.</source>
-        <translation>{who} 正在复核这条录像（至 {until}），您只能查看。</translation>
-    </message>
-    <message>
-        <source>Administrators manage accounts; review decisions are read only.</source>
-        <translation>管理员负责管理账号；复核结论只能查看。</translation>
-    </message>
-    <message>
-        <source>The tool could not check the script ({why}). Listen to the whole recording for the required stages; the timeline only marks what it could check.</source>
-        <translation>工具无法核对话术（{why}）。请完整收听录像，逐项确认必讲环节；时间轴只标出了工具能检查的问题。</translation>
-    </message>
-    <message>
         <source>Nothing flagged to watch.</source>
         <translation>没有需要观看的片段。</translation>
     </message>
@@ -798,41 +877,31 @@
         <translation>已观看 {n}/{m} 处需观看的片段</translation>
     </message>
     <message>
-        <source>Approve without watching?</source>
-        <translation>未观看就通过？</translation>
-    </message>
-    <message>
-        <source>{n} of the places to watch were not played ({places}). Cancel and press N to go to them, or give the reason to approve without watching them (it is logged with the decision).</source>
-        <translation>有 {n} 处需观看的片段没有播放（{places}）。请取消并按 N 前往观看；或者写明不观看就通过的理由（将与结论一起记入日志）。</translation>
-    </message>
-    <message>
-        <source>Approve without watching</source>
-        <translation>不观看，直接通过</translation>
-    </message>
-    <message>
-        <source>Change the decision?</source>
-        <translation>更改复核结论？</translation>
-    </message>
-    <message>
-        <source>This recording&apos;s decision is {old} (by {who}). Change it to {new}? The change and its reason are kept in the history and the log.</source>
-        <translation>这条录像的结论是“{old}”（{who}）。要改为“{new}”吗？更改及理由将记入历史记录和日志。</translation>
-    </message>
-    <message>
-        <source>Change the decision</source>
-        <translation>更改结论</translation>
-    </message>
-    <message>
         <source>The recording&apos;s file cannot be found</source>
         <translation>找不到录像文件</translation>
     </message>
     <message>
-        <source>whole recording</source>
-        <translation>整段</translation>
+        <source>The video cannot be played</source>
+        <translation>无法播放该录像</translation>
     </message>
     <message>
-        <source>[mandatory] </source>
-        <translation>【必检】</translation>
+        <source>Your claim lapsed and {who} took this recording over.</source>
+        <translation>您的占用已过期，{who} 已接手这条录像。</translation>
     </message>
+</context>
+<context>
+    <name>ShortcutOverlay</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>Press ? or Esc to close</source>
+        <translation>按 ? 或 Esc 关闭</translation>
+    </message>
+</context>
+<context>
+    <name>TranscriptPanel</name>
     <message>
         <source>not heard</source>
         <translation>未听到</translation>
@@ -856,53 +925,6 @@
     <message>
         <source>No transcript.</source>
         <translation>没有语音转写。</translation>
-    </message>
-    <message>
-        <source>Last decision: {verdict} by {who} at {when}</source>
-        <translation>上次结论：{verdict}（{who}，{when}）</translation>
-    </message>
-    <message>
-        <source>The video cannot be played</source>
-        <translation>无法播放该录像</translation>
-    </message>
-    <message>
-        <source>Not saved</source>
-        <translation>未保存</translation>
-    </message>
-    <message>
-        <source>Saved: {verdict} by {who} at {when}</source>
-        <translation>已保存：{verdict}（{who}，{when}）</translation>
-    </message>
-    <message>
-        <source>The decision was not saved</source>
-        <translation>复核结论未保存</translation>
-    </message>
-    <message>
-        <source>A teller or branch disputes this re-record. Another reviewer will decide the appeal; everything is kept in the log.</source>
-        <translation>柜员或网点对退回重录提出异议。申诉将由另一名复核员裁定；全部过程记入日志。</translation>
-    </message>
-    <message>
-        <source>Record the appeal</source>
-        <translation>登记申诉</translation>
-    </message>
-    <message>
-        <source>Who appeals (teller or branch)</source>
-        <translation>申诉人（柜员或网点）</translation>
-    </message>
-    <message>
-        <source>Your claim lapsed and {who} took this recording over.</source>
-        <translation>您的占用已过期，{who} 已接手这条录像。</translation>
-    </message>
-</context>
-<context>
-    <name>ShortcutOverlay</name>
-    <message>
-        <source>Keyboard shortcuts</source>
-        <translation>键盘快捷键</translation>
-    </message>
-    <message>
-        <source>Press ? or Esc to close</source>
-        <translation>按 ? 或 Esc 关闭</translation>
     </message>
 </context>
 </TS>
