@@ -19,7 +19,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from dualrec_audit import __version__
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     sub = parser.add_subparsers(dest="command", required=True)
     for group in GROUPS:
-        group.add_parser(sub)
+        group.add_parser(sub)  # each binds its commands' `handler`
     return parser
 
 
@@ -83,23 +83,8 @@ def run(args: argparse.Namespace) -> int:
         handlers=[BarSafeHandler(sys.stderr)],
     )
     try:
-        if args.command == "check":
-            return check.cmd_check(args)
-        if args.command == "eval":
-            return check.cmd_eval(args)
-        if args.command == "scan":
-            return scan.cmd_scan(args)
-        if args.command == "export":
-            return export.cmd_export(args)
-        if args.command == "db":
-            return db.cmd_db(args)
-        if args.command == "profiles":
-            return profiles.cmd_profiles(args)
-        if args.command == "accounts":
-            return db.cmd_accounts(args)
-        if args.command in ("review", "precheck"):
-            return windows.cmd_ui(args)
-        return models.cmd_models(args)
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
     except DualrecError as exc:
         err_line(f"dualrec-audit: error: {exc}")
         return 2

@@ -26,6 +26,7 @@ log = logging.getLogger("dualrec_audit")
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     check = sub.add_parser("check", help="audit recordings and print the result")
+    check.set_defaults(handler=cmd_check)
     check.add_argument("paths", nargs="+", type=Path, help="video files or folders")
     check.add_argument("--json", action="store_true", help="print the full JSON result")
     check.add_argument("--lang", choices=("zh", "en"), default="zh", help="summary language")
@@ -37,6 +38,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     evaluate = sub.add_parser(
         "eval", help="audit every recording in a folder and compare with hand labels"
     )
+    evaluate.set_defaults(handler=cmd_eval)
     evaluate.add_argument("dir", type=Path, help="a folder of recordings")
     evaluate.add_argument(
         "--labels", type=Path, required=True, help="labels file (JSON, schema_version 1)"

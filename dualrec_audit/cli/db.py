@@ -14,6 +14,7 @@ from dualrec_audit.core.errors import DualrecError
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     db = sub.add_parser("db", help="the results database: create, info, verify the event log")
+    db.set_defaults(handler=cmd_db)
     dsub = db.add_subparsers(dest="db_command", required=True)
     init = dsub.add_parser(
         "init",
@@ -38,6 +39,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     accounts = sub.add_parser(
         "accounts", help="reviewer accounts: list, add (an administrator's command)"
     )
+    accounts.set_defaults(handler=cmd_accounts)
     asub = accounts.add_subparsers(dest="accounts_command", required=True)
     add_db_arg(asub.add_parser("list", help="every account with its role"))
     add = asub.add_parser(

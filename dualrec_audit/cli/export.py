@@ -12,6 +12,7 @@ from dualrec_audit.core.errors import DualrecError
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = sub.add_parser("export", help="decisions and findings as CSV, JSON or HTML reports")
+    export.set_defaults(handler=cmd_export)
     export.add_argument("--format", choices=("csv", "json", "html"), default="csv")
     export.add_argument("--since", help="only audits finished on or after this date (YYYY-MM-DD)")
     export.add_argument(

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the heavy modules are imported by the command that needs th
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     models = sub.add_parser("models", help="list, verify and install models")
+    models.set_defaults(handler=cmd_models)
     models.add_argument("--models", type=Path, help="a folder to look for models in first")
     msub = models.add_subparsers(dest="models_command", required=True)
     msub.add_parser("list", help="every known model and where it is installed")

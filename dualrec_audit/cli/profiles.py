@@ -12,6 +12,7 @@ from dualrec_audit.core.errors import DualrecError
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     profiles = sub.add_parser("profiles", help="list, show and validate business profiles")
+    profiles.set_defaults(handler=cmd_profiles)
     profiles.add_argument("--profiles-dir", type=Path, help="a folder of your own profiles")
     psub = profiles.add_subparsers(dest="profiles_command", required=True)
     psub.add_parser("list", help="every profile: built-in and your own")

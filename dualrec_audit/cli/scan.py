@@ -27,6 +27,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     scan = sub.add_parser(
         "scan", help="audit every new recording in a folder into the database (resumable)"
     )
+    scan.set_defaults(handler=cmd_scan)
     scan.add_argument("folder", type=Path)
     scan.add_argument("--recursive", "-r", action="store_true", help="include subfolders")
     scan.add_argument(

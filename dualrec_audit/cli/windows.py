@@ -16,6 +16,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     review = sub.add_parser(
         "review", help="the reviewer's window: queue, review view, pre-check (Qt)"
     )
+    review.set_defaults(handler=cmd_ui)
     add_db_arg(review)
     add_ui_args(review)
     review.add_argument(
@@ -38,6 +39,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add_audit_args(review)
 
     precheck = sub.add_parser("precheck", help="the teller's pre-check window (Qt)")
+    precheck.set_defaults(handler=cmd_ui)
     precheck.add_argument("file", nargs="?", type=Path, help="check this recording at once")
     add_ui_args(precheck)
     add_audit_args(precheck)
