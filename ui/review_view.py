@@ -69,16 +69,16 @@ from dualrec_audit.review.transcript import (
     transcript_lines,
     transcript_spans,
 )
-from dualrec_audit.store.database import (
-    CLAIM_TTL_S,
+from dualrec_audit.store.database import Store
+from dualrec_audit.store.records import (
     ClaimedError,
     RunSummary,
-    Store,
     StoredClaim,
     StoredDecision,
     StoredFeedback,
     StoredFinding,
 )
+from dualrec_audit.store.reviews import CLAIM_TTL_S
 from dualrec_audit.store.workflow import StoredAppeal
 from dualrec_audit.workflow.policy import (
     ROLE_NAMES,
