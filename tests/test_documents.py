@@ -374,7 +374,8 @@ def test_id_number_is_masked_in_every_output(
     only the masked number; the masked number proves the card was read."""
     from dualrec_audit.batch.report import summary
     from dualrec_audit.cli import main
-    from dualrec_audit.store.database import Store, run_key
+    from dualrec_audit.store.database import Store
+    from dualrec_audit.store.keys import run_key
 
     folder, _ = composites
     caplog.set_level(logging.DEBUG)

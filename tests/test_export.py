@@ -17,7 +17,9 @@ import pytest
 
 from dualrec_audit.batch.export import daily_summaries, load_items, recording_html, since_utc
 from dualrec_audit.cli import main
-from dualrec_audit.store.database import RecordingMeta, Store, run_key
+from dualrec_audit.store.database import Store
+from dualrec_audit.store.keys import run_key
+from dualrec_audit.store.records import RecordingMeta
 from dualrec_audit.workflow.watch import watch_seconds
 
 EVIL = '<script>alert("x")</script>'

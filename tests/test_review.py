@@ -41,7 +41,7 @@ from dualrec_audit.review.transcript import (
     transcript_lines,
     transcript_spans,
 )
-from dualrec_audit.store.database import RecordingMeta, RunSummary
+from dualrec_audit.store.records import RecordingMeta, RunSummary
 from dualrec_audit.workflow.watch import watch_intervals
 
 from .conftest import SAMPLES

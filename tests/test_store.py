@@ -12,15 +12,10 @@ import pytest
 from sqlalchemy import text
 
 from dualrec_audit.core.errors import ConfigError
-from dualrec_audit.store.database import (
-    ClaimedError,
-    RecordingMeta,
-    Store,
-    digest,
-    jsonable,
-    resolve_url,
-    run_key,
-)
+from dualrec_audit.store.base import resolve_url
+from dualrec_audit.store.database import Store
+from dualrec_audit.store.keys import digest, jsonable, run_key
+from dualrec_audit.store.records import ClaimedError, RecordingMeta
 
 
 def _store_sample(store: Store, result, *, key: str | None = None, meta=None) -> tuple[int, bool]:
@@ -585,7 +580,7 @@ def test_a_changed_recording_path_is_detected(db_url, sample_results):
 
 def _recompute_chain_without_the_key(store: Store) -> None:
     """What a tamperer who knows the algorithm but not the key does after changing rows."""
-    from dualrec_audit.store.database import GENESIS, entry_hash
+    from dualrec_audit.store.keys import GENESIS, entry_hash
 
     _drop_all_guards(store, "event_log")
     with store.engine.begin() as c:
@@ -650,12 +645,12 @@ def _legacy_database(url: str) -> None:
     from alembic.config import Config
     from sqlalchemy import create_engine
 
-    from dualrec_audit.store import database as store_module
-    from dualrec_audit.store.database import GENESIS, canonical, entry_hash
+    from dualrec_audit.store import base as store_base
+    from dualrec_audit.store.keys import GENESIS, canonical, entry_hash, path_key
 
     engine = create_engine(url)
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(store_module.__file__).parent / "migrations"))
+    cfg.set_main_option("script_location", str(Path(store_base.__file__).parent / "migrations"))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0002")
@@ -671,7 +666,7 @@ def _legacy_database(url: str) -> None:
                 "INSERT INTO recording_paths (recording_id, path, path_key, size, mtime_ns, "
                 "last_seen) VALUES (1, '/share/a.mp4', :k, 10, 1, '2026-11-01T00:00:00+00:00')"
             ),
-            {"k": store_module._path_key("/share/a.mp4")},
+            {"k": path_key("/share/a.mp4")},
         )
         state = {"sha256": "a" * 64, "size": 10, "duration_s": None}
         state |= {k: None for k in ("branch", "teller", "customer_ref", "product")}

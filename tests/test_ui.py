@@ -16,7 +16,9 @@ import pytest
 
 from dualrec_audit.core.result import CheckResult, StageStatus, Text, Word
 from dualrec_audit.review.player import PREROLL_S, seek_target, to_position
-from dualrec_audit.store.database import RecordingMeta, Store, run_key
+from dualrec_audit.store.database import Store
+from dualrec_audit.store.keys import run_key
+from dualrec_audit.store.records import RecordingMeta
 from dualrec_audit.workflow.policy import unwatched
 from dualrec_audit.workflow.watch import watch_intervals
 

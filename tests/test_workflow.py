@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dualrec_audit.store.database import Store, run_key
+from dualrec_audit.store.database import Store
+from dualrec_audit.store.keys import run_key
 from dualrec_audit.workflow.policy import (
     Account,
     AppealFacts,

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from dualrec_audit.audit.pipeline import AuditOptions
 from dualrec_audit.core.errors import ConfigError, DualrecError
 from dualrec_audit.review.player import covers_recording, to_position
-from dualrec_audit.store.database import resolve_url
+from dualrec_audit.store.base import resolve_url
 from dualrec_audit.workflow.policy import Account
 
 from .dialogs import show_error

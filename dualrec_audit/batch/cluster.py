@@ -351,7 +351,7 @@ class RayPool:
             f"the audit process crashed on this file ({n} times, on its own each time); "
             "see the Ray logs of the nodes",
         )
-        from dualrec_audit.store.database import now
+        from dualrec_audit.store.keys import now
 
         return [(job, now(), result)]
 

@@ -25,7 +25,8 @@ from dualrec_audit.core.errors import DualrecError
 from dualrec_audit.core.i18n import CHECK_NAMES, DECISIONS, DOCUMENT_STATUS
 from dualrec_audit.core.result import AuditResult, Text
 from dualrec_audit.rules.decision import explain
-from dualrec_audit.store.database import RunSummary, Store, StoredDecision, StoredFeedback
+from dualrec_audit.store.database import Store
+from dualrec_audit.store.records import RunSummary, StoredDecision, StoredFeedback
 from dualrec_audit.workflow.watch import script_by_ear, watch_intervals, watch_seconds
 
 log = logging.getLogger(__name__)

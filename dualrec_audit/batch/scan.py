@@ -34,7 +34,9 @@ from dualrec_audit.core.result import AuditResult
 from dualrec_audit.media.probe import VIDEO_SUFFIXES, os_error_message
 from dualrec_audit.media.threads import share_cores
 from dualrec_audit.rules.assign import ProfileMap, resolve_profile, sidecar_meta
-from dualrec_audit.store.database import RecordingMeta, Store, digest, now, run_key
+from dualrec_audit.store.database import Store
+from dualrec_audit.store.keys import digest, now, run_key
+from dualrec_audit.store.records import RecordingMeta
 
 log = logging.getLogger(__name__)
 

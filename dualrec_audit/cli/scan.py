@@ -73,7 +73,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from dualrec_audit.batch.scan import Scanner, ScanOptions
     from dualrec_audit.core.i18n import DECISIONS
     from dualrec_audit.rules.assign import ProfileMap
-    from dualrec_audit.store.database import Store, is_default
+    from dualrec_audit.store.base import is_default
+    from dualrec_audit.store.database import Store
 
     if args.workers < 1:
         raise DualrecError("--workers must be at least 1", code="usage")

@@ -8,7 +8,7 @@ from typing import Literal
 
 from dualrec_audit.core.result import AuditResult, Text
 from dualrec_audit.review.player import PREROLL_S
-from dualrec_audit.store.database import RunSummary
+from dualrec_audit.store.records import RunSummary
 from dualrec_audit.workflow.watch import script_by_ear, watch_seconds
 
 QueueStatus = Literal[

@@ -14,10 +14,13 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dualrec_audit.core.errors import ConfigError
 from dualrec_audit.core.result import AuditResult, Text
+from dualrec_audit.store.keys import jsonable, now
+from dualrec_audit.store.records import StoredDecision, StoredFeedback, stored_decision
+from dualrec_audit.store.reviews import ReviewsStore
 from dualrec_audit.workflow.policy import (
     Account,
     AppealFacts,
@@ -32,9 +35,6 @@ from dualrec_audit.workflow.policy import (
     check_username,
     state_of,
 )
-
-if TYPE_CHECKING:
-    from dualrec_audit.store.database import StoredDecision, StoredFeedback
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +69,10 @@ def _bad_login() -> WorkflowError:
     return WorkflowError(Text("用户名或密码不正确", "wrong user name or password"), code="sign_in")
 
 
-class WorkflowStore:
-    """Mixed into :class:`~dualrec_audit.store.database.Store` (which provides the sessions and the
-    event log)."""
-
-    actor: str
-    _write: Any
-    _read: Any
-    _log: Any
-    _insert_decision: Any
+class WorkflowStore(ReviewsStore):
+    """Accounts, decisions under the workflow's rules, appeals and assignments. Built on the
+    reviews part: a decision the rules allow is inserted as :class:`ReviewsStore` inserts
+    one (with the claim check and release)."""
 
     def _tx(self) -> AbstractContextManager[Any]:
         return self._write()
@@ -105,7 +100,6 @@ class WorkflowStore:
         and needs nobody's authority; every later one is created by an administrator."""
         from sqlalchemy import func, select
 
-        from dualrec_audit.store.database import now
         from dualrec_audit.store.schema import Account as Row
 
         name = check_username(username)
@@ -221,7 +215,6 @@ class WorkflowStore:
     def decide(self, run_id: int, req: Request, *, check_claim: bool = True) -> StoredDecision:
         """Store a decision if the workflow's rules allow it (:func:`check_decision`), with
         the account's role, the places watched and the reasons; release the claim."""
-        from dualrec_audit.store.database import stored_decision
         from dualrec_audit.store.schema import AuditRun
 
         with self._tx() as s:
@@ -293,7 +286,6 @@ class WorkflowStore:
         """Record a teller's or branch's appeal against the recording's re-record."""
         from sqlalchemy import func, select
 
-        from dualrec_audit.store.database import now
         from dualrec_audit.store.schema import Appeal, AuditRun
 
         with self._tx() as s:
@@ -337,7 +329,6 @@ class WorkflowStore:
     def assign(self, recording_ids: Sequence[int], assignee: str | None, *, by: Account) -> int:
         """Assign recordings to a reviewer (None: unassign). Seniors and administrators
         assign to anyone; a reviewer takes recordings for themselves only."""
-        from dualrec_audit.store.database import now
         from dualrec_audit.store.schema import Assignment
 
         with self._tx() as s:
@@ -417,7 +408,6 @@ class WorkflowStore:
         findings (source "rule") and events (source "event") are numbered."""
         from sqlalchemy import select
 
-        from dualrec_audit.store.database import StoredFeedback
         from dualrec_audit.store.schema import FindingFeedback, FindingRow
 
         out: dict[tuple[int, str, int], StoredFeedback] = {}
@@ -438,7 +428,6 @@ class WorkflowStore:
     def _verify_workflow(self, s: Any, logged: Mapping[tuple[str, str], Any]) -> list[str]:
         from sqlalchemy import select
 
-        from dualrec_audit.store.database import jsonable
         from dualrec_audit.store.schema import Account as Row
         from dualrec_audit.store.schema import Appeal, Assignment
 

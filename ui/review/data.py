@@ -9,10 +9,10 @@ from pathlib import Path
 
 from dualrec_audit.core.result import AuditResult
 from dualrec_audit.review.player import listed_first
-from dualrec_audit.store.database import (
+from dualrec_audit.store.database import Store
+from dualrec_audit.store.records import (
     ClaimedError,
     RunSummary,
-    Store,
     StoredClaim,
     StoredDecision,
     StoredFeedback,

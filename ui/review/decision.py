@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 
 from dualrec_audit.batch.report import fmt_span
 from dualrec_audit.core.i18n import REASON_CODES
-from dualrec_audit.store.database import ClaimedError, Store, StoredDecision
+from dualrec_audit.store.database import Store
+from dualrec_audit.store.records import ClaimedError, StoredDecision
 from dualrec_audit.workflow.policy import Request, State, WorkflowError, check_decision, unwatched
 
 from ..dialogs import show_error

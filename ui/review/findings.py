@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 from dualrec_audit.batch.report import fmt_span
 from dualrec_audit.review.player import covers_recording, seek_target
 from dualrec_audit.review.texts import for_reviewer
-from dualrec_audit.store.database import Store, StoredFeedback, StoredFinding
+from dualrec_audit.store.database import Store
+from dualrec_audit.store.records import StoredFeedback, StoredFinding
 
 from ..dialogs import show_error
 from .colours import GREEN, GREY, RED

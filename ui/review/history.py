@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
 from dualrec_audit.core.i18n import REASON_CODES
-from dualrec_audit.store.database import StoredDecision
+from dualrec_audit.store.records import StoredDecision
 from dualrec_audit.workflow.policy import ROLE_NAMES, unwatched
 
 from .data import local_time

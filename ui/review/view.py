@@ -41,7 +41,8 @@ from dualrec_audit.review.player import (
 )
 from dualrec_audit.review.texts import fmt_tenths, for_reviewer
 from dualrec_audit.review.transcript import Span
-from dualrec_audit.store.database import CLAIM_TTL_S, ClaimedError
+from dualrec_audit.store.records import ClaimedError
+from dualrec_audit.store.reviews import CLAIM_TTL_S
 from dualrec_audit.workflow.policy import Account, WatchTracker, unwatched, watched_record
 from dualrec_audit.workflow.watch import watch_intervals
 
