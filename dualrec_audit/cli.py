@@ -636,7 +636,8 @@ class _ScanBar:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from dualrec_audit.batch.export import export_json, load_items, write_csv, write_html
+    from dualrec_audit.batch.export import export_json, load_items, write_csv
+    from dualrec_audit.batch.export_html import write_html
     from dualrec_audit.store.database import Store
 
     out = args.out
