@@ -84,7 +84,7 @@ def check_native() -> dict[str, Any]:
     import onnxruntime
     from faster_whisper.utils import get_assets_path
 
-    from dualrec_audit.checks.faces import load_landmarker, load_yunet
+    from dualrec_audit.checks.face_detect import load_landmarker, load_yunet
     from dualrec_audit.models.registry import ModelStore
 
     store = ModelStore()

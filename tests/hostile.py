@@ -14,7 +14,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from dualrec_audit.batch.scan import _audit
+from dualrec_audit.batch.workers import audit_in_worker
 
 GBK_NAME = "录像 客户甲.mp4".encode("gbk")  # not valid UTF-8: a name from a Windows share
 
@@ -127,11 +127,11 @@ def rename_then_audit(path: str, profile: str | None):
     p = Path(path)
     if p.name.startswith("rename-me"):
         p.rename(p.with_name("renamed " + p.name))
-    return _audit(path, profile)
+    return audit_in_worker(path, profile)
 
 
 def crash_on_bad_file(path: str, profile: str | None):
     """A file that kills its worker process every time (as a decoder bug would)."""
     if "crashes" in Path(path).name:
         os._exit(3)
-    return _audit(path, profile)
+    return audit_in_worker(path, profile)

@@ -20,8 +20,9 @@ from dualrec_audit.checks.speech import run_speech_check
 from dualrec_audit.core.result import CheckResult, Text, Word
 from dualrec_audit.models.registry import ModelStore
 from dualrec_audit.rules.profiles import builtin_profiles
-from dualrec_audit.speech.matching import PhraseMatcher, TranscriptIndex, to_syllables, toneless
+from dualrec_audit.speech.matching import PhraseMatcher, TranscriptIndex
 from dualrec_audit.speech.phrases import Phrase, PhraseSet, load_phrases
+from dualrec_audit.speech.pinyin import to_syllables, toneless
 from dualrec_audit.speech.select import script_engine
 
 from .conftest import media, models_root, read_wav

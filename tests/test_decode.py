@@ -226,7 +226,7 @@ def test_a_scan_worker_sizes_its_threads_by_its_share_of_the_cores(monkeypatch):
 
     import cv2
 
-    from dualrec_audit.batch import scan
+    from dualrec_audit.batch import workers
     from dualrec_audit.media import threads
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
@@ -235,9 +235,9 @@ def test_a_scan_worker_sizes_its_threads_by_its_share_of_the_cores(monkeypatch):
     assert threads.decoder_threads(124.0) == threads.MAX_DECODER_THREADS
     pool: list[int] = []
     monkeypatch.setattr(cv2, "setNumThreads", pool.append)
-    monkeypatch.setattr(scan, "AuditPipeline", lambda *a, **k: None)
+    monkeypatch.setattr(workers, "AuditPipeline", lambda *a, **k: None)
     monkeypatch.setattr(logging, "basicConfig", lambda **k: None)
-    scan._init_worker(AuditOptions(), None, 2, logging.INFO)  # 16 cores, 8 workers
+    workers.init_worker(AuditOptions(), None, 2, logging.INFO)  # 16 cores, 8 workers
     assert pool == [2] and threads.usable_cores() == 2
     assert threads.decoder_threads(23.0) == 1  # light: half its share
     assert threads.decoder_threads(124.0) == 4  # heavy: twice its share

@@ -15,7 +15,8 @@ import cv2
 import numpy as np
 import pytest
 
-from dualrec_audit.batch.export import daily_summaries, load_items, recording_html, since_utc
+from dualrec_audit.batch.export import daily_summaries, load_items, since_utc
+from dualrec_audit.batch.export_html import recording_html
 from dualrec_audit.cli import main
 from dualrec_audit.store.database import Store
 from dualrec_audit.store.keys import run_key

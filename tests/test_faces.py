@@ -6,15 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from dualrec_audit.checks.faces import (
-    Face,
-    FaceDetector,
-    FaceParams,
-    FacesCheck,
-    LandmarkExtent,
-    cut_sides,
-    keypoint_extent,
-)
+from dualrec_audit.checks.face_detect import Face, FaceDetector, LandmarkExtent
+from dualrec_audit.checks.faces import FaceParams, FacesCheck, cut_sides, keypoint_extent
 from dualrec_audit.models.registry import ModelStore
 
 from .conftest import media

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from dualrec_audit.batch.scan import Scanner, ScanOptions, hash_file
+from dualrec_audit.batch.folder import hash_file
+from dualrec_audit.batch.scan import Scanner, ScanOptions
 from dualrec_audit.store.database import Store
 
 from . import hostile

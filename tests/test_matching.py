@@ -8,14 +8,8 @@ import random
 import pytest
 
 from dualrec_audit.core.result import Word
-from dualrec_audit.speech.matching import (
-    PhraseMatch,
-    PhraseMatcher,
-    TranscriptIndex,
-    fuzzy_syllable,
-    normalize_text,
-    to_syllables,
-)
+from dualrec_audit.speech.matching import PhraseMatch, PhraseMatcher, TranscriptIndex
+from dualrec_audit.speech.pinyin import fuzzy_syllable, normalize_text, to_syllables
 
 FORBIDDEN = ["保本", "保证收益", "稳赚", "零风险", "刚性兑付"]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from dualrec_audit.batch.scan import Settler, find_recordings
+from dualrec_audit.batch.folder import Settler, find_recordings
 from dualrec_audit.store.database import Store
 
 from .conftest import ROOT, SAMPLES

@@ -39,7 +39,8 @@ from dualrec_audit.core.paths import display_path
 from dualrec_audit.core.result import AuditResult
 
 if TYPE_CHECKING:
-    from dualrec_audit.batch.scan import AuditFn, Scanner, _Job
+    from dualrec_audit.batch.scan import Scanner
+    from dualrec_audit.batch.workers import AuditFn, Job
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +122,9 @@ class _AuditActor:
         level: int,
         audit_fn: AuditFn,
     ) -> None:
-        from dualrec_audit.batch import scan
+        from dualrec_audit.batch import workers
 
-        scan._init_worker(options, models_dir, threads, level)
+        workers.init_worker(options, models_dir, threads, level)
         self.audit_fn = audit_fn
 
     def ready(self) -> tuple[str, dict[str, str]]:
@@ -131,10 +132,10 @@ class _AuditActor:
         the stored runs)."""
         import ray
 
-        from dualrec_audit.batch import scan
+        from dualrec_audit.batch import workers
 
-        assert scan._worker_pipeline is not None
-        return str(ray.get_runtime_context().get_node_id()), dict(scan._worker_pipeline.models)
+        assert workers.worker_pipeline is not None
+        return str(ray.get_runtime_context().get_node_id()), dict(workers.worker_pipeline.models)
 
     def audit(self, path: str, profile: str | None) -> tuple[str, AuditResult]:
         return self.audit_fn(path, profile)
@@ -145,13 +146,13 @@ class _Actor:
     handle: Any
     ready_ref: Any
     node_id: str | None = None  # known once ready
-    job: _Job | None = None  # the file in flight on it
+    job: Job | None = None  # the file in flight on it
 
 
 @dataclass
 class _Flight:
     actor: _Actor
-    job: _Job
+    job: Job
 
 
 @dataclass
@@ -168,7 +169,7 @@ class RayPool:
     def __init__(self, scanner: Scanner, options: RayOptions):
         self.scanner = scanner
         self.options = options
-        self.queue: deque[_Job] = deque()  # retries go first
+        self.queue: deque[Job] = deque()  # retries go first
         self.running: dict[Any, _Flight] = {}  # object ref -> the file and its actor
         self.actors: list[_Actor] = []
         self.counts = _Counts()
@@ -176,7 +177,7 @@ class RayPool:
         self._actor_class: Any = None
         self._sized_at = -RESIZE_EVERY_S
 
-    # -- the executor interface (as scan._Pool) ----------------------------------------------
+    # -- the executor interface (as workers.ProcessPool) ------------------------------------
 
     @property
     def busy(self) -> bool:
@@ -185,7 +186,7 @@ class RayPool:
     def keys(self) -> set[str]:
         return {job.key for job in [*self.queue, *(f.job for f in self.running.values())]}
 
-    def submit(self, job: _Job) -> None:
+    def submit(self, job: Job) -> None:
         self.queue.append(job)
         self.pump()
 
@@ -200,11 +201,11 @@ class RayPool:
             if actor.node_id is not None and actor.job is None:
                 self._run(actor, self.queue.popleft())
 
-    def collect(self, *, block: bool) -> list[tuple[_Job, str, AuditResult]]:
+    def collect(self, *, block: bool) -> list[tuple[Job, str, AuditResult]]:
         """Results that arrived (waiting up to 0.5 s for one with ``block``)."""
         import ray
 
-        out: list[tuple[_Job, str, AuditResult]] = []
+        out: list[tuple[Job, str, AuditResult]] = []
         pending = [a.ready_ref for a in self.actors if a.node_id is None]
         refs = [*self.running, *pending]
         if refs:
@@ -257,7 +258,7 @@ class RayPool:
     def _add_actor(self) -> None:
         import ray
 
-        from dualrec_audit.batch import scan
+        from dualrec_audit.batch import workers
 
         if self._actor_class is None:
             options: dict[str, Any] = {"num_cpus": self.options.cpus_per_actor, "max_restarts": 0}
@@ -269,7 +270,7 @@ class RayPool:
             s.pipeline.options,
             s.models_dir,
             self.options.cpus_per_actor,
-            scan._worker_log_level(),
+            workers.worker_log_level(),
             s.audit_fn,
         )
         self.actors.append(_Actor(handle, handle.ready.remote()))
@@ -300,7 +301,7 @@ class RayPool:
         self.first_init_error = self.first_init_error or reason
         log.error("a Ray actor cannot audit: %s", reason)
 
-    def _run(self, actor: _Actor, job: _Job) -> None:
+    def _run(self, actor: _Actor, job: Job) -> None:
         path = str(job.path)
         if self.options.share_root and job.share_rel is not None:
             path = str(Path(self.options.share_root) / job.share_rel)
@@ -310,7 +311,7 @@ class RayPool:
 
     # -- results and deaths -----------------------------------------------------------------
 
-    def _arrived(self, ref: Any, flight: _Flight) -> list[tuple[_Job, str, AuditResult]]:
+    def _arrived(self, ref: Any, flight: _Flight) -> list[tuple[Job, str, AuditResult]]:
         import ray
 
         job, actor = flight.job, flight.actor
@@ -322,16 +323,14 @@ class RayPool:
         # The file as the scanning process names it (a node may mount the share elsewhere).
         return [(job, started, replace(result, file=display_path(job.path)))]
 
-    def _forgiven(self, job: _Job) -> bool:
+    def _forgiven(self, job: Job) -> bool:
         """The file's actor went down with its node: not the file's fault, unless it was lost
         with more than NODE_LOSSES_FORGIVEN nodes."""
         self.counts.node_losses += 1
         lost = self.counts.lost[job.key] = self.counts.lost.get(job.key, 0) + 1
         return lost <= NODE_LOSSES_FORGIVEN
 
-    def _died(
-        self, actor: _Actor, job: _Job, exc: Exception
-    ) -> list[tuple[_Job, str, AuditResult]]:
+    def _died(self, actor: _Actor, job: Job, exc: Exception) -> list[tuple[Job, str, AuditResult]]:
         if actor in self.actors:
             self.actors.remove(actor)
         self._sized_at = -RESIZE_EVERY_S  # a replacement where a slot is free

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -129,6 +130,50 @@ def _table(rows: list[list[str]]) -> list[str]:
     return out
 
 
+def _per_check(report: EvalReport, t: Callable[[str, str], str]) -> list[str]:
+    """Detection per check (those with defects or false alarms) as a table; ``t`` picks the
+    language."""
+    active = [c for c in report.checks if c.defects or c.false_alarm_s > 0]
+    if not active:
+        return []
+    lines = [t("各检查项：", "Per check:")]
+    head = [("检查项", "check"), ("缺陷", "defects"), ("发现", "found"), ("漏检", "missed")]
+    head += [("平均 IoU", "mean IoU"), ("误报秒数", "false alarm s")]
+    rows = [[t(*h) for h in head]]
+    for c in active:
+        iou = "–" if c.mean_iou is None else f"{c.mean_iou:.2f}"
+        counts = [str(c.defects), str(c.found), str(c.missed)]
+        rows.append([c.check, *counts, iou, f"{c.false_alarm_s:.1f}"])
+    return lines + _table(rows)
+
+
+def _watching_load(report: EvalReport, t: Callable[[str, str], str], sep: str) -> list[str]:
+    """The reviewer's load: the flagged recordings, what of them must be watched and the
+    scripts to check by ear."""
+    n, share, pre = len(report.flagged), report.watch_share, f"{report.preroll:g}"
+    flagged_s, watch_s = fmt_time(report.flagged_s), fmt_time(report.watch_s)
+    lines = []
+    if share is None:
+        lines.append(t("被标记的录像：0 个", "Flagged recordings: 0"))
+    else:
+        lines.append(
+            t(
+                f"被标记的录像：{n} 个，共 {flagged_s}；需观看 {watch_s}"
+                f"（{share:.0%}，每处提前 {pre} 秒）",
+                f"Flagged recordings: {n}, {flagged_s} in all; to watch {watch_s} "
+                f"({share:.0%}, {pre} s pre-roll each)",
+            )
+        )
+    lines.append(
+        t(
+            "需人工听话术的录像（工具无法核对话术）",
+            "Recordings whose script must be checked by ear",
+        )
+        + f"{sep}{report.script_by_ear} / {n}"
+    )
+    return lines
+
+
 def eval_summary(report: EvalReport, lang: str = "zh") -> str:
     """The evaluation report: auto-approved defective recordings first, then detection per
     check, the decision confusion matrix and the reviewer's watching load."""
@@ -169,17 +214,7 @@ def eval_summary(report: EvalReport, lang: str = "zh") -> str:
     for d in lost:
         lines.append(f"  !! {d.file} {fmt_span(d.start, d.end)} {d.check}")
 
-    active = [c for c in report.checks if c.defects or c.false_alarm_s > 0]
-    if active:
-        lines.append(t("各检查项：", "Per check:"))
-        head = [("检查项", "check"), ("缺陷", "defects"), ("发现", "found"), ("漏检", "missed")]
-        head += [("平均 IoU", "mean IoU"), ("误报秒数", "false alarm s")]
-        rows = [[t(*h) for h in head]]
-        for c in active:
-            iou = "–" if c.mean_iou is None else f"{c.mean_iou:.2f}"
-            counts = [str(c.defects), str(c.found), str(c.missed)]
-            rows.append([c.check, *counts, iou, f"{c.false_alarm_s:.1f}"])
-        lines += _table(rows)
+    lines += _per_check(report, t)
 
     lines.append(t("决策（行：标注，列：结论）：", "Decisions (rows: expected, columns: actual):"))
     actual = list(next(iter(report.confusion.values()), {}))
@@ -188,26 +223,7 @@ def eval_summary(report: EvalReport, lang: str = "zh") -> str:
         rows.append([_EXPECTED[expected].get(lang), *(str(row[a]) for a in actual)])
     lines += _table(rows)
 
-    n, share, pre = len(report.flagged), report.watch_share, f"{report.preroll:g}"
-    flagged_s, watch_s = fmt_time(report.flagged_s), fmt_time(report.watch_s)
-    if share is None:
-        lines.append(t("被标记的录像：0 个", "Flagged recordings: 0"))
-    else:
-        lines.append(
-            t(
-                f"被标记的录像：{n} 个，共 {flagged_s}；需观看 {watch_s}"
-                f"（{share:.0%}，每处提前 {pre} 秒）",
-                f"Flagged recordings: {n}, {flagged_s} in all; to watch {watch_s} "
-                f"({share:.0%}, {pre} s pre-roll each)",
-            )
-        )
-    lines.append(
-        t(
-            "需人工听话术的录像（工具无法核对话术）",
-            "Recordings whose script must be checked by ear",
-        )
-        + f"{sep}{report.script_by_ear} / {n}"
-    )
+    lines += _watching_load(report, t, sep)
     lines.append(
         t("评估结论：", "Result: ")
         + t("通过" if report.passed else "未通过", "PASS" if report.passed else "FAIL")

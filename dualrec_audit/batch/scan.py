@@ -7,32 +7,29 @@ audits the rest in N worker processes that each load the models once. The scanni
 the only writer: each result is stored whole, in one transaction, as it arrives, so a scan
 killed at any moment and started again loses nothing and duplicates nothing.
 
+Finding and settling the files is in ``batch.folder``; the worker processes and the pool that
+runs the audits in ``batch.workers``.
+
 Progress goes to ``on_event(ScanEvent)``: a terminal bar in the CLI, Qt signals in the UI.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import signal
-import sys
-import threading
 import time
-from collections import deque
-from collections.abc import Callable, Sized
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal
 
-from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
+from dualrec_audit.audit.pipeline import AuditPipeline
+from dualrec_audit.batch.folder import Settler, find_recordings, hash_file
+from dualrec_audit.batch.workers import AuditFn, Executor, Job, ProcessPool, audit_in_worker
 from dualrec_audit.core.errors import ConfigError
 from dualrec_audit.core.paths import absolute, display_path, share_relative
 from dualrec_audit.core.result import AuditResult
-from dualrec_audit.media.probe import VIDEO_SUFFIXES, os_error_message
-from dualrec_audit.media.threads import share_cores
+from dualrec_audit.media.probe import os_error_message
 from dualrec_audit.rules.assign import ProfileMap, resolve_profile, sidecar_meta
 from dualrec_audit.store.database import Store
 from dualrec_audit.store.keys import digest, now, run_key
@@ -93,142 +90,7 @@ class ScanSummary:
     unavailable_s: float = 0.0  # how long the folder was gone (a share that went away)
 
 
-def find_recordings(folder: Path, recursive: bool = False) -> list[Path]:
-    """Video files in ``folder`` (by suffix, any case), sorted; hidden files left out. A link
-    whose target is missing is listed too (the scan reports it)."""
-    if not folder.is_dir():
-        raise ConfigError(f"{folder}: not a folder")
-    pattern = folder.rglob("*") if recursive else folder.iterdir()
-    out = []
-    for p in pattern:
-        if p.name.startswith(".") or p.suffix.lower() not in VIDEO_SUFFIXES:
-            continue
-        try:
-            if p.is_file() or (p.is_symlink() and not p.exists()):
-                out.append(p)
-        except OSError:  # vanished or unreadable entry on a share
-            continue
-    return sorted(out)
-
-
-def hash_file(path: Path, stop: Callable[[], bool] = lambda: False) -> str | None:
-    """sha256 of the file's content; None when ``stop()`` turned true on the way (Ctrl-C
-    during a large file)."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            if stop():
-                return None
-            h.update(chunk)
-    return h.hexdigest()
-
-
-class Settler:
-    """Decides when a file has stopped changing.
-
-    A file is settled when its mtime is at least ``settle_s`` old and its size and mtime are
-    the same as at the previous look (if there was one)."""
-
-    def __init__(self, settle_s: float, clock: Callable[[], float] = time.time):
-        self.settle_s = settle_s
-        self.clock = clock
-        self.seen: dict[str, tuple[int, int]] = {}
-
-    def settled(self, path: Path) -> tuple[bool, os.stat_result | None]:
-        try:
-            st = path.stat()
-        except OSError:
-            return False, None
-        key, sig = str(path), (st.st_size, st.st_mtime_ns)
-        before = self.seen.get(key)
-        self.seen[key] = sig
-        old_enough = self.clock() - st.st_mtime >= self.settle_s
-        return old_enough and (before is None or before == sig), st
-
-
-# -- worker processes ------------------------------------------------------------------------
-
-_worker_pipeline: AuditPipeline | None = None
-
-
-def _init_worker(options: AuditOptions, models_dir: str | None, threads: int, level: int) -> None:
-    global _worker_pipeline
-    if threading.current_thread() is threading.main_thread():  # (a Ray actor may not be)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the scanning process handles Ctrl-C
-    stream = sys.stderr
-    if level >= logging.WARNING and sys.platform != "win32":
-        # MediaPipe and TensorFlow Lite write native log lines to fd 2 that no setting
-        # silences; they would garble the scan's progress bar. Our own log records still
-        # reach the real stderr through a duplicate of it.
-        stream = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="replace")
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-        os.close(devnull)
-    logging.basicConfig(
-        level=level, format="%(levelname)s %(name)s: %(message)s", stream=stream, force=True
-    )
-    import cv2
-
-    # The worker's share of the cores sizes its threads: OpenCV's, and the decoder's
-    # (media.decoder_threads), which would otherwise count every core of the machine.
-    cv2.setNumThreads(threads)
-    share_cores(threads)
-    _worker_pipeline = AuditPipeline(options, models_dir=models_dir)
-
-
-AuditFn = Callable[[str, str | None], tuple[str, AuditResult]]
-
-
-def _audit(path: str, profile: str | None) -> tuple[str, AuditResult]:
-    assert _worker_pipeline is not None, "worker not initialised"
-    started = now()
-    return started, _worker_pipeline.apply(Path(path), profile=profile)
-
-
-def _worker_log_level() -> int:
-    """Per-file problems reach the summary, so workers log only real trouble (unless -v)."""
-    level = logging.getLogger("dualrec_audit").getEffectiveLevel()
-    return level if level < logging.WARNING else logging.ERROR
-
-
 # -- the scanner ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Job:
-    path: Path  # absolute, as the OS names it
-    sha256: str
-    size: int
-    mtime_ns: int
-    key: str
-    profile_id: str | None
-    profile_digest: str | None
-    meta: RecordingMeta
-    share_rel: str | None = None
-
-    @property
-    def sig(self) -> tuple[str, int, int]:
-        return (str(self.path), self.size, self.mtime_ns)
-
-
-class Executor(Protocol):
-    """Where the audits run: ``_Pool`` (processes on this machine) or
-    ``dualrec_audit.batch.cluster.RayPool`` (actors on a Ray cluster). It gets the jobs, gives back
-    (job, started, result) and turns a file that keeps killing its worker into an error result."""
-
-    @property
-    def running(self) -> Sized: ...  # the files being audited now
-
-    @property
-    def busy(self) -> bool: ...  # files waiting or being audited
-
-    def keys(self) -> set[str]: ...  # run keys of the files waiting or being audited
-
-    def submit(self, job: _Job) -> None: ...
-
-    def collect(self, *, block: bool) -> list[tuple[_Job, str, AuditResult]]: ...
-
-    def close(self, cancel: bool = False) -> None: ...
 
 
 @dataclass
@@ -240,7 +102,7 @@ class _State:
     done_keys: set[str]
     waiting: dict[Path, float] = field(default_factory=dict)  # unsettled file -> first seen
     # A young file whose result looks like a copy in progress: (deadline, job, start, result).
-    held: dict[Path, tuple[float, _Job, str, AuditResult]] = field(default_factory=dict)
+    held: dict[Path, tuple[float, Job, str, AuditResult]] = field(default_factory=dict)
     handled: set[tuple[str, int, int]] = field(default_factory=set)  # (path, size, mtime)
     rescan: bool = False  # a file was renamed or changed: list the folder once more
     gone_since: float | None = None  # the folder is unavailable since (monotonic)
@@ -255,7 +117,7 @@ class Scanner:
         *,
         models_dir: Path | str | None = None,
         on_event: Callable[[ScanEvent], None] | None = None,
-        audit_fn: AuditFn = _audit,
+        audit_fn: AuditFn = audit_in_worker,
         executor: Callable[[Scanner], Executor] | None = None,
     ):
         self.store = store
@@ -264,10 +126,10 @@ class Scanner:
         self.models_dir = None if models_dir is None else str(models_dir)
         self.on_event = on_event or (lambda e: None)
         self.audit_fn = audit_fn  # runs in the workers (a test injects crashes through it)
-        self.executor = executor  # None: worker processes on this machine (_Pool)
+        self.executor = executor  # None: worker processes on this machine (ProcessPool)
         self.stop_requested = False
         self.root: Path | None = None
-        self.twins: dict[str, list[_Job]] = {}  # same content as a job in flight
+        self.twins: dict[str, list[Job]] = {}  # same content as a job in flight
         key_options = {
             k: v for k, v in pipeline.options.to_dict().items() if k not in EXECUTION_ONLY
         }
@@ -276,7 +138,7 @@ class Scanner:
         }
         self.key_options = key_options
 
-    def _job(self, path: Path, st: os.stat_result) -> tuple[_Job | None, AuditResult | None]:
+    def _job(self, path: Path, st: os.stat_result) -> tuple[Job | None, AuditResult | None]:
         """The job for a settled file; with an error result when it cannot be audited at all
         (a bad sidecar, an unknown profile): that error is stored like any result. None when
         the scan was stopped while hashing. Raises OSError when the file cannot be read."""
@@ -304,7 +166,7 @@ class Scanner:
             prof_digest = digest(self.pipeline.profiles[pid].model_dump(mode="json"))
         key = run_key(sha, prof_digest, self.pipeline.models, self.key_options)
         rel = share_relative(path, self.root)
-        job = _Job(path, sha, st.st_size, st.st_mtime_ns, key, pid, prof_digest, meta, rel)
+        job = Job(path, sha, st.st_size, st.st_mtime_ns, key, pid, prof_digest, meta, rel)
         if error is None:
             return job, None
         return job, self.pipeline.error_result(display_path(path), *error)
@@ -314,7 +176,7 @@ class Scanner:
         folder = self.root = absolute(folder)
         done_keys = set() if self.options.force else self.store.run_keys()
         st = _State(ScanSummary(), Settler(self.options.settle_s), done_keys)
-        pool: Executor = self.executor(self) if self.executor else _Pool(self)
+        pool: Executor = self.executor(self) if self.executor else ProcessPool(self)
         finished = False
         try:
             while not self.stop_requested:
@@ -425,7 +287,7 @@ class Scanner:
                 return
             self._dispatch(job, error, st, pool)
 
-    def _dispatch(self, job: _Job, error: AuditResult | None, st: _State, pool: Executor) -> None:
+    def _dispatch(self, job: Job, error: AuditResult | None, st: _State, pool: Executor) -> None:
         if job.key in pool.keys():  # the same content is being audited now
             self.twins.setdefault(job.key, []).append(job)
             st.summary.skipped += 1
@@ -459,14 +321,14 @@ class Scanner:
         st.summary.errors.append((display_path(p), code, message))
         self.on_event(ScanEvent("failed", display_path(p)))
 
-    def _skip(self, job: _Job, summary: ScanSummary) -> None:
+    def _skip(self, job: Job, summary: ScanSummary) -> None:
         self.store.note_path(job.sha256, str(job.path), job.size, job.mtime_ns, job.share_rel)
         summary.skipped += 1
         self.on_event(ScanEvent("skipped", display_path(job.path)))
 
     # -- results ----------------------------------------------------------------------------
 
-    def _finish(self, job: _Job, started: str, result: AuditResult, st: _State) -> None:
+    def _finish(self, job: Job, started: str, result: AuditResult, st: _State) -> None:
         """Store a worker's result, unless the file changed under the audit or may still be
         being copied."""
         change = _changed(job, result)
@@ -503,7 +365,7 @@ class Scanner:
                 del st.held[p]
                 self._store(job, started, result, st)
 
-    def _store(self, job: _Job, started: str, result: AuditResult, st: _State) -> None:
+    def _store(self, job: Job, started: str, result: AuditResult, st: _State) -> None:
         result = replace(result, sha256=result.sha256 or job.sha256)
         self.store.record_run(
             result,
@@ -541,7 +403,7 @@ def _handled(p: Path, handled: set[tuple[str, int, int]]) -> bool:
     return (str(p), st.st_size, st.st_mtime_ns) in handled
 
 
-def _changed(job: _Job, result: AuditResult) -> str | None:
+def _changed(job: Job, result: AuditResult) -> str | None:
     """How the file changed since it was hashed (None: it did not)."""
     try:
         st = os.stat(job.path)
@@ -554,123 +416,3 @@ def _changed(job: _Job, result: AuditResult) -> str | None:
     if result.sha256 and result.sha256 != job.sha256:
         return "changed"
     return None
-
-
-class _Pool:
-    """N worker processes (spawned, so the same on Linux and Windows), at most N files in
-    flight (the rest wait here), restarted if one dies.
-
-    When a worker dies, every file in flight fails with it. If one file was in flight, it
-    crashed the worker: it is tried once more, alone; a second crash is stored as its error.
-    If several were, which one crashed is not known: each is tried again alone, so an
-    innocent file is never blamed for another's crash."""
-
-    def __init__(self, scanner: Scanner):
-        self.scanner = scanner
-        self.executor: ProcessPoolExecutor | None = None
-        self.queue: deque[_Job] = deque()
-        self.alone: deque[_Job] = deque()  # suspects of a crash: one at a time
-        self.running: dict[Future[tuple[str, AuditResult]], _Job] = {}
-        self.crashes: dict[str, int] = {}  # crashes of a file running alone
-
-    @property
-    def busy(self) -> bool:
-        return bool(self.queue or self.alone or self.running)
-
-    def _start(self) -> ProcessPoolExecutor:
-        if self.executor is None:
-            import multiprocessing
-
-            n = max(1, self.scanner.options.workers)
-            threads = max(1, (os.cpu_count() or 1) // n)
-            self.executor = ProcessPoolExecutor(
-                max_workers=n,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
-                initargs=(
-                    self.scanner.pipeline.options,
-                    self.scanner.models_dir,
-                    threads,
-                    _worker_log_level(),
-                ),
-            )
-        return self.executor
-
-    def keys(self) -> set[str]:
-        jobs = [*self.queue, *self.alone, *self.running.values()]
-        return {job.key for job in jobs}
-
-    def submit(self, job: _Job) -> None:
-        self.queue.append(job)
-        self.pump()
-
-    def pump(self) -> None:
-        """Start waiting files: suspects one at a time, others up to one per worker."""
-        if self.scanner.stop_requested:
-            return
-        if self.alone:
-            if not self.running:
-                self._run(self.alone.popleft())
-            return
-        while self.queue and len(self.running) < max(1, self.scanner.options.workers):
-            self._run(self.queue.popleft())
-
-    def _run(self, job: _Job) -> None:
-        fut = self._start().submit(self.scanner.audit_fn, str(job.path), job.profile_id)
-        self.running[fut] = job
-
-    def collect(self, *, block: bool) -> list[tuple[_Job, str, AuditResult]]:
-        """Results that arrived (waiting up to 0.5 s for one with ``block``)."""
-        out: list[tuple[_Job, str, AuditResult]] = []
-        if self.running:
-            timeout = 0.5 if block else 0
-            done, _ = wait(list(self.running), timeout=timeout, return_when=FIRST_COMPLETED)
-            broken = False
-            for fut in done:
-                try:
-                    started, result = fut.result()
-                except BrokenProcessPool:
-                    broken = True
-                    continue
-                out.append((self.running.pop(fut), started, result))
-            if broken:
-                out += self._crashed()
-        self.pump()
-        return out
-
-    def _crashed(self) -> list[tuple[_Job, str, AuditResult]]:
-        jobs = list(self.running.values())
-        self.running.clear()
-        self.close(cancel=True)
-        if len(jobs) > 1:
-            names = ", ".join(str(j.path) for j in jobs)
-            log.warning("an audit worker died with %s in flight; trying each alone", names)
-            self.alone.extend(jobs)
-            return []
-        [job] = jobs
-        self.crashes[job.key] = n = self.crashes.get(job.key, 0) + 1
-        if n < 2:
-            log.warning("%s: the audit worker died; trying this file again", job.path)
-            self.alone.appendleft(job)
-            return []
-        log.error("%s: the audit worker crashed twice on this file", job.path)
-        result = self.scanner.pipeline.error_result(
-            display_path(job.path),
-            "worker_crashed",
-            "the audit process crashed on this file (twice, each time alone); see the log",
-        )
-        return [(job, now(), result)]
-
-    def close(self, cancel: bool = False) -> None:
-        """Shut the workers down; with ``cancel`` (Ctrl-C, an error) at once: the audits in
-        progress are killed, not waited for."""
-        executor, self.executor = self.executor, None
-        if executor is None:
-            return
-        if cancel:
-            # The executor would wait for the running audits (tens of seconds) before its
-            # processes exit; their results are not wanted.
-            for proc in list(getattr(executor, "_processes", {}).values()):
-                if proc.is_alive():
-                    proc.kill()
-        executor.shutdown(wait=not cancel, cancel_futures=True)

@@ -25,7 +25,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from dualrec_audit.batch.export import export_json, load_items, write_csv, write_html
+    from dualrec_audit.batch.export import export_json, load_items, write_csv
+    from dualrec_audit.batch.export_html import write_html
     from dualrec_audit.store.database import Store
 
     out = args.out

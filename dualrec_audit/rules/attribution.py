@@ -29,7 +29,7 @@ from typing import Any
 from dualrec_audit.core.i18n import event_message
 from dualrec_audit.core.result import AuditResult, Event, Party, Severity, Talk, Text, Word
 from dualrec_audit.rules.profiles import Profile
-from dualrec_audit.speech.matching import normalize_text, to_syllables, toneless
+from dualrec_audit.speech.pinyin import normalize_text, to_syllables, toneless
 
 MIN_COVER = 0.3
 # A finding names a party who said what another should have: that party's talk alone must
