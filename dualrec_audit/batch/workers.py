@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
 from dualrec_audit.core.paths import display_path
@@ -28,9 +28,6 @@ from dualrec_audit.core.result import AuditResult
 from dualrec_audit.media.threads import share_cores
 from dualrec_audit.store.keys import now
 from dualrec_audit.store.records import RecordingMeta
-
-if TYPE_CHECKING:
-    from dualrec_audit.batch.scan import Scanner
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +118,32 @@ class Executor(Protocol):
     def close(self, cancel: bool = False) -> None: ...
 
 
+class _Sizing(Protocol):
+    @property
+    def workers(self) -> int: ...
+
+
+class PoolOwner(Protocol):
+    """What a pool needs of the scan that feeds it (:class:`~dualrec_audit.batch.scan.Scanner`):
+    how many workers, the pipeline (its options go to the workers; it makes error results), the
+    models folder, the function the workers run, and whether the scan was asked to stop."""
+
+    @property
+    def options(self) -> _Sizing: ...
+
+    @property
+    def pipeline(self) -> AuditPipeline: ...
+
+    @property
+    def models_dir(self) -> str | None: ...
+
+    @property
+    def audit_fn(self) -> AuditFn: ...
+
+    @property
+    def stop_requested(self) -> bool: ...
+
+
 class ProcessPool:
     """N worker processes (spawned, so the same on Linux and Windows), at most N files in
     flight (the rest wait here), restarted if one dies.
@@ -130,7 +153,7 @@ class ProcessPool:
     If several were, which one crashed is not known: each is tried again alone, so an
     innocent file is never blamed for another's crash."""
 
-    def __init__(self, scanner: Scanner):
+    def __init__(self, scanner: PoolOwner):
         self.scanner = scanner
         self.executor: ProcessPoolExecutor | None = None
         self.queue: deque[Job] = deque()
