@@ -66,7 +66,7 @@ def picture() -> str:
     for i, row in enumerate(rows):
         lines.append(f'  subgraph L{i}[" "]')
         lines.append("    direction LR")
-        lines += [f"    {p}[{p}/]" for p in row]
+        lines += [f'    {p}["{p}/"]' for p in row]
         lines.append("  end")
     for a, targets in sorted(edges().items()):
         lines += [f"  {a} --> {b}" for b in sorted(targets)]

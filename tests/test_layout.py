@@ -41,7 +41,7 @@ def test_the_architecture_picture_is_drawn_from_the_code_and_the_contracts():
     assert proc.returncode == 0, proc.stderr
     doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     for package in _packages():
-        assert f"{package}[{package}/]" in doc, package  # every package is in the picture
+        assert f'{package}["{package}/"]' in doc, package  # every package is in the picture
         assert f"| `{package}/` |" in doc, package  # and in the table of what each owns
 
 
