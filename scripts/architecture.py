@@ -59,7 +59,8 @@ def edges() -> dict[str, set[str]]:
 
 
 def picture() -> str:
-    """The Mermaid flowchart: one row per layer (ui beside cli), an arrow per import."""
+    """The Mermaid flowchart: one row per layer (ui beside cli), an arrow per import (dotted
+    into the bottom row)."""
     rows = layers()
     rows[0] = [*rows[0], "ui"]
     lines = ["```mermaid", "flowchart TB"]
@@ -68,8 +69,9 @@ def picture() -> str:
         lines.append("    direction LR")
         lines += [f'    {p}["{p}/"]' for p in row]
         lines.append("  end")
+    base = rows[-1]  # what everything builds on: its arrows dotted, so the others stand out
     for a, targets in sorted(edges().items()):
-        lines += [f"  {a} --> {b}" for b in sorted(targets)]
+        lines += [f"  {a} {'-.->' if b in base else '-->'} {b}" for b in sorted(targets)]
     lines.append("```")
     return "\n".join(lines)
 
