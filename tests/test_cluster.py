@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -215,7 +216,11 @@ def test_a_worker_node_killed_mid_scan_gives_the_rows_of_a_single_machine_scan(
             proc.kill()
     assert "Traceback" not in err, err
     assert stored_at_kill < expected_files - 2, "the scan ended before the node was killed"
-    assert "its Ray node was lost; auditing it on another node" in err, err
+    # Which one the scan hears first is Ray's timing: the actor unreachable, or its node dead.
+    assert (
+        "its Ray node was lost; auditing it on another node" in err
+        or "its Ray actor cannot be reached (its node lost or cut off)" in err
+    ), err
 
     reference = f"sqlite:///{tmp_path / 'one-machine.db'}"
     rc_ref, out_ref = run_scan(folder, reference, *demo)
@@ -239,6 +244,35 @@ def test_a_worker_node_killed_mid_scan_gives_the_rows_of_a_single_machine_scan(
         timeout=120,
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_an_actor_that_cannot_be_reached_is_not_its_files_fault(monkeypatch, caplog):
+    """Ray says an actor is unavailable (its node killed, not yet marked dead) before it says
+    the node died: the file goes to another actor unblamed, and the actor gets no more files.
+    An actor that died on a live node is its file's fault."""
+    import ray
+
+    from dualrec_audit.batch import cluster
+
+    stopped: list[str] = []
+    monkeypatch.setattr(ray, "kill", lambda handle, no_restart: stopped.append(handle))
+    monkeypatch.setattr(cluster, "_node_alive", lambda node_id: True)  # still listed alive
+    pool = cluster.RayPool(None, cluster.RayOptions(retry_limit=2))  # type: ignore[arg-type]
+    job = SimpleNamespace(path=Path("a.mp4"), key="key-a")
+    gone = cluster._Actor("actor-1", None, node_id="node-1", job=job)
+    pool.actors.append(gone)
+    unavailable_error = ray.exceptions.ActorUnavailableError("Socket closed", None)
+    with caplog.at_level(logging.WARNING, logger="dualrec_audit"):
+        assert pool._died(gone, job, unavailable_error) == []
+    assert list(pool.queue) == [job] and pool.actors == [] and stopped == ["actor-1"]
+    assert pool.counts.deaths == {} and pool.counts.lost == {"key-a": 1}
+    assert "its Ray actor cannot be reached" in caplog.text
+
+    pool.queue.clear()
+    crashed = cluster._Actor("actor-2", None, node_id="node-1", job=job)
+    assert pool._died(crashed, job, ray.exceptions.ActorDiedError()) == []
+    assert list(pool.queue) == [job] and pool.counts.deaths == {"key-a": 1}
+    assert stopped == ["actor-1"]
 
 
 def test_without_ray_the_option_says_how_to_install_it(tmp_path):

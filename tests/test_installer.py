@@ -141,7 +141,7 @@ def test_the_folder_holds_both_programs_and_the_models(app):
     assert kws.root == internal / "models"
     assert sorted(p.name for p in (internal / "dualrec_audit" / "profiles").glob("*.toml"))
     assert (internal / "dualrec_audit" / "data" / "forbidden.txt").is_file()
-    migrations = internal / "dualrec_audit" / "db" / "migrations"
+    migrations = internal / "dualrec_audit" / "store" / "migrations"
     assert (migrations / "env.py").is_file() and list((migrations / "versions").glob("*.py"))
     # Only bundled models: no speech model inside, the drop-in folder is empty but its README.
     assert not list((internal / "models").glob("whisper-*"))

@@ -1,7 +1,7 @@
 """`scan --ray`: the scan's audits in Ray actors across the nodes of a cluster.
 
-The scanning process (:class:`dualrec_audit.batch.scan.Scanner`) finds, settles, hashes and keys the
-files as on one machine and stays the only writer of the database; :class:`RayPool` is another
+The scanning process (:class:`dualrec_audit.batch.scan.Scanner`) finds, settles, hashes and keys
+the files as on one machine and stays the only writer of the database; :class:`RayPool` is another
 executor behind the same interface as the scan's process pool (``submit``, ``collect``,
 ``close``): it sends each file's path to an actor and hands the results back.
 
@@ -10,11 +10,14 @@ executor behind the same interface as the scan's process pool (``submit``, ``col
   grows; a pending actor gets no file until it is ready.
 - One file per actor at a time: the files in flight are bounded by the ready actors (the rest
   wait in the scanning process, which only holds paths and keys).
-- An actor that dies names its file. If the actor's node is gone (a node lost, preempted), the
-  file is sent again to another actor and nobody is blamed. If the node is still there, the
-  audit killed the actor: the file is tried again on another actor until it killed
-  ``retry_limit`` actors, then its ``worker_crashed`` error is stored. Other files are never
-  blamed for it. Storing is idempotent (content-keyed runs), so a retried file is stored once.
+- An actor that dies names its file. If the actor's node is gone (a node lost, preempted), or
+  the actor cannot be reached (Ray's ``ActorUnavailableError``: what the scan hears first when
+  a node is killed, before the cluster has marked the node dead), the file is sent again to
+  another actor and nobody is blamed (up to ``NODE_LOSSES_FORGIVEN`` times a file). If the node
+  is still there, the audit killed the actor: the file is tried again on another actor until it
+  killed ``retry_limit`` actors, then its ``worker_crashed`` error is stored. Other files are
+  never blamed for it. Storing is idempotent (content-keyed runs), so a retried file is stored
+  once.
 - Worker nodes open the files through the same share: at the same path as the scanning
   process, or under ``share_root`` (where the nodes mount the scanned folder).
 - ``resource``: a Ray custom resource every actor needs (e.g. ``asr_gpu``, given by
@@ -334,8 +337,17 @@ class RayPool:
         if actor in self.actors:
             self.actors.remove(actor)
         self._sized_at = -RESIZE_EVERY_S  # a replacement where a slot is free
-        if not _node_alive(actor.node_id or "") and self._forgiven(job):
-            log.warning("%s: its Ray node was lost; auditing it on another node", job.path)
+        unreachable = _unreachable(exc)
+        if (unreachable or not _node_alive(actor.node_id or "")) and self._forgiven(job):
+            if unreachable:
+                _stop(actor)  # it may still come back: it gets no more files
+                log.warning(
+                    "%s: its Ray actor cannot be reached (its node lost or cut off); auditing "
+                    "it on another node",
+                    job.path,
+                )
+            else:
+                log.warning("%s: its Ray node was lost; auditing it on another node", job.path)
             self.queue.appendleft(job)
             return []
         n = self.counts.deaths[job.key] = self.counts.deaths.get(job.key, 0) + 1
@@ -359,6 +371,22 @@ def _node_alive(node_id: str) -> bool:
     import ray
 
     return any(n["NodeID"] == node_id and n["Alive"] for n in ray.nodes())
+
+
+def _unreachable(exc: Exception) -> bool:
+    """The actor could not be reached, not known to be dead: the file is not to blame."""
+    import ray
+
+    return isinstance(exc, ray.exceptions.ActorUnavailableError)
+
+
+def _stop(actor: _Actor) -> None:
+    import ray
+
+    try:
+        ray.kill(actor.handle, no_restart=True)
+    except Exception:  # already gone with its node
+        log.debug("stopping an unreachable Ray actor failed", exc_info=True)
 
 
 def _names(models: Mapping[str, str]) -> str:
