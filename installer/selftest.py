@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -212,6 +213,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
     def attempt(name: str, fn: Callable[[], dict[str, Any]]) -> None:
+        # Each step said on stderr as it starts and ends: a self-test that hangs shows where.
+        started = time.monotonic()
+        sys.stderr.write(f"selftest: {name} ...\n")
+        sys.stderr.flush()
         try:
             report["checks"][name] = {"ok": True, **fn()}
         except Exception as exc:
@@ -220,6 +225,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "error": f"{type(exc).__name__}: {exc}",
                 "traceback": traceback.format_exc(),
             }
+        sys.stderr.write(f"selftest: {name} done in {time.monotonic() - started:.1f} s\n")
+        sys.stderr.flush()
 
     attempt("core", check_core)
     attempt("store", check_store)

@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,36 @@ class Unavailable(Exception):
     """Something setup could not get; the message says what and how to supply it."""
 
 
+@dataclass
+class Missing:
+    """Everything set-up could not get, gathered so that one message names it all."""
+
+    models: list[str] = field(default_factory=list)
+    media: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # a failure other than no network
+    offline: str = ""  # why the download server could not be reached, once known
+
+    def message(self) -> str:
+        lines = ["these could not be had here:"]
+        if self.models:
+            lines.append(f"  models ({len(self.models)}): {', '.join(self.models)}")
+        if self.media:
+            shown = ", ".join(self.media[:4]) + (", ..." if len(self.media) > 4 else "")
+            lines.append(f"  media files ({len(self.media)} of {len(media_files())}): {shown}")
+        if self.offline:
+            lines.append(f"  why: {self.offline}")
+        lines += [f"  {r}" for r in self.reasons]
+        lines += [
+            "Supply them from folders (a USB stick or a share) and run set-up again:",
+            "  bash scripts/setup.sh --models DIR --media DIR",
+            "  (models laid out as models/manifest.toml says: opencv/, mediapipe/, "
+            "sherpa-onnx-.../; media as media/manifest.toml says: speech_zh/, noise/, video/, "
+            "images/)",
+            "or put the shared folder beside the checkout as ../shared (models/ and media/).",
+        ]
+        return "\n".join(lines)
+
+
 def say(msg: str) -> None:
     print(f"setup: {msg}", flush=True)
 
@@ -56,7 +87,9 @@ def say(msg: str) -> None:
 # -- models -------------------------------------------------------------------------------------
 
 
-def install_models(source: Path | None) -> None:
+def install_models(source: Path | None, missing: Missing) -> None:
+    """Install what is missing of the bundled models: from ``source``, ../shared/models, else
+    the official downloads; what none of them has goes into ``missing``."""
     store = ModelStore(MODELS_DIR)
     bundled = [n for n, s in store.specs.items() if s.bundled]
     todo = [n for n in bundled if store.problems(store.spec(n), MODELS_DIR, full=True)]
@@ -76,16 +109,26 @@ def install_models(source: Path | None) -> None:
         return
     say(f"models: {', '.join(todo)} not found beside the checkout; downloading them")
     for name in todo:
+        if missing.offline:  # the first download found no network: the rest would too
+            missing.models.append(name)
+            continue
         try:
             store.pull(name, MODELS_DIR)
         except ModelError as exc:
-            raise Unavailable(
-                f"could not get the model '{name}': {exc}\n"
-                "  Supply the models from a folder or USB stick: bash scripts/setup.sh "
-                "--models DIR (or: .venv/bin/dualrec-audit models install --from DIR --to "
-                "models --bundled)."
-            ) from None
+            missing.models.append(name)
+            why = _why(exc)
+            if exc.code == "offline":
+                missing.offline = why
+            else:
+                missing.reasons.append(f"model {name}: {why}")
+            continue
         say(f"models: downloaded and verified {name}")
+
+
+def _why(exc: Exception) -> str:
+    """The reason of a failed download, without its URL (``url: reason``)."""
+    cause = exc.__context__ if isinstance(exc.__context__, DownloadError) else exc
+    return str(cause).split(": ", 1)[-1]
 
 
 def _holds(store: ModelStore, name: str, folder: Path) -> bool:
@@ -120,7 +163,9 @@ def media_root() -> Path | None:
     return None
 
 
-def get_media(source: Path | None) -> Path:
+def get_media(source: Path | None, missing: Missing) -> Path | None:
+    """Verified media: copied from ``source``, found in ../shared/media, else downloaded; what
+    cannot be had goes into ``missing``."""
     if source is not None:
         bad = media_problems(source)
         if bad:
@@ -140,15 +185,18 @@ def get_media(source: Path | None) -> Path:
         target = MEDIA_CACHE / f["path"]
         if target.is_file() and not verify(target, Pinned(f["size"], f["sha256"])):
             continue
+        if missing.offline:
+            missing.media.append(f["path"])
+            continue
         try:
             fetch_verified(f["url"], target, Pinned(f["size"], f["sha256"]))
         except DownloadError as exc:
-            raise Unavailable(
-                f"could not get the media file {f['path']}: {exc}\n"
-                "  Supply the media from a folder: bash scripts/setup.sh --media DIR "
-                "(DIR laid out as media/manifest.toml: speech_zh/, noise/, video/, images/)."
-            ) from None
-    return MEDIA_CACHE
+            missing.media.append(f["path"])
+            if exc.offline:
+                missing.offline = _why(exc)
+            else:
+                missing.reasons.append(f"media {f['path']}: {_why(exc)}")
+    return None if missing.media else MEDIA_CACHE
 
 
 # -- samples ------------------------------------------------------------------------------------
@@ -190,8 +238,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.step == "fetch":
-            install_models(args.models)
-            get_media(args.media)
+            for option, folder in (("--models", args.models), ("--media", args.media)):
+                if folder is not None and not folder.is_dir():
+                    raise Unavailable(f"{option} {folder}: no such folder")
+            missing = Missing()
+            install_models(args.models, missing)
+            get_media(args.media, missing)
+            if missing.models or missing.media:
+                raise Unavailable(missing.message())
         else:
             build_samples()
     except Unavailable as exc:

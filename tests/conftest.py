@@ -36,9 +36,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # (subprocesses inherit it), never the developer's own user data dir.
 TRUST_ENV = "DUALREC_AUDIT_TRUST_DIR"
 if not os.environ.get(TRUST_ENV):
+    import atexit
+    import shutil
     import tempfile
 
     os.environ[TRUST_ENV] = tempfile.mkdtemp(prefix="dualrec-trust-")
+    # The session's keys go with it (a key left in /tmp would outlive its test databases).
+    atexit.register(shutil.rmtree, os.environ[TRUST_ENV], ignore_errors=True)
 # Read before any fixture changes the environment (isolated_models_env clears it).
 _MODELS_FROM_ENV = os.environ.get(MODELS_ENV, "")
 

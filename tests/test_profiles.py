@@ -12,7 +12,7 @@ from dualrec_audit.checks.script import run_script_check
 from dualrec_audit.cli import main
 from dualrec_audit.core.errors import ConfigError
 from dualrec_audit.core.result import CheckResult, Word
-from dualrec_audit.rules.assign import ProfileMap, resolve_profile
+from dualrec_audit.rules.assign import ProfileChoice, ProfileMap, resolve_profile
 from dualrec_audit.rules.decide import decide
 from dualrec_audit.rules.profiles import all_profiles, builtin_profiles
 
@@ -125,19 +125,22 @@ def test_profile_resolution_order(tmp_path):
 
     assert resolve_profile(other, explicit=None, mapping=patterns, default="x") == (
         "bank_wealth",
-        "pattern *理财*",
+        ProfileChoice("pattern", "*理财*"),
     )
     assert resolve_profile(video, explicit=None, mapping=patterns, default="x")[0] == "fund_sale"
     assert (
         resolve_profile(video, explicit=None, mapping=by_file, default="x")[0] == "margin_account"
     )
-    assert resolve_profile(video, explicit=None, mapping=None, default="x") == ("x", "default")
+    assert resolve_profile(video, explicit=None, mapping=None, default="x") == (
+        "x",
+        ProfileChoice("default"),
+    )
     video.with_suffix(".json").write_text(
         '{"profile": "bank_insurance", "teller": "007"}', encoding="utf-8"
     )
     assert resolve_profile(video, explicit=None, mapping=by_file, default="x") == (
         "bank_insurance",
-        "sidecar",
+        ProfileChoice("sidecar", video.with_suffix(".json").name),
     )
     assert resolve_profile(video, explicit="high_risk_product", mapping=by_file, default="x")[
         0

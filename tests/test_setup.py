@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -117,10 +118,29 @@ def test_setup_without_shared_or_network_stops_at_once_naming_what_is_missing(tm
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert elapsed < 60  # seconds, not the minutes a package install takes
     err = proc.stderr
-    assert "could not get the model 'yunet'" in err
-    assert "bash scripts/setup.sh --models DIR" in err and "models install --from DIR" in err
-    assert "Traceback" not in err
+    # Everything missing named at once, the cause in words, commands that work without .venv.
+    assert "models (3): yunet, face_landmarker, kws-zh-3.3m" in err, err
+    assert re.search(r"media files \((\d+) of \1\)", err), err
+    assert "why: the connection was refused" in err
+    assert "bash scripts/setup.sh --models DIR --media DIR" in err
+    assert "Errno" not in err and ".venv/bin" not in err and "Traceback" not in err
     assert not (repo / ".venv").exists()  # stopped before installing anything
+
+
+def test_setup_names_a_models_or_media_folder_that_does_not_exist(tmp_path):
+    repo = _bare_copy(tmp_path)
+    for option in ("--models", "--media"):
+        proc = subprocess.run(
+            ["bash", "scripts/setup.sh", option, str(tmp_path / "typo")],
+            cwd=repo,
+            env=_offline_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 1
+        assert f"setup: error: {option} {tmp_path / 'typo'}: no such folder" in proc.stderr
+        assert "download" not in proc.stdout + proc.stderr  # not mistaken for a network problem
 
 
 def test_setup_takes_models_and_media_from_named_folders(tmp_path):

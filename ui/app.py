@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from dualrec_audit.audit.pipeline import AuditOptions
@@ -48,11 +48,26 @@ def _application(screenshot: bool) -> QApplication:
             "no display to open the window on (DISPLAY is not set); run it on a desktop, "
             "or render it to a file with --screenshot PNG"
         )
+    qInstallMessageHandler(_qt_message)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("dualrec-audit")
     app.setOrganizationName("dualrec-audit")
     return app
+
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.DEBUG,
+    QtMsgType.QtWarningMsg: logging.DEBUG,  # a missing sound server, an offscreen platform
+    QtMsgType.QtCriticalMsg: logging.WARNING,
+    QtMsgType.QtFatalMsg: logging.ERROR,
+}
+
+
+def _qt_message(kind: QtMsgType, context: object, message: str) -> None:
+    """Qt's own messages go to the log (``-v`` shows them), not before the command's output."""
+    log.log(_QT_LEVELS.get(kind, logging.DEBUG), "Qt: %s", message)
 
 
 def _size(text: str | None) -> tuple[int, int]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import asdict, dataclass, field, replace
@@ -31,7 +31,7 @@ from dualrec_audit.checks.transcript import run_transcript_check
 from dualrec_audit.checks.video import VideoParams, VideoQualityCheck
 from dualrec_audit.core.errors import ConfigError, MediaError, ModelError
 from dualrec_audit.core.i18n import event_message
-from dualrec_audit.core.paths import display_path
+from dualrec_audit.core.paths import display_path, without_name
 from dualrec_audit.core.result import (
     SEVERITY_RANK,
     AuditError,
@@ -56,6 +56,7 @@ from dualrec_audit.media.sound import (
 )
 from dualrec_audit.media.threads import usable_cores
 from dualrec_audit.models.registry import ModelStore, sha256_file
+from dualrec_audit.rules.assign import ProfileChoice
 from dualrec_audit.rules.decide import decide
 from dualrec_audit.rules.profiles import Profile, all_profiles
 from dualrec_audit.speech.phrases import PhraseSet, load_phrases
@@ -142,9 +143,14 @@ class AuditPipeline:
         return self.profiles[pid]
 
     def apply(
-        self, path: Path | str, hook: ProgressHook | None = None, profile: str | None = None
+        self,
+        path: Path | str,
+        hook: ProgressHook | None = None,
+        profile: str | None = None,
+        chosen_by: ProfileChoice | None = None,
     ) -> AuditResult:
-        """Audit one recording, under ``profile`` (default: the options' profile).
+        """Audit one recording, under ``profile`` (default: the options' profile), recording
+        ``chosen_by`` (why that profile) with it.
 
         Media problems and an unknown per-file profile give a result with
         ``decision == "error"``."""
@@ -158,7 +164,7 @@ class AuditPipeline:
         try:
             result = self._apply(path, hook, base, prof)
         except MediaError as exc:
-            log.warning("%s: %s", path, exc)
+            log.warning("%s: %s", path, without_name(exc.message, display_path(path.name)))
             return replace(base, error=AuditError(exc.code, exc.message))
         except (ModelError, ConfigError):
             raise  # the installation or the options are wrong: no file can be audited
@@ -174,6 +180,7 @@ class AuditPipeline:
         hook("rules", 1, 1)
         return replace(
             result,
+            profile=with_choice(result.profile, chosen_by),
             decision=verdict.decision,
             score=verdict.score,
             findings=verdict.findings,
@@ -550,6 +557,15 @@ def profile_info(profile: Profile) -> dict[str, Any]:
         "name": profile.name.model_dump(),
         "basis": list(profile.basis),
     }
+
+
+def with_choice(
+    info: Mapping[str, Any] | None, choice: ProfileChoice | None
+) -> Mapping[str, Any] | None:
+    """A result's profile with why it was chosen (kept out when nobody said)."""
+    if info is None or choice is None:
+        return info
+    return {**info, "chosen_by": choice.to_dict()}
 
 
 PENALTY = {"low": 3.0, "medium": 8.0, "high": 15.0}

@@ -11,20 +11,55 @@ from dualrec_audit.core.i18n import (
     CHECK_NAMES,
     DECISIONS,
     DOCUMENT_STATUS,
+    MEDIA_ERRORS,
     PARTY,
+    error_text,
     fmt_span,
     fmt_time,
+    profile_choice_text,
 )
+from dualrec_audit.core.paths import without_name
 from dualrec_audit.core.result import AuditResult, Text
-from dualrec_audit.rules.decision import explain
+from dualrec_audit.rules.decision import explain, holds
 
 if TYPE_CHECKING:
     from dualrec_audit.batch.evaluate import EvalReport
 
-__all__ = ["eval_summary", "fmt_span", "fmt_time", "summary"]
+__all__ = ["eval_summary", "fmt_span", "fmt_time", "holding_checks", "summary"]
 
 
 _SEVERITY = {"low": Text("低", "low"), "medium": Text("中", "medium"), "high": Text("高", "high")}
+
+
+# Layer-2 rules that are not ``event.<type>`` and the layer-1 check whose result they judge.
+_RULE_CHECK = {
+    "mandatory.both_parties_present": "faces",
+    "mandatory.clarity": "speech",
+    "mandatory.no_forbidden_phrases": "script",
+    "confirmation_missing": "script",
+    "stage": "script",
+    "stage_uncertain": "script",
+    "document": "documents",
+}
+
+
+def holding_checks(result: AuditResult) -> dict[str, int]:
+    """Per layer-1 check, how many of its findings keep the recording from being approved."""
+    owner = {e.check: key for key, c in result.checks.items() for e in c.events}
+    counts: dict[str, int] = {}
+    for f in result.findings:
+        if not holds(f):
+            continue
+        head, _, tail = f.rule.partition(".")
+        if head == "event":
+            key = owner.get(tail)
+        elif head == "not_evaluable":
+            key = tail
+        else:
+            key = _RULE_CHECK.get(f.rule) or _RULE_CHECK.get(head)
+        if key is not None and key in result.checks:
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def summary(result: AuditResult, lang: str = "zh") -> str:
@@ -32,8 +67,13 @@ def summary(result: AuditResult, lang: str = "zh") -> str:
     name = Path(result.file).name
     lines: list[str] = []
     if result.error is not None:
-        label = "无法审核" if zh else "Could not audit"
-        lines.append(f"{name}  {label}: {result.error.message} [{result.error.code}]")
+        err = result.error
+        if zh:  # what happened and what to do, in Chinese (the technical detail is in --json)
+            known = err.code in MEDIA_ERRORS or err.code in ("unknown_profile", "profile_error")
+            why = error_text(err.code).zh if known else without_name(err.message, name)
+            lines.append(f"{name}  无法审核：{why} [{err.code}]")
+        else:
+            lines.append(f"{name}  Could not audit: {without_name(err.message, name)} [{err.code}]")
         return "\n".join(lines)
     decision = DECISIONS[result.decision].get(lang)
     if zh:
@@ -47,10 +87,14 @@ def summary(result: AuditResult, lang: str = "zh") -> str:
             f"score {result.score:.0f} (ranks the queue only)"
         )
     parts = []
+    held = holding_checks(result)
     for key, check in result.checks.items():
         label = CHECK_NAMES[key].get(lang)
         score = check.score
-        if check.status == "unavailable":
+        if key in held:  # its findings hold the recording: never a score that reads as fine
+            n = held[key]
+            parts.append(f"{label} 未通过（{n} 项）" if zh else f"{label} failed ({n})")
+        elif check.status == "unavailable":
             reason = check.reason.get(lang) if check.reason else ""
             parts.append(
                 f"{label} {'不可用' if zh else 'n/a'}（{reason}）"
@@ -59,14 +103,20 @@ def summary(result: AuditResult, lang: str = "zh") -> str:
             )
         elif check.status == "unverified":
             parts.append(f"{label} {'未验证' if zh else 'unverified'}")
-        else:
-            parts.append(f"{label} {0 if score is None else score * 100:.0f}")
+        elif score is not None:  # a check without a timeline (who talks) has no score
+            parts.append(f"{label} {score * 100:.0f}")
     lines.append("  " + "  ".join(parts))
     if result.profile is not None:
         why = explain(result.decision, result.findings, result.duration_s).get(lang)
         lines.append(f"  {'理由' if zh else 'Why'}: {why}")
         pname = result.profile["name"]["en" if not zh else "zh"]
-        lines.append(f"  {'业务规则' if zh else 'Profile'}: {pname} ({result.profile['id']})")
+        why_this = profile_choice_text(result.profile.get("chosen_by"), name)
+        because = (
+            "" if why_this is None else ("；依据：" if zh else "; because: ") + why_this.get(lang)
+        )
+        lines.append(
+            f"  {'业务规则' if zh else 'Profile'}: {pname} ({result.profile['id']}){because}"
+        )
     if result.stages:
         marks = {"found": "✓", "uncertain": "~", "missing": "✗", "not_verified": "?"}
         stages = "  ".join(f"{marks[st.status]}{st.name.get(lang)}" for st in result.stages)

@@ -23,13 +23,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from dualrec_audit.audit.pipeline import AuditPipeline
+from dualrec_audit.audit.pipeline import AuditPipeline, with_choice
 from dualrec_audit.batch.folder import Settler, find_recordings, hash_file
 from dualrec_audit.batch.workers import AuditFn, Executor, Job, ProcessPool, audit_in_worker
 from dualrec_audit.core.errors import ConfigError
 from dualrec_audit.core.paths import absolute, display_path, share_relative
 from dualrec_audit.core.result import AuditResult
-from dualrec_audit.media.probe import os_error_message
+from dualrec_audit.media.probe import may_become_media, os_error_message
 from dualrec_audit.rules.assign import ProfileMap, resolve_profile, sidecar_meta
 from dualrec_audit.store.database import Store
 from dualrec_audit.store.keys import digest, now, run_key
@@ -61,6 +61,7 @@ EventKind = Literal[
     "found",
     "skipped",
     "pending",
+    "held",  # audited as truncated or not media but recently written: waiting for more data
     "started",
     "stored",
     "gave_up",
@@ -77,6 +78,8 @@ class ScanEvent:
     path: str = ""
     result: AuditResult | None = None
     count: int = 0  # for "found": how many recordings the folder holds
+    until: float | None = None  # for "held": when its error is stored if it does not change
+    reason: str = ""  # for "held": the error it has now (truncated, not_media)
 
 
 @dataclass
@@ -87,6 +90,8 @@ class ScanSummary:
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (path, code, message)
     decisions: dict[str, int] = field(default_factory=dict)
     still_copying: list[str] = field(default_factory=list)
+    # (profile id, why it was chosen) -> how many recordings were judged under it
+    profiles: dict[tuple[str, str], int] = field(default_factory=dict)
     unavailable_s: float = 0.0  # how long the folder was gone (a share that went away)
 
 
@@ -128,6 +133,7 @@ class Scanner:
         self.audit_fn = audit_fn  # runs in the workers (a test injects crashes through it)
         self.executor = executor  # None: worker processes on this machine (ProcessPool)
         self.stop_requested = False
+        self.watching = False
         self.root: Path | None = None
         self.twins: dict[str, list[Job]] = {}  # same content as a job in flight
         key_options = {
@@ -150,8 +156,9 @@ class Scanner:
         error: tuple[str, str] | None = None
         meta = RecordingMeta()
         pid: str | None = None
+        choice = None
         try:
-            pid, _source = resolve_profile(
+            pid, choice = resolve_profile(
                 path, explicit=o.profile, mapping=o.profile_map, default=o.default_profile
             )
             meta = RecordingMeta(**sidecar_meta(path))
@@ -166,7 +173,7 @@ class Scanner:
             prof_digest = digest(self.pipeline.profiles[pid].model_dump(mode="json"))
         key = run_key(sha, prof_digest, self.pipeline.models, self.key_options)
         rel = share_relative(path, self.root)
-        job = Job(path, sha, st.st_size, st.st_mtime_ns, key, pid, prof_digest, meta, rel)
+        job = Job(path, sha, st.st_size, st.st_mtime_ns, key, pid, prof_digest, meta, rel, choice)
         if error is None:
             return job, None
         return job, self.pipeline.error_result(display_path(path), *error)
@@ -174,6 +181,7 @@ class Scanner:
     def run(self, folder: Path, *, watch: bool = False, interval_s: float = 30.0) -> ScanSummary:
         """Scan ``folder`` once (or, with ``watch``, until ``stop()``)."""
         folder = self.root = absolute(folder)
+        self.watching = watch
         done_keys = set() if self.options.force else self.store.run_keys()
         st = _State(ScanSummary(), Settler(self.options.settle_s), done_keys)
         pool: Executor = self.executor(self) if self.executor else ProcessPool(self)
@@ -345,12 +353,20 @@ class Scanner:
             return
         code = result.error.code if result.error is not None else None
         deadline = job.mtime_ns / 1e9 + self.options.settle_timeout_s
-        if code in COPYING_LOOKALIKES and time.time() < deadline:
+        if code in COPYING_LOOKALIKES and time.time() < deadline and self._may_grow(job, code):
             log.info("%s: %s, but recently written: waiting for more data", job.path, code)
             st.held[job.path] = (deadline, job, started, result)
-            self.on_event(ScanEvent("pending", display_path(job.path)))
+            self.on_event(ScanEvent("held", display_path(job.path), until=deadline, reason=code))
             return
         self._store(job, started, result, st)
+
+    def _may_grow(self, job: Job, code: str | None) -> bool:
+        """Whether more data may still come to a file that is not a recording yet: never in a
+        one-shot scan with ``settle_s == 0`` (no waiting asked for), nor for a file that
+        starts like no video container."""
+        if self.options.settle_s <= 0 and not self.watching:
+            return False
+        return code != "not_media" or may_become_media(job.path)
 
     def _check_held(self, st: _State) -> None:
         """A held file that changed is looked at again; one unchanged until its deadline
@@ -366,7 +382,11 @@ class Scanner:
                 self._store(job, started, result, st)
 
     def _store(self, job: Job, started: str, result: AuditResult, st: _State) -> None:
-        result = replace(result, sha256=result.sha256 or job.sha256)
+        result = replace(
+            result,
+            sha256=result.sha256 or job.sha256,
+            profile=with_choice(result.profile, job.chosen_by),
+        )
         self.store.record_run(
             result,
             key=job.key,
@@ -387,6 +407,9 @@ class Scanner:
         summary = st.summary
         summary.audited += 1
         summary.decisions[result.decision] = summary.decisions.get(result.decision, 0) + 1
+        if result.profile is not None and job.chosen_by is not None and result.error is None:
+            judged = (result.profile["id"], job.chosen_by.by)
+            summary.profiles[judged] = summary.profiles.get(judged, 0) + 1
         if result.error is not None:
             summary.errors.append((result.file, result.error.code, result.error.message))
         self.on_event(ScanEvent("stored", display_path(job.path), result=result))

@@ -26,6 +26,7 @@ from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
 from dualrec_audit.core.paths import display_path
 from dualrec_audit.core.result import AuditResult
 from dualrec_audit.media.threads import share_cores
+from dualrec_audit.rules.assign import ProfileChoice
 from dualrec_audit.store.keys import now
 from dualrec_audit.store.records import RecordingMeta
 
@@ -92,6 +93,7 @@ class Job:
     profile_digest: str | None
     meta: RecordingMeta
     share_rel: str | None = None
+    chosen_by: ProfileChoice | None = None  # why this profile (kept with the result)
 
     @property
     def sig(self) -> tuple[str, int, int]:

@@ -25,7 +25,16 @@ log = logging.getLogger("dualrec_audit")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    check = sub.add_parser("check", help="audit recordings and print the result")
+    check = sub.add_parser(
+        "check",
+        help="audit recordings and print the result",
+        description="Audit recordings and print each result. Each file is judged under a "
+        "business profile: --profile for every file; else a sidecar JSON beside the file "
+        '(NAME.json or NAME.mp4.json holding {"profile": "ID"} and optionally branch, teller, '
+        "customer_ref, product); else --profile-map; else fund_sale. The summary names the "
+        "profile and why it was chosen; a copy of a recording without its sidecar may be "
+        "judged under another profile.",
+    )
     check.set_defaults(handler=cmd_check)
     check.add_argument("paths", nargs="+", type=Path, help="video files or folders")
     check.add_argument("--json", action="store_true", help="print the full JSON result")
@@ -93,13 +102,13 @@ def _audit_files(
     for f in files:
         bar = AuditBar(f.name, show_bar)
         try:
-            pid = None
+            pid = choice = None
             try:
                 if default is not None:
-                    pid, _ = resolve_profile(
+                    pid, choice = resolve_profile(
                         f, explicit=args.profile, mapping=mapping, default=default
                     )
-                result = pipeline.apply(f, hook=bar, profile=pid)
+                result = pipeline.apply(f, hook=bar, profile=pid, chosen_by=choice)
             except ConfigError as exc:  # a bad sidecar: this file's error, the rest go on
                 result = pipeline.error_result(f, "profile_error", exc.message)
         except BaseException:

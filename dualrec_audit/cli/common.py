@@ -82,7 +82,10 @@ def add_audit_args(p: argparse.ArgumentParser) -> None:
         "kws-zh-3.3m when installed) or none",
     )
     p.add_argument(
-        "--profile", help="business profile id (see `profiles list`); default: fund_sale"
+        "--profile",
+        help="business profile id (see `profiles list`) for every file; without it each "
+        'file\'s sidecar NAME.json beside it ({"profile": "ID"}) chooses, then --profile-map, '
+        "else fund_sale; the summary says which profile judged a file and why",
     )
     p.add_argument("--profiles-dir", type=Path, help="a folder of your own profiles")
     p.add_argument(

@@ -13,12 +13,15 @@ from dualrec_audit.core.errors import DualrecError
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = sub.add_parser("export", help="decisions and findings as CSV, JSON or HTML reports")
     export.set_defaults(handler=cmd_export)
-    export.add_argument("--format", choices=("csv", "json", "html"), default="csv")
+    export.add_argument(
+        "--format", choices=("csv", "json", "html"), default="csv", help="default: csv"
+    )
     export.add_argument("--since", help="only audits finished on or after this date (YYYY-MM-DD)")
     export.add_argument(
         "--out",
         type=Path,
-        help="output folder (csv, html) or file (json); default: stdout for json",
+        help="output folder (csv, html) or file (json); default: ./dualrec-export-csv/ or "
+        "./dualrec-export-html/ in the current folder, standard output for json",
     )
     export.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
     add_db_arg(export)

@@ -59,6 +59,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     sub = args.models_command
     if sub == "list":
         out_line("Looked in: " + "; ".join(str(d) for d in store.dirs))
+        rows: list[tuple[str, str, str, str]] = []
         for spec in store.specs.values():
             root = store.find_root(spec.name)
             where = str(root) if root else "not installed"
@@ -66,7 +67,10 @@ def cmd_models(args: argparse.Namespace) -> int:
             unpinned = [Path(f.path).name for f in spec.files if not f.sha256]
             if unpinned:
                 tag += f" (sha256 not published for {', '.join(unpinned)}: recorded at install)"
-            out_line(f"{spec.name:22} {spec.kind:16} {spec.version[:40]:40} {where}{tag}")
+            rows.append((spec.name, spec.kind, spec.version, where + tag))
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        for row in rows:
+            out_line("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + row[3])
         return 0
     if sub == "verify":
         names = args.names or [n for n in store.specs if store.find_root(n) is not None]

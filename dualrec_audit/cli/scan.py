@@ -16,6 +16,7 @@ from dualrec_audit.cli.common import (
     add_audit_args,
     add_db_arg,
     audit_options,
+    err_line,
     out_line,
 )
 from dualrec_audit.core.errors import DualrecError
@@ -72,6 +73,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from dualrec_audit.audit.pipeline import AuditPipeline
     from dualrec_audit.batch.scan import Scanner, ScanOptions
     from dualrec_audit.core.i18n import DECISIONS
+    from dualrec_audit.core.paths import without_name
     from dualrec_audit.rules.assign import ProfileMap
     from dualrec_audit.store.base import is_default
     from dualrec_audit.store.database import Store
@@ -131,8 +133,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
         f"scan {args.folder}: {summary.found} recordings found, {summary.audited} audited"
         f"{' (' + decided + ')' if decided else ''}, {summary.skipped} already audited"
     )
+    for (pid, by), n in sorted(summary.profiles.items()):
+        out_line(f"  judged under {pid}: {n} ({_CHOSEN_BY.get(by, by)})")
     for path, code, message in summary.errors:
-        out_line(f"  error  {path}: {message} [{code}]")
+        out_line(f"  error  {path}: {without_name(message, Path(path).name)} [{code}]")
     for path in summary.still_copying:
         out_line(f"  still being written, not audited yet: {path}")
     if scanner.stop_requested and not args.watch:
@@ -156,6 +160,8 @@ class _ScanBar:
     def __call__(self, event: Any) -> None:
         if event.kind in (*self.DONE, "changed"):
             log.info("%s: %s", event.kind, event.path)
+        if event.kind == "held":  # said at once: a scan that waits must never look hung
+            self._say(held_notice(event))
         if self.bar is None:
             return
         if event.kind == "found":
@@ -168,6 +174,40 @@ class _ScanBar:
             self.bar.set_postfix_str(Path(event.path).name[:30])
             self.bar.update(1)
 
+    def _say(self, line: str) -> None:
+        if self.bar is not None:
+            self.bar.write(line, file=sys.stderr)
+        else:
+            err_line(line)
+
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+_CHOSEN_BY = {
+    "option": "given with --profile",
+    "sidecar": "named by each recording's sidecar NAME.json",
+    "profile_map": "listed in --profile-map",
+    "pattern": "a --profile-map pattern",
+    "map_default": "the --profile-map default",
+    "default": "the default: no sidecar NAME.json beside them and no --profile",
+}
+
+_HELD_WHY = {
+    "truncated": "it looks cut short (truncated)",
+    "not_media": "it is not a readable video yet",
+}
+
+
+def held_notice(event: Any) -> str:
+    """One line for a file the scan waits on: what, why, until when, which option."""
+    import time
+
+    until = time.strftime("%H:%M:%S", time.localtime(event.until or time.time()))
+    why = _HELD_WHY.get(event.reason, event.reason)
+    return (
+        f"waiting: {event.path}: {why}, as a file still being copied is; if it does not change, "
+        f"its error is stored at {until} (--settle-timeout sets this wait; a one-shot scan with "
+        "--settle 0 does not wait)"
+    )

@@ -277,3 +277,92 @@ REASON_CODES = {
     "needs_senior": Text("需上级判断", "Needs a senior reviewer"),
     "other": Text("其他", "Other"),
 }
+
+
+# What a teller reads when the recording cannot be checked: what happened and what to do.
+MEDIA_ERRORS = {
+    "truncated": Text(
+        "录像文件不完整（录制中断或未完整拷贝）：请确认录制已正常结束，重新拷贝文件；仍不行请重新录制",
+        "The file is incomplete (recording cut off or not fully copied): make sure the "
+        "recording was stopped properly and copy the file again; if that fails, record again",
+    ),
+    "not_media": Text(
+        "这不是录像文件：请选择录制设备导出的视频文件（如 .mp4）",
+        "This is not a video: choose the video file the recorder exported (such as .mp4)",
+    ),
+    "corrupt": Text(
+        "录像文件已损坏，无法读取画面：请重新拷贝文件；仍不行请重新录制",
+        "The file is damaged and no picture can be read: copy it again; if that fails, "
+        "record again",
+    ),
+    "empty_file": Text(
+        "文件是空的（0 字节）：请重新拷贝录像文件",
+        "The file is empty (0 bytes): copy the recording again",
+    ),
+    "zero_length": Text(
+        "录像时长为零：请检查录制设备后重新录制",
+        "The recording has no length: check the recorder and record again",
+    ),
+    "no_video": Text(
+        "文件里没有画面，只有声音：请使用双录设备录制带画面的视频",
+        "The file has no picture: record a video with the dual-recording device",
+    ),
+    "not_found": Text(
+        "找不到这个文件：它可能已被移动或删除，请重新选择",
+        "The file cannot be found: it may have been moved or deleted; choose it again",
+    ),
+    "not_a_file": Text("这不是一个文件：请选择录像文件", "This is not a file: choose the video"),
+    "broken_link": Text(
+        "这是一个指向不存在文件的链接：请找到录像文件本身再试",
+        "This is a link to a file that does not exist: find the recording itself",
+    ),
+    "not_video": Text(
+        "这是一张图片，不是录像：请选择录像文件",
+        "This is a still picture, not a video: choose the recording",
+    ),
+    "unknown_profile": Text(
+        "未知的业务类型：请检查旁注文件或 --profile 中的业务规则编号"
+        "（dualrec-audit profiles list）",
+        "Unknown business profile: check the id in the sidecar or --profile "
+        "(dualrec-audit profiles list)",
+    ),
+    "profile_error": Text(
+        "旁注文件或业务类型映射表有误：请按提示修改后重试",
+        "The sidecar or the profile map is wrong: correct it as the message says and retry",
+    ),
+    "unreadable": Text(
+        "无法打开这个文件（可能没有权限或文件正在使用）：请关闭其他程序后重试，或联系管理员",
+        "The file cannot be opened (no permission, or in use): close other programs and try "
+        "again, or ask the administrator",
+    ),
+}
+
+OTHER_ERROR = Text(
+    "无法检查这段录像：请重新选择文件再试一次；仍不行请联系管理员",
+    "The recording cannot be checked: choose the file again; if that fails, ask the administrator",
+)
+
+
+def error_text(code: str) -> Text:
+    """A failed audit's error, for a teller or reviewer: in their language, saying what to do."""
+    return MEDIA_ERRORS.get(code, OTHER_ERROR)
+
+
+def profile_choice_text(choice: Mapping[str, str] | None, file_name: str) -> Text | None:
+    """Why a recording was judged under its profile (``AuditResult.profile["chosen_by"]``)."""
+    if not choice:
+        return None
+    by, detail = choice.get("by", ""), choice.get("detail", "")
+    stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
+    texts = {
+        "option": Text("命令行 --profile 指定", "given with --profile"),
+        "sidecar": Text(f"旁注文件 {detail}", f"the sidecar file {detail}"),
+        "profile_map": Text("业务类型映射表（--profile-map）列出此文件", "listed in --profile-map"),
+        "pattern": Text(f"映射表的文件名规则 {detail}", f"the --profile-map pattern {detail}"),
+        "map_default": Text("映射表的默认业务类型", "the --profile-map default"),
+        "default": Text(
+            f"默认业务类型：没有旁注文件 {stem}.json，也没有用 --profile 指定",
+            f"the default: no sidecar file {stem}.json and no --profile",
+        ),
+    }
+    return texts.get(by)

@@ -69,3 +69,11 @@ def share_roots() -> list[Path]:
     separated by the OS path separator): a stored share-relative path is looked up in each."""
     value = os.environ.get("DUALREC_AUDIT_SHARE_ROOTS", "")
     return [Path(p) for p in value.split(os.pathsep) if p]
+
+
+def without_name(message: str, name: str) -> str:
+    """An error message without the file name it starts with (the line names the file)."""
+    for head in (f"{name}: ", f"{name}："):
+        if message.startswith(head):
+            return message[len(head) :]
+    return message

@@ -103,6 +103,31 @@ def check_file(path: Path) -> None:
             )
 
 
+# The first bytes of the containers recordings come in (ISO BMFF boxes: MP4, MOV, 3GP; RIFF
+# AVI; Matroska/WebM; FLV; ASF/WMV; MPEG program and transport streams).
+_BOX_TYPES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid", b"styp")
+_VIDEO_MAGIC = (b"\x1a\x45\xdf\xa3", b"FLV", b"\x30\x26\xb2\x75", b"\x00\x00\x01\xba")
+
+
+def may_become_media(path: Path) -> bool:
+    """Whether the bytes written so far could be the start of a recording still being copied.
+
+    False for a file that already holds enough bytes and starts like no video container (a
+    text file named ``.mp4``): no more data will make it one, so a scan never waits for it."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(512)
+    except OSError:
+        return True  # cannot tell: waiting costs time, not a result
+    if len(head) < 12:
+        return True
+    if head[4:8] in _BOX_TYPES or head.startswith(_VIDEO_MAGIC):
+        return True
+    if head.startswith(b"RIFF") and head[8:12] in (b"AVI ", b"AVIX"):
+        return True
+    return head[0] == 0x47 and (len(head) < 189 or head[188] == 0x47)  # MPEG-TS sync bytes
+
+
 def probe(path: Path) -> MediaInfo:
     """Duration, size, frame rate, rotation and audio streams of a recording."""
     check_file(path)

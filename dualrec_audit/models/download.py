@@ -8,10 +8,12 @@ bytes go to ``NAME.part`` beside it, are verified, and only then renamed into pl
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
 import shutil
+import socket
 import tarfile
 import tempfile
 import urllib.error
@@ -33,7 +35,27 @@ Progress = Callable[[str, int, int | None], None]
 
 
 class DownloadError(Exception):
-    """A download that failed or did not verify; the message names the URL or file."""
+    """A download that failed or did not verify; the message names the URL or file.
+    ``offline``: the server could not be reached at all (no network, a proxy or firewall), so
+    other downloads will fail the same way."""
+
+    def __init__(self, message: str, *, offline: bool = False):
+        super().__init__(message)
+        self.offline = offline
+
+
+def plain_reason(exc: BaseException | str) -> tuple[str, bool]:
+    """Why a connection failed, in words rather than ``[Errno -2]``; and whether it means the
+    server cannot be reached at all."""
+    if isinstance(exc, socket.gaierror):
+        return "no network: the server's name could not be looked up (offline?)", True
+    if isinstance(exc, ConnectionRefusedError):
+        return "the connection was refused (no network, or a proxy that is not running)", True
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "no answer within the time limit (no network, or a firewall)", True
+    if isinstance(exc, OSError) and exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        return "the network cannot be reached (offline?)", True
+    return str(exc), False
 
 
 @dataclass(frozen=True)
@@ -78,8 +100,8 @@ def fetch(url: str, dest: Path, progress: Progress | None = None) -> str:
         raise DownloadError(f"{url}: HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         part.unlink(missing_ok=True)
-        why = getattr(exc, "reason", None) or exc
-        raise DownloadError(f"{url}: {why}") from None
+        why, offline = plain_reason(getattr(exc, "reason", None) or exc)
+        raise DownloadError(f"{url}: {why}", offline=offline) from None
     os.replace(part, dest)
     return h.hexdigest()
 

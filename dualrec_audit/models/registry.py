@@ -329,7 +329,7 @@ class ModelStore:
             raise ModelError(
                 f"Could not download '{name}': {exc}. Nothing was installed. Offline, install "
                 f"it from a folder: dualrec-audit models install --from DIR {name}",
-                code="download_failed",
+                code="offline" if exc.offline else "download_failed",
             ) from None
         log.info("downloaded %s into %s", name, dest)
         return dest / spec.subdir if spec.is_folder else dest / spec.files[0].path

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from dualrec_audit.core.i18n import advice_for
+from dualrec_audit.core.i18n import advice_for, error_text
 from dualrec_audit.core.result import AuditResult, Finding, Text
 from dualrec_audit.review.player import covers_recording
 from dualrec_audit.review.texts import for_reviewer
@@ -47,57 +47,6 @@ class Precheck:
     error: Text | None = None  # why the recording cannot be checked, and what to do
     state: PrecheckState = "fail"
     unchecked: tuple[Text, ...] = ()
-
-
-# What a teller reads when the recording cannot be checked: what happened and what to do.
-MEDIA_ERRORS = {
-    "truncated": Text(
-        "录像文件不完整（录制中断或未完整拷贝）：请确认录制已正常结束，重新拷贝文件；仍不行请重新录制",
-        "The file is incomplete (recording cut off or not fully copied): make sure the "
-        "recording was stopped properly and copy the file again; if that fails, record again",
-    ),
-    "not_media": Text(
-        "这不是录像文件：请选择录制设备导出的视频文件（如 .mp4）",
-        "This is not a video: choose the video file the recorder exported (such as .mp4)",
-    ),
-    "corrupt": Text(
-        "录像文件已损坏，无法读取画面：请重新拷贝文件；仍不行请重新录制",
-        "The file is damaged and no picture can be read: copy it again; if that fails, "
-        "record again",
-    ),
-    "empty_file": Text(
-        "文件是空的（0 字节）：请重新拷贝录像文件",
-        "The file is empty (0 bytes): copy the recording again",
-    ),
-    "zero_length": Text(
-        "录像时长为零：请检查录制设备后重新录制",
-        "The recording has no length: check the recorder and record again",
-    ),
-    "no_video": Text(
-        "文件里没有画面，只有声音：请使用双录设备录制带画面的视频",
-        "The file has no picture: record a video with the dual-recording device",
-    ),
-    "not_found": Text(
-        "找不到这个文件：它可能已被移动或删除，请重新选择",
-        "The file cannot be found: it may have been moved or deleted; choose it again",
-    ),
-    "not_a_file": Text("这不是一个文件：请选择录像文件", "This is not a file: choose the video"),
-    "unreadable": Text(
-        "无法打开这个文件（可能没有权限或文件正在使用）：请关闭其他程序后重试，或联系管理员",
-        "The file cannot be opened (no permission, or in use): close other programs and try "
-        "again, or ask the administrator",
-    ),
-}
-
-OTHER_ERROR = Text(
-    "无法检查这段录像：请重新选择文件再试一次；仍不行请联系管理员",
-    "The recording cannot be checked: choose the file again; if that fails, ask the administrator",
-)
-
-
-def error_text(code: str) -> Text:
-    """A failed audit's error, for a teller or reviewer: in their language, saying what to do."""
-    return MEDIA_ERRORS.get(code, OTHER_ERROR)
 
 
 SCRIPT_UNCHECKED = Text(

@@ -16,6 +16,7 @@ import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from dualrec_audit.core.errors import ConfigError
 
@@ -73,6 +74,12 @@ def read_sidecar(video: Path) -> tuple[Path, dict[str, object]] | None:
 
 
 def sidecar_profile(video: Path) -> str | None:
+    found = _sidecar_choice(video)
+    return None if found is None else found[0]
+
+
+def _sidecar_choice(video: Path) -> tuple[str, str] | None:
+    """(profile id, sidecar file name) when the sidecar names a profile."""
     found = read_sidecar(video)
     if found is None:
         return None
@@ -80,7 +87,7 @@ def sidecar_profile(video: Path) -> str | None:
     pid = data.get("profile")
     if pid is not None and not isinstance(pid, str):
         raise ConfigError(f'{side}: "profile" must be a profile id string')
-    return pid or None
+    return (pid, side.name) if pid else None
 
 
 # Business metadata a sidecar may carry; "customer" is accepted for "customer_ref".
@@ -104,22 +111,37 @@ def sidecar_meta(video: Path) -> dict[str, str]:
     return out
 
 
+ChoiceKind = Literal["option", "sidecar", "profile_map", "pattern", "map_default", "default"]
+
+
+@dataclass(frozen=True)
+class ProfileChoice:
+    """Why a recording is judged under its profile: ``by`` which rule, ``detail`` the sidecar's
+    file name or the pattern that matched (empty otherwise)."""
+
+    by: ChoiceKind
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"by": self.by, "detail": self.detail}
+
+
 def resolve_profile(
     video: Path, *, explicit: str | None, mapping: ProfileMap | None, default: str | None
-) -> tuple[str | None, str]:
-    """(profile id, where it came from) for one recording."""
+) -> tuple[str | None, ProfileChoice]:
+    """(profile id, why that one) for one recording."""
     if explicit:
-        return explicit, "--profile"
-    side = sidecar_profile(video)
-    if side:
-        return side, "sidecar"
+        return explicit, ProfileChoice("option")
+    side = _sidecar_choice(video)
+    if side is not None:
+        return side[0], ProfileChoice("sidecar", side[1])
     if mapping is not None:
         for key in (str(video), str(video.resolve()), video.name):
             if key in mapping.by_file:
-                return mapping.by_file[key], "profile map"
+                return mapping.by_file[key], ProfileChoice("profile_map")
         for pattern, pid in mapping.patterns:
             if fnmatch.fnmatch(video.name, pattern):
-                return pid, f"pattern {pattern}"
+                return pid, ProfileChoice("pattern", pattern)
         if mapping.default:
-            return mapping.default, "profile map default"
-    return default, "default"
+            return mapping.default, ProfileChoice("map_default")
+    return default, ProfileChoice("default")

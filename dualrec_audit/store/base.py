@@ -53,6 +53,12 @@ def resolve_url(db: str | Path | None = None) -> str:
     if not value:
         value = str(default_db_path())
     if "://" in value:
+        scheme = value.split("://", 1)[0]
+        if scheme in ("postgres", "postgresql", "pgsql"):  # no driver named: SQLAlchemy fails
+            raise ConfigError(
+                f"a {scheme}:// URL names no database driver: write it as "
+                "postgresql+psycopg://USER:PASSWORD@HOST/DATABASE"
+            )
         return value
     return f"sqlite:///{Path(value).expanduser().resolve()}"
 
