@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
-from dualrec_audit.core.i18n import DECISIONS
+from dualrec_audit.core.i18n import DECISIONS, profile_choice_text
 from dualrec_audit.review.texts import for_reviewer
 from dualrec_audit.workflow.watch import script_by_ear
 
@@ -48,11 +48,16 @@ class ReviewHeader:
         r, s, lang = self.data.result, self.data.summary, self.lang
         colour = DECISION_COLOURS.get(r.decision, "#616161")
         profile = (r.profile or {}).get("name", {}).get(lang) or (s.profile_id or "")
+        if ((r.profile or {}).get("chosen_by") or {}).get("by") == "default":
+            profile += "（默认）" if lang == "zh" else " (default)"  # no sidecar chose it
         meta = " · ".join(
             x
             for x in (profile, s.meta.customer_ref, s.meta.product, s.meta.branch, s.meta.teller)
             if x
         )
+        why = profile_choice_text((r.profile or {}).get("chosen_by"), s.name)
+        if why is not None:  # which profile judged it and why (a copy without its sidecar)
+            self.title.setToolTip(f"{profile}: {why.get(lang)}")
         score = self.tr("Score")
         self.title.setText(
             f"{s.name} &nbsp; <span style='color:{colour}'>{DECISIONS[r.decision].get(lang)}</span>"
