@@ -170,3 +170,16 @@ def test_a_held_file_is_said_at_once_and_a_text_file_is_never_held(tmp_path):
     assert re.search(r"stored at \d\d:\d\d:\d\d", notice)
     assert when < ended - 3, (when, ended)  # said while waiting, not at the end
     assert "[not_media]" in out and "[truncated]" in out
+
+
+def test_models_list_shows_whole_versions_in_aligned_columns(capsys):
+    from dualrec_audit.models.registry import load_manifest
+
+    rc, out = run_cli(capsys, "models", "list")
+    assert rc == 0
+    rows = out.splitlines()[1:]
+    for spec in load_manifest().values():
+        [row] = [r for r in rows if r.split()[0] == spec.name]
+        assert f" {spec.version}  " in row, row  # whole, and apart from the next column
+    starts = {r.index(r.split()[2]) for r in rows}  # the version column starts in one place
+    assert len(starts) == 1, starts

@@ -62,6 +62,31 @@ def holding_checks(result: AuditResult) -> dict[str, int]:
     return counts
 
 
+def _check_scores(result: AuditResult, lang: str) -> list[str]:
+    """Each check's part of the score line: its score, or why it has none."""
+    zh = lang != "en"
+    parts = []
+    held = holding_checks(result)
+    for key, check in result.checks.items():
+        label = CHECK_NAMES[key].get(lang)
+        score = check.score
+        if key in held:  # its findings hold the recording: never a score that reads as fine
+            n = held[key]
+            parts.append(f"{label} 未通过（{n} 项）" if zh else f"{label} failed ({n})")
+        elif check.status == "unavailable":
+            reason = check.reason.get(lang) if check.reason else ""
+            parts.append(
+                f"{label} {'不可用' if zh else 'n/a'}（{reason}）"
+                if zh
+                else f"{label} n/a ({reason})"
+            )
+        elif check.status == "unverified":
+            parts.append(f"{label} {'未验证' if zh else 'unverified'}")
+        elif score is not None:  # a check without a timeline (who talks) has no score
+            parts.append(f"{label} {score * 100:.0f}")
+    return parts
+
+
 def summary(result: AuditResult, lang: str = "zh") -> str:
     zh = lang != "en"
     name = Path(result.file).name
@@ -86,26 +111,7 @@ def summary(result: AuditResult, lang: str = "zh") -> str:
             f"{name}  duration {fmt_time(result.duration_s)}  decision: {decision}  "
             f"score {result.score:.0f} (ranks the queue only)"
         )
-    parts = []
-    held = holding_checks(result)
-    for key, check in result.checks.items():
-        label = CHECK_NAMES[key].get(lang)
-        score = check.score
-        if key in held:  # its findings hold the recording: never a score that reads as fine
-            n = held[key]
-            parts.append(f"{label} 未通过（{n} 项）" if zh else f"{label} failed ({n})")
-        elif check.status == "unavailable":
-            reason = check.reason.get(lang) if check.reason else ""
-            parts.append(
-                f"{label} {'不可用' if zh else 'n/a'}（{reason}）"
-                if zh
-                else f"{label} n/a ({reason})"
-            )
-        elif check.status == "unverified":
-            parts.append(f"{label} {'未验证' if zh else 'unverified'}")
-        elif score is not None:  # a check without a timeline (who talks) has no score
-            parts.append(f"{label} {score * 100:.0f}")
-    lines.append("  " + "  ".join(parts))
+    lines.append("  " + "  ".join(_check_scores(result, lang)))
     if result.profile is not None:
         why = explain(result.decision, result.findings, result.duration_s).get(lang)
         lines.append(f"  {'理由' if zh else 'Why'}: {why}")

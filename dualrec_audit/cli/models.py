@@ -70,7 +70,7 @@ def cmd_models(args: argparse.Namespace) -> int:
             rows.append((spec.name, spec.kind, spec.version, where + tag))
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         for row in rows:
-            out_line("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + row[3])
+            out_line("  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[3]]))
         return 0
     if sub == "verify":
         names = args.names or [n for n in store.specs if store.find_root(n) is not None]
