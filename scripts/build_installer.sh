@@ -6,7 +6,7 @@
 #   bash scripts/build_installer.sh
 #
 # INSTALLER_DIST (default dist) and INSTALLER_WORK (default build/installer) choose where the
-# application and PyInstaller's work files go. The same spec builds on Windows (see README).
+# application and PyInstaller's work files go. The same spec builds on Windows (see docs/installer.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

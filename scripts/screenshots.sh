@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's screenshots, made with the commands themselves (`review --screenshot`,
+# The screenshots in docs/reviewer.md, made with the commands themselves (`review --screenshot`,
 # `precheck --screenshot`) at 1366x768, the smallest screen reviewers use: the sample
 # recordings are scanned into a scratch database as a bank would scan its recordings (a
 # sidecar per file gives branch, teller, customer and product), accounts are created with

@@ -1,6 +1,6 @@
 """The desktop application (build_installer.spec), built with PyInstaller and run frozen.
 
-Slow: the build takes minutes and about 1 GB (see the README's Installer section). The built
+Slow: the build takes minutes and about 1 GB (see docs/installer.md). The built
 folder is kept in ``build/installer-test/<hash>/`` and reused while the hash of everything the
 build reads (the spec, the build script, the packages' sources and data, the models, the
 installed distributions and the Python version) is unchanged; any change rebuilds it.
@@ -44,8 +44,8 @@ BUILD_INPUTS = [
     "ui",
     "models",
 ]
-# Seconds a build may take on CI: a clean build took 100 s on 2 shared cores (README), so this
-# leaves room for a slower runner.
+# Seconds a build may take on CI: a clean build took 100 s on 2 shared cores (docs/installer.md),
+# so this leaves room for a slower runner.
 BUILD_BUDGET_S = 600
 
 

@@ -1,8 +1,9 @@
 """Result types of an audit: frozen dataclasses that serialise to the JSON contract.
 
-JSON contract, schema_version 1 (see README): top level ``schema_version``, ``tool_version``,
-``file``, ``sha256``, ``duration_s``, ``models``, ``decision``, ``score``, ``error``, ``events``,
-``segments``, ``timelines``; plus ``media``, ``options``, ``checks`` and ``transcript``.
+JSON contract, schema_version 1 (see docs/checks.md): top level ``schema_version``,
+``tool_version``, ``file``, ``sha256``, ``duration_s``, ``models``, ``decision``, ``score``,
+``error``, ``events``, ``segments``, ``timelines``; plus ``media``, ``options``, ``checks`` and
+``transcript``.
 """
 
 from __future__ import annotations
