@@ -90,7 +90,7 @@ class FakePipeline:
     def __init__(self, options, models_dir=None):
         self.options = options
 
-    def apply(self, path, hook=None, profile=None) -> AuditResult:
+    def apply(self, path, hook=None, profile=None, chosen_by=None) -> AuditResult:
         path = Path(path)
         return AuditResult(
             file=str(path),
