@@ -229,12 +229,18 @@ def test_too_few_verdicts_leave_values_alone(marked):
 
 
 def test_review_mark_follows_the_window_rules(marked, monkeypatch):
+    from dualrec_audit.batch.export import export_json, load_items
     from dualrec_audit.workflow.policy import WorkflowError
 
     db, runs = marked
     run = runs["dark_segment.mp4"]
     with Store(db) as store:
         (f,) = _dark(store, run)
+        # The finding's database id is the one `export --format json` lists.
+        doc = export_json(load_items(store))
+        (rec_doc,) = [r for r in doc["recordings"] if r["run_id"] == run]
+        listed = [x["finding_id"] for x in rec_doc["findings"] if x["rule"] == "event.dark"]
+        assert listed == [f.id]
         rec = store.run(run).recording_id
         with pytest.raises(WorkflowError, match="only a reviewer"):
             store.mark(f.id, store.authenticate("admin", "admin-pass-1"), "confirmed")

@@ -247,9 +247,11 @@ def propose_severity(t: str, profile: Profile, samples: Sequence[Sample], s: Set
     base = _replace(base, false_alarms=len(obs) - conf)
     if rule.mandatory or rule.severity == "low" or not obs:
         return base
-    if conf or len(obs) < s.severity_min_verdicts:
-        more = max(0, s.severity_min_verdicts - len(obs))
-        return _replace(base, status="too_few" if not conf else "unchanged", more_verdicts=more)
+    if conf:
+        return base  # a confirmed one: the severity stays
+    if len(obs) < s.severity_min_verdicts:
+        more = s.severity_min_verdicts - len(obs)
+        return _replace(base, status="too_few", more_verdicts=more)
     removed = sum(1 for o in obs if o.removable)
     return _replace(base, new="low", status="changed", removed=removed)
 

@@ -59,7 +59,7 @@ def report_doc(
             "leave_one_out_failed": list(proposal.loo_failed),
             "reverted": list(proposal.reverted),
         },
-        "changes": [c.to_dict() for c in proposal.changes if _shown(c.to_dict())],
+        "changes": [c.to_dict() for c in proposal.changes],
         "before": before.to_dict(),
         "after": after.to_dict(),
         "precision": [p.to_dict() for p in precision(samples)],
@@ -68,7 +68,10 @@ def report_doc(
 
 
 def _shown(c: dict[str, Any]) -> bool:
-    return c["status"] != "unchanged" or bool(c["confirmed"] or c["false_alarms"])
+    """A row of its own: a parameter with verdicts, or one that moved (else one line)."""
+    return c["status"] in ("changed", "reverted", "not_robust") or bool(
+        c["confirmed"] or c["false_alarms"]
+    )
 
 
 def write_report(doc: dict[str, Any], folder: Path) -> tuple[Path, Path]:
@@ -84,14 +87,27 @@ def _e(v: Any) -> str:
     return html.escape(str(v))
 
 
+def _why(c: dict[str, Any]) -> str:
+    if c["status"] == "too_few":
+        return (
+            f"还需 {c['more_verdicts']} 条复核结论（其中确认 {c['more_confirmed']} 条）/ needs "
+            f"{c['more_verdicts']} more verdicts ({c['more_confirmed']} confirmed)"
+        )
+    if c["status"] == "changed" and c["bound"] is not None:
+        side = "最短确认问题 − 余量" if c["param"].startswith("events.") else "最高确认占比 + 余量"
+        return (
+            f"界限 {c['bound']:g}（{side}）；留一录像交叉验证通过 / bound {c['bound']:g} "
+            "(last confirmed finding and the margin); leave-one-recording-out kept"
+        )
+    return str(c["note"])
+
+
 def _change_rows(doc: dict[str, Any]) -> str:
     rows = []
     for c in doc["changes"]:
-        if c["status"] == "too_few":
-            why = f"还需 {c['more_verdicts']} 条复核结论（其中确认 {c['more_confirmed']} 条）"
-            why += f" / needs {c['more_verdicts']} more verdicts ({c['more_confirmed']} confirmed)"
-        else:
-            why = c["note"]
+        if not _shown(c):
+            continue
+        why = _why(c)
         margin = "" if c["margin"] is None else f"{c['margin']:g}"
         cls = "changed" if c["status"] == "changed" else ""
         rows.append(
@@ -102,6 +118,24 @@ def _change_rows(doc: dict[str, Any]) -> str:
             f"<td>{_e(why)}</td></tr>"
         )
     return "\n".join(rows) or "<tr><td colspan='9'>—</td></tr>"
+
+
+def _untouched(doc: dict[str, Any]) -> str:
+    """The parameters no verdict speaks of, in one line."""
+    rest = [c for c in doc["changes"] if not _shown(c) and not c["param"].endswith(".severity")]
+    if not rest:
+        return ""
+    names = "、".join(f"<code>{_e(c['param'])}</code>" for c in rest)
+    s = doc["settings"]
+    return (
+        f"<p>没有复核结论、保持不变的参数（每项至少需要 {s['min_verdicts']} 条复核结论，其中确认 "
+        f"{s['min_confirmed']} 条）/ parameters without verdicts, left as they are (each needs "
+        f"{s['min_verdicts']} verdicts, {s['min_confirmed']} confirmed): {names}</p>"
+        f"<p><small>严重程度只在至少 {s['severity_min_verdicts']} 条复核结论且全部为误报时降为低"
+        f" / a severity is lowered only with {s['severity_min_verdicts']} verdicts, all false "
+        "alarms"
+        "</small></p>"
+    )
 
 
 def _effect_rows(doc: dict[str, Any]) -> str:
@@ -193,6 +227,7 @@ sent to re-record would be approved.</small><br>
 <th>误报 false alarms</th><th>消除的误报 removed</th><th>确认 confirmed</th>
 <th>安全余量 margin</th><th>说明 note</th></tr>
 {_change_rows(doc)}</table>
+{_untouched(doc)}
 <h2>对已存录像的影响 <small>Effect on the stored recordings</small></h2>
 <table><tr><th></th><th>现行 before</th><th>建议 after</th></tr>{_effect_rows(doc)}</table>
 <h2>各检查项的精确率 <small>Each check's precision from the verdicts</small></h2>

@@ -74,6 +74,17 @@ class CalibrationStore(WorkflowStore):
             check_mark(acc, label, claim.reviewer if held else None)
             return self._insert_feedback(s, finding, acc.username, label, note)
 
+    def finding_ids(self) -> dict[tuple[int, str, int], int]:
+        """Every stored finding's database id (what ``review mark --finding`` takes), keyed
+        (run id, source, ordinal) as :meth:`finding_verdicts` keys them."""
+        from sqlalchemy import select
+
+        from dualrec_audit.store.schema import FindingRow
+
+        q = select(FindingRow.run_id, FindingRow.source, FindingRow.ordinal, FindingRow.id)
+        with self._read() as s:
+            return {(r, src, o): i for r, src, o, i in s.execute(q)}
+
     # -- what calibration reads ------------------------------------------------------------
 
     def calibration_samples(self, profile_id: str, since: str | None = None) -> list[Sample]:
