@@ -66,6 +66,10 @@ def audited(pipeline, sample_results, tmp_path_factory) -> dict:
     for name, spans in CLIPS.items():
         path = build.build_clip(folder / name, src, Dimmed(spans))
         out[name] = pipeline.apply(path, profile=PROFILE)
+    # The customer out of frame for 1.5 s (bending to sign): under the 95 % presence rule.
+    absent = build.Defect("party_absent", "customer", 9.0, 10.5)
+    path = build.build_clip(folder / "absent.mp4", src, absent)
+    out["absent.mp4"] = pipeline.apply(path, profile=PROFILE)
     return out
 
 
@@ -379,3 +383,49 @@ def test_activations_and_rejudgements_are_logged_and_append_only(db_url, sample_
                     with store.engine.begin() as c:
                         c.execute(text(f"TRUNCATE {table} CASCADE"))
         assert store.verify().ok
+
+
+def test_a_whole_recording_threshold_moves_past_false_alarms_only(marked, monkeypatch):
+    """The presence rule: the 1.5 s absence (in frame about 92 % of the time) called a false
+    alarm, the customer-absent sample (7 s out of frame) confirmed: the threshold falls to
+    the false alarm's share, no further than the confirmed share plus the margin."""
+    db, runs = marked
+    rule = "mandatory.both_parties_present"
+    with Store(db) as store:
+        fa, conf = (
+            next(f for f in store.stored_findings(runs[n]) if f.event.check == rule)
+            for n in ("absent.mp4", "party_absent.mp4")
+        )
+    _mark(monkeypatch, db, runs["absent.mp4"], fa.id, "false_alarm")
+    _mark(monkeypatch, db, runs["party_absent.mp4"], conf.id, "confirmed")
+    with Store(db) as store:
+        samples = store.calibration_samples(PROFILE)
+    shares = {
+        s.run_id: f.evidence["presence"]
+        for s in samples
+        for f in s.result.findings
+        if f.rule == rule
+    }
+    settings = Settings(min_verdicts=2, min_confirmed=1)
+    proposal, doc = calibration(get_profile(PROFILE), samples, settings, basis="test")
+    c = next(x for x in proposal.changes if x.param == rule)
+    assert c.changed and c.old == 0.95 and (c.confirmed, c.false_alarms, c.removed) == (1, 1, 1)
+    assert shares[runs["party_absent.mp4"]] + c.margin <= c.new <= shares[runs["absent.mp4"]]
+    assert not proposal.violations
+    after = {s.run_id: redecide(s.result, proposal.profile) for s in samples}
+    assert after[runs["absent.mp4"]].decision == "approve"
+    assert after[runs["party_absent.mp4"]].decision == "rerecord"  # sent to re-record: kept
+    assert runs["absent.mp4"] in {x["run_id"] for x in doc["changed_recordings"]}
+
+
+def test_a_reviewer_disagreeing_with_an_approval_does_not_block_the_proposal(marked):
+    """The clean sample, approved by the profile calibrated, sent to re-record by a reviewer:
+    that approval is not the proposal's doing; the proposal is still made and keeps the
+    guarantee for everything else."""
+    db, runs = marked
+    with Store(db) as store:
+        store.add_decision(runs["clean.mp4"], "li", "rerecord", "other", "客户身份存疑")
+        samples = store.calibration_samples(PROFILE)
+    proposal, doc = calibration(get_profile(PROFILE), samples, basis="test")
+    assert proposal.changed and not proposal.violations and doc["guarantee"]["kept"]
+    assert doc["before"]["approve"] >= 1

@@ -292,7 +292,8 @@ class Violation:
 def guarantee(samples: Sequence[Sample], profile: Profile) -> list[Violation]:
     """Every stored result decided again under ``profile``: the confirmed findings that hold
     their recording now must still hold it; no recording a reviewer sent to re-record is
-    approved."""
+    approved (unless the profile calibrated approves it already: that is not the proposal's
+    doing, and the report's effect table shows it)."""
     out = []
     for s in samples:
         if s.result.error is not None:
@@ -302,7 +303,8 @@ def guarantee(samples: Sequence[Sample], profile: Profile) -> list[Violation]:
             if m.label == "confirmed" and held(s.result.findings, m.key):
                 if not held(after.findings, m.key):
                     out.append(Violation(s.run_id, "confirmed_lost", f"{m.key[0]} {m.key[1]}s"))
-        if s.verdict in NOT_APPROVABLE and after.decision == "approve":
+        was = s.result.decision
+        if s.verdict in NOT_APPROVABLE and after.decision == "approve" != was:
             out.append(Violation(s.run_id, "would_approve", s.verdict or ""))
     return out
 
@@ -338,6 +340,8 @@ def _enforce(profile: Profile, samples: Sequence[Sample], changes: list[Change])
     reverted: list[str] = []
     while guarantee(samples, apply(profile, changes)):
         live = [c for c in changes if c.changed]
+        if not live:
+            break
         best = None
         for c in live:
             trial = [x for x in changes if x.param != c.param]

@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     cal.set_defaults(handler=cmd_calibrate)
     add_db_arg(cal)
     cal.add_argument("--profile", required=True, help="the profile id calibrated")
-    cal.add_argument("--since", help="only runs finished on or after this date (ISO)")
+    cal.add_argument("--since", help="only runs finished on or after this local date or ISO time")
     cal.add_argument("--out", type=Path, required=True, help="the proposed profile (TOML)")
     cal.add_argument("--report", type=Path, required=True, help="folder for the report")
     cal.add_argument("--profiles-dir", type=Path, help="a folder of your own profiles")
@@ -44,7 +44,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     rej.set_defaults(handler=cmd_rejudge)
     add_db_arg(rej)
-    rej.add_argument("--since", help="only runs finished on or after this date (ISO)")
+    rej.add_argument("--since", help="only runs finished on or after this local date or ISO time")
 
 
 def add_mark_parser(review: argparse.ArgumentParser) -> None:
@@ -115,6 +115,7 @@ def cmd_activate(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    from dualrec_audit.batch.export import since_utc
     from dualrec_audit.calibrate.propose import Settings
     from dualrec_audit.calibrate.report import calibration, write_report
     from dualrec_audit.calibrate.toml_out import profile_toml
@@ -124,7 +125,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     with Store(args.db) as store:
         active = store.active_profiles().get(args.profile)
         profile = active[1] if active else get_profile(args.profile, args.profiles_dir)
-        samples = store.calibration_samples(args.profile, args.since)
+        samples = store.calibration_samples(args.profile, since_utc(args.since))
     marks = sum(len(s.marks) for s in samples)
     day = datetime.now(UTC).date().isoformat()
     basis = (
@@ -148,10 +149,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_rejudge(args: argparse.Namespace) -> int:
+    from dualrec_audit.batch.export import since_utc
     from dualrec_audit.store.database import Store
 
     with Store(args.db, actor="(rejudge)") as store:
-        done = store.rejudge(args.since)
+        done = store.rejudge(since_utc(args.since))
     for r in done:
         out_line(f"run {r.run_id}: {r.before} -> {r.after} under {r.profile_id} v{r.version}")
     out_line(f"{len(done)} runs re-judged")
