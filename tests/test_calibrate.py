@@ -70,6 +70,15 @@ def audited(pipeline, sample_results, tmp_path_factory) -> dict:
     absent = build.Defect("party_absent", "customer", 9.0, 10.5)
     path = build.build_clip(folder / "absent.mp4", src, absent)
     out["absent.mp4"] = pipeline.apply(path, profile=PROFILE)
+    # Babble over 3 s of the talk: a 2 s unclear-speech episode (the 90 % rule still holds).
+    import numpy as np
+
+    speech, _ = build.build_speech(src)
+    babble = build.Defect("low_clarity", None, 9.0, 12.0)
+    audio, _ = build.add_noise(speech, src, babble, np.random.default_rng(7))
+    path = folder / "babble.mp4"
+    build.encode(path, build.Compositor(src), build.soft_limit(audio), None)
+    out["babble.mp4"] = pipeline.apply(path, profile=PROFILE)
     return out
 
 
@@ -429,3 +438,29 @@ def test_a_reviewer_disagreeing_with_an_approval_does_not_block_the_proposal(mar
     proposal, doc = calibration(get_profile(PROFILE), samples, basis="test")
     assert proposal.changed and not proposal.violations and doc["guarantee"]["kept"]
     assert doc["before"]["approve"] >= 1
+
+
+def test_a_brief_unclear_episode_called_a_false_alarm_is_removed(marked, monkeypatch):
+    """Unclear speech: the 2 s episode of the babble clip called a false alarm, the noisy
+    sample's 9 s episode confirmed (verdict minimums lowered to 2 and 1 for this test): the
+    rule's minimum rises just past the false alarm, far short of the confirmed one."""
+    db, runs = marked
+    with Store(db) as store:
+        fa, conf = (
+            next(f for f in store.stored_findings(runs[n]) if f.event.check == "event.low_clarity")
+            for n in ("babble.mp4", "noisy_speech.mp4")
+        )
+    _mark(monkeypatch, db, runs["babble.mp4"], fa.id, "false_alarm")
+    _mark(monkeypatch, db, runs["noisy_speech.mp4"], conf.id, "confirmed")
+    with Store(db) as store:
+        samples = store.calibration_samples(PROFILE)
+    settings = Settings(min_verdicts=2, min_confirmed=1)
+    proposal, _ = calibration(get_profile(PROFILE), samples, settings, basis="test")
+    c = next(x for x in proposal.changes if x.param == "events.low_clarity.min_duration_s")
+    assert c.changed and (c.confirmed, c.false_alarms, c.removed) == (1, 1, 1)
+    assert fa.event.duration < c.new <= conf.event.duration - c.margin
+    assert not proposal.violations
+    after = {s.run_id: redecide(s.result, proposal.profile) for s in samples}
+    (babble,) = [f for f in after[runs["babble.mp4"]].findings if f.rule == "event.low_clarity"]
+    assert babble.severity == "low"
+    assert after[runs["noisy_speech.mp4"]].decision == "rerecord"
