@@ -64,6 +64,8 @@ class Item:
     # Reviewers' latest verdict per finding, keyed (source, ordinal): "rule" = the result's
     # findings, "event" = its events, numbered as in the result.
     verdicts: dict[tuple[str, int], StoredFeedback] = field(default_factory=dict)
+    # Each finding's database id (what `review mark --finding` takes), keyed the same way.
+    finding_ids: dict[tuple[str, int], int] = field(default_factory=dict)
 
     @property
     def day(self) -> str:
@@ -79,12 +81,16 @@ def load_items(store: Store, since: str | None = None) -> list[Item]:
     verdicts: dict[int, dict[tuple[str, int], StoredFeedback]] = {}
     for (run_id, source, ordinal), mark in store.finding_verdicts().items():
         verdicts.setdefault(run_id, {})[(source, ordinal)] = mark
+    ids: dict[int, dict[tuple[str, int], int]] = {}
+    for (run_id, source, ordinal), fid in store.finding_ids().items():
+        ids.setdefault(run_id, {})[(source, ordinal)] = fid
     return [
         Item(
             r,
             results[r.run_id],
             tuple(by_recording.get(r.recording_id, ())),
             verdicts.get(r.run_id, {}),
+            ids.get(r.run_id, {}),
         )
         for r in runs
     ]
@@ -317,11 +323,19 @@ def export_json(
             {
                 **decision_row(it),
                 "findings": [
-                    {**f.to_dict(), **_verdict(it, "rule", i)}
+                    {
+                        "finding_id": it.finding_ids.get(("rule", i)),
+                        **f.to_dict(),
+                        **_verdict(it, "rule", i),
+                    }
                     for i, f in enumerate(it.result.findings)
                 ],
                 "events": [
-                    {**e.to_dict(), **_verdict(it, "event", i)}
+                    {
+                        "finding_id": it.finding_ids.get(("event", i)),
+                        **e.to_dict(),
+                        **_verdict(it, "event", i),
+                    }
                     for i, e in enumerate(it.result.events)
                 ],
                 "watch": [[round(a, 2), round(b, 2)] for a, b in watch_intervals(it.result)],

@@ -1,5 +1,6 @@
 """Command line: ``dualrec-audit check FILE|DIR ...``, ``eval DIR --labels FILE``,
-``scan DIR``, ``export``, ``db ...``, ``profiles ...``, ``models ...``, and the Qt windows
+``scan DIR``, ``export``, ``db ...``, ``profiles ...``, ``calibrate``, ``rejudge``,
+``models ...``, and the Qt windows
 ``review`` and ``precheck``.
 
 This module owns the entry points (:func:`entry`, :func:`main`, :func:`run`) and
@@ -23,11 +24,11 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from dualrec_audit import __version__
-from dualrec_audit.cli import check, db, export, models, profiles, scan, windows
+from dualrec_audit.cli import calibrate, check, db, export, models, profiles, scan, windows
 from dualrec_audit.cli.common import BarSafeHandler, err_line
 from dualrec_audit.core.errors import DualrecError
 
-GROUPS = (check, scan, export, db, profiles, windows, models)
+GROUPS = (check, scan, export, db, profiles, windows, calibrate, models)
 """The command groups, in the order ``--help`` lists their commands."""
 
 

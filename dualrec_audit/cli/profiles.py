@@ -1,4 +1,4 @@
-"""``profiles``: list, show and validate business profiles."""
+"""``profiles``: list, show and validate business profiles; activate a version (four eyes)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from dualrec_audit.cli.calibrate import add_activate_parser, cmd_activate
 from dualrec_audit.cli.common import out_line
 from dualrec_audit.core.errors import DualrecError
 
@@ -20,12 +21,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     show.add_argument("id")
     validate = psub.add_parser("validate", help="check a profile file (exit 2 if invalid)")
     validate.add_argument("file", type=Path)
+    add_activate_parser(psub)
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
     from dualrec_audit.rules.profiles import all_profiles, load_profile_file
 
     sub = args.profiles_command
+    if sub == "activate":
+        return cmd_activate(args)
     if sub == "validate":
         p = load_profile_file(args.file)  # ConfigError -> exit 2 with the key path
         out_line(f"{args.file}: valid profile '{p.id}' v{p.version} ({len(p.stages)} stages)")

@@ -8,6 +8,7 @@ import argparse
 import importlib
 from pathlib import Path
 
+from dualrec_audit.cli.calibrate import add_mark_parser
 from dualrec_audit.cli.common import add_audit_args, add_db_arg, add_ui_args, audit_options
 from dualrec_audit.core.errors import DualrecError
 
@@ -37,6 +38,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     review.add_argument("--file", type=Path, help="with --view precheck: the recording checked")
     add_audit_args(review)
+    add_mark_parser(review)
 
     precheck = sub.add_parser("precheck", help="the teller's pre-check window (Qt)")
     precheck.set_defaults(handler=cmd_ui)

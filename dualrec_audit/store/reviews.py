@@ -120,7 +120,7 @@ class ReviewsStore(StoreBase):
         self, finding_id: int, reviewer: str, label: str = "false_alarm", note: str | None = None
     ) -> int:
         """Mark a finding (``false_alarm``, or ``confirmed`` to withdraw that mark)."""
-        from dualrec_audit.store.schema import FindingFeedback, FindingRow
+        from dualrec_audit.store.schema import FindingRow
 
         if label not in FEEDBACK_LABELS:
             raise ConfigError(f"unknown label '{label}'; use one of {', '.join(FEEDBACK_LABELS)}")
@@ -130,18 +130,26 @@ class ReviewsStore(StoreBase):
             finding = s.get(FindingRow, finding_id)
             if finding is None:
                 raise ConfigError(f"no finding {finding_id} in the database")
-            row = FindingFeedback(
-                finding_id=finding_id,
-                run_id=finding.run_id,
-                reviewer=reviewer.strip(),
-                label=label,
-                note=(note or "").strip() or None,
-                created_at=now(),
-            )
-            s.add(row)
-            s.flush()
-            self._log(s, "finding.marked", "finding_feedback", row.id, feedback_state(row))
-            return row.id
+            return self._insert_feedback(s, finding, reviewer, label, note)
+
+    def _insert_feedback(
+        self, s: Any, finding: Any, reviewer: str, label: str, note: str | None
+    ) -> int:
+        """Insert and log a mark on ``finding`` (its row) in the transaction ``s``."""
+        from dualrec_audit.store.schema import FindingFeedback
+
+        row = FindingFeedback(
+            finding_id=finding.id,
+            run_id=finding.run_id,
+            reviewer=reviewer.strip(),
+            label=label,
+            note=(note or "").strip() or None,
+            created_at=now(),
+        )
+        s.add(row)
+        s.flush()
+        self._log(s, "finding.marked", "finding_feedback", row.id, feedback_state(row))
+        return int(row.id)
 
     def feedback(self, run_id: int | None = None) -> list[StoredFeedback]:
         """Every mark (of one run), oldest first."""

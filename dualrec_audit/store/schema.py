@@ -255,6 +255,59 @@ class StoreInfo(Base):
     created_at: Mapped[str] = mapped_column(Stamp)
 
 
+# -- issue 30: profile versions, their activation (four eyes) and re-judgements ----------------
+
+
+class ProfileVersion(Base):
+    """A business profile's version as a senior submitted it for activation: its TOML text
+    and digest (one row per id, version and digest)."""
+
+    __tablename__ = "profile_versions"
+    __table_args__ = (UniqueConstraint("profile_id", "version", "digest"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[str] = mapped_column(String(80), index=True)
+    version: Mapped[str] = mapped_column(String(40))
+    digest: Mapped[str] = mapped_column(String(64))  # sha256 of the profile's canonical JSON
+    text: Mapped[str] = mapped_column(Text)  # the TOML file as submitted
+    basis: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[str] = mapped_column(Stamp)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class ProfileActivation(Base):
+    """One step of activating a profile version: ``first`` (a senior asks) and ``second`` (a
+    different senior confirms: the version is active from then on). Append-only."""
+
+    __tablename__ = "profile_activations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("profile_versions.id"), index=True)
+    profile_id: Mapped[str] = mapped_column(String(80))
+    step: Mapped[str] = mapped_column(String(8))  # first | second
+    senior: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[str] = mapped_column(Stamp)
+
+
+class Rejudgement(Base):
+    """A stored run decided again under another profile version, without re-auditing: the
+    version and the decision, score and findings it gave. Append-only."""
+
+    __tablename__ = "rejudgements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("audit_runs.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("profile_versions.id"))
+    profile_id: Mapped[str] = mapped_column(String(80))
+    profile_version: Mapped[str] = mapped_column(String(40))
+    decision_before: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[str] = mapped_column(String(16))
+    score: Mapped[float] = mapped_column(Float)
+    findings: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[str] = mapped_column(Stamp)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
 # Tables whose rows are never changed or deleted once written.
 IMMUTABLE_TABLES = (
     "audit_runs",
@@ -264,4 +317,7 @@ IMMUTABLE_TABLES = (
     "event_log",
     "finding_feedback",
     "appeals",
+    "profile_versions",
+    "profile_activations",
+    "rejudgements",
 )

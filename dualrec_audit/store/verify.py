@@ -14,6 +14,7 @@ from typing import Any
 from dualrec_audit.core.paths import os_path
 from dualrec_audit.store import trust
 from dualrec_audit.store.keys import GENESIS, entry_text, jsonable, path_key
+from dualrec_audit.store.profiles_store import verify_calibration
 from dualrec_audit.store.records import (
     VerifyReport,
     claim_state,
@@ -56,6 +57,7 @@ class VerifyStore(WorkflowStore):
             n, heads, logged = self._verify_chain(s, key, problems)
             _verify_rows(s, logged, problems)
             problems += self._verify_workflow(s, logged)
+            problems += verify_calibration(s, logged)
         checked = self._verify_anchors(n, heads, anchors, problems, notes)
         return VerifyReport(
             entries=n,

@@ -182,11 +182,11 @@ class FindingsPanel:
         fid = self._current_finding()
         if self.data is None or fid is None or self.read_only:
             return
-        who, note = self.account.username, self.finding_note.text().strip() or None
+        note = self.finding_note.text().strip() or None
         run_id = self.data.summary.run_id
 
         def save(store: Store) -> list[StoredFeedback]:
-            store.add_feedback(fid, who, label, note)
+            store.mark(fid, self.account, label, note)  # the rules `review mark` obeys
             return store.feedback(run_id)
 
         def saved(marks: list[StoredFeedback]) -> None:
