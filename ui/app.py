@@ -117,19 +117,24 @@ def review_main(args: argparse.Namespace, options: AuditOptions) -> int:
     if args.screenshot:
         return _screenshot_main(db, settings, lang, args, options, models, size)
     _install_excepthook()
-    login = LoginDialog(db, lang)
-    login.username.setText(args.reviewer or text_value(settings, "reviewer"))
-    if login.exec() != QDialog.DialogCode.Accepted or login.account is None:
-        db.close()
-        return 0
-    settings.setValue("reviewer", login.account.username)
-    win = MainWindow(db, settings, lang, login.account, options, models)
-    if size is not None:
-        win.resize(*size)
-    win.show()
-    if args.recording is not None:
-        db.call(lambda store: store.latest_run(args.recording), win.open_run)
-    return int(app.exec())
+    code = 0
+    while True:  # "sign out" closes the window and brings the sign-in dialog back
+        login = LoginDialog(db, lang)
+        login.username.setText(args.reviewer or text_value(settings, "reviewer"))
+        if login.exec() != QDialog.DialogCode.Accepted or login.account is None:
+            db.close()
+            return code
+        settings.setValue("reviewer", login.account.username)
+        win = MainWindow(db, settings, lang, login.account, options, models)
+        if size is not None:
+            win.resize(*size)
+        win.show()
+        if args.recording is not None:
+            db.call(lambda store: store.latest_run(args.recording), win.open_run)
+        code = int(app.exec())
+        if not win.signed_out:
+            return code
+        db = Database(resolve_url(args.db), actor="(signing in)")  # the old one is closed
 
 
 def _screenshot_account(db: Database, username: str | None) -> Account:
@@ -182,7 +187,17 @@ def precheck_main(args: argparse.Namespace, options: AuditOptions) -> int:
         raise ConfigError("--screenshot needs the recording to check: precheck FILE --screenshot")
     app, settings, lang = _setup(args)
     models = str(args.models) if args.models else None
-    win = PrecheckWindow(settings, lang, options, models)
+    from dualrec_audit.rules.assign import ProfileMap
+
+    mapping = getattr(args, "profile_map", None)
+    win = PrecheckWindow(
+        settings,
+        lang,
+        options,
+        models,
+        explicit_profile=getattr(args, "profile", None),
+        profile_map=ProfileMap.load(mapping) if mapping else None,
+    )
     if size is not None:
         win.resize(*size)
     if args.screenshot:
@@ -228,7 +243,7 @@ def _review_screenshot(win: MainWindow, args: argparse.Namespace) -> None:
     if args.view == "accounts":
         dialog = win.show_accounts()
         wait_until(lambda: dialog.list.topLevelItemCount() > 0, 30, "the accounts")
-        _save(dialog, args.screenshot)
+        _save_over(win, dialog, args.screenshot)
         return
     if args.view == "precheck":
         win.tabs.setCurrentWidget(win.precheck)
@@ -284,7 +299,42 @@ def _review_screenshot(win: MainWindow, args: argparse.Namespace) -> None:
         review.side_tabs.setCurrentWidget(review.history)
     if args.view == "keys":
         review.overlay_help.toggle()
+    if args.view == "approve":
+        _approve_screenshot(win, args.screenshot)
+        return
     _save(win, args.screenshot)
+
+
+def _approve_screenshot(win: MainWindow, path: str | Path) -> None:
+    """The window with the question Approve asks (a dialog drawn over its centre)."""
+    review = win.review
+    review.read_only = False  # a screenshot asks, and never saves (the dialog is not answered)
+    review.decide("approve")
+    dialog = review.pending
+    if dialog is None:
+        raise ConfigError(
+            "approving this recording asks nothing: " + (review.decision_status.text() or "ok")
+        )
+    wait_until(dialog.isVisible, 10, "the question")
+    _save_over(win, dialog, path)
+    dialog.reject()
+
+
+def _save_over(win: QWidget, dialog: QWidget, path: str | Path) -> None:
+    """The window with a dialog drawn over its centre, as the screen shows them."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QPainter
+
+    shot = win.grab()
+    over = dialog.grab()
+    painter = QPainter(shot)
+    painter.drawPixmap(
+        QPoint((shot.width() - over.width()) // 2, (shot.height() - over.height()) // 2), over
+    )
+    painter.end()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if not shot.save(str(path), "PNG"):
+        raise DualrecError(f"cannot write the screenshot {path}")
 
 
 def _run_of(

@@ -20,6 +20,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from dualrec_audit.batch.report import fmt_time
 from dualrec_audit.core.result import Text
+from dualrec_audit.review.precheck import error_text
 from dualrec_audit.review.queue import (
     QUEUE_ORDER,
     QueueItem,
@@ -201,8 +202,8 @@ class QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and col == "status":
             return QBrush(STATUS_COLOURS[item.status])
         if role == Qt.ItemDataRole.ToolTipRole:
-            if item.error:
-                return item.error
+            if item.error:  # the cause in the reviewer's language, not the log's English
+                return error_text(item.error_code or "").get(self.lang)
             if col == "watch" and item.by_ear:
                 return self.tr("The script must also be listened to (the tool could not check it)")
             return item.path

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from dualrec_audit.core.i18n import advice_for
 from dualrec_audit.core.result import AuditResult, Finding, Text
 from dualrec_audit.review.player import covers_recording
 from dualrec_audit.review.texts import for_reviewer
+from dualrec_audit.rules.assign import ProfileMap, resolve_profile
 from dualrec_audit.workflow.watch import script_by_ear
 
 
@@ -93,6 +95,25 @@ OTHER_ERROR = Text(
     "无法检查这段录像：请重新选择文件再试一次；仍不行请联系管理员",
     "The recording cannot be checked: choose the file again; if that fails, ask the administrator",
 )
+
+
+def precheck_profile(
+    path: str | Path,
+    *,
+    explicit: str | None = None,
+    mapping: ProfileMap | None = None,
+    chosen: str | None = None,
+    default: str | None = None,
+) -> tuple[str | None, str]:
+    """(profile id, where it came from) for the teller's pre-check: the same places the scan
+    and so the reviewers' queue take it from (``--profile``, the file's sidecar, the profile
+    map's rules), then the business chosen in the window, then the default."""
+    pid, source = resolve_profile(Path(path), explicit=explicit, mapping=mapping, default=None)
+    if pid:
+        return pid, source
+    if chosen:
+        return chosen, "window"
+    return default, "default"
 
 
 def error_text(code: str) -> Text:

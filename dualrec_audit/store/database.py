@@ -9,6 +9,7 @@ transactions and the event-log append):
 - :mod:`~dualrec_audit.store.reviews`: review decisions, marks on findings and claims;
 - :mod:`~dualrec_audit.store.workflow`: accounts, decisions under the workflow's rules,
   appeals and assignments;
+- :mod:`~dualrec_audit.store.accounts`: sign-in with lockout and account administration;
 - :mod:`~dualrec_audit.store.verify`: the event log's chain, anchors and rows checked.
 
 Every write is one transaction: an audit run with its findings, scores and log entry is
@@ -19,12 +20,13 @@ content keys and log hashing in :mod:`~dualrec_audit.store.keys`.
 
 from __future__ import annotations
 
+from dualrec_audit.store.accounts import AccountsStore
 from dualrec_audit.store.results import ResultsStore
 from dualrec_audit.store.reviews import ReviewsStore
 from dualrec_audit.store.verify import VerifyStore
 from dualrec_audit.store.workflow import WorkflowStore
 
 
-class Store(VerifyStore, WorkflowStore, ReviewsStore, ResultsStore):
+class Store(VerifyStore, AccountsStore, WorkflowStore, ReviewsStore, ResultsStore):
     """The results database. ``Store(url)`` opens an existing one and brings its tables up to
     date; ``Store(url, create=True)`` also creates it (and its key) when it does not exist."""
