@@ -364,7 +364,13 @@ def test_accounts_administered_in_the_window(qtbot, db, monkeypatch, zh):
     dialog.ask_reset()
     _reason(qtbot, dialog, "本人忘记密码，电话核实身份", extra="temporary-pw1")
     qtbot.waitUntil(lambda: "临时密码" in dialog.message.text(), timeout=10_000)
-    qtbot.waitUntil(lambda: "须修改密码" in dialog.list.topLevelItem(2).text(3), timeout=10_000)
+
+    def state_text(user: str) -> str:
+        items = [dialog.list.topLevelItem(i) for i in range(dialog.list.topLevelItemCount())]
+        return next(i.text(3) for i in items if i.text(0) == user)
+
+    qtbot.waitUntil(lambda: "须修改密码" in state_text("李主管"), timeout=10_000)
+    assert "已停用" in state_text("王审核")
     with Store(url) as store:
         roles = {a.username: a for a in store.accounts()}
         assert roles["钱审核"].role == "senior" and not roles["王审核"].active
@@ -382,7 +388,9 @@ def test_accounts_administered_in_the_window(qtbot, db, monkeypatch, zh):
     # Three wrong passwords lock 赵主管 out, with the time in Chinese.
     for i in range(3):
         login = _sign_in(qtbot, url, "赵主管", f"wrong-{i}")
-        qtbot.waitUntil(lambda lg=login: lg.ok.isEnabled() and lg.message.text(), timeout=10_000)
+        qtbot.waitUntil(
+            lambda lg=login: lg.ok.isEnabled() and bool(lg.message.text()), timeout=10_000
+        )
     assert "锁定" in login.message.text()
     login = _sign_in(qtbot, url, "赵主管", "senior-password")
     qtbot.waitUntil(lambda: "锁定" in login.message.text(), timeout=10_000)
