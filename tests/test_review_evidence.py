@@ -219,6 +219,15 @@ def test_a_file_replaced_after_its_audit_is_refused_and_marked(
         assert noted["sha256"] == _sha(copy) and noted["audited_sha256"] != noted["sha256"]
         assert store.decisions(rec) == []
         assert store.verify().ok
+    # The queue shows it marked for a new audit, and "next recording" never lands on it.
+    win.queue.refresh()
+    qtbot.waitUntil(
+        lambda: any(i.replaced for i in win.queue.model.items if i.recording_id == rec),
+        timeout=10_000,
+    )
+    [item] = [i for i in win.queue.model.items if i.recording_id == rec]
+    assert win.queue.model.cell_text(item, "status") == "文件已更换，待重新审核"
+    assert win.queue.next_after(None) != item.run_id
 
 
 def test_a_file_replaced_while_open_is_caught_before_the_decision(

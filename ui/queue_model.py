@@ -87,6 +87,7 @@ def load_queue(store: Store, known: dict[int, tuple[float, bool]]) -> QueueData:
     standings = store.standings()
     assigned = store.assignments()
     recorded = store.recorded_times()
+    replaced = store.changed_files()
     names = business_names()
     computed: dict[int, tuple[float, bool]] = {}
     items = []
@@ -112,6 +113,7 @@ def load_queue(store: Store, known: dict[int, tuple[float, bool]]) -> QueueData:
                 assignee=a.assignee if a is not None else None,
                 recorded_at=_recorded(recorded.get(run.recording_id)),
                 business=names.get(run.profile_id or ""),
+                replaced=run.recording_id in replaced,
             )
         )
     reviewers = [a for a in store.accounts() if a.reviews and a.active]
@@ -202,6 +204,10 @@ class QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and col == "status":
             return QBrush(STATUS_COLOURS[item.status])
         if role == Qt.ItemDataRole.ToolTipRole:
+            if item.replaced:
+                return self.tr(
+                    "The file was replaced after its audit: no decision until it is audited again"
+                )
             if item.error:  # the cause in the reviewer's language, not the log's English
                 return error_text(item.error_code or "").get(self.lang)
             if col == "watch" and item.by_ear:
@@ -214,6 +220,8 @@ class QueueModel(QAbstractTableModel):
     def cell_text(self, item: QueueItem, col: str) -> str:
         """What column ``col`` shows for ``item``."""
         if col == "status":
+            if item.replaced:
+                return self.tr("File replaced: to re-audit")
             return self.status_names[item.status]
         if col == "name":
             return item.name

@@ -85,6 +85,7 @@ class QueueItem:
     assignee: str | None = None
     business: Text | None = None  # the business profile's name
     error_code: str | None = None  # why the tool could not audit it (its stable code)
+    replaced: bool = False  # its file was found replaced after the audit: to be audited anew
 
 
 def queue_item(
@@ -125,7 +126,7 @@ def actionable(item: QueueItem, username: str, senior: bool) -> bool:
     """A recording this reviewer can decide now: flagged or appealed (escalations and
     approvals awaiting a second senior for seniors), not held or assigned by someone else."""
     wanted = TO_REVIEW + ("appealed",) + (FOR_SENIORS if senior else ())
-    if item.status not in wanted:
+    if item.status not in wanted or item.replaced:
         return False
     if item.claimed_by not in (None, username):
         return False

@@ -814,8 +814,16 @@
         <translation>上报</translation>
     </message>
     <message>
+        <source>The file was replaced after its audit: no decision until it is audited again</source>
+        <translation>审核后文件被更换：重新审核前不能做决定</translation>
+    </message>
+    <message>
         <source>The script must also be listened to (the tool could not check it)</source>
         <translation>还需人工听话术（工具无法核对话术）</translation>
+    </message>
+    <message>
+        <source>File replaced: to re-audit</source>
+        <translation>文件已更换，待重新审核</translation>
     </message>
     <message>
         <source>script by ear</source>
