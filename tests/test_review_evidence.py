@@ -189,6 +189,43 @@ def test_approving_by_ear_without_listening_is_the_logged_path(db, by_ear):
         assert store.verify().ok
 
 
+def test_listen_share_is_a_profile_value_outside_its_digest(by_ear, tmp_path, monkeypatch):
+    """``[review] listen_share`` is read from the business profile; it is not part of what
+    the audit depends on, so the profile's digest (the runs' key) does not change."""
+    from dualrec_audit.rules.profiles import parse_profile
+    from dualrec_audit.store.keys import digest
+    from dualrec_audit.workflow import evidence
+
+    from .conftest import ROOT
+
+    text = (ROOT / "dualrec_audit/profiles/fund_sale.toml").read_text(encoding="utf-8")
+    text = text.replace('id = "fund_sale"', 'id = "fund_sale_ear"', 1)
+    (tmp_path / "ear.toml").write_text(text + "\n[review]\nlisten_share = 0.5\n", "utf-8")
+    plain, strict = (
+        parse_profile(text, "plain"),
+        parse_profile(text + "\n[review]\nlisten_share = 0.5\n", "strict"),
+    )
+    assert plain.review.listen_share == 0.9 and strict.review.listen_share == 0.5
+    assert digest(plain.model_dump(mode="json")) == digest(strict.model_dump(mode="json"))
+    monkeypatch.setenv("DUALREC_AUDIT_PROFILES", str(tmp_path))
+    evidence._listen_share.cache_clear()
+    try:
+        result = replace(by_ear, profile={**(by_ear.profile or {}), "id": "fund_sale_ear"})
+        assert evidence.listen_share_for(result) == 0.5
+        me = Request(_account_obj(), "approve", listened=0.6)
+        check_decision(me, state_of([]), result)  # 60 % is enough under this profile
+        with pytest.raises(WorkflowError, match="listen"):
+            check_decision(me, state_of([]), by_ear)  # not under fund_sale (90 %)
+    finally:
+        evidence._listen_share.cache_clear()
+
+
+def _account_obj():
+    from dualrec_audit.workflow.policy import Account
+
+    return Account(1, "wang", "王审核", "reviewer")
+
+
 # -- 3. a file replaced after its audit -----------------------------------------------------
 
 

@@ -14,6 +14,7 @@ review window shows the same figures while the reviewer works.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 
@@ -59,14 +60,18 @@ def listen_share_for(result: AuditResult) -> float:
     """The share of speech the result's business profile asks a reviewer to play when the
     script is checked by ear (``[review] listen_share``); the default without a profile or
     when the profile is no longer installed."""
+    pid = (result.profile or {}).get("id")
+    return _listen_share(str(pid)) if pid else DEFAULT_LISTEN_SHARE
+
+
+@functools.lru_cache(maxsize=64)
+def _listen_share(profile_id: str) -> float:
+    """Read once per process (the window asks at every player tick)."""
     from dualrec_audit.core.errors import DualrecError
     from dualrec_audit.rules.profiles import get_profile
 
-    pid = (result.profile or {}).get("id")
-    if not pid:
-        return DEFAULT_LISTEN_SHARE
     try:
-        return float(get_profile(str(pid)).review.listen_share)
+        return float(get_profile(profile_id).review.listen_share)
     except DualrecError:
         return DEFAULT_LISTEN_SHARE
 
