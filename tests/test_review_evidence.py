@@ -125,6 +125,12 @@ def test_a_recording_that_could_not_be_audited_is_never_approved(qtbot, db, trun
         assert d.verdict == "rerecord" and store.verify().ok
     # The status bar repeats the saved line as text, not as HTML.
     assert "<" not in win.statusBar().currentMessage()
+    # In the queue, the 无法审核 row's tooltip gives the cause in Chinese.
+    model = win.queue.model
+    qtbot.waitUntil(lambda: any(i.run_id == run_id for i in model.items), timeout=10_000)
+    row = next(k for k, i in enumerate(model.items) if i.run_id == run_id)
+    tip = model.data(model.index(row, 0), Qt.ItemDataRole.ToolTipRole)
+    assert "录像文件不完整" in tip and "truncated" not in tip
 
 
 # -- 2. a script to be checked by ear -------------------------------------------------------
@@ -488,3 +494,31 @@ def test_queue_columns_fit_at_1366x768(qtbot, db, zh):
     for c in range(header.count()):
         if c != 1:  # every header is readable whole (the file name column stretches)
             assert header.sectionSize(c) >= header.sectionSizeFromContents(c).width() - 2, c
+
+
+def test_next_recording_skips_unplayable_and_replaced_files():
+    from dualrec_audit.review.queue import QueueItem, next_in_queue
+
+    def item(run: int, **kw) -> QueueItem:
+        return QueueItem(run, run, f"{run}.mp4", "", "review", "review", 50, 20, "", **kw)
+
+    items = [item(1), item(2, replaced=True), item(3), item(4)]
+    assert next_in_queue(items, None, "wang", False) == items[0]
+    assert next_in_queue(items, 1, "wang", False) == items[2]  # 2 is to be audited anew
+    assert next_in_queue(items, 1, "wang", False, skip={3}) == items[3]
+    assert next_in_queue(items, 4, "wang", False, skip={1, 3}) is None
+
+
+def test_a_slow_database_is_said_in_the_status_bar(qtbot):
+    import time
+
+    from ui.workers import Worker
+
+    worker = Worker("db-test")
+    worker.slow.setInterval(200)
+    with qtbot.waitSignal(worker.waiting, timeout=5_000) as waited:
+        worker.submit(lambda: time.sleep(1.0))
+    assert waited.args == [True]
+    with qtbot.waitSignal(worker.waiting, timeout=5_000) as done:
+        pass
+    assert done.args == [False]
