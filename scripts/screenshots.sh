@@ -30,7 +30,9 @@ tellers = {"clean": ("上海分行营业部", "T1024"), "customer_chin_cut": ("�
 for stem, (branch, teller) in tellers.items():
     side = Path(sys.argv[1]) / f"{stem}.json"
     meta = {"branch": branch, "teller": teller, "customer_ref": f"C2026{len(stem):04d}",
-            "product": "稳健增利混合基金 A"}
+            "product": "稳健增利混合基金 A",
+            # the sample's own business profile, as its sidecar in sample_videos/ names it
+            "profile": json.loads(Path(f"sample_videos/{stem}.json").read_text())["profile"]}
     side.write_text(json.dumps(meta, ensure_ascii=False))
 PY
 head -c 300000 sample_videos/clean.mp4 > "$work/incoming/拷贝中断.mp4"  # a copy cut short

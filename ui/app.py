@@ -274,8 +274,13 @@ def _review_screenshot(win: MainWindow, args: argparse.Namespace) -> None:
         raise _as_error(failures[0])
     data = review.data
     assert data is not None
-    if data.video is not None:
-        wait_until(review.player.is_ready, 30, "the video to load")
+    player = review.player
+    if data.video is not None:  # ready, or refused (a replaced file) or broken (a cut copy)
+        wait_until(
+            lambda: player.is_ready() or player.broken or review.file_replaced,
+            30,
+            "the video to load",
+        )
     target = 0
     if args.finding:
         n = args.finding
@@ -291,10 +296,10 @@ def _review_screenshot(win: MainWindow, args: argparse.Namespace) -> None:
         # window starts 2 s before it instead).
         inside = f.event.start + min(0.5, (f.event.end - f.event.start) / 2)
         target = 0 if whole else to_position(inside)
-    review.player.seek(target)
-    if data.video is not None:
-        frame = 1000 / max(1.0, review.player.fps)
-        wait_until(lambda: abs(review.player.frame_ms - target) <= frame + 1, 30, "the video frame")
+    if player.is_ready():
+        player.seek(target)
+        frame = 1000 / max(1.0, player.fps)
+        wait_until(lambda: abs(player.frame_ms - target) <= frame + 1, 30, "the video frame")
     if args.view == "history":
         review.side_tabs.setCurrentWidget(review.history)
     if args.view == "keys":
