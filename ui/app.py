@@ -132,19 +132,24 @@ def review_main(args: argparse.Namespace, options: AuditOptions) -> int:
     if args.screenshot:
         return _screenshot_main(db, settings, lang, args, options, models, size)
     _install_excepthook()
-    login = LoginDialog(db, lang)
-    login.username.setText(args.reviewer or text_value(settings, "reviewer"))
-    if login.exec() != QDialog.DialogCode.Accepted or login.account is None:
-        db.close()
-        return 0
-    settings.setValue("reviewer", login.account.username)
-    win = MainWindow(db, settings, lang, login.account, options, models)
-    if size is not None:
-        win.resize(*size)
-    win.show()
-    if args.recording is not None:
-        db.call(lambda store: store.latest_run(args.recording), win.open_run)
-    return int(app.exec())
+    code = 0
+    while True:  # "sign out" closes the window and brings the sign-in dialog back
+        login = LoginDialog(db, lang)
+        login.username.setText(args.reviewer or text_value(settings, "reviewer"))
+        if login.exec() != QDialog.DialogCode.Accepted or login.account is None:
+            db.close()
+            return code
+        settings.setValue("reviewer", login.account.username)
+        win = MainWindow(db, settings, lang, login.account, options, models)
+        if size is not None:
+            win.resize(*size)
+        win.show()
+        if args.recording is not None:
+            db.call(lambda store: store.latest_run(args.recording), win.open_run)
+        code = int(app.exec())
+        if not win.signed_out:
+            return code
+        db = Database(resolve_url(args.db), actor="(signing in)")  # the old one is closed
 
 
 def _screenshot_account(db: Database, username: str | None) -> Account:
@@ -197,7 +202,17 @@ def precheck_main(args: argparse.Namespace, options: AuditOptions) -> int:
         raise ConfigError("--screenshot needs the recording to check: precheck FILE --screenshot")
     app, settings, lang = _setup(args)
     models = str(args.models) if args.models else None
-    win = PrecheckWindow(settings, lang, options, models)
+    from dualrec_audit.rules.assign import ProfileMap
+
+    mapping = getattr(args, "profile_map", None)
+    win = PrecheckWindow(
+        settings,
+        lang,
+        options,
+        models,
+        explicit_profile=getattr(args, "profile", None),
+        profile_map=ProfileMap.load(mapping) if mapping else None,
+    )
     if size is not None:
         win.resize(*size)
     if args.screenshot:
@@ -243,7 +258,7 @@ def _review_screenshot(win: MainWindow, args: argparse.Namespace) -> None:
     if args.view == "accounts":
         dialog = win.show_accounts()
         wait_until(lambda: dialog.list.topLevelItemCount() > 0, 30, "the accounts")
-        _save(dialog, args.screenshot)
+        _save_over(win, dialog, args.screenshot)
         return
     if args.view == "precheck":
         win.tabs.setCurrentWidget(win.precheck)
@@ -274,8 +289,13 @@ def _review_screenshot(win: MainWindow, args: argparse.Namespace) -> None:
         raise _as_error(failures[0])
     data = review.data
     assert data is not None
-    if data.video is not None:
-        wait_until(review.player.is_ready, 30, "the video to load")
+    player = review.player
+    if data.video is not None:  # ready, or refused (a replaced file) or broken (a cut copy)
+        wait_until(
+            lambda: player.is_ready() or player.broken or review.file_replaced,
+            30,
+            "the video to load",
+        )
     target = 0
     if args.finding:
         n = args.finding
@@ -291,15 +311,50 @@ def _review_screenshot(win: MainWindow, args: argparse.Namespace) -> None:
         # window starts 2 s before it instead).
         inside = f.event.start + min(0.5, (f.event.end - f.event.start) / 2)
         target = 0 if whole else to_position(inside)
-    review.player.seek(target)
-    if data.video is not None:
-        frame = 1000 / max(1.0, review.player.fps)
-        wait_until(lambda: abs(review.player.frame_ms - target) <= frame + 1, 30, "the video frame")
+    if player.is_ready():
+        player.seek(target)
+        frame = 1000 / max(1.0, player.fps)
+        wait_until(lambda: abs(player.frame_ms - target) <= frame + 1, 30, "the video frame")
     if args.view == "history":
         review.side_tabs.setCurrentWidget(review.history)
     if args.view == "keys":
         review.overlay_help.toggle()
+    if args.view == "approve":
+        _approve_screenshot(win, args.screenshot)
+        return
     _save(win, args.screenshot)
+
+
+def _approve_screenshot(win: MainWindow, path: str | Path) -> None:
+    """The window with the question Approve asks (a dialog drawn over its centre)."""
+    review = win.review
+    review.read_only = False  # a screenshot asks, and never saves (the dialog is not answered)
+    review.decide("approve")
+    dialog = review.pending
+    if dialog is None:
+        raise ConfigError(
+            "approving this recording asks nothing: " + (review.decision_status.text() or "ok")
+        )
+    wait_until(dialog.isVisible, 10, "the question")
+    _save_over(win, dialog, path)
+    dialog.reject()
+
+
+def _save_over(win: QWidget, dialog: QWidget, path: str | Path) -> None:
+    """The window with a dialog drawn over its centre, as the screen shows them."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QPainter
+
+    shot = win.grab()
+    over = dialog.grab()
+    painter = QPainter(shot)
+    painter.drawPixmap(
+        QPoint((shot.width() - over.width()) // 2, (shot.height() - over.height()) // 2), over
+    )
+    painter.end()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if not shot.save(str(path), "PNG"):
+        raise DualrecError(f"cannot write the screenshot {path}")
 
 
 def _run_of(

@@ -1,5 +1,6 @@
-"""Signing in, the first administrator (first run), an administrator's accounts dialog, and the
-dialog that asks for a reason (changing a decision, approving without watching, an appeal).
+"""Signing in (with the new password a reset asks for), the first administrator (first run),
+and the dialog that asks for a reason (changing a decision, approving without watching, an
+appeal, an administrator's change to an account). The accounts dialog is in ``accounts``.
 
 Everything is checked by the store (``dualrec_audit.store.workflow``) in the database
 worker; these dialogs only collect the input and show the answer."""
@@ -11,22 +12,19 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from dualrec_audit.store.database import Store
-from dualrec_audit.workflow.policy import ROLE_NAMES, ROLES, Account
+from dualrec_audit.workflow.evidence import substantive
+from dualrec_audit.workflow.policy import Account
 
 from .dialogs import error_text
 from .workers import Database
@@ -45,6 +43,7 @@ class LoginDialog(QDialog):
         self.db = db
         self.lang = lang
         self.account: Account | None = None
+        self.pending: QDialog | None = None  # the new password a reset asks for
         self.first_run = False
         self.setWindowTitle(self.tr("Sign in — dual-recording review"))
         self.setMinimumWidth(420)
@@ -139,6 +138,18 @@ class LoginDialog(QDialog):
         self.db.call(work, self._done, self._failed)
 
     def _done(self, account: Account) -> None:
+        if account.must_change_password:  # reset by an administrator: a new one first
+            from .accounts import PasswordDialog
+
+            dialog = PasswordDialog(
+                self.db, account.username, self.lang, self, old=self.password.text(), forced=True
+            )
+            self.pending = dialog
+            dialog.changed.connect(self._done)
+            dialog.rejected.connect(lambda: self.ok.setEnabled(True))
+            dialog.rejected.connect(lambda: self.message.setText(""))
+            dialog.open()
+            return
         self.account = account
         self.db.actor = account.username
         self.message.setText("")
@@ -197,93 +208,14 @@ class ReasonDialog(QDialog):
             self.extra.textChanged.connect(self._update)
 
     def _update(self) -> None:
-        ok = bool(self.reason.toPlainText().strip())
+        ok = substantive(self.reason.toPlainText())
         if self.extra is not None:
             ok = ok and bool(self.extra.text().strip())
         self.ok.setEnabled(ok)
 
     def _accept(self) -> None:
         reason = self.reason.toPlainText().strip()
-        if not reason:
+        if not substantive(reason):
             return
         self.accept()
         self.on_ok(reason)
-
-
-class AccountsDialog(QDialog):
-    """An administrator's accounts: the list, and a new account with its role."""
-
-    def __init__(self, db: Database, admin: Account, lang: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("accountsDialog")
-        self.setWindowTitle(self.tr("Accounts"))
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.db, self.admin, self.lang = db, admin, lang
-        self.resize(560, 460)
-        root = QVBoxLayout(self)
-        self.list = QTreeWidget()
-        self.list.setObjectName("accountList")
-        self.list.setRootIsDecorated(False)
-        self.list.setHeaderLabels([self.tr("User name"), self.tr("Full name"), self.tr("Role")])
-        root.addWidget(self.list, 1)
-        form = QFormLayout()
-        self.username = QLineEdit()
-        self.username.setObjectName("newUsername")
-        self.display_name = QLineEdit()
-        self.display_name.setObjectName("newDisplayName")
-        self.role = QComboBox()
-        self.role.setObjectName("newRole")
-        for r in ROLES:
-            self.role.addItem(ROLE_NAMES[r].get(lang), r)
-        self.password = QLineEdit()
-        self.password.setObjectName("newPassword")
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        form.addRow(self.tr("User name"), self.username)
-        form.addRow(self.tr("Full name"), self.display_name)
-        form.addRow(self.tr("Role"), self.role)
-        form.addRow(self.tr("Initial password"), self.password)
-        root.addLayout(form)
-        self.message = QLabel()
-        self.message.setObjectName("accountsMessage")
-        self.message.setWordWrap(True)
-        root.addWidget(self.message)
-        self.create = QPushButton(self.tr("Create the account"))
-        self.create.setObjectName("createAccount")
-        self.create.clicked.connect(self.submit)
-        root.addWidget(self.create)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        root.addWidget(close)
-        self.refresh()
-
-    def refresh(self) -> None:
-        self.db.call(lambda store: store.accounts(), self._show)
-
-    def _show(self, accounts: list[Account]) -> None:
-        self.list.clear()
-        for a in accounts:
-            role = ROLE_NAMES[a.role].get(self.lang)
-            if not a.active:
-                role += " " + self.tr("(disabled)")
-            self.list.addTopLevelItem(QTreeWidgetItem([a.username, a.display_name, role]))
-
-    def submit(self) -> None:
-        user, name = self.username.text().strip(), self.display_name.text().strip()
-        role, password = str(self.role.currentData()), self.password.text()
-        admin = self.admin
-
-        def work(store: Store) -> Account:
-            return store.create_account(user, name, role, password, by=admin)
-
-        def done(a: Account) -> None:
-            self.message.setStyleSheet("color:#1b5e20;")
-            self.message.setText(self.tr("Created: {name}").format(name=a.label(self.lang)))
-            for w in (self.username, self.display_name, self.password):
-                w.clear()
-            self.refresh()
-
-        def failed(exc: object) -> None:
-            self.message.setStyleSheet("color:#b71c1c;")
-            self.message.setText(error_text(exc, self.lang))
-
-        self.db.call(work, done, failed)

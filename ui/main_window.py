@@ -6,6 +6,7 @@ Both open sized to the screen they are on (never larger than its free area), so 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication
@@ -14,8 +15,8 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWid
 from dualrec_audit.audit.pipeline import AuditOptions
 from dualrec_audit.workflow.policy import Account
 
+from .accounts import AccountsDialog, IdleWatch, LockDialog, PasswordDialog
 from .dialogs import show_error
-from .login import AccountsDialog
 from .precheck_view import PrecheckView
 from .queue_view import QueueView
 from .review.view import ReviewView
@@ -57,6 +58,8 @@ class MainWindow(QMainWindow):
         self.lang = lang
         self.account = account
         self.auto_next = True  # open the next recording after a decision
+        self.signed_out = False  # closed by "sign out": the sign-in dialog comes back
+        self.lock: LockDialog | None = None
         db.setParent(self)
         db.on_error = lambda exc: show_error(self, self.tr("Database error"), exc, lang)
         self.tabs = QTabWidget()
@@ -75,6 +78,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.account_label)
         self._menus()
         fit_to_screen(self)
+        db.waiting.connect(self._waiting)
+        self.idle = IdleWatch(idle_minutes(settings), self)
+        self.idle.idle.connect(self.lock_now)
 
         self.queue.open_requested.connect(self.open_run)
         self.review.decision_saved.connect(self._decided)
@@ -102,6 +108,18 @@ class MainWindow(QMainWindow):
             accounts.triggered.connect(self.show_accounts)
             menu.addAction(accounts)
             self.accounts_action = accounts
+        account_menu = self.menuBar().addMenu(self.tr("Account"))
+        password = QAction(self.tr("Change my password…"), self)
+        password.setObjectName("changePasswordAction")
+        password.triggered.connect(self.change_password)
+        account_menu.addAction(password)
+        lock = QAction(self.tr("Lock the window"), self)
+        lock.triggered.connect(self.lock_now)
+        account_menu.addAction(lock)
+        out = QAction(self.tr("Sign out"), self)
+        out.setObjectName("signOutAction")
+        out.triggered.connect(self.sign_out)
+        account_menu.addAction(out)
         help_menu = self.menuBar().addMenu(self.tr("Help"))
         keys = QAction(self.tr("Keyboard shortcuts (?)"), self)
         keys.triggered.connect(self._show_keys)
@@ -111,6 +129,47 @@ class MainWindow(QMainWindow):
         dialog = AccountsDialog(self.db, self.account, self.lang, self)
         dialog.open()
         return dialog
+
+    def _waiting(self, on: bool) -> None:
+        """Say so while the database keeps the window waiting (another program holds it)."""
+        text = self.tr("Waiting for the database (another program may be writing to it)…")
+        if on:
+            self.statusBar().showMessage(text)
+        elif self.statusBar().currentMessage() == text:
+            self.statusBar().clearMessage()
+
+    def change_password(self) -> PasswordDialog:
+        dialog = PasswordDialog(self.db, self.account.username, self.lang, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def sign_out(self) -> None:
+        """Log the sign-out, give the claim back and close; the sign-in dialog comes back."""
+        who = self.account
+        self.review.close_run()
+        self.db.call(lambda store: store.sign_out(who))
+        self.signed_out = True
+        self.close()
+
+    def lock_now(self) -> LockDialog | None:
+        """Lock the window (after the idle time, or asked): logged; the password opens it."""
+        if self.lock is not None:
+            return self.lock
+        who = self.account
+        self.review.player.pause()
+        self.db.call(lambda store: store.sign_out(who, idle=True))
+        self.lock = LockDialog(self.db, who, self.lang, self)
+        self.lock.unlocked.connect(self._unlocked)
+        self.lock.sign_out.connect(self.sign_out)
+        self.tabs.setEnabled(False)
+        self.lock.open()
+        return self.lock
+
+    def _unlocked(self, _account: Account) -> None:
+        self.lock = None
+        self.tabs.setEnabled(True)
+        self.idle.resume()
 
     def _show_keys(self) -> None:
         self.tabs.setCurrentWidget(self.review)
@@ -140,7 +199,7 @@ class MainWindow(QMainWindow):
 
     def open_next(self, after: int) -> None:
         """The next recording this account can decide, in queue order; the queue when none."""
-        nxt = self.queue.next_after(after)
+        nxt = self.queue.next_after(after, self.review.unplayable)
         if nxt is None:
             self.review.close_run()
             self.tabs.setCurrentWidget(self.queue)
@@ -151,11 +210,26 @@ class MainWindow(QMainWindow):
         """Give the claim back and let pending database work finish (a decision being saved
         is never cut off)."""
         self.queue.timer.stop()
+        self.idle.stop()
         self.review.close_run()
         self.precheck.shutdown()
         self.db.close()
         self.settings.sync()
         super().closeEvent(event)
+
+
+def idle_minutes(settings: QSettings) -> float:
+    """After how many minutes without input the window locks (``idle_minutes`` in the
+    settings file, else ``$DUALREC_AUDIT_IDLE_MINUTES``, else 10; 0: never)."""
+    from dualrec_audit.workflow.accounts import AccountRules
+
+    value = settings.value("idle_minutes")
+    if value in (None, ""):
+        return AccountRules.from_env().idle_minutes
+    try:
+        return max(0.0, float(str(value)))
+    except ValueError:
+        return AccountRules().idle_minutes
 
 
 class PrecheckWindow(QMainWindow):
@@ -168,11 +242,12 @@ class PrecheckWindow(QMainWindow):
         options: AuditOptions | None = None,
         models_dir: str | None = None,
         parent: QWidget | None = None,
+        **profile: Any,  # explicit_profile, profile_map: as PrecheckView takes them
     ):
         super().__init__(parent)
         self.setObjectName("precheckWindow")
         self.setWindowTitle(self.tr("Recording pre-check"))
-        self.precheck = PrecheckView(settings, lang, options, models_dir)
+        self.precheck = PrecheckView(settings, lang, options, models_dir, **profile)
         self.setCentralWidget(self.precheck)
         fit_to_screen(self)
 

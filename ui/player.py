@@ -127,6 +127,7 @@ class Player(QObject):
         self.fps = 25.0
         self.frame_ms = -1  # start time of the frame on screen
         self.loaded = False
+        self.broken = False
         self.media.mediaStatusChanged.connect(self._status)
         self.media.positionChanged.connect(self._position)
         self.media.durationChanged.connect(lambda ms: self.duration_changed.emit(int(ms)))
@@ -138,6 +139,7 @@ class Player(QObject):
 
     def load(self, path: str | Path, fps: float = 25.0, tracks: FaceTracks | None = None) -> None:
         self.loaded = False
+        self.broken = False  # a failure is reported once per file (Qt says it twice)
         self.frame_ms = -1
         self.fps = fps if fps > 0 else 25.0
         self.tracks = tracks or FaceTracks(())
@@ -170,11 +172,16 @@ class Player(QObject):
             self.media.pause()  # paused, so a seek shows the frame there
             self.ready.emit()
         elif status == S.InvalidMedia:
-            self.failed.emit(self.media.errorString() or "invalid media")
+            self._fail(self.media.errorString() or "invalid media")
 
     @Slot(QMediaPlayer.Error, str)
     def _error(self, error: QMediaPlayer.Error, text: str) -> None:
         if error != QMediaPlayer.Error.NoError:
+            self._fail(text)
+
+    def _fail(self, text: str) -> None:
+        if not self.broken:
+            self.broken = True
             self.failed.emit(text)
 
     @Slot("qint64")

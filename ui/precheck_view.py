@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QPixmap
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -31,15 +32,18 @@ from dualrec_audit.core.result import AuditResult
 from dualrec_audit.media.frames import frame_at
 from dualrec_audit.media.probe import VIDEO_SUFFIXES
 from dualrec_audit.review.player import FaceTracks, seek_target, to_seconds, track_frame_size
-from dualrec_audit.review.precheck import FixItem, Precheck, precheck
+from dualrec_audit.review.precheck import FixItem, Precheck, precheck, precheck_profile
+from dualrec_audit.rules.assign import ProfileChoice, ProfileMap
 
 from .dialogs import show_error
 from .player import Player, VideoView
+from .settings import text_value
 from .workers import Worker
 
 log = logging.getLogger("dualrec_audit.ui")
 
 THUMB_W = 192
+DEFAULT_CHOICE = ProfileChoice("default")
 # Share of the progress bar per pipeline stage (frames dominate without a speech model).
 WEIGHTS = {"probe": 0.03, "frames": 0.62, "audio": 0.08, "transcript": 0.22, "script": 0.03}
 
@@ -49,6 +53,7 @@ class PrecheckRun:
     path: str
     result: AuditResult
     verdict: Precheck
+    profile_source: ProfileChoice = DEFAULT_CHOICE  # why this business profile
 
 
 class Auditor:
@@ -60,11 +65,17 @@ class Auditor:
         self.models_dir = models_dir
         self.pipeline: AuditPipeline | None = None
 
-    def run(self, path: str, progress: ProgressHook) -> PrecheckRun:
+    def run(
+        self,
+        path: str,
+        progress: ProgressHook,
+        profile: tuple[str | None, ProfileChoice] = (None, DEFAULT_CHOICE),
+    ) -> PrecheckRun:
         if self.pipeline is None:
             self.pipeline = AuditPipeline(self.options, models_dir=self.models_dir)
-        result = self.pipeline.apply(Path(path), hook=progress)
-        return PrecheckRun(path, result, precheck(result))
+        pid, source = profile
+        result = self.pipeline.apply(Path(path), hook=progress, profile=pid, chosen_by=source)
+        return PrecheckRun(path, result, precheck(result), source)
 
 
 def thumbnail(path: str, seconds: float) -> QImage | None:
@@ -174,12 +185,17 @@ class PrecheckView(QWidget):
         options: AuditOptions | None = None,
         models_dir: str | None = None,
         parent: QWidget | None = None,
+        *,
+        explicit_profile: str | None = None,
+        profile_map: ProfileMap | None = None,
     ):
         super().__init__(parent)
         self.setObjectName("precheckView")
         self.settings = settings
         self.lang = lang
         self.auditor = Auditor(options or AuditOptions(), models_dir)
+        self.explicit_profile = explicit_profile  # --profile: as the scan would take it
+        self.profile_map = profile_map  # --profile-map: the folder's rules
         self.worker = Worker("precheck", 1, self)
         self.run: PrecheckRun | None = None
         self.rows: list[ItemRow] = []
@@ -259,9 +275,70 @@ class PrecheckView(QWidget):
         self.file_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         dz.addWidget(hint)
         dz.addWidget(self.pick, 0, Qt.AlignmentFlag.AlignCenter)
+        dz.addWidget(self._build_business())
         dz.addWidget(self.file_label)
         self.drop.setMinimumHeight(120)
         return self.drop
+
+    def _build_business(self) -> QWidget:
+        """The business the recording is judged under when its file does not say (no sidecar,
+        no folder rule): the teller's choice, remembered."""
+        from dualrec_audit.rules.profiles import all_profiles
+
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addStretch(1)
+        row.addWidget(QLabel(self.tr("Business (when the file does not say):")))
+        self.business = QComboBox()
+        self.business.setObjectName("business")
+        try:
+            profiles = all_profiles()
+        except Exception as exc:  # a broken profile folder: the audit will say so
+            log.warning("profiles not listed: %s", exc)
+            profiles = {}
+        for pid, p in sorted(profiles.items()):
+            self.business.addItem(p.name.zh if self.lang == "zh" else p.name.en, pid)
+        remembered = text_value(self.settings, "precheck/business")
+        default = remembered or (self.auditor.options.profile or "")
+        self.business.setCurrentIndex(max(0, self.business.findData(default)))
+        self.business.currentIndexChanged.connect(
+            lambda _i: self.settings.setValue("precheck/business", self.business.currentData())
+        )
+        row.addWidget(self.business)
+        row.addStretch(1)
+        self.judged_by = QLabel()
+        self.judged_by.setObjectName("judgedBy")
+        self.judged_by.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer = QWidget()
+        ov = QVBoxLayout(outer)
+        ov.setContentsMargins(0, 0, 0, 0)
+        ov.addWidget(box)
+        ov.addWidget(self.judged_by)
+        return outer
+
+    def profile_for(self, path: str) -> tuple[str | None, ProfileChoice]:
+        """The profile this file is judged under, and where that came from."""
+        return precheck_profile(
+            path,
+            explicit=self.explicit_profile,
+            mapping=self.profile_map,
+            chosen=str(self.business.currentData() or "") or None,
+            default=self.auditor.options.profile,
+        )
+
+    def _show_judged_by(self, run: PrecheckRun) -> None:
+        names = (run.result.profile or {}).get("name") or {}
+        name = names.get(self.lang) or (run.result.profile or {}).get("id") or ""
+        where = {
+            "sidecar": self.tr("from the file's sidecar"),
+            "option": self.tr("set when the window was started"),
+            "window": self.tr("chosen in this window"),
+            "default": self.tr("the default"),
+        }.get(run.profile_source.by, self.tr("from the folder's rule"))
+        self.judged_by.setText(
+            self.tr("Judged as: {name} ({where})").format(name=name, where=where) if name else ""
+        )
 
     def _build_player(self) -> QWidget:
         """The right side: the video and its play button."""
@@ -319,8 +396,10 @@ class PrecheckView(QWidget):
         self.progress.setValue(0)
         self.stage.setText(self.tr("Checking…"))
         self.pick.setEnabled(False)
+        profile = self.profile_for(path)
+        self.judged_by.setText("")
         self.worker.submit(
-            lambda progress: self.auditor.run(path, progress),
+            lambda progress: self.auditor.run(path, progress, profile),
             self._done,
             self._failed,
             self._progress,
@@ -366,6 +445,7 @@ class PrecheckView(QWidget):
         self.stage.setText("")
         v = run.verdict
         self._show_verdict(v)
+        self._show_judged_by(run)
         for item in v.items:
             row = ItemRow(item, self.lang)
             row.play.connect(self.play_moment)

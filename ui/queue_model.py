@@ -20,6 +20,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from dualrec_audit.batch.report import fmt_time
 from dualrec_audit.core.result import Text
+from dualrec_audit.review.precheck import error_text
 from dualrec_audit.review.queue import (
     QUEUE_ORDER,
     QueueItem,
@@ -86,6 +87,7 @@ def load_queue(store: Store, known: dict[int, tuple[float, bool]]) -> QueueData:
     standings = store.standings()
     assigned = store.assignments()
     recorded = store.recorded_times()
+    replaced = store.changed_files()
     names = business_names()
     computed: dict[int, tuple[float, bool]] = {}
     items = []
@@ -111,6 +113,7 @@ def load_queue(store: Store, known: dict[int, tuple[float, bool]]) -> QueueData:
                 assignee=a.assignee if a is not None else None,
                 recorded_at=_recorded(recorded.get(run.recording_id)),
                 business=names.get(run.profile_id or ""),
+                replaced=run.recording_id in replaced,
             )
         )
     reviewers = [a for a in store.accounts() if a.reviews and a.active]
@@ -201,8 +204,12 @@ class QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and col == "status":
             return QBrush(STATUS_COLOURS[item.status])
         if role == Qt.ItemDataRole.ToolTipRole:
-            if item.error:
-                return item.error
+            if item.replaced:
+                return self.tr(
+                    "The file was replaced after its audit: no decision until it is audited again"
+                )
+            if item.error:  # the cause in the reviewer's language, not the log's English
+                return error_text(item.error_code or "").get(self.lang)
             if col == "watch" and item.by_ear:
                 return self.tr("The script must also be listened to (the tool could not check it)")
             return item.path
@@ -213,6 +220,8 @@ class QueueModel(QAbstractTableModel):
     def cell_text(self, item: QueueItem, col: str) -> str:
         """What column ``col`` shows for ``item``."""
         if col == "status":
+            if item.replaced:
+                return self.tr("File replaced: to re-audit")
             return self.status_names[item.status]
         if col == "name":
             return item.name

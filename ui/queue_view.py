@@ -5,6 +5,7 @@ left to review at the top. The rows and how they are read: ``ui.queue_model``.""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
@@ -215,9 +216,22 @@ class QueueView(QWidget):
             ).format(k=w.by_ear, t=w.by_ear_s / 60)
         self.workload.setText(text)
         self.set_page(self.paged.page)
+        self._fit_columns()
         if selected is not None:
             self.select_run(selected)
         self.refreshed.emit()
+
+    MAX_COLUMN = 150  # px: a long branch name is elided rather than pushing columns off screen
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its header and cells (capped); the file name takes what is
+        left, so that at 1366x768 no column is cut off."""
+        header = self.table.horizontalHeader()
+        for c in range(self.paged.columnCount()):
+            if c == 1:
+                continue
+            self.table.resizeColumnToContents(c)
+            header.resizeSection(c, min(header.sectionSize(c), self.MAX_COLUMN))
 
     def _fill_combo(
         self, combo: QComboBox, values: list[str], labels: list[str] | None = None
@@ -325,13 +339,15 @@ class QueueView(QWidget):
                 self.table.selectRow(r)
                 return
 
-    def next_after(self, run_id: int | None) -> int | None:
-        """The recording to open after ``run_id`` was decided (queue order, this account)."""
+    def next_after(self, run_id: int | None, skip: Collection[int] = ()) -> int | None:
+        """The recording to open after ``run_id`` was decided (queue order, this account),
+        leaving out those in ``skip`` (their file could not be played)."""
         items = [
             self.model.items[self.proxy.mapToSource(self.proxy.index(r, 0)).row()]
             for r in range(self.proxy.rowCount())
         ]
-        nxt = next_in_queue(items, run_id, self.account.username, self.account.senior)
+        user, senior = self.account.username, self.account.senior
+        nxt = next_in_queue(items, run_id, user, senior, skip)
         return None if nxt is None else nxt.run_id
 
     def _open(self, index: QModelIndex) -> None:

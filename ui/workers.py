@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from dualrec_audit.store.database import Store
 
@@ -55,6 +55,8 @@ class Worker(QObject):
     """A thread pool plus the tasks in flight; callbacks run in the GUI thread."""
 
     busy_changed = Signal(bool)
+    waiting = Signal(bool)  # True: busy for longer than WAIT_MS (a locked database); False: done
+    WAIT_MS = 2000
 
     def __init__(self, name: str, threads: int = 1, parent: QObject | None = None):
         super().__init__(parent)
@@ -63,6 +65,10 @@ class Worker(QObject):
         self.pool.setMaxThreadCount(threads)
         self.tasks: set[Task] = set()
         self.on_error: Callback | None = None  # default error handler (a dialog)
+        self.slow = QTimer(self)
+        self.slow.setSingleShot(True)
+        self.slow.setInterval(self.WAIT_MS)
+        self.slow.timeout.connect(lambda: self.waiting.emit(True) if self.tasks else None)
 
     def submit(
         self,
@@ -80,6 +86,7 @@ class Worker(QObject):
         self.tasks.add(task)
         if len(self.tasks) == 1:
             self.busy_changed.emit(True)
+            self.slow.start()
         self.pool.start(task)
         return task
 
@@ -94,6 +101,8 @@ class Worker(QObject):
         self.tasks.discard(task)
         if not self.tasks:
             self.busy_changed.emit(False)
+            self.slow.stop()
+            self.waiting.emit(False)
 
     @Slot(object, object)
     def _done(self, task: Task, result: object) -> None:

@@ -8,6 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from dualrec_audit.cli import account_admin
 from dualrec_audit.cli.common import add_db_arg, add_trust_args, out_line
 from dualrec_audit.core.errors import DualrecError
 
@@ -58,6 +59,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "when --admin is given, then the new account's)",
     )
     add_db_arg(add)
+    account_admin.add_subcommands(asub)
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -105,10 +107,15 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     from dualrec_audit.store.database import Store
     from dualrec_audit.workflow.policy import ROLE_NAMES
 
+    if args.accounts_command in account_admin.COMMANDS:
+        return account_admin.run(args, _password)
     with Store(args.db, actor="(accounts)") as store:
         if args.accounts_command == "list":
             for a in store.accounts():
                 state = "" if a.active else "  (disabled)"
+                until = store.locked(a.username)
+                state += f"  (locked until {until})" if until else ""
+                state += "  (must change password)" if a.must_change_password else ""
                 out_line(f"{a.username:20} {a.role:9} {a.display_name}{state}")
             return 0
         admin = None

@@ -31,10 +31,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     review.add_argument(
         "--view",
-        choices=("review", "queue", "precheck", "history", "keys", "login", "accounts"),
+        choices=(
+            "review",
+            "queue",
+            "precheck",
+            "history",
+            "keys",
+            "login",
+            "accounts",
+            "approve",
+        ),
         default="review",
         help="with --screenshot: which view (precheck needs --file; history and keys: the "
-        "review view with its history tab or its shortcut list; login: the sign-in dialog)",
+        "review view with its history tab or its shortcut list; login: the sign-in dialog; "
+        "approve: the question Approve asks when something was not watched or listened to)",
     )
     review.add_argument("--file", type=Path, help="with --view precheck: the recording checked")
     add_audit_args(review)

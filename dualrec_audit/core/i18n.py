@@ -360,6 +360,7 @@ def profile_choice_text(choice: Mapping[str, str] | None, file_name: str) -> Tex
         "profile_map": Text("业务类型映射表（--profile-map）列出此文件", "listed in --profile-map"),
         "pattern": Text(f"映射表的文件名规则 {detail}", f"the --profile-map pattern {detail}"),
         "map_default": Text("映射表的默认业务类型", "the --profile-map default"),
+        "window": Text("在窗口中选择的业务类型", "chosen in the window"),
         "default": Text(
             f"默认业务类型：没有旁注文件 {stem}.json，也没有用 --profile 指定",
             f"the default: no sidecar file {stem}.json and no --profile",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from dualrec_audit.core.i18n import advice_for, error_text
 from dualrec_audit.core.result import AuditResult, Finding, Text
 from dualrec_audit.review.player import covers_recording
 from dualrec_audit.review.texts import for_reviewer
+from dualrec_audit.rules.assign import ProfileChoice, ProfileMap, resolve_profile
 from dualrec_audit.workflow.watch import script_by_ear
 
 
@@ -47,6 +49,25 @@ class Precheck:
     error: Text | None = None  # why the recording cannot be checked, and what to do
     state: PrecheckState = "fail"
     unchecked: tuple[Text, ...] = ()
+
+
+def precheck_profile(
+    path: str | Path,
+    *,
+    explicit: str | None = None,
+    mapping: ProfileMap | None = None,
+    chosen: str | None = None,
+    default: str | None = None,
+) -> tuple[str | None, ProfileChoice]:
+    """(profile id, why that one) for the teller's pre-check: the same places the scan
+    and so the reviewers' queue take it from (``--profile``, the file's sidecar, the profile
+    map's rules), then the business chosen in the window, then the default."""
+    pid, source = resolve_profile(Path(path), explicit=explicit, mapping=mapping, default=None)
+    if pid:
+        return pid, source
+    if chosen:
+        return chosen, ProfileChoice("window")
+    return default, ProfileChoice("default")
 
 
 SCRIPT_UNCHECKED = Text(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -84,6 +84,8 @@ class QueueItem:
     recorded_at: str | None = None  # local "YYYY-MM-DD HH:MM" of the recording's file
     assignee: str | None = None
     business: Text | None = None  # the business profile's name
+    error_code: str | None = None  # why the tool could not audit it (its stable code)
+    replaced: bool = False  # its file was found replaced after the audit: to be audited anew
 
 
 def queue_item(
@@ -114,6 +116,7 @@ def queue_item(
         reviewer=run.reviewer,
         claimed_by=claimed_by,
         error=run.error_message,
+        error_code=run.error_code,
         customer=run.meta.customer_ref,
         product=run.meta.product,
     )
@@ -123,7 +126,7 @@ def actionable(item: QueueItem, username: str, senior: bool) -> bool:
     """A recording this reviewer can decide now: flagged or appealed (escalations and
     approvals awaiting a second senior for seniors), not held or assigned by someone else."""
     wanted = TO_REVIEW + ("appealed",) + (FOR_SENIORS if senior else ())
-    if item.status not in wanted:
+    if item.status not in wanted or item.replaced:
         return False
     if item.claimed_by not in (None, username):
         return False
@@ -131,11 +134,20 @@ def actionable(item: QueueItem, username: str, senior: bool) -> bool:
 
 
 def next_in_queue(
-    items: Sequence[QueueItem], after_run: int | None, username: str, senior: bool
+    items: Sequence[QueueItem],
+    after_run: int | None,
+    username: str,
+    senior: bool,
+    skip: Collection[int] = (),
 ) -> QueueItem | None:
     """The recording to open after a decision: the first actionable one in queue order
-    after the one just decided (wrapping round), never the same one."""
-    order = [i for i in items if i.run_id != after_run and actionable(i, username, senior)]
+    after the one just decided (wrapping round), never the same one, nor one in ``skip``
+    (recordings whose file could not be played in this session)."""
+    order = [
+        i
+        for i in items
+        if i.run_id != after_run and i.run_id not in skip and actionable(i, username, senior)
+    ]
     if not order:
         return None
     start = next((k for k, i in enumerate(items) if i.run_id == after_run), -1)

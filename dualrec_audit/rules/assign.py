@@ -111,7 +111,9 @@ def sidecar_meta(video: Path) -> dict[str, str]:
     return out
 
 
-ChoiceKind = Literal["option", "sidecar", "profile_map", "pattern", "map_default", "default"]
+ChoiceKind = Literal[
+    "option", "sidecar", "profile_map", "pattern", "map_default", "window", "default"
+]
 
 
 @dataclass(frozen=True)

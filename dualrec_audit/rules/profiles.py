@@ -161,6 +161,14 @@ DEFAULT_DEDUCTIONS: dict[str, float] = {
 }
 
 
+class ReviewRules(_Strict):
+    """What a reviewer must have done before approving (``[review]``). Not part of the audit:
+    left out of the profile's digest, so changing it re-audits nothing."""
+
+    # Share of the speech a reviewer must have played when the script is checked by ear.
+    listen_share: float = Field(default=0.9, ge=0, le=1)
+
+
 class Profile(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     version: str = "1"
@@ -176,6 +184,7 @@ class Profile(_Strict):
     mandatory: Mandatory = Mandatory()
     events: dict[str, EventRule] = Field(default_factory=dict, validate_default=True)
     deductions: dict[str, float] = Field(default_factory=dict)
+    review: ReviewRules = Field(default_factory=ReviewRules, exclude=True)
 
     @field_validator("events")
     @classmethod

@@ -11,6 +11,7 @@ transactions and the event-log append):
   appeals and assignments;
 - :mod:`~dualrec_audit.store.profiles_store`: verdicts on findings under the window's rules,
   calibration data, profile versions activated by two seniors, re-judgements;
+- :mod:`~dualrec_audit.store.accounts`: sign-in with lockout and account administration;
 - :mod:`~dualrec_audit.store.verify`: the event log's chain, anchors and rows checked.
 
 Every write is one transaction: an audit run with its findings, scores and log entry is
@@ -21,6 +22,7 @@ content keys and log hashing in :mod:`~dualrec_audit.store.keys`.
 
 from __future__ import annotations
 
+from dualrec_audit.store.accounts import AccountsStore
 from dualrec_audit.store.profiles_store import CalibrationStore
 from dualrec_audit.store.results import ResultsStore
 from dualrec_audit.store.reviews import ReviewsStore
@@ -28,6 +30,8 @@ from dualrec_audit.store.verify import VerifyStore
 from dualrec_audit.store.workflow import WorkflowStore
 
 
-class Store(VerifyStore, CalibrationStore, WorkflowStore, ReviewsStore, ResultsStore):
+class Store(
+    VerifyStore, CalibrationStore, AccountsStore, WorkflowStore, ReviewsStore, ResultsStore
+):
     """The results database. ``Store(url)`` opens an existing one and brings its tables up to
     date; ``Store(url, create=True)`` also creates it (and its key) when it does not exist."""

@@ -93,6 +93,7 @@ class StoredDecision:
     change_reason: str | None = None
     appeal_id: int | None = None
     four_eyes: str | None = None
+    listened: float | None = None  # share of the speech played (script checked by ear)
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,7 @@ WORKFLOW_DECISION_FIELDS = (
     "change_reason",
     "appeal_id",
     "four_eyes",
+    "listened",  # migration 0005_31
 )
 
 
@@ -248,6 +250,7 @@ def stored_decision(d: Any) -> StoredDecision:
         change_reason=d.change_reason,
         appeal_id=d.appeal_id,
         four_eyes=d.four_eyes,
+        listened=d.listened,
     )
 
 

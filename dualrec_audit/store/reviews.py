@@ -114,6 +114,53 @@ class ReviewsStore(StoreBase):
                 q = q.where(ReviewDecision.recording_id == recording_id)
             return [stored_decision(d) for d in s.execute(q).scalars()]
 
+    # -- a file replaced after its audit ----------------------------------------------------
+
+    def note_changed_file(
+        self, recording_id: int, path: str, sha256: str, size: int, reviewer: str
+    ) -> None:
+        """The file a reviewer was about to play differs from the one audited: log it, which
+        marks the recording for a new audit (:meth:`changed_files`; the next scan of that
+        file audits its new content as the recording it now is)."""
+        from dualrec_audit.store.schema import Recording
+
+        with self._write() as s:
+            rec = s.get(Recording, recording_id)
+            if rec is None:
+                raise ConfigError(f"no recording {recording_id} in the database")
+            payload = {
+                "path": path,
+                "sha256": sha256,
+                "size": size,
+                "audited_sha256": rec.sha256,
+                "noticed_by": reviewer,
+            }
+            self._log(s, "recording.file_changed", "file_check", recording_id, payload)
+
+    def audited_file(self, recording_id: int) -> tuple[str, int]:
+        """The sha256 and size of the file the recording's audits read."""
+        from dualrec_audit.store.schema import Recording
+
+        with self._read() as s:
+            rec = s.get(Recording, recording_id)
+            if rec is None:
+                raise ConfigError(f"no recording {recording_id} in the database")
+            return str(rec.sha256), int(rec.size)
+
+    def changed_files(self) -> dict[int, dict[str, Any]]:
+        """Recordings whose file was found replaced after their audit (the last notice)."""
+        import json
+
+        from sqlalchemy import select
+
+        from dualrec_audit.store.schema import LogEntry
+
+        q = select(LogEntry.entity_id, LogEntry.payload).where(
+            LogEntry.action == "recording.file_changed"
+        )
+        with self._read() as s:
+            return {int(e): json.loads(p) for e, p in s.execute(q.order_by(LogEntry.seq))}
+
     # -- false alarms ----------------------------------------------------------------------
 
     def add_feedback(

@@ -147,6 +147,8 @@ class ReviewDecision(Base):
     change_reason: Mapped[str | None] = mapped_column(Text)  # changes a decision in force
     appeal_id: Mapped[int | None] = mapped_column(Integer)  # the appeal this decides
     four_eyes: Mapped[str | None] = mapped_column(String(8))  # first | second
+    # Migration 0005_31: share of the speech played when the script was checked by ear.
+    listened: Mapped[float | None] = mapped_column(Float)
 
 
 class Account(Base):
@@ -163,6 +165,12 @@ class Account(Base):
     active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[str] = mapped_column(Stamp)
     created_by: Mapped[str] = mapped_column(String(200))
+    # Migration 0005_31: account administration (each change logged with the row's state).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)  # wrong passwords in a row
+    locked_until: Mapped[str | None] = mapped_column(Stamp)  # locked out after too many
+    changed_reason: Mapped[str | None] = mapped_column(Text)  # why an administrator changed it
+    changed_by: Mapped[str | None] = mapped_column(String(200))  # that administrator
 
 
 class Appeal(Base):

@@ -58,6 +58,7 @@ class VerifyStore(WorkflowStore):
             _verify_rows(s, logged, problems)
             problems += self._verify_workflow(s, logged)
             problems += verify_calibration(s, logged)
+            problems += _verify_account_events(s)
         checked = self._verify_anchors(n, heads, anchors, problems, notes)
         return VerifyReport(
             entries=n,
@@ -207,6 +208,41 @@ def _verify_rows(
             if ent == entity and eid not in present:
                 problems.append(f"{name} {eid}: in the event log but missing from the table")
     _verify_claims(s, logged, problems)
+
+
+def _verify_account_events(s: Any) -> list[str]:
+    """Account administration (issue 31), replayed from the log: every administrator's change
+    made by an account that was then an active administrator, a role change with its reason,
+    and every account locked in its row locked by a logged lockout."""
+    from sqlalchemy import select
+
+    from dualrec_audit.store.accounts import ADMIN_EVENTS
+    from dualrec_audit.store.schema import Account, LogEntry
+
+    problems: list[str] = []
+    standing: dict[str, tuple[str, bool]] = {}  # user name -> (role, active), as logged
+    lockouts: dict[str, set[str]] = {}
+    q = select(LogEntry).where(LogEntry.entity == "account").order_by(LogEntry.seq)
+    for e in s.execute(q).scalars():
+        try:
+            state = json.loads(e.payload)
+        except ValueError:
+            continue  # reported with the chain
+        if e.action in ADMIN_EVENTS:
+            by = state.get("changed_by")
+            if standing.get(str(by)) != ("admin", True):
+                problems.append(
+                    f"log entry {e.seq}: {e.action} by {by}, not an active administrator then"
+                )
+            if e.action == "account.role_changed" and not state.get("changed_reason"):
+                problems.append(f"log entry {e.seq}: a role change without its reason")
+        if e.action == "account.locked_out":
+            lockouts.setdefault(e.entity_id, set()).add(str(state.get("locked_until")))
+        standing[str(state.get("username"))] = (str(state.get("role")), bool(state.get("active")))
+    for row in s.execute(select(Account)).scalars():
+        if row.locked_until and row.locked_until not in lockouts.get(str(row.id), set()):
+            problems.append(f"account {row.id}: locked without a logged lockout")
+    return problems
 
 
 def _matches(s: Any, row: Any, state: dict[str, Any], state_of: Any) -> bool:

@@ -65,10 +65,6 @@ def _hasher() -> Any:
     return PasswordHasher()  # Argon2id with the library's current recommended parameters
 
 
-def _bad_login() -> WorkflowError:
-    return WorkflowError(Text("用户名或密码不正确", "wrong user name or password"), code="sign_in")
-
-
 class WorkflowStore(ReviewsStore):
     """Accounts, decisions under the workflow's rules, appeals and assignments. Built on the
     reviews part: a decision the rules allow is inserted as :class:`ReviewsStore` inserts
@@ -141,57 +137,6 @@ class WorkflowStore(ReviewsStore):
                 Text("只有管理员可以管理账号", "only an administrator manages accounts")
             )
 
-    def set_password(self, username: str, password: str, *, by: Account) -> None:
-        """An administrator sets someone's password (or anyone their own)."""
-        check_password(password)
-        with self._tx() as s:
-            row = self._account_row(s, username)
-            if by.id != row.id:
-                self._require_admin(s, by)
-            row.password_hash = _hasher().hash(password)
-            s.flush()
-            self._log(s, "account.password_set", "account", row.id, _account_state(row))
-
-    def set_active(self, username: str, active: bool, *, by: Account) -> None:
-        with self._tx() as s:
-            self._require_admin(s, by)
-            row = self._account_row(s, username)
-            row.active = active
-            s.flush()
-            action = "account.enabled" if active else "account.disabled"
-            self._log(s, action, "account", row.id, _account_state(row))
-
-    def authenticate(self, username: str, password: str) -> Account:
-        """The account whose password this is; :class:`WorkflowError` otherwise (the same
-        message whether the name or the password is wrong). Both outcomes are logged."""
-        from argon2.exceptions import VerificationError
-
-        with self._tx() as s:
-            try:
-                row = self._account_row(s, username.strip())
-            except WorkflowError:
-                row = None
-            ok = False
-            if row is not None and row.active:
-                try:
-                    ok = bool(_hasher().verify(row.password_hash, password))
-                except VerificationError:
-                    ok = False
-            if not ok:
-                self._log(s, "account.sign_in_failed", "sign_in", username.strip()[:80], {})
-            else:
-                assert row is not None
-                if _hasher().check_needs_rehash(row.password_hash):
-                    row.password_hash = _hasher().hash(password)
-                    s.flush()
-                    self._log(s, "account.rehashed", "account", row.id, _account_state(row))
-                self._log(s, "account.signed_in", "sign_in", row.username, {"id": row.id})
-                account = _account(row)
-        if not ok:
-            raise _bad_login()
-        self.actor = account.username
-        return account
-
     def accounts(self) -> list[Account]:
         from sqlalchemy import select
 
@@ -233,6 +178,7 @@ class WorkflowStore(ReviewsStore):
                 "change_reason": (req.change_reason or "").strip() or None,
                 "appeal_id": outcome.appeal_id,
                 "four_eyes": outcome.four_eyes,
+                "listened": None if req.listened is None else round(req.listened, 3),
             }
             row = self._insert_decision(
                 s,
@@ -290,15 +236,13 @@ class WorkflowStore(ReviewsStore):
 
         with self._tx() as s:
             account = _account(self._account_row(s, by.username))
-            if not account.active:
-                raise WorkflowError(Text("此账号已停用", "this account is disabled"))
             run_id = s.execute(
                 select(func.max(AuditRun.id)).where(AuditRun.recording_id == recording_id)
             ).scalar_one_or_none()
             if run_id is None:
                 raise ConfigError(f"no recording {recording_id} in the database")
             state, _ = self._state(s, recording_id)
-            check_appeal(state, s.get(AuditRun, run_id).decision, reason, appellant)
+            check_appeal(state, s.get(AuditRun, run_id).decision, reason, appellant, account)
             row = Appeal(
                 recording_id=recording_id,
                 run_id=run_id,
@@ -451,7 +395,14 @@ class WorkflowStore(ReviewsStore):
 
 
 def _account(row: Any) -> Account:
-    return Account(row.id, row.username, row.display_name, row.role, bool(row.active))
+    return Account(
+        row.id,
+        row.username,
+        row.display_name,
+        row.role,
+        bool(row.active),
+        bool(row.must_change_password),
+    )
 
 
 def _account_state(row: Any) -> dict[str, Any]:
@@ -464,6 +415,13 @@ def _account_state(row: Any) -> dict[str, Any]:
         "created_by": row.created_by,
         # The hash is not logged, only a digest of it (a changed hash shows in `db verify`).
         "password": hashlib.sha256(row.password_hash.encode()).hexdigest(),
+        # Account administration (migration 0005_31), logged when set so that accounts
+        # logged before it still match.
+        **({"must_change_password": True} if row.must_change_password else {}),
+        **({"failed_sign_ins": row.failed_sign_ins} if row.failed_sign_ins else {}),
+        **({"locked_until": row.locked_until} if row.locked_until else {}),
+        **({"changed_reason": row.changed_reason} if row.changed_reason else {}),
+        **({"changed_by": row.changed_by} if row.changed_by else {}),
     }
 
 

@@ -18,6 +18,12 @@ from typing import Literal
 
 from dualrec_audit.core.errors import DualrecError
 from dualrec_audit.core.result import AuditResult, Text
+from dualrec_audit.workflow.evidence import (
+    listen_share_for,
+    needs_listening,
+    substantive,
+    unaudited,
+)
 
 Role = Literal["reviewer", "senior", "admin"]
 ROLES: tuple[Role, ...] = ("reviewer", "senior", "admin")
@@ -52,6 +58,7 @@ class Account:
     display_name: str
     role: Role
     active: bool = True
+    must_change_password: bool = False  # set by an administrator's reset
 
     @property
     def reviews(self) -> bool:
@@ -231,6 +238,8 @@ class Request:
     unwatched_reason: str | None = None  # why it is approved without watching everything
     watched: tuple[tuple[float, float, float], ...] = ()  # per place: start, end, share
     playable: bool = True
+    listened: float | None = None  # share of the speech played (None: not measured)
+    file_sha256: str | None = None  # the file played, hashed before the decision
 
 
 @dataclass(frozen=True)
@@ -260,10 +269,21 @@ def check_decision(
         raise _no("此账号已停用", "this account is disabled")
     if not a.reviews:
         raise _no("管理员不能做复核决定", "administrators do not make review decisions")
-    if not req.playable:
+    if a.must_change_password:
+        raise _no("请先修改密码（管理员已重置）", "change your password first (it was reset)")
+    # A recording the tool could not audit may be sent back even when it does not play.
+    if not req.playable and (req.verdict == "approve" or not unaudited(result)):
         raise _no(
             "录像文件无法播放，不能做决定：请找到录像文件后再复核",
             "the recording cannot be played, so no decision can be made: find its file first",
+        )
+    _check_file(req, result)
+    if req.verdict == "approve" and unaudited(result):
+        raise _no(
+            "本工具未能审核这段录像，不能通过：请退回重录，或上报高级复核员",
+            "the tool could not audit this recording, so it cannot be approved: re-record or "
+            "escalate it",
+            "unaudited",
         )
     _check_reasons(req)
     if state.standing == "escalated" and not a.senior:
@@ -271,11 +291,22 @@ def check_decision(
     four_eyes = _four_eyes(req, state, result)
     appeal_id = _appeal(req, state, decided_disputed_by)
     changes = state.final and state.last is not None and state.last.verdict != req.verdict
-    if changes and not (req.change_reason or "").strip():
+    if changes and not substantive(req.change_reason):
         raise _no("更改已有决定须说明理由", "changing a decision in force needs a reason", "reason")
     if req.verdict == "approve":
         _check_watched(req, result)
     return Outcome(four_eyes, appeal_id, changes)
+
+
+def _check_file(req: Request, result: AuditResult) -> None:
+    """The file played must be the file audited (same sha256)."""
+    if req.file_sha256 is not None and result.sha256 and req.file_sha256 != result.sha256:
+        raise _no(
+            "录像文件已被更换（与审核时的文件不一致），不能做决定：已标记为待重新审核",
+            "the recording's file was replaced after its audit (it differs from the file "
+            "audited), so no decision can be made: it is marked for a new audit",
+            "file_changed",
+        )
 
 
 def _check_reasons(req: Request) -> None:
@@ -287,6 +318,15 @@ def _check_reasons(req: Request) -> None:
             "a re-record decision needs a reason text",
             "reason",
         )
+    for text in (req.reason_text, req.unwatched_reason, req.change_reason):
+        if (text or "").strip() and not substantive(text):
+            raise _no(
+                f"理由太短：“{(text or '').strip()[:20]}”说明不了什么，"
+                "请写清楚（至少两个汉字或四个字母）",
+                f"the reason '{(text or '').strip()[:20]}' says nothing: write what you saw "
+                "(at least two Chinese characters or four letters)",
+                "reason",
+            )
 
 
 def _four_eyes(req: Request, state: State, result: AuditResult) -> str | None:
@@ -327,12 +367,37 @@ def _check_watched(req: Request, result: AuditResult) -> None:
             "approve without watching",
             "unwatched",
         )
-    del result
+    if unlistened(req, result) and not (req.unwatched_reason or "").strip():
+        need = listen_share_for(result)
+        got = req.listened or 0.0
+        raise _no(
+            f"话术须人工收听：讲话部分只播放了 {got:.0%}，至少要听 {need:.0%}；"
+            "请听完，或写明不收听就通过的理由",
+            f"the script is checked by ear: {got:.0%} of the speech was played, at least "
+            f"{need:.0%} is needed; listen to it, or give a reason to approve without listening",
+            "unlistened",
+        )
 
 
-def check_appeal(state: State, machine_decision: str, reason: str, appellant: str) -> None:
+def unlistened(req: Request, result: AuditResult) -> bool:
+    """The script is checked by ear and not enough of the speech was played."""
+    return needs_listening(result) and (req.listened or 0.0) + 1e-9 < listen_share_for(result)
+
+
+def check_appeal(
+    state: State,
+    machine_decision: str,
+    reason: str,
+    appellant: str,
+    account: Account | None = None,
+) -> None:
     """An appeal disputes a re-record (the reviewer's, or the machine's when no reviewer has
-    decided) and says who appeals and why."""
+    decided) and says who appeals and why; it is entered by a reviewer or senior (an
+    administrator only views decisions)."""
+    if account is not None and not account.active:
+        raise _no("此账号已停用", "this account is disabled")
+    if account is not None and not account.reviews:
+        raise _no("管理员只能查看复核决定，不能登记申诉", "administrators do not file appeals")
     if state.appeal is not None:
         raise _no("已有未处理的申诉", "an appeal is already open")
     machine = state.standing == "open" and machine_decision == "rerecord"
@@ -340,5 +405,5 @@ def check_appeal(state: State, machine_decision: str, reason: str, appellant: st
         raise _no("只能对退回重录的决定申诉", "only a re-record decision can be appealed")
     if not appellant.strip():
         raise _no("请填写申诉人（柜员或网点）", "say who appeals (teller or branch)", "reason")
-    if not reason.strip():
+    if not substantive(reason):
         raise _no("请写明申诉理由", "an appeal needs a reason", "reason")

@@ -20,6 +20,26 @@
         <translation>角色</translation>
     </message>
     <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Disable…</source>
+        <translation>停用…</translation>
+    </message>
+    <message>
+        <source>Reset password…</source>
+        <translation>重置密码…</translation>
+    </message>
+    <message>
+        <source>Change role…</source>
+        <translation>更改角色…</translation>
+    </message>
+    <message>
+        <source>Unlock…</source>
+        <translation>解除锁定…</translation>
+    </message>
+    <message>
         <source>Initial password</source>
         <translation>初始密码</translation>
     </message>
@@ -28,8 +48,92 @@
         <translation>创建账号</translation>
     </message>
     <message>
-        <source>(disabled)</source>
-        <translation>（已停用）</translation>
+        <source>disabled</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <source>locked until {t}</source>
+        <translation>锁定至 {t}</translation>
+    </message>
+    <message>
+        <source>must change the password</source>
+        <translation>须修改密码</translation>
+    </message>
+    <message>
+        <source>Enable…</source>
+        <translation>启用…</translation>
+    </message>
+    <message>
+        <source>Enable</source>
+        <translation>启用</translation>
+    </message>
+    <message>
+        <source>Disable</source>
+        <translation>停用</translation>
+    </message>
+    <message>
+        <source>{verb} the account {name}?</source>
+        <translation>{verb}账号 {name}？</translation>
+    </message>
+    <message>
+        <source>The change and its reason are kept in the log.</source>
+        <translation>此项更改及其理由将记入日志。</translation>
+    </message>
+    <message>
+        <source>{name}: done</source>
+        <translation>{name}：已完成</translation>
+    </message>
+    <message>
+        <source>Reset the password of {name}?</source>
+        <translation>重置 {name} 的密码？</translation>
+    </message>
+    <message>
+        <source>Give a temporary password and tell it to the user in person: they must change it when they next sign in.</source>
+        <translation>请设置临时密码并当面告知本人：下次登录时必须修改。</translation>
+    </message>
+    <message>
+        <source>Reset the password</source>
+        <translation>重置密码</translation>
+    </message>
+    <message>
+        <source>{name}: temporary password set</source>
+        <translation>{name}：已设置临时密码</translation>
+    </message>
+    <message>
+        <source>Temporary password</source>
+        <translation>临时密码</translation>
+    </message>
+    <message>
+        <source>Change the role of {name}?</source>
+        <translation>更改 {name} 的角色？</translation>
+    </message>
+    <message>
+        <source>From {old} to {new}. The change and its reason are kept in the log.</source>
+        <translation>由“{old}”改为“{new}”。此项更改及其理由将记入日志。</translation>
+    </message>
+    <message>
+        <source>Change the role</source>
+        <translation>更改角色</translation>
+    </message>
+    <message>
+        <source>{name}: role changed</source>
+        <translation>{name}：角色已更改</translation>
+    </message>
+    <message>
+        <source>Unlock {name}?</source>
+        <translation>解除 {name} 的锁定？</translation>
+    </message>
+    <message>
+        <source>The account was locked after too many wrong passwords.</source>
+        <translation>该账号因密码连续输错次数过多已被锁定。</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+    <message>
+        <source>{name}: unlocked</source>
+        <translation>{name}：已解除锁定</translation>
     </message>
     <message>
         <source>Created: {name}</source>
@@ -94,16 +198,32 @@
         <translation>下一条录像 (J)</translation>
     </message>
     <message>
+        <source>The script is checked by ear, but only {got:.0%} of the speech was played (at least {need:.0%} is needed).</source>
+        <translation>话术须人工收听，但讲话部分只播放了 {got:.0%}（至少要听 {need:.0%}）。</translation>
+    </message>
+    <message>
+        <source>{n} of the places to watch were not played ({places}).</source>
+        <translation>还有 {n} 处需观看的片段没有播放（{places}）。</translation>
+    </message>
+    <message>
+        <source>Cancel and play them, or give the reason to approve without it (it is logged with the decision).</source>
+        <translation>请取消后播放，或写明不播放就通过的理由（理由随决定记入日志）。</translation>
+    </message>
+    <message>
         <source>Approve without watching?</source>
         <translation>未观看就通过？</translation>
     </message>
     <message>
-        <source>{n} of the places to watch were not played ({places}). Cancel and press N to go to them, or give the reason to approve without watching them (it is logged with the decision).</source>
-        <translation>有 {n} 处需观看的片段没有播放（{places}）。请取消并按 N 前往观看；或者写明不观看就通过的理由（将与结论一起记入日志）。</translation>
+        <source>Approve without listening?</source>
+        <translation>不收听就通过？</translation>
     </message>
     <message>
         <source>Approve without watching</source>
         <translation>不观看，直接通过</translation>
+    </message>
+    <message>
+        <source>Approve without listening</source>
+        <translation>不收听就通过</translation>
     </message>
     <message>
         <source>Change the decision?</source>
@@ -135,6 +255,17 @@
     <message>
         <source>Database error</source>
         <translation>数据库错误</translation>
+    </message>
+</context>
+<context>
+    <name>EvidencePanel</name>
+    <message>
+        <source>The tool could not audit this recording: {cause}. It cannot be approved: re-record it (R) or escalate it (E).</source>
+        <translation>本工具未能审核这段录像：{cause}。不能通过：请退回重录（R）或上报（E）。</translation>
+    </message>
+    <message>
+        <source>Speech listened to: {got:.0%} of at least {need:.0%}</source>
+        <translation>已收听讲话 {got:.0%}（至少 {need:.0%}）</translation>
     </message>
 </context>
 <context>
@@ -279,6 +410,25 @@
     </message>
 </context>
 <context>
+    <name>LockDialog</name>
+    <message>
+        <source>Locked</source>
+        <translation>已锁定</translation>
+    </message>
+    <message>
+        <source>Locked after a time without input. {who}: enter your password.</source>
+        <translation>长时间无操作，窗口已锁定。{who}：请输入密码。</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>退出登录</translation>
+    </message>
+</context>
+<context>
     <name>LoginDialog</name>
     <message>
         <source>Sign in — dual-recording review</source>
@@ -372,6 +522,22 @@
         <translation>账号…</translation>
     </message>
     <message>
+        <source>Account</source>
+        <translation>账号</translation>
+    </message>
+    <message>
+        <source>Change my password…</source>
+        <translation>修改我的密码…</translation>
+    </message>
+    <message>
+        <source>Lock the window</source>
+        <translation>锁定窗口</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
         <source>Help</source>
         <translation>帮助</translation>
     </message>
@@ -380,8 +546,39 @@
         <translation>键盘快捷键 (?)</translation>
     </message>
     <message>
+        <source>Waiting for the database (another program may be writing to it)…</source>
+        <translation>正在等待数据库（可能有其他程序正在写入）…</translation>
+    </message>
+    <message>
         <source>The language changes the next time the program starts.</source>
         <translation>界面语言将在下次启动程序时切换。</translation>
+    </message>
+</context>
+<context>
+    <name>PasswordDialog</name>
+    <message>
+        <source>Change the password</source>
+        <translation>修改密码</translation>
+    </message>
+    <message>
+        <source>An administrator reset your password: choose a new one to go on.</source>
+        <translation>管理员已重置你的密码：请设置新密码后继续。</translation>
+    </message>
+    <message>
+        <source>Current password</source>
+        <translation>当前密码</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>新密码</translation>
+    </message>
+    <message>
+        <source>Repeat the new password</source>
+        <translation>再次输入新密码</translation>
+    </message>
+    <message>
+        <source>The two passwords differ.</source>
+        <translation>两次输入的密码不一致。</translation>
     </message>
 </context>
 <context>
@@ -393,6 +590,34 @@
     <message>
         <source>Choose a file…</source>
         <translation>选择文件…</translation>
+    </message>
+    <message>
+        <source>Business (when the file does not say):</source>
+        <translation>业务类型（文件未注明时）：</translation>
+    </message>
+    <message>
+        <source>from the file&apos;s sidecar</source>
+        <translation>来自随附信息文件</translation>
+    </message>
+    <message>
+        <source>set when the window was started</source>
+        <translation>启动时指定</translation>
+    </message>
+    <message>
+        <source>chosen in this window</source>
+        <translation>在本窗口选择</translation>
+    </message>
+    <message>
+        <source>the default</source>
+        <translation>默认</translation>
+    </message>
+    <message>
+        <source>from the folder&apos;s rule</source>
+        <translation>来自文件夹规则</translation>
+    </message>
+    <message>
+        <source>Judged as: {name} ({where})</source>
+        <translation>按此业务规则评判：{name}（{where}）</translation>
     </message>
     <message>
         <source>Play</source>
@@ -589,8 +814,16 @@
         <translation>上报</translation>
     </message>
     <message>
+        <source>The file was replaced after its audit: no decision until it is audited again</source>
+        <translation>审核后文件被更换：重新审核前不能做决定</translation>
+    </message>
+    <message>
         <source>The script must also be listened to (the tool could not check it)</source>
         <translation>还需人工听话术（工具无法核对话术）</translation>
+    </message>
+    <message>
+        <source>File replaced: to re-audit</source>
+        <translation>文件已更换，待重新审核</translation>
     </message>
     <message>
         <source>script by ear</source>
@@ -714,6 +947,14 @@
         <translation>得分</translation>
     </message>
     <message>
+        <source>Reviewer: {verdict} ({who})</source>
+        <translation>复核：{verdict}（{who}）</translation>
+    </message>
+    <message>
+        <source>machine: {decision}</source>
+        <translation>机器：{decision}</translation>
+    </message>
+    <message>
         <source>{who} is reviewing this recording (until {until}): read only.</source>
         <translation>{who} 正在复核这条录像（至 {until}），您只能查看。</translation>
     </message>
@@ -767,10 +1008,6 @@
     <message>
         <source>Transcript</source>
         <translation>语音转写</translation>
-    </message>
-    <message>
-        <source>{why}. No decision can be made on a recording that cannot be played.</source>
-        <translation>{why}。录像无法播放时不能做复核结论。</translation>
     </message>
     <message>
         <source>Pause</source>
@@ -867,6 +1104,10 @@
     <message>
         <source>Looked for: {path}. No decision can be made until the file is back where it was audited; ask the administrator.</source>
         <translation>查找位置：{path}。文件放回审核时的位置之前不能做复核结论；请联系管理员。</translation>
+    </message>
+    <message>
+        <source>The file cannot be opened or decoded (the player says: {why}). No decision can be made on a recording that cannot be played; the next recording (J) skips it.</source>
+        <translation>无法打开或解码该录像文件（播放器提示：{why}）。无法播放的录像不能做决定；“下一条录像”（J）将跳过它。</translation>
     </message>
     <message>
         <source>Nothing flagged to watch.</source>

@@ -51,7 +51,9 @@ class AppealPanel:
         return dialog
 
     def _appealable(self) -> bool:
-        if self.data is None or self.data.state is None:
+        """A re-record can be appealed, entered by a reviewer or senior (an administrator
+        only views decisions)."""
+        if self.data is None or self.data.state is None or not self.account.reviews:
             return False
         st = self.data.state
         machine = st.standing == "open" and self.data.result.decision == "rerecord"

@@ -37,6 +37,8 @@ class ReviewData:
     state: State | None = None  # where the recording stands in the workflow
     appeals: list[StoredAppeal] = field(default_factory=list)
     verdicts: dict[int, StoredFeedback] = field(default_factory=dict)  # finding id -> latest
+    audited_sha256: str = ""  # the file the audit read
+    audited_size: int = 0
 
 
 def listed_findings(result: AuditResult, stored: list[StoredFinding]) -> list[StoredFinding]:
@@ -64,6 +66,7 @@ def load_review(store: Store, run_id: int, reviewer: str, claim: bool) -> Review
         except ClaimedError as exc:
             other = exc
     verdicts = {f.finding_id: f for f in store.feedback(run_id)}
+    sha256, size = store.audited_file(summary.recording_id)
     return ReviewData(
         summary=summary,
         result=result,
@@ -76,6 +79,8 @@ def load_review(store: Store, run_id: int, reviewer: str, claim: bool) -> Review
         state=store.state(summary.recording_id),
         appeals=store.appeals(summary.recording_id),
         verdicts=verdicts,
+        audited_sha256=sha256,
+        audited_size=size,
     )
 
 

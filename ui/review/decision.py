@@ -21,12 +21,23 @@ from dualrec_audit.batch.report import fmt_span
 from dualrec_audit.core.i18n import REASON_CODES
 from dualrec_audit.store.database import Store
 from dualrec_audit.store.records import ClaimedError, StoredDecision
-from dualrec_audit.workflow.policy import Request, State, WorkflowError, check_decision, unwatched
+from dualrec_audit.workflow.evidence import listen_share_for
+from dualrec_audit.workflow.policy import (
+    Request,
+    State,
+    WorkflowError,
+    check_decision,
+    unlistened,
+    unwatched,
+)
 
 from ..dialogs import show_error
 from ..login import ReasonDialog
 from ..settings import text_value
 from .data import local_time
+
+# What the rules are asked with for the reasons a dialog asks next.
+ASKED = "asked in a dialog"
 
 
 class DecisionPanel:
@@ -80,12 +91,19 @@ class DecisionPanel:
             reason_code=str(self.reason_code.currentData() or "") or None,
             reason_text=self.reason_text.text().strip() or None,
             watched=self.watched(),
-            playable=self.playable,
+            playable=self.playable and not self.file_replaced,
+            listened=self.listened(),
+            file_sha256=None if self.identity is None else self.identity.sha256,
             **reasons,  # type: ignore[arg-type]
         )
 
+    def _status(self, text: str, colour: str) -> None:
+        """The line under the buttons: plain text in a colour (the status bar repeats it)."""
+        self.decision_status.setStyleSheet(f"color:{colour};")
+        self.decision_status.setText(text)
+
     def _refuse(self, text: str, focus: QWidget | None = None) -> None:
-        self.decision_status.setText(f"<span style='color:#b71c1c'>{text}</span>")
+        self._status(text, "#b71c1c")
         if focus is not None:
             focus.setFocus()
 
@@ -96,31 +114,55 @@ class DecisionPanel:
         if self.data is None or self.read_only or self.pending is not None:
             return
         st = self.data.state or State("open", None, None)
-        probe = self._request(verdict, change_reason="-", unwatched_reason="-")
+        probe = self._request(verdict, change_reason=ASKED, unwatched_reason=ASKED)
         try:
             outcome = check_decision(probe, st, self.data.result)
         except WorkflowError as exc:
             focus = self.reason_code if exc.code == "reason" and not probe.reason_code else None
             self._refuse(exc.text.get(self.lang), focus or self.reason_text)
             return
-        missing = unwatched(probe.watched) if verdict == "approve" else []
-        self._ask_unwatched(verdict, missing, outcome.changes, st)
+        approving = verdict == "approve"
+        missing = unwatched(probe.watched) if approving else []
+        deaf = approving and unlistened(probe, self.data.result)
+        self._ask_unwatched(verdict, missing, deaf, outcome.changes, st)
 
     def _ask_unwatched(
-        self, verdict: str, missing: list[tuple[float, float]], changes: bool, st: State
+        self,
+        verdict: str,
+        missing: list[tuple[float, float]],
+        deaf: bool,
+        changes: bool,
+        st: State,
     ) -> None:
-        if not missing:
+        if not missing and not deaf:
             self._ask_change(verdict, None, changes, st)
             return
-        places = ", ".join(fmt_span(s, e) for s, e in missing[:6])
-        self._ask(
-            self.tr("Approve without watching?"),
+        parts = []
+        if deaf:
+            assert self.data is not None
+            parts.append(
+                self.tr(
+                    "The script is checked by ear, but only {got:.0%} of the speech was played "
+                    "(at least {need:.0%} is needed)."
+                ).format(got=self.listened() or 0.0, need=listen_share_for(self.data.result))
+            )
+        if missing:
+            places = ", ".join(fmt_span(s, e) for s, e in missing[:6])
+            parts.append(
+                self.tr("{n} of the places to watch were not played ({places}).").format(
+                    n=len(missing), places=places
+                )
+            )
+        parts.append(
             self.tr(
-                "{n} of the places to watch were not played ({places}). Cancel and press N to "
-                "go to them, or give the reason to approve without watching them (it is logged "
+                "Cancel and play them, or give the reason to approve without it (it is logged "
                 "with the decision)."
-            ).format(n=len(missing), places=places),
-            self.tr("Approve without watching"),
+            )
+        )
+        self._ask(
+            self.tr("Approve without listening?") if deaf else self.tr("Approve without watching?"),
+            " ".join(parts),
+            self.tr("Approve without listening") if deaf else self.tr("Approve without watching"),
             lambda why: self._ask_change(verdict, why, changes, st),
         )
 
@@ -154,7 +196,12 @@ class DecisionPanel:
         return dialog
 
     def _submit(self, verdict: str, **reasons: str | None) -> None:
-        assert self.data is not None
+        """Save, once the file is known to be still the one audited."""
+        self._with_same_file(lambda: self._save(verdict, **reasons))
+
+    def _save(self, verdict: str, **reasons: str | None) -> None:
+        if self.data is None:
+            return
         req = self._request(verdict, **reasons)
         self.settings.setValue("reviewer", self.account.username)
         run_id, rec = self.data.summary.run_id, self.data.summary.recording_id
@@ -178,15 +225,15 @@ class DecisionPanel:
             self._clear_draft()
             self._show_history()
             self._show_state()
-            self.decision_status.setText(
-                "<span style='color:#1b5e20'>"
-                + self.tr("Saved: {verdict} by {who} at {when}").format(
+            self._status(
+                self.tr("Saved: {verdict} by {who} at {when}").format(
                     verdict=self._verdict_name(decision.verdict),
                     who=decision.reviewer,
                     when=local_time(decision.created_at),
-                )
-                + "</span>"
+                ),
+                "#1b5e20",
             )
+            self._show_title()
             self._set_enabled(True)
         self.decision_saved.emit(run_id)
         self.claim_changed.emit()
@@ -204,7 +251,10 @@ class DecisionPanel:
         self.next_requested.emit(self.data.summary.run_id if self.data is not None else -1)
 
     def _draft_key(self) -> str | None:
-        return None if self.data is None else f"drafts/{self.data.summary.recording_id}"
+        """A draft belongs to the account that typed it, for one recording."""
+        if self.data is None:
+            return None
+        return f"drafts/{self.account.username}/{self.data.summary.recording_id}"
 
     def _save_draft(self, *_args: object) -> None:
         key = self._draft_key()

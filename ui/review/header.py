@@ -59,9 +59,21 @@ class ReviewHeader:
         if why is not None:  # which profile judged it and why (a copy without its sidecar)
             self.title.setToolTip(f"{profile}: {why.get(lang)}")
         score = self.tr("Score")
+        verdict = f"<span style='color:{colour}'>{DECISIONS[r.decision].get(lang)}</span>"
+        if self.data.decisions:  # a reviewer decided: that is what the recording is now
+            d = self.data.decisions[-1]
+            mine = DECISION_COLOURS.get(d.verdict, "#616161")
+            verdict = (
+                f"<span style='color:{mine}'>"
+                + self.tr("Reviewer: {verdict} ({who})").format(
+                    verdict=self._verdict_name(d.verdict), who=d.reviewer
+                )
+                + "</span> <small>"
+                + self.tr("machine: {decision}").format(decision=DECISIONS[r.decision].get(lang))
+                + "</small>"
+            )
         self.title.setText(
-            f"{s.name} &nbsp; <span style='color:{colour}'>{DECISIONS[r.decision].get(lang)}</span>"
-            f" &nbsp; {score} {r.score:.0f} &nbsp; <small>{meta}</small>"
+            f"{s.name} &nbsp; {verdict} &nbsp; {score} {r.score:.0f} &nbsp; <small>{meta}</small>"
         )
 
     def _show_claim(self) -> None:

@@ -48,6 +48,7 @@ class HistoryPanel:
             self.history.addTopLevelItem(item)
         for c in range(3):
             self.history.resizeColumnToContents(c)
+        self.decision_status.setStyleSheet("")
         if self.data.decisions:
             d = self.data.decisions[-1]
             self.decision_status.setText(

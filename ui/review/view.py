@@ -55,6 +55,7 @@ from ..workers import Database
 from .appeal import AppealPanel
 from .data import ReviewData, load_review
 from .decision import DecisionPanel
+from .evidence import EvidencePanel
 from .findings import FindingsPanel
 from .header import ReviewHeader
 from .history import HistoryPanel
@@ -64,7 +65,14 @@ log = logging.getLogger("dualrec_audit.ui")
 
 
 class ReviewView(
-    ReviewHeader, FindingsPanel, TranscriptPanel, HistoryPanel, DecisionPanel, AppealPanel, QWidget
+    ReviewHeader,
+    EvidencePanel,
+    FindingsPanel,
+    TranscriptPanel,
+    HistoryPanel,
+    DecisionPanel,
+    AppealPanel,
+    QWidget,
 ):
     """One recording under review. The panels are mixins, each in its module with the widgets
     it owns; this class lays them out around the player and the timeline, wires the buttons and
@@ -101,6 +109,7 @@ class ReviewView(
         self.read_only = True
         self.wanted: int | None = None  # the run asked for last
         self.pending: ReasonDialog | None = None  # the question being asked
+        self.unplayable: set[int] = set()  # runs whose file could not be played (skipped by J)
         self._selecting = False
         self._build()
         self.renew_timer = QTimer(self)
@@ -115,6 +124,7 @@ class ReviewView(
         root.setContentsMargins(6, 6, 6, 6)
         root.setSpacing(4)
         self._build_header(root)
+        self._build_evidence(root)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setChildrenCollapsible(False)
         root.addWidget(split, 1)
@@ -298,6 +308,9 @@ class ReviewView(
             self.db.call(lambda store: store.release(rec, who), self._released)
         self.data = None
         self.playable = False
+        self.identity = None
+        self.file_replaced = False
+        self.file_banner.hide()
         self.tracker.reset()
         self.player.unload()
         self._set_enabled(False)
@@ -323,6 +336,7 @@ class ReviewView(
             self.renew_timer.start()
         self.claim_changed.emit()
         self._show_ear()
+        self._show_unaudited()
         self._fill_findings()
         self._fill_stages()
         self._fill_transcript()
@@ -335,6 +349,7 @@ class ReviewView(
         self._set_enabled(True)
         self._show_watched()
         if data.video is None:
+            self.unplayable.add(data.summary.run_id)
             show_error(
                 self,
                 self.tr("The recording's file cannot be found"),
@@ -345,11 +360,17 @@ class ReviewView(
                 self.lang,
             )
         else:
-            fps = r.media.fps if r.media is not None else 25.0
-            if r.media is not None:
-                self.video.set_frame_size(*track_frame_size(r.media))
-            self.player.load(data.video, fps, FaceTracks.of(r))
+            self._check_file(lambda: self._load_player(data))
         self.loaded.emit(data.summary.run_id)
+
+    def _load_player(self, data: ReviewData) -> None:
+        """Open the file in the player (once it is known to be the file audited)."""
+        r = data.result
+        assert data.video is not None
+        fps = r.media.fps if r.media is not None else 25.0
+        if r.media is not None:
+            self.video.set_frame_size(*track_frame_size(r.media))
+        self.player.load(data.video, fps, FaceTracks.of(r))
 
     def _set_enabled(self, on: bool) -> None:
         for w in (
@@ -365,9 +386,12 @@ class ReviewView(
         editable = on and not self.read_only
         for w in (self.reason_code, self.reason_text, self.finding_note):
             w.setEnabled(editable)
-        # No decision without a playable file.
-        for b in (self.approve_btn, self.reject_btn, self.escalate_btn):
-            b.setEnabled(editable and self.playable)
+        # No decision without a playable file that is the file audited; a recording the tool
+        # could not audit is never approved but may be sent back without playing.
+        sound = self.playable and not self.file_replaced
+        self.approve_btn.setEnabled(editable and sound and not self.unaudited())
+        for b in (self.reject_btn, self.escalate_btn):
+            b.setEnabled(editable and (sound or (self.unaudited() and not self.file_replaced)))
         self.appeal_btn.setEnabled(on and self._appealable())
         self.next_rec_btn.setEnabled(True)
         self._update_mark_buttons()
@@ -377,17 +401,23 @@ class ReviewView(
         if self.data is not None and self.data.video is not None:
             self.playable = True
             self._set_enabled(True)
+            if self.stop_list:  # open at the first place to watch, not at 00:00
+                self.player.seek(self.stop_list[0])
 
     @Slot(str)
     def _player_failed(self, text: str) -> None:
         self.playable = False
+        if self.data is not None:
+            self.unplayable.add(self.data.summary.run_id)
         self._set_enabled(self.data is not None)
         show_error(
             self,
             self.tr("The video cannot be played"),
-            self.tr("{why}. No decision can be made on a recording that cannot be played.").format(
-                why=text
-            ),
+            self.tr(
+                "The file cannot be opened or decoded (the player says: {why}). No decision "
+                "can be made on a recording that cannot be played; the next recording (J) "
+                "skips it."
+            ).format(why=text),
             self.lang,
         )
 
@@ -460,13 +490,13 @@ class ReviewView(
         )
 
     def _show_watched(self) -> None:
+        listen = self.listen_text()
         if not self.places:
-            self.watch_label.setText(self.tr("Nothing flagged to watch."))
-            return
-        seen = len(self.places) - len(unwatched(self.watched()))
-        self.watch_label.setText(
-            self.tr("Watched {n} of {m} places to watch").format(n=seen, m=len(self.places))
-        )
+            text = self.tr("Nothing flagged to watch.")
+        else:
+            seen = len(self.places) - len(unwatched(self.watched()))
+            text = self.tr("Watched {n} of {m} places to watch").format(n=seen, m=len(self.places))
+        self.watch_label.setText(f"{text}  {listen}" if listen else text)
 
     def seek_exact(self, seconds: float) -> None:
         self.player.seek(to_position(seconds))
