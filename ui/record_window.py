@@ -305,14 +305,14 @@ class RecordWindow(QMainWindow):
             self.stop_recording()
 
     def _draw(self, frame: Any, boxes: dict[str, tuple[float, float, float, float]]) -> None:
+        """The latest frame scaled to the picture's size while converted (one swscale call,
+        no slice threads), each party's face box on it."""
         size = self.picture.size()
-        img = frame.to_ndarray(format="rgb24")
-        h, w = img.shape[:2]
-        qimg = QImage(np.ascontiguousarray(img).data, w, h, 3 * w, QImage.Format.Format_RGB888)
-        pix = QPixmap.fromImage(qimg.copy()).scaled(
-            size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation
-        )
-        k = pix.width() / w
+        k = min(size.width() / frame.width, size.height() / frame.height, 1.0)
+        w, h = max(2, int(frame.width * k) // 2 * 2), max(2, int(frame.height * k) // 2 * 2)
+        img = np.ascontiguousarray(frame.to_ndarray(width=w, height=h, format="rgb24", threads=1))
+        pix = QPixmap.fromImage(QImage(img.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy())
+        k = w / frame.width
         painter = QPainter(pix)
         for party, (x, y, bw, bh) in boxes.items():
             painter.setPen(QPen(COLORS.get(party, QColor("yellow")), 3))
@@ -356,7 +356,7 @@ def record_main(args: argparse.Namespace, options: AuditOptions) -> int:
     if not args.screenshot:
         return int(app.exec())
     try:
-        wait_until(lambda: win.session is not None or win.worker.idle, 120, "the devices")
+        wait_until(lambda: win.session is not None or win.worker.idle(), 120, "the devices")
         if win.session is None:
             raise DualrecError("the recording could not be prepared")
         win.start_recording()
@@ -370,7 +370,7 @@ def record_main(args: argparse.Namespace, options: AuditOptions) -> int:
         wait_until(lambda: time.monotonic() >= pause, 5, "the picture")
         _save(win, args.screenshot)
         win.stop_recording()
-        wait_until(lambda: win.result is not None or win.worker.idle, 300, "the audit")
+        wait_until(lambda: win.result is not None or win.worker.idle(), 300, "the audit")
     finally:
         win.worker.wait(300_000)
         win.close()

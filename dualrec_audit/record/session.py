@@ -240,7 +240,7 @@ class RecordingSession:
                 return
             t, frame, arrived = item
             try:
-                conditions = self.looking.update(t, frame.to_ndarray(format="bgr24"))
+                conditions = self.looking.update(t, frame.to_ndarray(format="bgr24", threads=1))
             except Exception:
                 log.exception("live picture checks failed at %.2f s", t)
                 continue

@@ -128,7 +128,7 @@ class FileSource:
                 if vs is not None and packet.stream is vs:
                     t = float(frame.pts * frame.time_base)
                     self._wait(start, t)
-                    sink.video(t, frame.reformat(format="yuv420p"))
+                    sink.video(t, frame.reformat(format="yuv420p", threads=1))
                     continue
                 for out in resampler.resample(frame):
                     samples = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
@@ -234,7 +234,9 @@ class DeviceSource:
             if self._mic is not None and not self._mic.active:
                 sink.lost(f"麦克风 {self.mic or '默认'}", "stream stopped")
                 break
-            frame = av.VideoFrame.from_ndarray(img, format="bgr24").reformat(format="yuv420p")
+            frame = av.VideoFrame.from_ndarray(img, format="bgr24").reformat(
+                format="yuv420p", threads=1
+            )
             sink.video(time.monotonic() - t0, frame)
         sink.ended()
 

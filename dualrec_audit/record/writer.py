@@ -123,7 +123,7 @@ class FragmentedWriter:
                 return  # too soon after the last one: a camera faster than the stated rate
             n = self._last + 1  # a little late: the next number
         if frame.width != self.video.width or frame.height != self.video.height:
-            frame = frame.reformat(width=self.video.width, height=self.video.height)
+            frame = frame.reformat(width=self.video.width, height=self.video.height, threads=1)
         frame.pts = n
         frame.time_base = Fraction(1, self.fps)
         self._last = n
