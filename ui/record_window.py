@@ -94,6 +94,8 @@ class RecordWindow(QMainWindow):
         self.result: AuditResult | None = None
         self.hints: dict[tuple[str, str | None, str], Notice] = {}
         self.said: set[str] = set()
+        self.shown: set[str] = set()  # documents read
+        self.asked: Notice | None = None  # the document to show now
         self.started = 0.0
         self.worker = Worker("record", parent=self)
         self.bridge = _Bridge()
@@ -173,8 +175,8 @@ class RecordWindow(QMainWindow):
         col.addStretch(1)
         return side
 
-    def _banner_style(self, alarm: bool) -> None:
-        color = "#c62828" if alarm else "#2e7d32"
+    def _banner_style(self, alarm: bool, amber: bool = False) -> None:
+        color = "#c62828" if alarm else "#ef6c00" if amber else "#2e7d32"
         self.banner.setStyleSheet(
             f"font-size: 24px; font-weight: bold; color: white; background: {color};"
             " padding: 6px 12px;"
@@ -259,12 +261,21 @@ class RecordWindow(QMainWindow):
             self._show_script()
         elif notice.kind == "alarm":
             self.hints[key] = notice
+        elif notice.kind == "document":
+            if notice.code == "document_asked":
+                self.asked = notice
+            elif notice.stage:
+                self.shown.add(notice.stage)
+                if self.asked is not None and self.asked.stage == notice.stage:
+                    self.asked = None
+            self._show_script()
         self._show_hints()
 
     def _show_hints(self) -> None:
         if not self.hints:
-            self.banner.setText(self.w("ok"))
-            self._banner_style(False)
+            asked = self.asked
+            self.banner.setText(self.w("ok") if asked is None else asked.message.get(self.lang))
+            self._banner_style(False, amber=asked is not None)
             return
         texts = [n.message.get(self.lang) for n in self.hints.values()]
         self.banner.setText("  ·  ".join(dict.fromkeys(texts)))
@@ -288,7 +299,10 @@ class RecordWindow(QMainWindow):
         if profile.documents:
             rows.append(f"<br><b>{self.w('documents')}</b>")
             for d in profile.documents:
-                rows.append(f"<div>○ {d.name.en if self.lang == 'en' else d.name.zh}</div>")
+                asked = self.asked is not None and self.asked.stage == d.id
+                mark = "✓" if d.id in self.shown else "▶" if asked else "○"
+                name = d.name.en if self.lang == "en" else d.name.zh
+                rows.append(f"<div>{mark} {name}</div>")
         self.stages.setText("".join(rows))
 
     def _tick(self) -> None:

@@ -226,7 +226,8 @@ class AuditPipeline:
         # thread.
         relay, stop = _Relay(), threading.Event()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
-            heard = pool.submit(self._hear, path, info, phrases, relay, stop)
+            live = looked.syllables if looked is not None else None
+            heard = pool.submit(self._hear, path, info, phrases, relay, stop, live)
             try:
                 base, checks, mouths = self._look(path, info, base, profile, hook, looked)
             except BaseException:
@@ -382,10 +383,12 @@ class AuditPipeline:
         phrases: PhraseSet,
         hook: ProgressHook,
         stop: threading.Event,
+        heard: tuple[Word, ...] | None = None,
     ) -> _Sound:
         """The sound, in a thread: the audio (the first track with sound, spooled to a
         temporary file, read a block or a speech region at a time), the speech check, the
-        script engine's syllables, the transcript and the phrases verified. ``stop`` set: the
+        script engine's syllables (``heard``: those its streaming recogniser heard live), the
+        transcript and the phrases verified. ``stop`` set: the
         audit failed elsewhere, nothing more is started."""
         tracks = decode_audio_tracks(path, SAMPLE_RATE)
         chosen = choose_audio_track(tracks)
@@ -399,8 +402,8 @@ class AuditPipeline:
             )
             speech = _with_events(speech, track_events(len(tracks), chosen, info))
             hook("audio", 1, 1)
-            syllables: list[Word] = []
-            if self.engine is not None and audio is not None and analysis is not None:
+            syllables: list[Word] = [] if heard is None else list(heard)
+            if heard is None and self.engine and audio is not None and analysis is not None:
                 _stopped(stop)
                 syllables = self.engine.syllables(audio, analysis.regions)
             _stopped(stop)
@@ -461,12 +464,14 @@ class AuditPipeline:
 @dataclass(frozen=True)
 class Looked:
     """A recording's frame checks run as it was made (see ``record/``): the audit finishes
-    them on the saved file's duration. ``figures``: the live run's lag and dropped frames,
+    them on the saved file's duration; the syllables the script engine heard then are not
+    recognised again. ``figures``: the live run's lag and dropped frames,
     recorded in the result's options."""
 
     checks: tuple[FrameCheck, ...]
     mouths: MouthTracker | None
     no_documents: CheckResult | None = None
+    syllables: tuple[Word, ...] | None = None  # the script engine's, heard live
     figures: dict[str, Any] = field(default_factory=dict)
 
 

@@ -1,8 +1,9 @@
 """The picture checked live: each sampled frame through the faces and video-quality checks'
 own code (``FacesCheck.update``, ``VideoQualityCheck.update``, the mouth tracker and, when
-the profile asks for papers, the documents check), then their per-sample state read as the
-hints' conditions. The checks keep every sample, so after stop their ``finish`` gives the same
-results the audit of a file would: nothing is computed twice.
+the profile asks for papers, the documents check, every sample, in a thread of its own), then
+their per-sample state read as the hints' conditions. The checks keep every sample, so after
+stop their ``finish`` gives the same results the audit of a file would: nothing is computed
+twice.
 """
 
 from __future__ import annotations
@@ -40,6 +41,31 @@ class LivePicture:
     ) -> None:
         self.faces, self.video, self.mouths, self.documents = faces, video, mouths, documents
         self.state = PictureState()
+        self._reads: dict[str, tuple[float, float]] = {}  # document -> (first, last) read
+        self._shown: set[str] = set()
+
+    def read_documents(self, t: float, img: np.ndarray) -> list[str]:
+        """One sampled frame through the documents check (in a thread of its own: OCR must
+        not hold up the faces' hints); the documents whose title has now been legible for
+        their ``min_seconds`` (reads up to the check's ``max_gap_s`` apart joined, as the
+        check joins them), each once."""
+        docs = self.documents
+        if docs is None:
+            return []
+        docs.update(t, img)
+        sample = docs.samples[-1]
+        new = []
+        for spec in docs.specs:
+            if spec.id in self._shown or spec.id not in sample.found:
+                continue
+            first, last = self._reads.get(spec.id, (sample.t, sample.t))
+            if sample.t - last > docs.p.max_gap_s:
+                first = sample.t
+            self._reads[spec.id] = (first, sample.t)
+            if sample.t + docs.step - first >= spec.min_seconds - 1e-6:
+                self._shown.add(spec.id)
+                new.append(spec.id)
+        return new
 
     @property
     def checks(self) -> list[Any]:
@@ -50,8 +76,6 @@ class LivePicture:
         self.faces.update(t, img)
         found = self.faces.last_faces()
         self.video.update(t, img)
-        if self.documents is not None:
-            self.documents.update(t, img)
         if self.mouths is not None:
             self.mouths.update(t, found)
         self.state = PictureState(

@@ -49,6 +49,11 @@ class LiveScript:
         forbidden = profile.phrase_set().forbidden
         self._forbidden = [p.alternatives for p in forbidden]
 
+    def close(self) -> tuple[Word, ...]:
+        """The sound ended: the last utterance decoded; every syllable heard, in order."""
+        self.recogniser.cut()
+        return tuple(self.recogniser.heard)
+
     def pending(self) -> list[str]:
         """The stages not heard yet, in the script's order."""
         return [s.id for s in self.profile.stages if s.id not in self.ticked]

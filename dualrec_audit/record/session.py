@@ -29,7 +29,7 @@ from dualrec_audit.record.live_picture import LivePicture
 from dualrec_audit.record.live_script import LiveScript
 from dualrec_audit.record.live_sound import LiveSound
 from dualrec_audit.record.sources import Format, Source
-from dualrec_audit.record.texts import alarm_text, hint_text, stage_text
+from dualrec_audit.record.texts import alarm_text, document_text, hint_text, stage_text
 from dualrec_audit.record.writer import FragmentedWriter
 
 log = logging.getLogger(__name__)
@@ -99,16 +99,20 @@ class RecordingSession:
         self.figures = Figures()
         self.notices: list[Notice] = []
         self.device_lost: str | None = None
+        self.documents_shown: set[str] = set()
+        self._asked: str | None = None
         self.latest: Any = None  # the latest frame (for the window)
         self.board = HintBoard(self._tell, lambda k: hint_text(k[0], k[1], k[2]))
         self._build_checks()
-        self.writer = FragmentedWriter(out, self.format.width, self.format.height, self.format.fps)
+        f = self.format
+        self.writer = FragmentedWriter(out, f.width, f.height, f.fps, lossless=source.lossless)
         self._origin: float | None = None
         self._step = 1.0 / pipeline.options.sample_fps
         self._next_sample = 0.0
         self._slot: tuple[float, Any, float] | None = None
         self._slot_ready = threading.Condition()
         self._sounds: queue.Queue[tuple[float, np.ndarray, float] | None] = queue.Queue()
+        self._papers: queue.Queue[tuple[float, np.ndarray] | None] = queue.Queue()
         self._ended = threading.Event()
         self._threads: list[threading.Thread] = []
         self._cpu0 = 0.0
@@ -128,7 +132,11 @@ class RecordingSession:
 
     def start(self) -> None:
         self._cpu0, self._wall0 = time.process_time(), time.monotonic()
-        for target, name in ((self._look, "live-picture"), (self._hear, "live-sound")):
+        self._document(None, shown=False)  # the first document to show, if any
+        threads = [(self._look, "live-picture"), (self._hear, "live-sound")]
+        if self.looking.documents is not None:
+            threads.append((self._read_papers, "live-documents"))
+        for target, name in threads:
             th = threading.Thread(target=target, name=name, daemon=True)
             th.start()
             self._threads.append(th)
@@ -158,8 +166,9 @@ class RecordingSession:
         fig.cpu_s = time.process_time() - self._cpu0
         fig.wall_s = time.monotonic() - self._wall0
         fig.peak_rss_mb = _peak_rss_mb()
+        heard = self.script.close() if self.script is not None else None
         looked = Looked(
-            tuple(self.looking.checks), self.looking.mouths, self._no_docs, self.summary()
+            tuple(self.looking.checks), self.looking.mouths, self._no_docs, heard, self.summary()
         )
         return self.pipeline.apply(self.out, hook, profile=self.profile_id, looked=looked)
 
@@ -237,15 +246,29 @@ class RecordingSession:
                 item, self._slot = self._slot, None
                 self._slot_ready.notify_all()
             if item is None:
+                self._papers.put(None)
                 return
             t, frame, arrived = item
+            img = frame.to_ndarray(format="bgr24", threads=1)
             try:
-                conditions = self.looking.update(t, frame.to_ndarray(format="bgr24", threads=1))
+                conditions = self.looking.update(t, img)
             except Exception:
                 log.exception("live picture checks failed at %.2f s", t)
                 continue
             self._observe(conditions, t)
+            if self.looking.documents is not None:
+                self._papers.put((t, img))
             self.figures.picture_lags.append(time.monotonic() - arrived)
+
+    def _read_papers(self) -> None:
+        """Every sampled frame the picture thread saw, in order, through the documents check
+        (none dropped: its result is the audit's)."""
+        while True:
+            item = self._papers.get()
+            if item is None:
+                return
+            for doc in self.looking.read_documents(*item):
+                self._document(doc, shown=True)
 
     def _hear(self) -> None:
         pending: list[np.ndarray] = []
@@ -295,6 +318,22 @@ class RecordingSession:
                     details={"phrase": a.phrase, "start": round(a.start, 2)},
                 )
             )
+
+    def _document(self, doc_id: str | None, shown: bool) -> None:
+        """A document read (``shown``), then the next one not yet shown asked for, in the
+        profile's order (at the start: the first)."""
+        docs = {d.id: d for d in self.profile.documents}
+        now = self.clock()
+        if doc_id is not None and shown:
+            self.documents_shown.add(doc_id)
+            name = docs[doc_id].name
+            text = document_text(Text(zh=name.zh, en=name.en), shown=True)
+            self._tell(Notice(now, "document", "document_shown", text, stage=doc_id))
+        todo = [d for d in self.profile.documents if d.id not in self.documents_shown]
+        if todo and todo[0].id != self._asked:
+            self._asked = todo[0].id
+            text = document_text(Text(zh=todo[0].name.zh, en=todo[0].name.en), shown=False)
+            self._tell(Notice(now, "document", "document_asked", text, stage=todo[0].id))
 
     def _observe(self, conditions: list[tuple[Key, bool]], t: float) -> None:
         now = self.clock()

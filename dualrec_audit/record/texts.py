@@ -49,7 +49,8 @@ def alarm_text(phrase: str) -> Text:
 
 
 def document_text(name: Text, shown: bool) -> Text:
-    if shown:
-        return Text(zh=f"已出示：{name.zh}", en=f"Shown: {name.en}")
+    """A document asked for or ticked (a profile names it "出示风险揭示书")."""
     title = name.zh.removeprefix("出示")
+    if shown:
+        return Text(zh=f"已出示{title}", en=f"Shown: {name.en}")
     return Text(zh=f"请出示{title}", en=f"Please show: {name.en}")

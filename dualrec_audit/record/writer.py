@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -36,10 +37,13 @@ class WriteError(Exception):
 
 
 class FragmentedWriter:
-    def __init__(self, path: Path, width: int, height: int, fps: float) -> None:
+    def __init__(
+        self, path: Path, width: int, height: int, fps: float, *, lossless: bool = False
+    ) -> None:
         import av
 
         self.path = path
+        self.lossless = lossless
         self.fps = max(1, round(fps))
         self.container = av.open(
             str(path), "w", format="mp4", options={"movflags": MOVFLAGS, "flush_packets": "1"}
@@ -74,8 +78,11 @@ class FragmentedWriter:
         """A frame to write; dropped when the encoder is ``MAX_BEHIND_S`` behind (a machine
         too busy to encode in real time: the picture stutters, the sound goes on whole)."""
         if self._waiting >= MAX_BEHIND_S * self.fps:
-            self.dropped += 1
-            return
+            if not self.lossless:
+                self.dropped += 1
+                return
+            while self._waiting >= MAX_BEHIND_S * self.fps and self.error is None:
+                time.sleep(0.01)  # a file played as fast as it is checked: wait for the encoder
         self._waiting += 1
         self._queue.put(("v", t, frame))
 

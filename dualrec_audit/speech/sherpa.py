@@ -334,6 +334,7 @@ class LiveSyllables:
         self._fed = 0  # samples fed in all
         self._done: list[Word] = []
         self._partial: list[Word] = []
+        self.heard: list[Word] = []  # every utterance's final syllables, kept (a few kB/min)
 
     def _decode(self) -> None:
         while self._rec.is_ready(self._stream):
@@ -354,6 +355,7 @@ class LiveSyllables:
         self._stream.input_finished()
         self._decode()
         self._done.extend(self._partial)
+        self.heard.extend(self._partial)
         self._partial = []
         self._stream = self._rec.create_stream()
         self._offset = self._fed / SAMPLE_RATE
