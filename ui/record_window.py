@@ -345,6 +345,8 @@ class RecordWindow(QMainWindow):
             assert self.session is not None
             self.timer.stop()
             self.session.finish()  # the file is closed and audited before the window goes
+        elif self.session is not None and self.record_button.isEnabled():
+            self.session.discard()  # prepared, never started
         self.worker.wait(60_000)
         event.accept()
 

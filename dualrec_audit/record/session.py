@@ -172,6 +172,12 @@ class RecordingSession:
         )
         return self.pipeline.apply(self.out, hook, profile=self.profile_id, looked=looked)
 
+    def discard(self) -> None:
+        """Never started (the window closed before recording): nothing is left behind."""
+        if self.figures.frames_in == 0:
+            self.writer.close()
+            self.out.unlink(missing_ok=True)
+
     def summary(self) -> dict[str, Any]:
         return {
             **self.figures.to_dict(),
@@ -285,7 +291,11 @@ class RecordingSession:
             for hop in hops:
                 self._observe(hop.conditions, hop.t)
             if self.script is not None:
-                self._listen(np.concatenate(pending), last.t, last.speaking)
+                try:
+                    self._listen(np.concatenate(pending), last.t, last.speaking)
+                except Exception:  # no more ticks; the audit recognises the saved file again
+                    log.exception("the live recogniser failed at %.2f s", last.t)
+                    self.script = None
             pending = []
             self.figures.sound_lags.append(time.monotonic() - arrived)
 
