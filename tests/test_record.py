@@ -249,7 +249,9 @@ def test_a_document_is_asked_for_and_ticked_when_read(pipeline, tmp_path: Path) 
     ]
     assert docs[0]["t"] < 1.0 and docs[0]["message"]["zh"] == "请出示风险揭示书"
     min_s = next(d.min_seconds for d in pipeline.profiles["high_risk_product"].documents)
-    assert 4.0 + min_s - 0.5 <= docs[1]["t"] <= 4.0 + min_s + RAISE_WITHIN_S, docs[1]
+    # Legible from 4.0 s, put away at 10.0 s: ticked once read for min_seconds, before the
+    # paper is put away (the OCR's lag included) or just after.
+    assert 4.0 + min_s - 0.5 <= docs[1]["t"] <= 10.0 + RAISE_WITHIN_S, docs[1]
     print(f"FIGURE document shown at {docs[1]['t']:.2f} s (held up at 4.0 s, {min_s} s needed)")
     live = json.loads(res.read_text(encoding="utf-8"))
     checked = pipeline.apply(out, profile="high_risk_product")

@@ -123,6 +123,10 @@ class RecordingSession:
         info = MediaInfo(0.0, f.width, f.height, f.fps, 0, "h264", 1)
         checks, mouths, self._no_docs = self.pipeline.frame_checks(self.profile, info)
         faces, video, *docs = checks
+        if docs:
+            from dualrec_audit.vision import ocr
+
+            ocr.load()
         self.looking = LivePicture(faces, video, mouths, docs[0] if docs else None)  # type: ignore[arg-type]
         self.hearing = LiveSound(self.pipeline.options.speech)
         engine = self.pipeline.engine
