@@ -100,4 +100,7 @@ done
   --screenshot "$out/precheck.png"
 .venv/bin/dualrec-audit precheck "$work/incoming/clean.mp4" --size 1366x768 \
   --screenshot "$out/precheck_unverified.png"
+# The recording window mid-recording, the chin-cut sample played as the camera and microphone.
+.venv/bin/dualrec-audit record --source sample_videos/customer_chin_cut.mp4 --realtime \
+  --profile bundled_samples --out "$work/record.mp4" --screenshot "$out/record.png" --size 1366x768
 echo "screenshots in $out/"

@@ -148,10 +148,13 @@ class AuditPipeline:
         hook: ProgressHook | None = None,
         profile: str | None = None,
         chosen_by: ProfileChoice | None = None,
+        looked: Looked | None = None,
     ) -> AuditResult:
         """Audit one recording, under ``profile`` (default: the options' profile), recording
         ``chosen_by`` (why that profile) with it.
 
+        ``looked``: its frames were already checked as it was recorded (a guided recording,
+        ``record/``): those checks are finished instead of decoding the frames again.
         Media problems and an unknown per-file profile give a result with
         ``decision == "error"``."""
         path = Path(path)
@@ -162,7 +165,7 @@ class AuditPipeline:
             return self.error_result(path, "unknown_profile", exc.message)
         base = self._blank(path, prof)
         try:
-            result = self._apply(path, hook, base, prof)
+            result = self._apply(path, hook, base, prof, looked)
         except MediaError as exc:
             log.warning("%s: %s", path, without_name(exc.message, display_path(path.name)))
             return replace(base, error=AuditError(exc.code, exc.message))
@@ -207,7 +210,12 @@ class AuditPipeline:
         return replace(self._blank(path), error=AuditError(code, message))
 
     def _apply(
-        self, path: Path, hook: ProgressHook, base: AuditResult, profile: Profile | None
+        self,
+        path: Path,
+        hook: ProgressHook,
+        base: AuditResult,
+        profile: Profile | None,
+        looked: Looked | None = None,
     ) -> AuditResult:
         o = self.options
         hook("probe", 0, 1)
@@ -222,9 +230,10 @@ class AuditPipeline:
         # thread.
         relay, stop = _Relay(), threading.Event()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
-            heard = pool.submit(self._hear, path, info, phrases, relay, stop)
+            live = looked.syllables if looked is not None else None
+            heard = pool.submit(self._hear, path, info, phrases, relay, stop, live)
             try:
-                base, checks, mouths = self._look(path, info, base, profile, hook)
+                base, checks, mouths = self._look(path, info, base, profile, hook, looked)
             except BaseException:
                 stop.set()  # nobody will read what the sound thread finds
                 raise
@@ -262,25 +271,31 @@ class AuditPipeline:
         base: AuditResult,
         profile: Profile | None,
         hook: ProgressHook,
+        looked: Looked | None = None,
     ) -> tuple[AuditResult, dict[str, CheckResult], MouthTracker | None]:
         """The picture: the file hashed, its decode plan chosen and recorded, then every frame
         check (faces, video, documents when the profile asks; the mouths when the talk check is
-        on) over the sampled frames."""
+        on) over the sampled frames (or, ``looked``, the checks run live finished)."""
         o = self.options
         base = replace(base, duration_s=info.duration_s, media=info, sha256=sha256_file(path))
+        if looked is not None:
+            checks = {c.name: c.finish(info.duration_s) for c in looked.checks}
+            if looked.no_documents is not None:
+                checks["documents"] = looked.no_documents
+            hook("probe", 1, 1)
+            hook("frames", info.duration_s, info.duration_s)
+            base = replace(base, options={**base.options, "live": looked.figures})
+            return base, checks, looked.mouths
         # The mouths are watched o.talk.fps times a second: key frames alone would not do.
         plan_fps = max(o.sample_fps, o.talk.fps) if o.talk.enabled else o.sample_fps
         plan = decode_plan(path, info, plan_fps, exact=o.decode == "exact")
         base = replace(base, options={**base.options, "decode_plan": plan.to_dict()})
         hook("probe", 1, 1)
 
-        step = 1.0 / o.sample_fps
-        faces = FacesCheck(self.detector.path, self.landmarker.path, o.faces, sample_step=step)
-        frame_checks: list[FrameCheck] = [faces, VideoQualityCheck(o.video, sample_step=step)]
-        mouths = MouthTracker(info, o.talk) if o.talk.enabled else None
-        documents, no_docs = self._documents_check(profile, step)
-        if documents is not None:
-            frame_checks.append(documents)
+        frame_checks, mouths, no_docs = self.frame_checks(profile, info)
+        faces = frame_checks[0]
+        assert isinstance(faces, FacesCheck)
+        if len(frame_checks) > 2:  # the documents check
             base = replace(base, models={**base.models, **ocr.versions()})
         damaged: list[tuple[float, float]] = []
         with opencv_threads(usable_cores()) as threads:
@@ -333,6 +348,21 @@ class AuditPipeline:
                     behind.cancel()
         return {c.name: c.finish(info.duration_s) for c in frame_checks}
 
+    def frame_checks(
+        self, profile: Profile | None, info: MediaInfo
+    ) -> tuple[list[FrameCheck], MouthTracker | None, CheckResult | None]:
+        """The frame checks of one recording: faces, video, documents when the profile asks
+        (or its 'unavailable' result); the mouth tracker when the talk check is on."""
+        o = self.options
+        step = 1.0 / o.sample_fps
+        faces = FacesCheck(self.detector.path, self.landmarker.path, o.faces, sample_step=step)
+        frame_checks: list[FrameCheck] = [faces, VideoQualityCheck(o.video, sample_step=step)]
+        mouths = MouthTracker(info, o.talk) if o.talk.enabled else None
+        documents, no_docs = self._documents_check(profile, step)
+        if documents is not None:
+            frame_checks.append(documents)
+        return frame_checks, mouths, no_docs
+
     def _documents_check(
         self, profile: Profile | None, step: float
     ) -> tuple[DocumentsCheck | None, CheckResult | None]:
@@ -357,10 +387,12 @@ class AuditPipeline:
         phrases: PhraseSet,
         hook: ProgressHook,
         stop: threading.Event,
+        heard: tuple[Word, ...] | None = None,
     ) -> _Sound:
         """The sound, in a thread: the audio (the first track with sound, spooled to a
         temporary file, read a block or a speech region at a time), the speech check, the
-        script engine's syllables, the transcript and the phrases verified. ``stop`` set: the
+        script engine's syllables (``heard``: those its streaming recogniser heard live), the
+        transcript and the phrases verified. ``stop`` set: the
         audit failed elsewhere, nothing more is started."""
         tracks = decode_audio_tracks(path, SAMPLE_RATE)
         chosen = choose_audio_track(tracks)
@@ -374,8 +406,8 @@ class AuditPipeline:
             )
             speech = _with_events(speech, track_events(len(tracks), chosen, info))
             hook("audio", 1, 1)
-            syllables: list[Word] = []
-            if self.engine is not None and audio is not None and analysis is not None:
+            syllables: list[Word] = [] if heard is None else list(heard)
+            if heard is None and self.engine and audio is not None and analysis is not None:
                 _stopped(stop)
                 syllables = self.engine.syllables(audio, analysis.regions)
             _stopped(stop)
@@ -431,6 +463,20 @@ class AuditPipeline:
         )
         hook("script", 1, 1)
         return transcript, script, words
+
+
+@dataclass(frozen=True)
+class Looked:
+    """A recording's frame checks run as it was made (see ``record/``): the audit finishes
+    them on the saved file's duration; the syllables the script engine heard then are not
+    recognised again. ``figures``: the live run's lag and dropped frames,
+    recorded in the result's options."""
+
+    checks: tuple[FrameCheck, ...]
+    mouths: MouthTracker | None
+    no_documents: CheckResult | None = None
+    syllables: tuple[Word, ...] | None = None  # the script engine's, heard live
+    figures: dict[str, Any] = field(default_factory=dict)
 
 
 class _Stopped(Exception):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -101,10 +102,8 @@ def _frame_features(audio: Audio, sr: int, p: SpeechParams) -> _FrameFeatures:
     for samples in iter_blocks(audio, block):
         n_frames = len(samples) // flen
         frames = samples[: n_frames * flen].reshape(n_frames, flen)
-        pcm = (np.clip(frames, -1, 1) * 32767).astype("<i2")
-        voiced = np.array([vad.is_speech(f.tobytes(), sr) for f in pcm], dtype=bool)
         if n_frames:
-            parts.append((voiced, _frame_db(frames), _flatness(frames), _periodicity(frames)))
+            parts.append(block_features(frames, vad, sr))
         for a in range(0, len(samples), sr):
             clipped.append(float((np.abs(samples[a : a + sr]) >= 0.999).mean()))
     if not parts:
@@ -114,12 +113,30 @@ def _frame_features(audio: Audio, sr: int, p: SpeechParams) -> _FrameFeatures:
     return _FrameFeatures(cols[0], cols[1], cols[2], cols[3], clipped)
 
 
+def block_features(
+    frames: np.ndarray, vad: Any, sr: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per 30 ms frame of an (n, frame) block: webrtcvad's verdict (``vad`` fed in order),
+    level (dBFS), spectral flatness and periodicity. The live checks of a guided recording
+    call it on each block as it arrives."""
+    pcm = (np.clip(frames, -1, 1) * 32767).astype("<i2")
+    voiced = np.array([vad.is_speech(f.tobytes(), sr) for f in pcm], dtype=bool)
+    return voiced, _frame_db(frames), _flatness(frames), _periodicity(frames)
+
+
+def speech_mask(
+    voiced: np.ndarray, db: np.ndarray, flat: np.ndarray, pitch: np.ndarray, p: SpeechParams
+) -> np.ndarray:
+    """Frames that are speech: webrtcvad says so, loud enough, and periodic or not flat (a
+    machine hum or fan is spectrally flat and aperiodic; voiced speech is neither)."""
+    return voiced & (db > p.min_level_dbfs) & ((pitch >= 0.45) | (flat < 0.4))
+
+
 def analyse(audio: Audio, sr: int, duration_s: float, p: SpeechParams) -> SpeechAnalysis:
     """Voice activity and clarity of ``audio`` (an array, or a track read block by block)."""
     f = _frame_features(audio, sr, p)
     n_frames, db = len(f.db), f.db
-    # A machine hum or fan is spectrally flat and aperiodic; voiced speech is neither.
-    speech = f.voiced & (db > p.min_level_dbfs) & ((f.pitch >= 0.45) | (f.flat < 0.4))
+    speech = speech_mask(f.voiced, db, f.flat, f.pitch, p)
     # Smooth: fill 1-2 frame holes, drop isolated single frames.
     speech = _close(speech, 5)
 

@@ -24,11 +24,21 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from dualrec_audit import __version__
-from dualrec_audit.cli import calibrate, check, db, export, models, profiles, scan, windows
+from dualrec_audit.cli import (
+    calibrate,
+    check,
+    db,
+    export,
+    models,
+    profiles,
+    record,
+    scan,
+    windows,
+)
 from dualrec_audit.cli.common import BarSafeHandler, err_line
 from dualrec_audit.core.errors import DualrecError
 
-GROUPS = (check, scan, export, db, profiles, windows, calibrate, models)
+GROUPS = (check, scan, export, db, profiles, windows, record, calibrate, models)
 """The command groups, in the order ``--help`` lists their commands."""
 
 

@@ -250,6 +250,10 @@ class PinyinEngine:
         end = len(audio) / SAMPLE_RATE
         return [w for w in out if w.start < end]
 
+    def live(self) -> LiveSyllables:
+        """A streaming recogniser fed as the sound arrives (guided recording)."""
+        return LiveSyllables(_recogniser(str(self.folder), self.threads))
+
     def tokens(self, text: str) -> tuple[str, ...]:
         """A phrase as the model's tokens; empty when it has none (e.g. no Chinese in it)."""
         try:
@@ -315,6 +319,54 @@ class PinyinEngine:
         if not toks:
             return ""
         return f"{' '.join(toks)} :{boost:g} #{threshold:g} @{_key(text)}"
+
+
+class LiveSyllables:
+    """The recogniser on a live stream: :meth:`feed` the sound as it arrives; :meth:`cut` at a
+    pause ends the utterance (its last tokens come out) and starts the next stream there, so a
+    stream never grows with the recording. :attr:`words`: the syllables heard so far, the
+    current utterance's included (they may still change until it is cut)."""
+
+    def __init__(self, recogniser: Any) -> None:
+        self._rec = recogniser
+        self._stream = recogniser.create_stream()
+        self._offset = 0.0  # the current stream's first sample, in seconds
+        self._fed = 0  # samples fed in all
+        self._done: list[Word] = []
+        self._partial: list[Word] = []
+        self.heard: list[Word] = []  # every utterance's final syllables, kept (a few kB/min)
+
+    def _decode(self) -> None:
+        while self._rec.is_ready(self._stream):
+            self._rec.decode_stream(self._stream)
+        r = self._rec.get_result_all(self._stream)
+        self._partial = join_syllables(r.tokens, r.timestamps, r.ys_probs, self._offset)
+
+    def feed(self, samples: np.ndarray) -> None:
+        self._stream.accept_waveform(SAMPLE_RATE, np.ascontiguousarray(samples, np.float32))
+        self._fed += len(samples)
+        self._decode()
+
+    def cut(self) -> None:
+        """End the utterance here: its tail decoded, its syllables final."""
+        self._stream.accept_waveform(
+            SAMPLE_RATE, np.zeros(int(TAIL_PAD_S * SAMPLE_RATE), np.float32)
+        )
+        self._stream.input_finished()
+        self._decode()
+        self._done.extend(self._partial)
+        self.heard.extend(self._partial)
+        self._partial = []
+        self._stream = self._rec.create_stream()
+        self._offset = self._fed / SAMPLE_RATE
+
+    @property
+    def words(self) -> list[Word]:
+        return [*self._done, *self._partial]
+
+    def forget(self, before_s: float) -> None:
+        """Drop the final syllables that end before ``before_s`` (memory stays flat)."""
+        self._done = [w for w in self._done if w.end >= before_s]
 
 
 def _key(text: str) -> str:

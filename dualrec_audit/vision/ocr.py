@@ -127,6 +127,13 @@ def _engine() -> Any:
     return RapidOCR(params=params)
 
 
+def load() -> None:
+    """Load the OCR models now (a guided recording does it before the first paper is held
+    up, so that the first reading is not held up by the load)."""
+    with _lock:
+        _engine()
+
+
 def available() -> Text | None:
     """None when OCR can run, else why not."""
     try:
