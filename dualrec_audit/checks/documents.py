@@ -249,10 +249,11 @@ def _same_paper(
     closed = cv2.morphologyEx(region.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
     _, of_pixel = cv2.connectedComponents(closed)
     inside = labels > 0
-    pairs = np.unique(np.stack([of_pixel[inside], labels[inside]]), axis=1)
+    n = int(labels.max()) + 1
+    codes = np.unique(of_pixel[inside].astype(np.int64) * n + labels[inside])
     members: dict[int, list[int]] = {}
-    for r, b in pairs.T:
-        members.setdefault(int(r), []).append(int(b))
+    for code in codes.tolist():
+        members.setdefault(code // n, []).append(code % n)
     groups: dict[int, list[int]] = {}
     for i in good:
         r = next(r for r, bs in members.items() if i in bs)
@@ -429,7 +430,8 @@ class DocumentsCheck:
         if self.held is not None:  # the background around a held-up paper is not read
             keep = crop_mask(self.held, box, (frame.shape[1], frame.shape[0]))
             if keep.any() and not keep.all():
-                crop[~keep] = np.median(crop[keep], axis=0).astype(crop.dtype)
+                paper = crop[keep][::7]  # its colour: the median of a share of its pixels
+                crop[~keep] = np.median(paper, axis=0).astype(crop.dtype)
         self.ocr_runs += 1
         quads = ocr.detect(crop, self.p.det_side)
         found: dict[str, str] = {}

@@ -17,9 +17,8 @@ on its brightness channel:
 - A new pixel that stays put for ``absorb_s`` (long: a held card stays still for a while, a
   poster put up stays for good) becomes background; what it covered is kept, so that when
   the paper then leaves, the place returns to the background instead of looking new.
-- A pixel keeps moving while it changes from one sample to the next (a paper swaying in a
-  hand, even one held up from the first frame): it is never absorbed, and where the paper
-  sways away from where it was, it differs from the background.
+- A pixel that changes from one upkeep (every 2 s) to the next (a paper swaying in a hand)
+  is never absorbed.
 
 Print is *held up* where its pixels are new. Nothing here reads text: the held-up mask gates
 the page detector and hides the background from OCR.
@@ -36,18 +35,27 @@ import numpy as np
 class SceneParams:
     change: float = 24.0  # brightness difference (0-255, smoothed) that is a change
     absorb_s: float = 30.0  # a change that stays put this long becomes background
-    follow: float = 0.05  # unchanged pixels follow the picture this much per sample
+    follow: float = 0.1  # unchanged pixels follow the picture this much per upkeep
+    upkeep_s: float = 2.0  # the background is kept up (follow, absorb, moves) this often
 
 
 class SceneModel:
-    """The background of one recording at the page detector's width (see the module)."""
+    """The background of one recording at the page detector's width (see the module).
+
+    Per sample only the comparison with the background runs (a few operations on the small
+    copy); the background is kept up once per ``upkeep_s``, and its smoothed copy and its
+    strokes are made again only then."""
 
     def __init__(self, p: SceneParams | None = None):
         self.p = p or SceneParams()
-        self.bg: np.ndarray | None = None  # the background (float32)
-        self.behind: np.ndarray | None = None  # what absorbed pixels covered
-        self.prev: np.ndarray | None = None  # the previous sample
-        self.still: np.ndarray | None = None  # when each pixel last changed
+        self.bg: np.ndarray = np.zeros((0, 0), np.float32)  # the background (brightness)
+        self.behind: np.ndarray | None = None  # what absorbed pixels covered (once any is)
+        self.prev: np.ndarray = self.bg  # the picture at the last upkeep (smoothed)
+        self.still: np.ndarray = self.bg  # when each pixel last changed (upkeep to upkeep)
+        self.kept_at = 0.0
+        self._smooth: np.ndarray = self.bg  # smoothed, and its strokes: made at each upkeep
+        self._strokes = np.zeros((0, 0), bool)
+        self._contrast = 0.0
 
     def update(
         self, t: float, value: np.ndarray, strokes: np.ndarray, contrast: float
@@ -60,36 +68,56 @@ class SceneModel:
         p = self.p
         raw = value.astype(np.float32)
         cur = cv2.blur(raw, (3, 3))
-        if self.bg is None or self.bg.shape != raw.shape:
-            self.bg, self.behind, self.prev = raw.copy(), raw.copy(), cur
+        if self.bg.shape != raw.shape:
+            self.bg, self.behind, self.prev = raw.copy(), None, cur
             self.still = np.full(raw.shape, t, np.float32)
+            self.kept_at, self._contrast = t, contrast
+            self._made()
             return np.zeros(raw.shape, bool)
-        assert self.behind is not None and self.prev is not None
-        assert self.still is not None
-        bg = cv2.blur(self.bg, (3, 3))  # compared smoothed: the encoder's noise is no change
-        gain = _gain(cur, bg)
-        new = (np.abs(cur - gain * bg) > p.change) | (
-            strokes.astype(bool) & ~_strokes(self.bg, contrast)
-        )
-        # The paper left a place it had been absorbed into: the background returns.
-        behind = cv2.blur(self.behind, (3, 3))
-        back = new & (np.abs(bg - behind) > p.change) & (np.abs(cur - gain * behind) <= p.change)
-        self.bg[back] = self.behind[back]
-        new &= ~back
-        moved = np.abs(cur - self.prev) > p.change
-        self.still[moved] = t
-        # A change that stays put long enough is background now.
+        gain = _gain(cur, self._smooth)
+        new = np.abs(cur - gain * self._smooth) > p.change
+        new |= strokes.astype(bool) & ~self._strokes
+        if self.behind is not None:  # a paper left a place it had been absorbed into
+            behind = cv2.blur(self.behind, (3, 3))
+            back = new & (np.abs(self._smooth - behind) > p.change)
+            back &= np.abs(cur - gain * behind) <= p.change
+            if back.any():
+                np.copyto(self.bg, self.behind, where=back)
+                new &= ~back
+                self._made()
+        if t - self.kept_at >= p.upkeep_s - 1e-6:
+            new = self._upkeep(t, raw, cur, new, gain)
+        return new
+
+    def _upkeep(
+        self, t: float, raw: np.ndarray, cur: np.ndarray, new: np.ndarray, gain: float
+    ) -> np.ndarray:
+        """Moves noted, long-still changes absorbed, the plain background followed."""
+        import cv2
+
+        p = self.p
+        np.copyto(self.still, np.float32(t), where=np.abs(cur - self.prev) > p.change)
         absorb = new & (t - self.still >= p.absorb_s)
-        self.behind[absorb] = self.bg[absorb]
-        self.bg[absorb] = raw[absorb]
-        new &= ~absorb
+        if absorb.any():
+            if self.behind is None:
+                self.behind = self.bg.copy()
+            np.copyto(self.behind, self.bg, where=absorb)
+            np.copyto(self.bg, raw, where=absorb)
+            new = new & ~absorb
         # Only what is plainly background follows the picture: never the print under or
         # around a paper held up (its pixels alike when smoothed, not one by one).
         near = cv2.dilate(new.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
         keep = ~near & (np.abs(raw - gain * self.bg) <= p.change)
-        self.bg[keep] += p.follow * (raw[keep] / gain - self.bg[keep])
-        self.prev = cur
+        self.bg += (p.follow * keep) * (raw / gain - self.bg)
+        self.prev, self.kept_at = cur, t
+        self._made()
         return new
+
+    def _made(self) -> None:
+        import cv2
+
+        self._smooth = cv2.blur(self.bg, (3, 3))
+        self._strokes = _strokes(self.bg, self._contrast)
 
 
 def _strokes(image: np.ndarray, contrast: float) -> np.ndarray:
@@ -105,13 +133,15 @@ def _strokes(image: np.ndarray, contrast: float) -> np.ndarray:
 
 
 def _gain(cur: np.ndarray, bg: np.ndarray) -> float:
-    """The picture's overall brightness against the background's (median ratio, on a grid
-    of pixels that are not dark), clipped to a plausible exposure change."""
-    c, b = cur[::4, ::4], bg[::4, ::4]
+    """The picture's overall brightness against the background's: the median ratio on a
+    coarse grid of pixels that are not dark, clipped to a plausible exposure change."""
+    c, b = cur[::8, ::8].ravel(), bg[::8, ::8].ravel()
     ok = b > 30
     if int(ok.sum()) < 16:
         return 1.0
-    return float(np.clip(np.median(c[ok] / b[ok]), 0.5, 2.0))
+    ratio = c[ok] / b[ok]
+    mid = len(ratio) // 2
+    return float(np.clip(np.partition(ratio, mid)[mid], 0.5, 2.0))
 
 
 def crop_mask(
