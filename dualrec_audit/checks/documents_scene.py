@@ -3,17 +3,18 @@
 Branch counters have posters, notices, maps, tiled walls and shelves behind the staff; their
 print looks like a page to the page detector. A document stage is about a paper *shown* to
 the camera, so print counts only where it is **held up**: where the picture differs from the
-background (the paper appeared, or covers what was visible before) or keeps moving (a paper
-swaying in a hand). Everything is done on the page detector's small copy (320 pixels wide),
-on its brightness channel:
+background (the paper appeared, or covers what was visible before; one swaying in a hand
+keeps changing, so it never becomes background). Everything is done on the page detector's
+small copy (320 pixels wide), on its brightness channel:
 
 - The background starts as the first sample: print there from the start is background.
 - A pixel is **new** when it differs from the background by more than ``change`` (both
-  smoothed 3 x 3, so the encoder's noise is no change; after the
-  picture's overall brightness is matched, so a camera adjusting its exposure changes
-  nothing), or when it is a printed stroke where the background has none within a pixel (a
-  page's small print can average out to the wall's brightness; its strokes are still new).
-  A pixel that is not new follows slow drifts (lighting, the encoder).
+  smoothed 3 x 3, so the encoder's noise is no change; after the picture's overall
+  brightness is matched, so a camera adjusting its exposure changes nothing), or when it
+  is a printed stroke where the background has none within a pixel (a page's small print
+  can average out to the wall's brightness; its strokes are still new).
+  The plain background follows slow drifts (lighting, the encoder); the print under and
+  around a paper held up does not.
 - A new pixel that stays put for ``absorb_s`` (long: a held card stays still for a while, a
   poster put up stays for good) becomes background; what it covered is kept, so that when
   the paper then leaves, the place returns to the background instead of looking new.
