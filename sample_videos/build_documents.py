@@ -60,6 +60,9 @@ class Paper:
     occlusion: bool = True  # a hand over one corner
     body: tuple[str, ...] = ()
     id_number: str | None = None  # printed on an ID card
+    sway: float = 1.0  # how much it drifts and sways in the hand (0: held perfectly still)
+    hand: float = 1.0  # size of the hand over its corner (1: a thumb and the heel of a palm)
+    slide_s: float = 0.0  # raised into view from below (and lowered away) over this long
 
     def covers(self, t: float) -> bool:
         return self.start <= t < self.end
@@ -250,9 +253,14 @@ def _quad(p: Paper, size: tuple[int, int], t: float) -> np.ndarray:
     pts = np.array(
         [[-fw / 2 + shrink, top], [fw / 2 - shrink, top], [fw / 2, bottom], [-fw / 2, bottom]]
     )
-    a = math.radians(p.rotate_deg + 1.5 * math.sin(2 * math.pi * 0.3 * t))
+    a = math.radians(p.rotate_deg + p.sway * 1.5 * math.sin(2 * math.pi * 0.3 * t))
     rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
-    drift = np.array([4.0 * math.sin(2 * math.pi * 0.5 * t), 3.0 * math.sin(2 * math.pi * 0.7 * t)])
+    drift = p.sway * np.array(
+        [4.0 * math.sin(2 * math.pi * 0.5 * t), 3.0 * math.sin(2 * math.pi * 0.7 * t)]
+    )
+    if p.slide_s > 0:  # still rising (or already lowering): lower by up to its own height
+        k = min(1.0, (t - p.start) / p.slide_s, (p.end - t) / p.slide_s)
+        drift = drift + np.array([0.0, (1.0 - max(0.0, k)) * fh])
     return (pts @ rot.T + np.array(p.center) + drift).astype(np.float32)
 
 
@@ -269,12 +277,17 @@ def _glare(roi: np.ndarray, mask: np.ndarray, quad: np.ndarray, strength: float)
     roi[:] = np.clip(out, 0, 255).astype(np.uint8)
 
 
-def _hand(canvas: np.ndarray, quad: np.ndarray) -> None:
-    """A skin-coloured hand (palm and thumb) over the paper's lower left corner."""
+def _hand(canvas: np.ndarray, quad: np.ndarray, size: float = 1.0) -> None:
+    """A skin-coloured hand (palm and thumb) over the paper's lower left corner; ``size``
+    scales it (2-3: a hand covering a good part of the page's lower half)."""
     x, y = int(quad[3][0]), int(quad[3][1])
     skin, thumb = (120, 150, 205), (112, 142, 198)
-    cv2.ellipse(canvas, (x + 6, y - 4), (38, 26), 35, 0, 360, skin, -1, cv2.LINE_AA)
-    cv2.ellipse(canvas, (x + 34, y - 30), (10, 24), 20, 0, 360, thumb, -1, cv2.LINE_AA)
+
+    def s(v: float) -> int:
+        return round(v * size)
+
+    cv2.ellipse(canvas, (x + s(6), y - s(4)), (s(38), s(26)), 35, 0, 360, skin, -1, cv2.LINE_AA)
+    cv2.ellipse(canvas, (x + s(34), y - s(30)), (s(10), s(24)), 20, 0, 360, thumb, -1, cv2.LINE_AA)
 
 
 def place(canvas: np.ndarray, img: np.ndarray, p: Paper, t: float) -> None:
@@ -299,7 +312,7 @@ def place(canvas: np.ndarray, img: np.ndarray, p: Paper, t: float) -> None:
     roi[:] = np.clip(blended, 0, 255).astype(np.uint8)
     _glare(roi, mask, local, p.glare)
     if p.occlusion:
-        _hand(canvas, quad)
+        _hand(canvas, quad, p.hand)
 
 
 class DocumentCompositor(bs.Compositor):

@@ -330,7 +330,10 @@ def test_ocr_runs_are_bounded_by_the_papers_shown(composites, audited, name):
     d = audited[name].checks["documents"].details
     assert d["page_regions"] >= 8 * showings  # the paper was seen on many samples ...
     assert 1 <= d["ocr_runs"] <= RUNS_PER_SHOWING * showings  # ... and read on few of them
-    assert d["ocr_lines"] <= LINES_PER_SHOWING * showings
+    if name == "docs_blurred.mp4":  # the whole page is read (issue 33), its blurred title
+        assert d["ocr_lines"] <= LINES_PER_SHOWING * d["ocr_runs"]  # tried on each retry
+    else:
+        assert d["ocr_lines"] <= LINES_PER_SHOWING * showings
 
 
 def test_blocks_of_one_paper_are_merged_and_papers_side_by_side_are_not():

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from dualrec_audit.checks.documents_scene import SceneModel, SceneParams, crop_mask
 from dualrec_audit.core.i18n import event_message
 from dualrec_audit.core.result import CheckResult, Event, per_second, runs, seconds_of
 
@@ -66,6 +67,7 @@ class DocumentParams:
     match_threshold: float = 80.0  # fuzzy match (0-100) of a title in a line read
     sighting_min_s: float = 1.0  # a page with print seen this long counts as shown-but-unread
     max_gap_s: float = 1.0  # reads this far apart belong to one showing
+    scene: SceneParams = field(default_factory=SceneParams)  # held up, not background
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class _Sample:
     found: dict[str, str]  # document id -> masked text read
     page: bool  # a page with print seen
     sides: dict[str, str]  # document id -> half of the frame it was read in (left / right)
+    boxes: dict[str, Box]  # document id -> the region (frame pixels) it was read in
 
 
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -144,15 +147,22 @@ def _iou(a: Box, b: Box) -> float:
     return inter / union if union else 0.0
 
 
-def find_pages(frame: np.ndarray, p: DocumentParams) -> list[Box]:
-    """Regions (frame pixels) that look like paper with print on it."""
+def analysis_copy(frame: np.ndarray, p: DocumentParams) -> tuple[np.ndarray, float]:
+    """The page detector's copy of ``frame`` (HSV, ``analysis_width`` wide) and its scale."""
     import cv2
 
     h, w = frame.shape[:2]
     scale = p.analysis_width / w
-    sw, sh = p.analysis_width, max(1, round(h * scale))
-    small = cv2.resize(frame, (sw, sh), interpolation=cv2.INTER_AREA)
-    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
+    size = (p.analysis_width, max(1, round(h * scale)))
+    small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(small, cv2.COLOR_BGR2HSV), scale
+
+
+def paper_and_strokes(hsv: np.ndarray, p: DocumentParams) -> tuple[np.ndarray, np.ndarray]:
+    """Of the analysis copy: paper (bright, unsaturated: float 0/1) and the printed strokes
+    near paper (dark thin strokes, a morphological black-hat: uint8 0/1)."""
+    import cv2
+
     paper = ((hsv[..., 2] >= p.paper_value) & (hsv[..., 1] <= p.paper_saturation)).astype(
         np.float32
     )
@@ -160,27 +170,95 @@ def find_pages(frame: np.ndarray, p: DocumentParams) -> list[Box]:
     rect5 = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))
     blackhat = cv2.morphologyEx(hsv[..., 2], cv2.MORPH_BLACKHAT, rect5)
     strokes = ((blackhat > p.stroke_contrast) & near_paper).astype(np.uint8)
+    return paper, strokes
+
+
+def find_pages(frame: np.ndarray, p: DocumentParams) -> list[Box]:
+    """Regions (frame pixels) that look like paper with print on it (any print: held up or
+    on the wall; :class:`DocumentsCheck` keeps only what is held up)."""
+    hsv, scale = analysis_copy(frame, p)
+    paper, strokes = paper_and_strokes(hsv, p)
+    return page_blocks(paper, strokes, scale, frame.shape[:2], p)
+
+
+def page_blocks(
+    paper: np.ndarray,
+    strokes: np.ndarray,
+    scale: float,
+    shape: tuple[int, ...],
+    p: DocumentParams,
+    held: np.ndarray | None = None,
+) -> list[Box]:
+    """Blocks of ``strokes`` on ``paper`` (the analysis copy) of a page's size and shape, as
+    regions of the frame (``shape``: its height and width). With ``held``, each block that
+    qualifies takes in the other blocks of print on the same paper held up (its title line,
+    too small to count alone, however far above the body: the small print between them is
+    too faint to be strokes)."""
+    import cv2
+
+    h, w = shape[:2]
+    sh, sw = paper.shape[:2]
     if int(strokes.sum()) < p.min_strokes:
         return []
     blocks = cv2.dilate(strokes, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 3)))
     blocks = cv2.morphologyEx(
         blocks, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
     )
-    n, _labels, stats, _ = cv2.connectedComponentsWithStats(blocks)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(blocks)
+    good = [i for i in range(1, n) if _page_like(stats[i], paper, strokes, p, sw * sh)]
     out: list[Box] = []
-    for x, y, bw, bh, _area in stats[1:n]:
-        if bw * bh < p.min_area * sw * sh or bh < 10 or bw < 8 or not 0.25 <= bw / bh <= 4:
-            continue
-        if int(strokes[y : y + bh, x : x + bw].sum()) < p.min_strokes:
-            continue
-        if float(paper[y : y + bh, x : x + bw].mean()) < 0.4:
-            continue
+    for group in _same_paper(good, labels, blocks, paper, held):
+        x0, y0 = min(stats[i][0] for i in group), min(stats[i][1] for i in group)
+        x1 = max(stats[i][0] + stats[i][2] for i in group)
+        y1 = max(stats[i][1] + stats[i][3] for i in group)
+        bw, bh = x1 - x0, y1 - y0
         # Back to frame pixels, with a margin for the page's edges and a title above the print.
         mx, my = 0.2 * bw, 0.25 * bh
-        x0, y0 = max(0.0, (x - mx) / scale), max(0.0, (y - my) / scale)
-        x1, y1 = min(float(w), (x + bw + mx) / scale), min(float(h), (y + bh + my) / scale)
-        out.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
+        fx0, fy0 = max(0.0, (x0 - mx) / scale), max(0.0, (y0 - my) / scale)
+        fx1, fy1 = min(float(w), (x1 + mx) / scale), min(float(h), (y1 + my) / scale)
+        out.append((int(fx0), int(fy0), int(fx1 - fx0), int(fy1 - fy0)))
     return out
+
+
+def _page_like(
+    stat: np.ndarray, paper: np.ndarray, strokes: np.ndarray, p: DocumentParams, frame_area: int
+) -> bool:
+    """A block of print of a page's size and shape, with enough strokes, on paper."""
+    x, y, bw, bh = (int(v) for v in stat[:4])
+    if bw * bh < p.min_area * frame_area or bh < 10 or bw < 8 or not 0.25 <= bw / bh <= 4:
+        return False
+    if int(strokes[y : y + bh, x : x + bw].sum()) < p.min_strokes:
+        return False
+    return float(paper[y : y + bh, x : x + bw].mean()) >= 0.4
+
+
+def _same_paper(
+    good: list[int],
+    labels: np.ndarray,
+    blocks: np.ndarray,
+    paper: np.ndarray,
+    held: np.ndarray | None,
+) -> list[list[int]]:
+    """Each qualifying block with the other blocks (any size) on the same held-up paper: the
+    connected parts of held-up paper and print. Without ``held``: each block alone."""
+    import cv2
+
+    if held is None or not good:
+        return [[i] for i in good]
+    region = (blocks > 0) | (held & (paper > 0))
+    closed = cv2.morphologyEx(region.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    _, of_pixel = cv2.connectedComponents(closed)
+    inside = labels > 0
+    n = int(labels.max()) + 1
+    codes = np.unique(of_pixel[inside].astype(np.int64) * n + labels[inside])
+    members: dict[int, list[int]] = {}
+    for code in codes.tolist():
+        members.setdefault(code // n, []).append(code % n)
+    groups: dict[int, list[int]] = {}
+    for i in good:
+        r = next(r for r, bs in members.items() if i in bs)
+        groups.setdefault(r, members[r])
+    return list(groups.values())
 
 
 def _one_paper(a: Box, b: Box, gap: float) -> bool:
@@ -242,16 +320,25 @@ class DocumentsCheck:
         self.ocr_lines = 0  # lines recognised
         self.regions_seen = 0
         self.width = 1
+        self.scene = SceneModel(self.p.scene)
+        self.held: np.ndarray | None = None  # this sample's held-up mask (analysis copy)
 
     # -- per sampled frame --------------------------------------------------------------------
 
     def update(self, t: float, frame: np.ndarray) -> None:
         self.width = frame.shape[1]
-        boxes = merge_boxes(find_pages(frame, self.p), self.p.merge_gap * self.width)
+        hsv, scale = analysis_copy(frame, self.p)
+        paper, strokes = paper_and_strokes(hsv, self.p)
+        # Only print held up counts, never the background's (documents_scene).
+        self.held = self.scene.update(t, hsv[..., 2], strokes, self.p.stroke_contrast)
+        held = strokes & self.held.astype(np.uint8)
+        boxes = page_blocks(paper, held, scale, frame.shape, self.p, self.held)
+        boxes = merge_boxes(boxes, self.p.merge_gap * self.width)
         self.regions_seen += len(boxes)
         kept: list[_Track] = []
         found: dict[str, str] = {}
         sides: dict[str, str] = {}
+        where: dict[str, Box] = {}
         matched = self._match(boxes)
         for box, previous in self._without_parts(frame, matched):
             track = self._advance(t, frame, box, previous)
@@ -260,18 +347,27 @@ class DocumentsCheck:
             for doc, text in track.reading.found.items():
                 found.setdefault(doc, text)
                 sides.setdefault(doc, "left" if box[0] + box[2] / 2 < self.width / 2 else "right")
+                where.setdefault(doc, box)
         # A region missed on a sample or two (glare, a hand) is taken up again where it was.
         taken = [id(tr) for _, tr in matched if tr is not None]
         missed = [tr for tr in self.tracks if id(tr) not in taken]
         self.tracks = kept + [tr for tr in missed if t - tr.seen <= self.p.forget_s]
         # Print on paper was seen (even where OCR could not make out a line of it).
-        self.samples.append(_Sample(t, found, bool(boxes), sides))
+        self.samples.append(_Sample(t, found, bool(boxes), sides, where))
 
     def _match(self, boxes: list[Box]) -> list[tuple[Box, _Track | None]]:
-        """Each box with the track it continues (the best overlap first), or None."""
+        """Each box with the track it continues, or None: the best overlap first, and first
+        a track whose title was read lying mostly inside a box (a paper's blocks seen as one
+        now: the box carries on the reading, not a part of it that was never read)."""
+
+        def rank(box: Box, tr: _Track) -> tuple[bool, float]:
+            inside = _inter(box, tr.box) / max(1, tr.box[2] * tr.box[3])
+            read = bool(tr.reading.found) and inside >= 0.6
+            return read, _iou(tr.box, box)
+
         pairs = sorted(
             (
-                (_iou(tr.box, box), i, j)
+                (*rank(box, tr), i, j)
                 for i, box in enumerate(boxes)
                 for j, tr in enumerate(self.tracks)
             ),
@@ -279,9 +375,9 @@ class DocumentsCheck:
         )
         of_box: dict[int, _Track] = {}
         taken: set[int] = set()
-        for iou, i, j in pairs:
-            if iou < 0.3:
-                break
+        for read, iou, i, j in pairs:
+            if not read and iou < 0.3:
+                continue
             if i not in of_box and j not in taken:
                 of_box[i] = self.tracks[j]
                 taken.add(j)
@@ -330,7 +426,12 @@ class DocumentsCheck:
         from dualrec_audit.vision import ocr
 
         x, y, w, h = box
-        crop = np.ascontiguousarray(frame[y : y + h, x : x + w])
+        crop = np.array(frame[y : y + h, x : x + w])
+        if self.held is not None:  # the background around a held-up paper is not read
+            keep = crop_mask(self.held, box, (frame.shape[1], frame.shape[0]))
+            if keep.any() and not keep.all():
+                paper = crop[keep][::7]  # its colour: the median of a share of its pixels
+                crop[~keep] = np.median(paper, axis=0).astype(crop.dtype)
         self.ocr_runs += 1
         quads = ocr.detect(crop, self.p.det_side)
         found: dict[str, str] = {}
@@ -425,6 +526,7 @@ class DocumentsCheck:
                 "seconds": seconds,
                 "text": first.found[spec.id],
                 "side": first.sides.get(spec.id),
+                "box": list(first.boxes[spec.id]) if spec.id in first.boxes else None,
             }
         # Pages with print on which no document's title was read: shown, but unreadable.
         unread = [s.page and not r for s, r in zip(self.samples, read_any, strict=True)]
