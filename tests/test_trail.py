@@ -196,6 +196,18 @@ def test_insert_or_replace_cannot_pass_the_new_guards_on_sqlite(world):
         assert store.verify().ok
 
 
+@pytest.mark.parametrize(
+    "table",
+    ["appeals", "accounts", "assignments", "recordings", "recording_paths", "claims", "store_info"],
+)
+def test_truncate_is_refused_on_every_table_on_postgresql(db_url, table):
+    with Store(db_url) as store:
+        if store.dialect != "postgresql":
+            pytest.skip("TRUNCATE is PostgreSQL's")
+        with pytest.raises(DatabaseError, match=r"refused|append-only"):
+            _sql(store, f"TRUNCATE {table} CASCADE")
+
+
 # -- 3. accounts, roles, assignments -------------------------------------------------------------
 
 

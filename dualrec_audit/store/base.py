@@ -136,6 +136,7 @@ class StoreBase:
         if not path or path == ":memory:" or "mode=memory" in path:
             return None
         file = Path(path.split("?", 1)[0])
+        _not_sqlite(file)
         if create:
             file.parent.mkdir(parents=True, exist_ok=True)
         elif not file.is_file():
@@ -335,6 +336,22 @@ class StoreBase:
         )
         s.flush()
         self._head = (seq, h)
+
+
+def _not_sqlite(file: Path) -> None:
+    """A ConfigError when ``file`` exists but is no SQLite database (``/proc/version``, a
+    video, a device): SQLite itself reports such a file as a disk I/O error."""
+    try:
+        with file.open("rb") as f:
+            head = f.read(16)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise ConfigError(f"cannot open the database {file}: {exc.strerror}") from None
+    if head and head != b"SQLite format 3\x00":
+        raise ConfigError(
+            f"cannot open the database {file}: it is not an SQLite database file. Check --db"
+        )
 
 
 def _sqlite_events(engine: Any) -> None:
