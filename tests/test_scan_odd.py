@@ -195,3 +195,37 @@ def test_a_path_error_gives_way_to_the_files_later_audit(db_url, sample_results,
         assert [(r.status, r.sha256) for r in store.runs()] == [("done", result.sha256)]
         assert len(store.runs(latest=False)) == 2  # the error is kept, only not the latest
         assert store.verify().ok
+
+
+def test_watch_goes_on_past_a_path_too_long(tmp_path):
+    """`--watch` over a folder holding a path over PATH_MAX: the path's error is stored once
+    and new arrivals are still audited (it used to wait for the share for ever)."""
+    import signal
+
+    folder = tmp_path / "watched"
+    (folder / "deep").mkdir(parents=True)
+    _deep_file(folder / "deep")
+    db = f"sqlite:///{tmp_path / 'watch.db'}"
+    args = ("--workers", "1", "--settle", "0.5", "--watch", "--interval", "0.3", "--recursive")
+    proc = subprocess.Popen(
+        scan_cmd(folder, db, *args),
+        env=_env(),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(1.0)
+        (folder / "arrival.mp4").write_bytes(b"")
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and "arrival.mp4" not in stored_by_name(db):
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.3)
+        runs = stored_by_name(db)
+        assert runs["arrival.mp4"].error_code == "empty_file"
+        assert [r.error_code for r in runs.values()].count("path_too_long") == 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert "not available" not in out + err
