@@ -77,7 +77,8 @@ def _without_dac_override():
 def test_an_unreadable_file_is_reported_clearly_and_the_others_are_stored(tmp_path):
     """A file without read permission (a real one: as root, the scan runs without the
     capabilities that let root read anything) is listed with a plain-words error on every
-    scan, not stored; the rest is stored."""
+    scan and stored once under its path (issue 37: so that exports list it); the rest is
+    stored."""
     drop = _without_dac_override()
     share = tmp_path / "share"
     share.mkdir()
@@ -109,7 +110,10 @@ def test_an_unreadable_file_is_reported_clearly_and_the_others_are_stored(tmp_pa
             assert "[unreadable]" in line and "permission denied" in line, line
             assert "Errno" not in line
             assert expected in proc.stdout, proc.stdout
-        assert sorted(stored_by_name(db)) == ["clean.mp4", "dark_segment.mp4"]
+        stored = stored_by_name(db)
+        assert sorted(stored) == ["clean.mp4", "dark_segment.mp4", "无权限.mp4"]
+        assert stored["无权限.mp4"].error_code == "unreadable"
+        assert stored["无权限.mp4"].sha256.startswith("path:")  # keyed by path: no content
         rc, doc = check_json(locked, preexec_fn=drop)
         assert rc == 1 and doc["error"]["code"] == "unreadable", doc
         assert "permission denied" in doc["error"]["message"]

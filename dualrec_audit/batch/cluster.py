@@ -85,6 +85,7 @@ def connect(options: RayOptions, verbose: bool = False) -> dict[str, float]:
     if options.retry_limit < 1:
         raise ConfigError("--ray-retries must be at least 1", code="usage")
     if not ray.is_initialized():
+        _answers(options.address)
         try:
             ray.init(
                 address=options.address,
@@ -105,6 +106,30 @@ def connect(options: RayOptions, verbose: bool = False) -> dict[str, float]:
             code="usage",
         )
     return resources
+
+
+def _answers(address: str, timeout_s: float = 5.0) -> None:
+    """Fail within seconds when nothing listens at a ``host:port`` address (Ray itself keeps
+    trying to reach a cluster's control store for minutes). ``auto`` and addresses that are not
+    ``[ray://]host:port`` are left to Ray."""
+    import socket
+
+    rest = address.split("://", 1)[-1]
+    host, sep, port = rest.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        if isinstance(exc, TimeoutError):
+            reason = f"no answer within {timeout_s:.0f} s"
+        else:
+            reason = (exc.strerror or str(exc)).lower()
+        raise ConfigError(
+            f"cannot join the Ray cluster at '{address}': {reason}. Is `ray start --head` "
+            "running on that machine, and is the port right?",
+            code="usage",
+        ) from None
 
 
 def disconnect() -> None:

@@ -15,6 +15,7 @@ Progress goes to ``on_event(ScanEvent)``: a terminal bar in the CLI, Qt signals 
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import time
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from dualrec_audit.audit.pipeline import AuditPipeline, with_choice
-from dualrec_audit.batch.folder import Settler, find_recordings, hash_file
+from dualrec_audit.batch.folder import Settler, hash_file, list_folder
 from dualrec_audit.batch.workers import AuditFn, Executor, Job, ProcessPool, audit_in_worker
 from dualrec_audit.core.errors import ConfigError
 from dualrec_audit.core.paths import absolute, display_path, share_relative
@@ -32,7 +33,7 @@ from dualrec_audit.core.result import AuditResult
 from dualrec_audit.media.probe import may_become_media, os_error_message
 from dualrec_audit.rules.assign import ProfileMap, resolve_profile, sidecar_meta
 from dualrec_audit.store.database import Store
-from dualrec_audit.store.keys import digest, now, run_key
+from dualrec_audit.store.keys import BY_PATH, by_path_key, digest, now, run_key
 from dualrec_audit.store.records import RecordingMeta
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,9 @@ class ScanOptions:
 # Errors that a file still being copied also gives: a young file that gives one is held
 # until it changes (then audited again) or stays unchanged for ``settle_timeout_s``.
 COPYING_LOOKALIKES = ("truncated", "not_media")
+# Errors of a file's settings (its sidecar, its profile), not of its content: stored under the
+# content, so that fixing the sidecar audits it as that recording.
+CONFIG_ERRORS = ("profile_error", "unknown_profile")
 
 EventKind = Literal[
     "found",
@@ -136,6 +140,9 @@ class Scanner:
         self.watching = False
         self.root: Path | None = None
         self.twins: dict[str, list[Job]] = {}  # same content as a job in flight
+        # Content that could not be audited, by run key: each other name it has gets its own
+        # stored error (not "already audited"), keyed by its path.
+        self.bad: dict[str, AuditResult] = {}
         key_options = {
             k: v for k, v in pipeline.options.to_dict().items() if k not in EXECUTION_ONLY
         }
@@ -237,7 +244,7 @@ class Scanner:
     def _list(self, folder: Path, st: _State) -> None:
         """Put the new files in ``waiting``; note when the folder (a share) is gone or back."""
         try:
-            files = find_recordings(folder, self.options.recursive)
+            files, problems = list_folder(folder, self.options.recursive)
         except (ConfigError, OSError) as exc:
             if st.gone_since is None:
                 st.gone_since = time.monotonic()
@@ -251,6 +258,11 @@ class Scanner:
             st.gone_since = None
             log.warning("%s is available again after %.0f s: going on", folder, gone)
             self.on_event(ScanEvent("available", str(folder)))
+        for problem in problems:  # a subfolder that cannot be read, a path too long
+            sig = (str(problem.path), -2, 0)
+            if sig not in st.handled:
+                st.handled.add(sig)
+                self._fail(problem.path, problem.code, problem.message, st)
         fresh = [
             p
             for p in files
@@ -302,6 +314,10 @@ class Scanner:
             self.on_event(ScanEvent("skipped", display_path(job.path)))
         elif job.key in st.done_keys:
             self._skip(job, st.summary)
+        elif self._by_path(job).key in st.done_keys:  # its error is stored under its path
+            self._skip(self._by_path(job), st.summary)
+        elif job.key in self.bad:  # the same bad content under another name
+            self._store(job, now(), replace(self.bad[job.key], file=display_path(job.path)), st)
         elif error is not None:
             self._store(job, now(), error, st)
         else:
@@ -319,15 +335,46 @@ class Scanner:
         except OSError:
             return
         st.handled.add(sig)
+        try:
+            os.stat(p)
+            loop = False
+        except OSError as exc:
+            loop = exc.errno == errno.ELOOP
+        if loop:
+            message = (
+                f"{display_path(p.name)}: a link to {display_path(target)}, which leads back "
+                "to itself (a loop of links)"
+            )
+            self._fail(p, "link_loop", message, st)
+            return
         message = f"{display_path(p.name)}: a link to {display_path(target)}, which does not exist"
         self._fail(p, "broken_link", message, st)
 
     def _fail(self, p: Path, code: str, message: str, st: _State) -> None:
-        """A file with nothing to store (no content could be read): listed in the summary and
-        the log, looked at again by the next scan."""
+        """A path with no content to audit (unreadable, a broken link, a folder that cannot
+        be read): listed in the summary and the log, and stored under its path (once: the
+        next scan lists it again, and audits it once it can be read)."""
         log.warning("%s", message)
         st.summary.errors.append((display_path(p), code, message))
         self.on_event(ScanEvent("failed", display_path(p)))
+        prof = digest({"error": code})
+        sha = by_path_key(str(p), None)
+        key = run_key(sha, prof, self.pipeline.models, self.key_options)
+        if key in st.done_keys:
+            return
+        rel = share_relative(p, self.root)
+        job = Job(p, sha, 0, 0, key, None, prof, RecordingMeta(), rel)
+        result = self.pipeline.error_result(display_path(p), code, message)
+        self._record(job, now(), result, st)
+
+    def _by_path(self, job: Job) -> Job:
+        """The job keyed by its path: content that cannot be audited is stored under each
+        name it has."""
+        if job.sha256.startswith(BY_PATH):
+            return job
+        sha = by_path_key(str(job.path), job.sha256)
+        key = run_key(sha, job.profile_digest, self.pipeline.models, self.key_options)
+        return replace(job, sha256=sha, key=key)
 
     def _skip(self, job: Job, summary: ScanSummary) -> None:
         self.store.note_path(job.sha256, str(job.path), job.size, job.mtime_ns, job.share_rel)
@@ -387,6 +434,36 @@ class Scanner:
             sha256=result.sha256 or job.sha256,
             profile=with_choice(result.profile, job.chosen_by),
         )
+        twins = self.twins.pop(job.key, [])
+        if result.error is not None and result.error.code not in CONFIG_ERRORS:
+            # Content that cannot be audited: stored under each name it has.
+            self.bad[job.key] = result
+            self._record(self._by_path(job), started, result, st)
+            for twin in twins:
+                st.summary.skipped -= 1  # counted as stored below, not "already audited"
+                twin_result = replace(result, file=display_path(twin.path))
+                self._record(self._by_path(twin), started, twin_result, st)
+                self._stored(twin, twin_result, st.summary)
+            twins = []
+        else:
+            self._record(job, started, result, st)
+        for twin in twins:
+            self.store.note_path(
+                twin.sha256, str(twin.path), twin.size, twin.mtime_ns, twin.share_rel
+            )
+        self._stored(job, result, st.summary)
+
+    def _stored(self, job: Job, result: AuditResult, summary: ScanSummary) -> None:
+        summary.audited += 1
+        summary.decisions[result.decision] = summary.decisions.get(result.decision, 0) + 1
+        if result.profile is not None and job.chosen_by is not None and result.error is None:
+            judged = (result.profile["id"], job.chosen_by.by)
+            summary.profiles[judged] = summary.profiles.get(judged, 0) + 1
+        if result.error is not None:
+            summary.errors.append((result.file, result.error.code, result.error.message))
+        self.on_event(ScanEvent("stored", display_path(job.path), result=result))
+
+    def _record(self, job: Job, started: str, result: AuditResult, st: _State) -> None:
         self.store.record_run(
             result,
             key=job.key,
@@ -400,19 +477,6 @@ class Scanner:
             share_rel=job.share_rel,
         )
         st.done_keys.add(job.key)
-        for twin in self.twins.pop(job.key, []):
-            self.store.note_path(
-                twin.sha256, str(twin.path), twin.size, twin.mtime_ns, twin.share_rel
-            )
-        summary = st.summary
-        summary.audited += 1
-        summary.decisions[result.decision] = summary.decisions.get(result.decision, 0) + 1
-        if result.profile is not None and job.chosen_by is not None and result.error is None:
-            judged = (result.profile["id"], job.chosen_by.by)
-            summary.profiles[judged] = summary.profiles.get(judged, 0) + 1
-        if result.error is not None:
-            summary.errors.append((result.file, result.error.code, result.error.message))
-        self.on_event(ScanEvent("stored", display_path(job.path), result=result))
 
 
 def _handled(p: Path, handled: set[tuple[str, int, int]]) -> bool:

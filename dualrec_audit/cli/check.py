@@ -72,7 +72,11 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
 
     files: list[Path] = []
     for p in paths:
-        if p.is_dir():
+        try:
+            is_dir = p.is_dir()
+        except OSError:  # a name too long to look at: the audit says so
+            is_dir = False
+        if is_dir:
             files.extend(
                 sorted(
                     c

@@ -51,6 +51,32 @@ def os_error_message(path: Path | str, exc: OSError) -> str:
     return f"{display_path(Path(path).name)}: cannot be read: {reason}"
 
 
+def _not_there(path: Path, exc: OSError) -> MediaError:
+    """Why ``os.stat`` found no file: missing, a link to nothing or a loop of links, a name or
+    path longer than the system opens, or unreadable."""
+    if exc.errno == errno.ENAMETOOLONG:
+        longest = max(len(os.fsencode(part)) for part in path.parts)
+        return MediaError(
+            f"{display_path(path)[:120]}…: the name is too long for the system to open "
+            f"({longest} bytes in one name, {len(os.fsencode(path))} in the path; at most "
+            "255 and 4095). Rename it shorter",
+            code="path_too_long",
+        )
+    if exc.errno == errno.ELOOP:
+        return MediaError(
+            f"{name_of(path)}: a link that leads back to itself (a loop of links)",
+            code="link_loop",
+        )
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        if os.path.islink(path):
+            target = display_path(os.readlink(path))
+            return MediaError(
+                f"{name_of(path)}: a link to {target}, which does not exist", code="broken_link"
+            )
+        return MediaError(f"{display_path(path)}: no such file", code="not_found")
+    return MediaError(os_error_message(path, exc), code="unreadable")
+
+
 def name_of(path: Path) -> str:
     return display_path(path.name)
 
@@ -79,14 +105,10 @@ def open_media(path: Path) -> Any:
 def check_file(path: Path) -> None:
     """Errors that need no decoder: missing, a link to nothing, not a file, unreadable,
     empty, a still picture."""
-    if not path.exists():
-        if path.is_symlink():
-            target = display_path(os.readlink(path))
-            raise MediaError(
-                f"{name_of(path)}: a link to {target}, which does not exist",
-                code="broken_link",
-            )
-        raise MediaError(f"{display_path(path)}: no such file", code="not_found")
+    try:
+        os.stat(path)
+    except OSError as exc:
+        raise _not_there(path, exc) from None
     if not path.is_file():
         raise MediaError(f"{display_path(path)}: not a file", code="not_a_file")
     try:

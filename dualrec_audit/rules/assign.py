@@ -62,7 +62,11 @@ class ProfileMap:
 def read_sidecar(video: Path) -> tuple[Path, dict[str, object]] | None:
     """The JSON sidecar next to a recording (``NAME.json`` or ``NAME.mp4.json``), if any."""
     for side in (video.with_suffix(".json"), video.with_name(video.name + ".json")):
-        if side.is_file():
+        try:
+            there = side.is_file()
+        except OSError:  # a name too long for the system: no such sidecar can exist
+            there = False
+        if there:
             try:
                 data = json.loads(side.read_text(encoding="utf-8-sig"))
             except (OSError, ValueError) as exc:

@@ -3,7 +3,7 @@ disable and enable, password reset (the user must change it at the next sign-in)
 role change, sign-out and the idle lock.
 
 Every change is one transaction with its entry in the keyed event log, written through
-:meth:`StoreBase._log` with the account's whole resulting state (``_account_state``), so the
+:meth:`StoreBase._log` with the account's whole resulting state (``account_state``), so the
 account's row can be rebuilt from the log and ``db verify`` compares them; sign-ins, sign-outs
 and idle locks, which change no row, are logged under ``sign_in``. An administrator's change
 states its reason, kept in the row (``changed_reason``) and so in its log entry.
@@ -17,7 +17,7 @@ from typing import Any
 
 from dualrec_audit.core.result import Text
 from dualrec_audit.store.keys import now
-from dualrec_audit.store.workflow import WorkflowStore, _account, _account_state, _hasher
+from dualrec_audit.store.workflow import WorkflowStore, _account, _hasher, account_state
 from dualrec_audit.workflow.accounts import (
     AccountRules,
     check_admin_reason,
@@ -71,7 +71,7 @@ class AccountsStore(WorkflowStore):
 
     def _change(self, s: Any, row: Any, action: str) -> Account:
         s.flush()
-        self._log(s, action, "account", row.id, _account_state(row))
+        self._log(s, action, "account", row.id, account_state(row))
         return _account(row)
 
     # -- signing in --------------------------------------------------------------------------

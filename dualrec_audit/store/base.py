@@ -99,6 +99,7 @@ class StoreBase:
         self.db_id, keyed_from = self._info()
         self.key_file = trust.key_path(self.db_id, key_file)
         self.anchor_file = trust.anchor_path(self.db_id, anchor_file)
+        self.location = trust.db_location(self.url)
         self.key: trust.Key | None = None
         self.key_error: str | None = None
         if create and keyed_from is None:
@@ -108,12 +109,34 @@ class StoreBase:
                 self.key = trust.load_key(self.key_file, self.db_id)
             except ConfigError as exc:
                 self.key_error = exc.message
+        if self.key is None and self.key_error is None:
+            # A key made for this location names another database: this one's identity was
+            # changed (keyed or not is not a row an insider can edit). Nothing more is written.
+            self.key_error = self.identity_problem()
+
+    def identity_problem(self) -> str | None:
+        """Why this database's unkeyed state cannot be trusted: a key file in the trust dir
+        was made for a database at this location under another id (None: no such key)."""
+        if self.key is not None:
+            return None
+        others = [k for k in trust.keys_at(self.location) if k.db_id != self.db_id]
+        if not others:
+            return None
+        k = others[-1]
+        return (
+            f"the key file {k.path} was made for the database at this location (id {k.db_id}, "
+            f"keyed from entry {k.keyed_from}), but the database now calls itself {self.db_id} "
+            "and has no key: its identity was changed (a downgrade to an unkeyed or re-keyed "
+            "event log). If the database was replaced on purpose, move that key file out of "
+            f"{k.path.parent}"
+        )
 
     def _sqlite_file(self, create: bool) -> Path | None:
         path = self.url.split(":///", 1)[-1]
         if not path or path == ":memory:" or "mode=memory" in path:
             return None
         file = Path(path.split("?", 1)[0])
+        _not_sqlite(file)
         if create:
             file.parent.mkdir(parents=True, exist_ok=True)
         elif not file.is_file():
@@ -180,7 +203,7 @@ class StoreBase:
                 return int(info.keyed_from)
             if s.execute(select(func.count()).select_from(LogEntry)).scalar_one():
                 return None  # an existing unkeyed database: keyed only by `db init`
-            trust.create_key(self.key_file, self.db_id, 1)
+            trust.create_key(self.key_file, self.db_id, 1, self.location)
             info.keyed_from = 1
             return 1
 
@@ -199,7 +222,7 @@ class StoreBase:
                 raise ConfigError(self.key_error or "the database is already keyed")
             last = s.execute(select(LogEntry.seq).order_by(LogEntry.seq.desc()).limit(1))
             keyed_from = (last.scalar_one_or_none() or 0) + 1
-            self.key = trust.create_key(self.key_file, self.db_id, keyed_from)
+            self.key = trust.create_key(self.key_file, self.db_id, keyed_from, self.location)
             if self.key.keyed_from != keyed_from:
                 raise ConfigError(f"the key file {self.key_file} does not fit this database")
             info.keyed_from = keyed_from
@@ -264,6 +287,19 @@ class StoreBase:
         with Session(self.engine) as s, s.begin():
             yield s
 
+    @contextmanager
+    def _snapshot(self) -> Iterator[Any]:
+        """A read transaction whose every statement sees the same committed state (SQLite's
+        read transaction does; PostgreSQL needs REPEATABLE READ), so that a verification
+        while a scan writes compares the log and the rows as of one moment."""
+        from sqlalchemy.orm import Session
+
+        bind = self.engine
+        if self.dialect == "postgresql":
+            bind = self.engine.execution_options(isolation_level="REPEATABLE READ")
+        with Session(bind) as s, s.begin():
+            yield s
+
     def _hash(self, seq: int, *fields: str) -> str:
         text = entry_text(seq, *fields)
         if self.key is not None and seq >= self.key.keyed_from:
@@ -300,6 +336,22 @@ class StoreBase:
         )
         s.flush()
         self._head = (seq, h)
+
+
+def _not_sqlite(file: Path) -> None:
+    """A ConfigError when ``file`` exists but is no SQLite database (``/proc/version``, a
+    video, a device): SQLite itself reports such a file as a disk I/O error."""
+    try:
+        with file.open("rb") as f:
+            head = f.read(16)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise ConfigError(f"cannot open the database {file}: {exc.strerror}") from None
+    if head and head != b"SQLite format 3\x00":
+        raise ConfigError(
+            f"cannot open the database {file}: it is not an SQLite database file. Check --db"
+        )
 
 
 def _sqlite_events(engine: Any) -> None:

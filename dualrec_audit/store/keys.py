@@ -67,3 +67,15 @@ def entry_hash(
 
 def path_key(path: str) -> str:
     return hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+# A recording keyed by its path, not its content: a file that cannot be audited (unreadable,
+# a broken link, content that is not a recording) has its own row under each name it has.
+# Not hexadecimal, so never taken for a content hash.
+BY_PATH = "path:"
+
+
+def by_path_key(path: str, content: str | None) -> str:
+    """The recording key of an unauditable file at ``path`` (``content``: its sha256, if it
+    could be read)."""
+    return BY_PATH + digest({"path": path_key(path), "sha256": content})[: 64 - len(BY_PATH)]

@@ -15,6 +15,8 @@ from dualrec_audit.core.result import Event
 from dualrec_audit.store.keys import digest, jsonable, now
 
 META_FIELDS = ("branch", "teller", "customer_ref", "product")
+# Who created the first administrator: nobody (an account made on a database that never had one).
+FIRST_RUN = "(first run)"
 
 
 class StoreError(DualrecError):

@@ -15,7 +15,7 @@ from dualrec_audit.core.errors import ConfigError
 from dualrec_audit.core.paths import display_path, os_path, raw_hex, share_roots
 from dualrec_audit.core.result import AuditResult, Event
 from dualrec_audit.store.base import StoreBase
-from dualrec_audit.store.keys import jsonable, now, path_key
+from dualrec_audit.store.keys import BY_PATH, jsonable, now, path_key
 from dualrec_audit.store.records import (
     META_FIELDS,
     RecordingMeta,
@@ -47,6 +47,7 @@ class ResultsStore(StoreBase):
                     RecordingPath.path_key == path_key(path),
                     RecordingPath.size == size,
                     RecordingPath.mtime_ns == mtime_ns,
+                    Recording.sha256.not_like(f"{BY_PATH}%"),  # not a content hash
                 )
                 .limit(1)
             )
@@ -236,6 +237,8 @@ class ResultsStore(StoreBase):
             if since:
                 q = q.where(AuditRun.finished_at >= since)
             rows = s.execute(q.order_by(AuditRun.id.desc())).all()
+            if latest:
+                rows = _without_superseded(s, rows)
             return self._summaries(s, rows)
 
     def run(self, run_id: int) -> RunSummary:
@@ -399,6 +402,34 @@ class ResultsStore(StoreBase):
                 name: s.execute(select(func.count()).select_from(table)).scalar_one()
                 for name, table in Base.metadata.tables.items()
             }
+
+
+def _without_superseded(s: Any, rows: Any) -> Any:
+    """Leave out the error of a file keyed by its path (it could not be audited then) when
+    the same path has since been audited under its content: the later audit is the file's."""
+    from sqlalchemy import func, select
+
+    from dualrec_audit.store.schema import AuditRun, RecordingPath
+
+    by_path = {rec.id: run.id for run, rec in rows if rec.sha256.startswith(BY_PATH)}
+    if not by_path:
+        return rows
+    mine = select(RecordingPath.recording_id, RecordingPath.path_key).where(
+        RecordingPath.recording_id.in_(by_path)
+    )
+    keys: dict[str, list[int]] = {}
+    for rid, key in s.execute(mine):
+        keys.setdefault(key, []).append(rid)
+    later = (
+        select(RecordingPath.path_key, func.max(AuditRun.id))
+        .join(AuditRun, AuditRun.recording_id == RecordingPath.recording_id)
+        .where(RecordingPath.path_key.in_(keys), RecordingPath.recording_id.not_in(by_path))
+        .group_by(RecordingPath.path_key)
+    )
+    gone = set()
+    for key, newest in s.execute(later):
+        gone |= {rid for rid in keys[key] if newest > by_path[rid]}
+    return [(run, rec) for run, rec in rows if rec.id not in gone]
 
 
 def _finding_rows(doc: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from dualrec_audit.store.records import (
     recording_state,
     run_digest,
 )
+from dualrec_audit.store.trail import Entry, verify_authority
 from dualrec_audit.store.workflow import WorkflowStore
 
 
@@ -53,13 +54,25 @@ class VerifyStore(WorkflowStore):
         problems: list[str] = []
         notes: list[str] = []
         key = self._verify_key(problems, notes)
-        with self._read() as s:
-            n, heads, logged = self._verify_chain(s, key, problems)
+        # The anchors first, then one snapshot of the log and the tables: a head appended
+        # after its write committed is then always within the snapshot, so entries a scan
+        # writes meanwhile are neither "deleted" nor half-seen.
+        recorded = self._read_anchor_files(anchors, problems)
+        with self._snapshot() as s:
+            n, heads, logged, entries = self._verify_chain(s, key, problems)
             _verify_rows(s, logged, problems)
-            problems += self._verify_workflow(s, logged)
+            problems += verify_authority(s, logged, entries)
             problems += verify_calibration(s, logged)
             problems += _verify_account_events(s)
-        checked = self._verify_anchors(n, heads, anchors, problems, notes)
+        if n and not any(f == self.anchor_file for f, _ in recorded):
+            notes.append(
+                f"no anchor file on this machine ({self.anchor_file}): deleting the newest log "
+                "entries with their rows would not be detected here"
+            )
+        checked = 0
+        for f, heads_recorded in recorded:
+            checked += len(heads_recorded)
+            problems.extend(_anchor_problems(f, heads_recorded, n, heads))
         return VerifyReport(
             entries=n,
             problems=tuple(problems),
@@ -78,9 +91,17 @@ class VerifyStore(WorkflowStore):
                     f"store_info: keyed from entry {db_keyed_from}, but the key file says "
                     f"{self.key.keyed_from}"
                 )
+            notes += [
+                f"this location held another database before (id {k.db_id}, key file {k.path})"
+                for k in trust.keys_at(self.location)
+                if k.db_id != self.db_id
+            ]
             return self.key
         if db_keyed_from is not None:
             problems.append(f"cannot verify the keyed event log: {self.key_error}")
+            return None
+        if self.key_error is not None:  # a key for this database or location that does not fit
+            problems.append(f"the database says it was never keyed, but {self.key_error}")
             return None
         notes.append(
             "the event log is not keyed (a database from before keys): whoever can write the "
@@ -90,12 +111,13 @@ class VerifyStore(WorkflowStore):
 
     def _verify_chain(
         self, s: Any, key: trust.Key | None, problems: list[str]
-    ) -> tuple[int, dict[int, str], dict[tuple[str, str], dict[str, Any]]]:
+    ) -> tuple[int, dict[int, str], dict[tuple[str, str], dict[str, Any]], list[Entry]]:
         from sqlalchemy import select
 
         from dualrec_audit.store.schema import LogEntry
 
         logged: dict[tuple[str, str], dict[str, Any]] = {}
+        entries: list[Entry] = []
         heads: dict[int, str] = {}
         n = 0
         prev = GENESIS
@@ -116,40 +138,39 @@ class VerifyStore(WorkflowStore):
                 problems.append(f"log entry {e.seq}: altered (hash mismatch)")
             prev = heads[e.seq] = e.hash
             try:
-                logged[(e.entity, e.entity_id)] = json.loads(e.payload)
+                state = json.loads(e.payload)
             except ValueError:
                 problems.append(f"log entry {e.seq}: payload is not JSON")
-        return n, heads, logged
+                continue
+            logged[(e.entity, e.entity_id)] = state
+            if isinstance(state, dict):
+                entries.append(Entry(e.seq, e.action, e.entity, e.entity_id, state))
+        return n, heads, logged, entries
 
-    def _verify_anchors(
-        self,
-        n: int,
-        heads: dict[int, str],
-        extra: Iterable[Path],
-        problems: list[str],
-        notes: list[str],
-    ) -> int:
-        files = [self.anchor_file, *extra]
-        checked = 0
-        for f in files:
+    def _read_anchor_files(
+        self, extra: Iterable[Path], problems: list[str]
+    ) -> list[tuple[Path, list[tuple[int, str]]]]:
+        """The heads each anchor file (this database's, then those given) recorded."""
+        out: list[tuple[Path, list[tuple[int, str]]]] = []
+        for f in [self.anchor_file, *(Path(x) for x in extra)]:
             try:
                 recorded = trust.read_anchors(Path(f))
             except FileNotFoundError:
                 if f == self.anchor_file:
-                    if n:
-                        notes.append(
-                            f"no anchor file on this machine ({f}): deleting the newest log "
-                            "entries with their rows would not be detected here"
-                        )
-                    continue
+                    continue  # noted after the snapshot, when the log has entries
                 problems.append(f"{f}: no such anchor file")
                 continue
-            except (OSError, ValueError, KeyError) as exc:
+            except (OSError, ValueError, KeyError, TypeError) as exc:
                 problems.append(f"{f}: cannot be read as an anchor file or export ({exc})")
                 continue
-            checked += len(recorded)
-            problems.extend(_anchor_problems(f, recorded, n, heads))
-        return checked
+            if not recorded and f != self.anchor_file:
+                problems.append(
+                    f"{f}: records no log head (not an anchor file, nor an export with a "
+                    "chain head)"
+                )
+                continue
+            out.append((Path(f), recorded))
+        return out
 
 
 def _anchor_problems(

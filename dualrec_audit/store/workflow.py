@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Any
 
 from dualrec_audit.core.errors import ConfigError
 from dualrec_audit.core.result import AuditResult, Text
-from dualrec_audit.store.keys import jsonable, now
-from dualrec_audit.store.records import StoredDecision, StoredFeedback, stored_decision
+from dualrec_audit.store.keys import now
+from dualrec_audit.store.records import (
+    FIRST_RUN,
+    StoredDecision,
+    StoredFeedback,
+    stored_decision,
+)
 from dualrec_audit.store.reviews import ReviewsStore
 from dualrec_audit.workflow.policy import (
     Account,
@@ -76,12 +81,21 @@ class WorkflowStore(ReviewsStore):
     # -- accounts --------------------------------------------------------------------------
 
     def has_accounts(self) -> bool:
+        """Whether the database has (or ever had: the event log says so) an account, i.e.
+        whether a new account needs an administrator's authority."""
+        with self._read() as s:
+            return self._had_accounts(s)
+
+    def _had_accounts(self, s: Any) -> bool:
         from sqlalchemy import func, select
 
         from dualrec_audit.store.schema import Account as Row
+        from dualrec_audit.store.schema import LogEntry
 
-        with self._read() as s:
-            return bool(s.execute(select(func.count()).select_from(Row)).scalar_one())
+        if s.execute(select(func.count()).select_from(Row)).scalar_one():
+            return True
+        q = select(LogEntry.seq).where(LogEntry.entity == "account").limit(1)
+        return s.execute(q).first() is not None
 
     def create_account(
         self,
@@ -92,9 +106,11 @@ class WorkflowStore(ReviewsStore):
         *,
         by: Account | None = None,
     ) -> Account:
-        """A new account. The first one (an empty accounts table) is the first administrator
-        and needs nobody's authority; every later one is created by an administrator."""
-        from sqlalchemy import func, select
+        """A new account. The first one (on a database that never had an account, as its
+        event log shows) is the first administrator and needs nobody's authority; every later
+        one is created by an administrator. An emptied accounts table does not make the next
+        account a first administrator."""
+        from sqlalchemy import select
 
         from dualrec_audit.store.schema import Account as Row
 
@@ -102,7 +118,7 @@ class WorkflowStore(ReviewsStore):
         role = check_role(role)
         check_password(password)
         with self._tx() as s:
-            first = not s.execute(select(func.count()).select_from(Row)).scalar_one()
+            first = not self._had_accounts(s)
             if first and role != "admin":
                 raise WorkflowError(
                     Text("第一个账号必须是管理员", "the first account must be an administrator")
@@ -120,11 +136,11 @@ class WorkflowStore(ReviewsStore):
                 password_hash=_hasher().hash(password),
                 active=True,
                 created_at=now(),
-                created_by=by.username if by is not None else "(first run)",
+                created_by=by.username if by is not None else FIRST_RUN,
             )
             s.add(row)
             s.flush()
-            self._log(s, "account.created", "account", row.id, _account_state(row))
+            self._log(s, "account.created", "account", row.id, account_state(row))
             account = _account(row)
         return account
 
@@ -254,7 +270,7 @@ class WorkflowStore(ReviewsStore):
             )
             s.add(row)
             s.flush()
-            self._log(s, "appeal.filed", "appeal", row.id, _appeal_state(row))
+            self._log(s, "appeal.filed", "appeal", row.id, appeal_state(row))
             return _stored_appeal(row)
 
     def appeals(self, recording_id: int | None = None) -> list[StoredAppeal]:
@@ -300,7 +316,7 @@ class WorkflowStore(ReviewsStore):
                     s.add(row)
                 row.assignee, row.assigned_by, row.assigned_at = assignee, me.username, now()
                 s.flush()
-                self._log(s, "assignment.set", "assignment", rid, _assignment_state(row))
+                self._log(s, "assignment.set", "assignment", rid, assignment_state(row))
             return len(recording_ids)
 
     def assignments(self) -> dict[int, Assigned]:
@@ -367,32 +383,6 @@ class WorkflowStore(ReviewsStore):
                 )
         return out
 
-    # -- verification ----------------------------------------------------------------------
-
-    def _verify_workflow(self, s: Any, logged: Mapping[tuple[str, str], Any]) -> list[str]:
-        from sqlalchemy import select
-
-        from dualrec_audit.store.schema import Account as Row
-        from dualrec_audit.store.schema import Appeal, Assignment
-
-        problems: list[str] = []
-        checks: list[tuple[str, str, Iterator[Any], Any]] = [
-            ("account", "account", s.execute(select(Row)).scalars(), _account_state),
-            ("appeal", "appeal", s.execute(select(Appeal)).scalars(), _appeal_state),
-        ]
-        for entity, label, rows, state_fn in checks:
-            for row in rows:
-                state = logged.get((entity, str(row.id)))
-                if state is None:
-                    problems.append(f"{label} {row.id}: not in the event log")
-                elif state != jsonable(state_fn(row)):
-                    problems.append(f"{label} {row.id}: differs from the event log")
-        for a in s.execute(select(Assignment)).scalars():
-            state = logged.get(("assignment", str(a.recording_id)))
-            if state != jsonable(_assignment_state(a)):
-                problems.append(f"assignment of recording {a.recording_id}: not as logged")
-        return problems
-
 
 def _account(row: Any) -> Account:
     return Account(
@@ -405,7 +395,7 @@ def _account(row: Any) -> Account:
     )
 
 
-def _account_state(row: Any) -> dict[str, Any]:
+def account_state(row: Any) -> dict[str, Any]:
     return {
         "username": row.username,
         "display_name": row.display_name,
@@ -425,7 +415,7 @@ def _account_state(row: Any) -> dict[str, Any]:
     }
 
 
-def _appeal_state(row: Any) -> dict[str, Any]:
+def appeal_state(row: Any) -> dict[str, Any]:
     return {
         "recording_id": row.recording_id,
         "run_id": row.run_id,
@@ -450,7 +440,7 @@ def _stored_appeal(row: Any) -> StoredAppeal:
     )
 
 
-def _assignment_state(row: Any) -> dict[str, Any]:
+def assignment_state(row: Any) -> dict[str, Any]:
     return {
         "recording_id": row.recording_id,
         "assignee": row.assignee,

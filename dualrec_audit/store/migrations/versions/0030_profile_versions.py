@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0030"
-down_revision = "0005_31"
+down_revision = "0005_37"
 branch_labels = None
 depends_on = None
 
