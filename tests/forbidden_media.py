@@ -200,9 +200,18 @@ def noise_bed(n: int, kind: str, seed: int = 0) -> np.ndarray:
     return out
 
 
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / (float(np.sqrt(np.mean(x.astype(np.float64) ** 2))) + 1e-12)
+
+
 def mix_noise(speech: np.ndarray, snr_db: float, kind: str, seed: int = 0) -> np.ndarray:
-    """``speech`` with ``kind`` noise at ``snr_db`` (active speech RMS over noise RMS)."""
-    noise = noise_bed(len(speech), kind, seed)
+    """``speech`` with ``kind`` noise at ``snr_db`` (active speech RMS over noise RMS);
+    ``branch``: babble, hum and room noise at equal power (a branch office)."""
+    if kind == "branch":
+        beds = [_unit(noise_bed(len(speech), k, seed)) for k in ("babble", "hum", "room")]
+        noise = np.sum(beds, axis=0).astype(np.float32)
+    else:
+        noise = noise_bed(len(speech), kind, seed)
     gain = _active_rms(speech) / (float(np.sqrt(np.mean(noise.astype(np.float64) ** 2))) + 1e-12)
     mixed = speech + noise * np.float32(gain * 10 ** (-snr_db / 20))
     peak = float(np.max(np.abs(mixed)))

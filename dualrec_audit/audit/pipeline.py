@@ -58,6 +58,7 @@ from dualrec_audit.media.threads import usable_cores
 from dualrec_audit.models.registry import ModelStore, sha256_file
 from dualrec_audit.rules.decide import decide
 from dualrec_audit.rules.profiles import Profile, all_profiles
+from dualrec_audit.speech.enhance import EnhanceParams, enhanced_view
 from dualrec_audit.speech.phrases import PhraseSet, load_phrases
 from dualrec_audit.speech.select import SyllableTranscript, script_engine, transcript_model
 from dualrec_audit.speech.transcriber import WhisperOptions
@@ -91,6 +92,7 @@ class AuditOptions:
     whisper: WhisperOptions = field(default_factory=WhisperOptions)
     script: ScriptParams = field(default_factory=ScriptParams)
     talk: TalkParams = field(default_factory=TalkParams)
+    enhance: EnhanceParams = field(default_factory=EnhanceParams)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -367,13 +369,20 @@ class AuditPipeline:
             )
             speech = _with_events(speech, track_events(len(tracks), chosen, info))
             hook("audio", 1, 1)
+            # The recognisers hear the noisy spans enhanced; the speech check measured the
+            # original sound.
+            heard: Any = audio
+            spans: list[tuple[float, float]] = []
+            if audio is not None and analysis is not None:
+                heard, spans = enhanced_view(audio, analysis.snr_db, self.options.enhance)
+            speech = replace(speech, details={**speech.details, "enhanced": spans})
             syllables: list[Word] = []
-            if self.engine is not None and audio is not None and analysis is not None:
+            if self.engine is not None and heard is not None and analysis is not None:
                 _stopped(stop)
-                syllables = self.engine.syllables(audio, analysis.regions)
+                syllables = self.engine.syllables(heard, analysis.regions)
             _stopped(stop)
             transcript, script, words = self._speech_text(
-                audio, analysis, syllables, info.duration_s, phrases, hook
+                heard, analysis, syllables, info.duration_s, phrases, hook
             )
         finally:
             if audio is not None:
