@@ -6,7 +6,7 @@ each phrase is a required and a forbidden phrase of a test list. Prints one line
 required phrases found, forbidden phrases reported, false alarms.
 
     PYTHONPATH=$PWD DUALREC_TEST_MEDIA=../shared/media \
-        .venv/bin/python benchmarks/script_noise.py tune|held_out
+        .venv/bin/python benchmarks/script_noise.py tune|held_out [KIND [SNRS [MODES [POSITIONS]]]]
 """
 
 from __future__ import annotations
@@ -15,7 +15,15 @@ import sys
 import time
 
 
-def main(split: str, kind: str = "branch") -> None:
+def main(
+    split: str,
+    kind: str = "branch",
+    snrs: str = "clean,10,5,0",
+    modes: str = "0,1",
+    positions: str = "start,mid,pause",
+) -> None:
+    """``snrs``: which conditions (comma-separated; ``clean`` or dB); ``modes``: without (0)
+    and/or with (1) the enhancer; ``positions``: which of the recordings."""
     from dualrec_audit.checks.script import run_script_check
     from dualrec_audit.checks.speech import run_speech_check
     from dualrec_audit.core.result import CheckResult
@@ -30,9 +38,11 @@ def main(split: str, kind: str = "branch") -> None:
     assert engine is not None
     listed = tuple(Phrase(p) for p in fm.phrases_said(split))
     phrases = PhraseSet(listed, listed, "test")
-    cases = fm.cases(split)
-    for snr in (None, 10.0, 5.0, 0.0):
-        for enhance in (False, True) if snr is not None else (False,):
+    cases = [c for c in fm.cases(split) if c.position in positions.split(",")]
+    levels = [None if x == "clean" else float(x) for x in snrs.split(",")]
+    wanted = [m == "1" for m in modes.split(",")]
+    for snr in levels:
+        for enhance in [m for m in wanted if snr is not None or not m]:
             found = reported = alarms = 0
             began = time.monotonic()
             for case in cases:

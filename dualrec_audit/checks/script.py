@@ -14,10 +14,17 @@ Evidence sources:
 
 Each required phrase is **found** when the spotter detects it or a trusted source matches it
 with a score of at least ``threshold``; **uncertain** when the best trusted match scores at
-least ``uncertain_threshold`` but nothing confirms it; else **missing**. A forbidden phrase is
-reported when a trusted source matches it (not negated) at ``threshold``, or matches it at
-``window_threshold`` and the spotter confirms it there. Uncertain forbidden phrases are
-listed in the details. Every threshold is recorded in the result.
+least ``uncertain_threshold`` but nothing confirms it; else **missing**.
+
+Forbidden phrases are searched at least as hard (``sweep_forbidden``): the spotter sweeps all
+the speech for every one of them (``forbidden_per_stream`` to a stream; where a shared stream
+fires, each phrase of that stream is checked there by its own stream), and a hit right after a
+negation the recogniser heard (不保本) is dropped. A forbidden phrase is **said** (a high event)
+when a trusted source matches it (not negated) at ``threshold``, or at ``window_threshold``
+where the spotter hears it too; **heard with doubt** (a medium event, ``details.uncertain``)
+when only the spotter's sweep hears it. Matcher-only matches at ``uncertain_threshold`` that
+no spotter search hears are listed in the details only. Every threshold is recorded in the
+result.
 """
 
 from __future__ import annotations
@@ -39,6 +46,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+MASK_S = 3.0  # after a shared sweep stream fires, how long a phrase said next may be masked
+
+
 @dataclass(frozen=True)
 class ScriptParams:
     """How phrases are verified (the match threshold is ``AuditOptions.match_threshold``)."""
@@ -56,7 +66,7 @@ class ScriptParams:
     # what it alone hears is a doubtful forbidden phrase (medium), what the matcher also half-
     # heard there is a forbidden phrase.
     sweep_forbidden: bool = True
-    forbidden_per_stream: int = 4  # forbidden phrases sharing one sweep stream
+    forbidden_per_stream: int = 2  # forbidden phrases sharing one sweep stream
     # A phrase the recogniser heard with confidence is found; True: the spotter (the same
     # acoustic model, another search) also checks that place, for a second engine in the
     # evidence (it never changes the verdict, and costs the spotter's load and its windows).
@@ -182,11 +192,14 @@ class _Verifier:
         # A shared stream only proposes: each place is confirmed by the phrase's own stream.
         pad = self.p.window_pad_s
         group_of = {"".join(t.split()): g for g in groups for t in g}
-        asked = [
-            (t, h.start - pad, h.end + pad)
-            for h in hits
-            for t in (group_of.get(h.key, [h.key]) if whole_group else [h.key])
-        ]
+        asked = [(h.key, h.start - pad, h.end + pad) for h in hits]
+        if whole_group:  # the others of its stream, from there to MASK_S after it
+            asked += [
+                (t, h.start - pad, h.end + MASK_S)
+                for h in hits
+                for t in group_of.get(h.key, [])
+                if t != h.key
+            ]
         confirmed = self.engine.spot(
             self.audio,
             asked,
