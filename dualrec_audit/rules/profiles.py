@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -324,3 +325,16 @@ def get_profile(profile_id: str, extra_dir: Path | None = None) -> Profile:
             f"unknown profile '{profile_id}'. Valid ids: {', '.join(sorted(profiles))}"
         )
     return profiles[profile_id]
+
+
+def profile_info(profile: Profile, chosen_by: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The result's ``profile`` block: id, version, names and basis (and why it was chosen)."""
+    info: dict[str, Any] = {
+        "id": profile.id,
+        "version": profile.version,
+        "name": profile.name.model_dump(),
+        "basis": list(profile.basis),
+    }
+    if chosen_by:
+        info["chosen_by"] = dict(chosen_by)
+    return info

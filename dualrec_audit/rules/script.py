@@ -179,7 +179,9 @@ def _script_findings(
             )
         )
     for ev in result.events:
-        if ev.check == "forbidden_phrase":
+        if ev.check == "forbidden_phrase" and ev.details.get("uncertain"):
+            out.append(_doubtful_forbidden_finding(ev))
+        elif ev.check == "forbidden_phrase":
             out.append(
                 Finding(
                     "mandatory.no_forbidden_phrases",
@@ -193,6 +195,20 @@ def _script_findings(
                 )
             )
     return out
+
+
+def _doubtful_forbidden_finding(ev: Event) -> Finding:
+    """A forbidden phrase heard with doubt: never approved, a reviewer listens (medium)."""
+    return Finding(
+        "forbidden_uncertain",
+        ev.start,
+        ev.end,
+        "medium",
+        ev.message,
+        0.0,
+        False,
+        {"event": ev.to_dict()},
+    )
 
 
 def judge_script(

@@ -8,6 +8,9 @@ heard.
 - transcript models (:mod:`dualrec_audit.speech.select`): faster-whisper (kind ``speech``) and
   sherpa-onnx Paraformer, SenseVoice and streaming Zipformer (kinds ``asr-paraformer``,
   ``asr-sensevoice``, ``asr-zipformer``); what reviewers read comes from the best installed one.
+  Each has a time budget and loop guards (:class:`~dualrec_audit.speech.transcriber.Budget`).
+- :mod:`dualrec_audit.speech.enhance`: DeepFilterNet 3 on the noisy spans, in front of the
+  recognisers.
 
 Heavy libraries are imported inside functions and models are loaded once per process.
 """

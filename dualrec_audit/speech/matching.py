@@ -39,6 +39,7 @@ and ``rapidfuzz.process.extract`` with a score cut-off compares a phrase with al
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 from collections.abc import Iterator, Sequence
@@ -68,6 +69,7 @@ __all__ = [
     "PhraseMatch",
     "PhraseMatcher",
     "TranscriptIndex",
+    "negated_at",
 ]
 
 SHORT_PHRASE_MAX: Final = 2
@@ -112,6 +114,9 @@ FILLERS: Final = "呃嗯啊额唔哦噢"
 """Hesitation sounds skipped when looking for a negation before a phrase."""
 
 _MAX_FILLERS: Final = 3
+NEGATION_GAP_S: Final = 0.8
+"""A syllable starting this long after the previous one is after a pause: a negation before
+the pause does not negate what follows it."""
 _EPS: Final = 1e-9
 _METHOD_RANK: Final[dict[str, int]] = {"exact": 0, "pinyin": 1, "fuzzy": 2}
 
@@ -330,7 +335,7 @@ class PhraseMatcher:
                 continue
             chosen.append(cand)
         if skip_negated:
-            kept = [c for c in chosen if not _negated(index.syllables, c)]
+            kept = [c for c in chosen if not _negated(index, c)]
             if len(kept) != len(chosen):
                 logger.debug("dropped %d negated occurrence(s)", len(chosen) - len(kept))
             chosen = kept
@@ -439,23 +444,51 @@ def _filler_syllables() -> frozenset[str]:
     return frozenset(to_syllables(FILLERS)) - negations  # 唔 wu reads like 无 wu: a negation
 
 
-def _negated(syllables: Sequence[str], cand: _Candidate) -> bool:
+def _negated(index: TranscriptIndex, cand: _Candidate) -> bool:
     """Whether a negation ends right before the occurrence, compared on pinyin.
 
     Hesitation sounds (:data:`FILLERS`) between the negation and the phrase are skipped
     (不，嗯，保本). When the window's first syllable is not the phrase's first one (an
     inserted or substituted char, as in 不证年化收益 for 不保证年化收益), a negation ending at
-    that syllable counts too.
+    that syllable counts too. "Right before" is also in time: a syllable starting more than
+    :data:`NEGATION_GAP_S` after the one before it is after a pause, and a negation before the
+    pause (the end of the last sentence: ...分为。欢迎大家) does not reach across it.
     """
+    return any(
+        _negation_ends_at(index, cut) for cut in range(cand.first, cand.first + cand.lead + 1)
+    )
+
+
+def _negation_ends_at(index: TranscriptIndex, cut: int) -> bool:
+    """Whether a negation ends right before syllable ``cut`` (fillers in between skipped)."""
+    syllables, starts = index.syllables, index.starts
     negations = _negation_syllables()
     fillers = _filler_syllables()
-    for cut in range(cand.first, cand.first + cand.lead + 1):
-        end = cut
-        for _ in range(_MAX_FILLERS + 1):
-            before = tuple(syllables[max(0, end - 3) : end])
-            if any(before[len(before) - len(neg) :] == neg for neg in negations if neg):
-                return True
-            if end == 0 or syllables[end - 1] not in fillers:
-                break
-            end -= 1
+    end = cut
+    for _ in range(_MAX_FILLERS + 1):
+        if end == 0 or (end < len(starts) and starts[end] - starts[end - 1] > NEGATION_GAP_S):
+            return False  # nothing before it, or a pause
+        before = tuple(syllables[max(0, end - 3) : end])
+        if any(before[len(before) - len(neg) :] == neg for neg in negations if neg):
+            return True
+        if syllables[end - 1] not in fillers:
+            break
+        end -= 1
     return False
+
+
+def negated_at(index: TranscriptIndex, start: float, phrase: str, slack_s: float = 0.3) -> bool:
+    """Whether this transcript heard a negation right before a phrase that another engine
+    (the keyword spotter) heard from ``start`` seconds, read on pinyin as in :func:`_negated`.
+
+    The phrase's place in this transcript is the syllables starting within ``slack_s`` of
+    ``start``: those that read the phrase's first syllable where there are any, else all of
+    them (the two engines' times differ by a syllable or so) unless the phrase itself starts
+    with a negation (没有风险: its own 没有 would read as one)."""
+    sylls = tuple(to_syllables(normalize_text(phrase)))
+    lo = bisect.bisect_left(index.starts, start - slack_s)
+    hi = bisect.bisect_right(index.starts, start + slack_s)
+    same = [i for i in range(lo, hi) if sylls and index.syllables[i] == sylls[0]]
+    if not same and any(sylls[: len(neg)] == neg for neg in _negation_syllables() if neg):
+        return False
+    return any(_negation_ends_at(index, i) for i in (same or range(lo, hi)))

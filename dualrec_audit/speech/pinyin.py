@@ -41,7 +41,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["SYMBOLS", "fuzzy_syllable", "normalize_text", "to_syllables", "toneless"]
 
-_TONE_MARKS: Final = re.compile("[\u0300-\u036f]")
+# The four tone marks (grave, acute, macron, caron) once decomposed; not the diaeresis of ü.
+_TONE_MARKS: Final = re.compile("[\u0300\u0301\u0304\u030c]")
 _ASCII_PUNCT: Final = frozenset(string.punctuation)
 _HANZI_RUN: Final = re.compile(
     "[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+"

@@ -25,7 +25,8 @@ import io
 import logging
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ import numpy as np
 from dualrec_audit.core.errors import ModelError
 from dualrec_audit.core.result import Word
 from dualrec_audit.media.sound import Audio, samples_between
+from dualrec_audit.speech.transcriber import Budget, Words
 
 log = logging.getLogger(__name__)
 
@@ -140,15 +142,6 @@ def _region_spans(
         elif b > a:
             merged.append([a, b])
     return [(a, b) for a, b in merged]
-
-
-def _region_clips(
-    audio: Audio, regions: Sequence[tuple[float, float]]
-) -> Iterator[tuple[float, np.ndarray]]:
-    """(start second, samples) of each speech region, padded, overlapping ones merged; read
-    one at a time (a clip is as long as its region)."""
-    for a, b in _region_spans(len(audio) / SAMPLE_RATE, regions):
-        yield a, samples_between(audio, int(a * SAMPLE_RATE), int(b * SAMPLE_RATE))
 
 
 def _feed_span(
@@ -462,6 +455,7 @@ class SherpaTranscriber:
         *,
         threads: int = 1,
         trusted: bool = True,
+        budget: Budget | None = None,
     ) -> None:
         if kind not in TRANSCRIPT_KINDS:
             raise ValueError(f"not a sherpa-onnx transcript kind: {kind}")
@@ -471,6 +465,7 @@ class SherpaTranscriber:
         self.kind = kind
         self.threads = threads
         self.trusted = trusted
+        self.budget = budget or Budget()
 
     def transcribe(
         self,
@@ -481,10 +476,17 @@ class SherpaTranscriber:
         hotwords: str | None = None,
     ) -> list[Word]:
         model = _load_transcript_model(self.kind, str(self.folder), self.threads)
+        # Paraformer and SenseVoice decode a region in one pass (no loop to guard against);
+        # the budget is checked before each region.
+        deadline = time.monotonic() + self.budget.total(sum(b - a for a, b in regions))
         if self.kind == "asr-zipformer":
-            return self._streaming(model, audio, regions)
-        words: list[Word] = []
-        for start, clip in _region_clips(audio, regions):  # one region in memory at a time
+            return self._streaming(model, audio, regions, deadline)
+        words = Words()
+        for start, stop in _region_spans(len(audio) / SAMPLE_RATE, regions):
+            if time.monotonic() > deadline:
+                words.give_up(start, stop, "time")
+                continue
+            clip = samples_between(audio, int(start * SAMPLE_RATE), int(stop * SAMPLE_RATE))
             stream = model.create_stream()
             stream.accept_waveform(SAMPLE_RATE, np.ascontiguousarray(clip, np.float32))
             model.decode_stream(stream)
@@ -493,10 +495,13 @@ class SherpaTranscriber:
         return words
 
     def _streaming(
-        self, model: Any, audio: Audio, regions: Sequence[tuple[float, float]]
+        self, model: Any, audio: Audio, regions: Sequence[tuple[float, float]], deadline: float
     ) -> list[Word]:
-        words: list[Word] = []
+        words = Words()
         for start, stop in _region_spans(len(audio) / SAMPLE_RATE, regions):
+            if time.monotonic() > deadline:
+                words.give_up(start, stop, "time")
+                continue
             stream = model.create_stream()
 
             def decode(stream: Any = stream) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,6 +24,55 @@ from dualrec_audit.media.sound import SAMPLE_RATE, Audio, samples_between
 log = logging.getLogger(__name__)
 
 WHISPER_WINDOW_S = 30.0  # Whisper's input window: every input is padded to it
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long a recogniser may run, in wall seconds: a window (one decode of up to 30 s of
+    speech) gets ``window_floor_s + per_second × its length``, the whole recording
+    ``total_floor_s + per_second × its speech``. Past either, the recogniser stops and the
+    spans it did not decode are reported as truncated; a batch is never held by one file."""
+
+    per_second: float = 3.0
+    window_floor_s: float = 30.0
+    total_floor_s: float = 60.0
+
+    def window(self, seconds: float) -> float:
+        return self.window_floor_s + self.per_second * seconds
+
+    def total(self, seconds: float) -> float:
+        return self.total_floor_s + self.per_second * seconds
+
+
+class Words(list[Word]):
+    """A recogniser's words, and the spans it gave up on (``truncated``: start, end, why:
+    ``time`` for a budget run out, ``repeats`` for a loop)."""
+
+    def __init__(self, words: Sequence[Word] = ()) -> None:
+        super().__init__(words)
+        self.truncated: list[dict[str, Any]] = []
+
+    def give_up(self, start: float, end: float, why: str) -> None:
+        log.warning("recogniser stopped on %.1f-%.1f s (%s)", start, end, why)
+        self.truncated.append({"start": round(start, 2), "end": round(end, 2), "reason": why})
+
+
+def repeats_itself(text: str, max_ratio: float = 2.4) -> bool:
+    """A loop: text that compresses more than ``max_ratio`` (Whisper's own hallucination
+    test; sentences stay well under it), or one piece said again and again in a row (a word
+    or up to 8 characters 5 times, one character 8 times: 好的好的好的 and 对对对 are speech)."""
+    import zlib
+
+    data = text.strip().encode("utf-8")
+    if len(data) >= 24 and len(data) / len(zlib.compress(data)) > max_ratio:
+        return True
+    units = text.split() if " " in text.strip() else list(text.strip())
+    for n in range(1, 9):
+        times = 8 if n == 1 and " " not in text.strip() else 5
+        for i in range(0, len(units) - times * n + 1):
+            if all(units[i + k * n : i + (k + 1) * n] == units[i : i + n] for k in range(times)):
+                return True
+    return False
 
 
 class Transcriber(Protocol):
@@ -46,6 +97,10 @@ class WhisperOptions:
     beam_size: int = 5
     temperature: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
     condition_on_previous_text: bool = False  # avoids runaway repetition on long recordings
+    # Loop guard: at most this many tokens per second of speech in a window (Mandarin is about
+    # 4-6 characters a second, a token or two each), plus 16.
+    tokens_per_second: float = 12.0
+    budget: Budget = Budget()
 
 
 @functools.lru_cache(maxsize=2)
@@ -100,16 +155,23 @@ class FasterWhisperTranscriber:
             str(self.model_dir), self.options.compute_type, self.options.cpu_threads
         )
         duration = len(audio) / SAMPLE_RATE
-        words: list[Word] = []
+        words = Words()
+        budget = self.options.budget
+        deadline = time.monotonic() + budget.total(sum(b - a for a, b in regions))
         # Whisper pads every input to 30 s: the regions are decoded a window at a time (regions
         # merged up to the model's window), so only one window of samples is in memory.
         for w0, w1, group in speech_windows(regions, WHISPER_WINDOW_S):
             w1 = min(w1, duration)
             if w1 <= w0:
                 continue
+            if time.monotonic() > deadline:
+                words.give_up(w0, w1, "time")
+                continue
             clip = samples_between(audio, int(w0 * SAMPLE_RATE), int(w1 * SAMPLE_RATE))
             clips = [round(max(0.0, x - w0), 2) for a, b in group for x in (a, b)]
-            words += self._decode(model, clip, clips, w0, duration, language, hotwords)
+            speech = sum(b - a for a, b in group)
+            stop = min(deadline, time.monotonic() + budget.window(speech))
+            words += self._decode(model, clip, clips, w0, duration, language, hotwords, stop, words)
         log.debug("%s: %d words from %d regions", self.name, len(words), len(regions))
         return words
 
@@ -122,8 +184,14 @@ class FasterWhisperTranscriber:
         duration: float,
         language: str,
         hotwords: str | None,
+        stop: float,
+        out: Words,
     ) -> list[Word]:
+        """One window. It stops (its rest reported in ``out.truncated``) past the monotonic
+        time ``stop`` or on a segment that repeats itself; each decode is capped at the loop
+        guard's tokens."""
         o = self.options
+        speech = sum(clips[i + 1] - clips[i] for i in range(0, len(clips) - 1, 2))
         segments, _info = model.transcribe(
             clip,
             language=language,
@@ -134,17 +202,56 @@ class FasterWhisperTranscriber:
             clip_timestamps=clips,
             hotwords=hotwords or None,
             vad_filter=False,
+            max_new_tokens=min(440, int(16 + o.tokens_per_second * speech)),
         )
         words: list[Word] = []
-        for seg in segments:
-            for w in seg.words or []:
-                text = w.word.strip()
-                start = max(0.0, offset + float(w.start))
-                if not text or start >= duration:
-                    continue
-                end = min(duration, max(start, offset + float(w.end)))
-                words.append(Word(start, end, text, float(w.probability)))
+        end, done = offset + len(clip) / SAMPLE_RATE, offset
+        for seg in _within(segments, stop):
+            if seg is None:  # the budget ran out while a segment was being decoded
+                out.give_up(done, end, "time")
+                break
+            if repeats_itself(seg.text):
+                out.give_up(offset + float(seg.start), end, "repeats")
+                break
+            words += self._words(seg, offset, duration)
+            done = offset + float(seg.end)
         return words
+
+    @staticmethod
+    def _words(seg: Any, offset: float, duration: float) -> list[Word]:
+        words: list[Word] = []
+        for w in seg.words or []:
+            text = w.word.strip()
+            start = max(0.0, offset + float(w.start))
+            if not text or start >= duration:
+                continue
+            end = min(duration, max(start, offset + float(w.end)))
+            words.append(Word(start, end, text, float(w.probability)))
+        return words
+
+
+def _within(items: Iterator[Any], stop: float) -> Iterator[Any]:
+    """The items of a lazy decoder, each computed in a worker thread; ``None`` (then nothing
+    more) when the monotonic time ``stop`` passes first. The decode under way then finishes
+    in the background (bounded by the loop guard's tokens) and its result is dropped: the
+    caller, and its batch, go on at once."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recogniser")
+    try:
+        while True:
+            job = pool.submit(next, items, _END)
+            try:
+                item = job.result(timeout=max(0.0, stop - time.monotonic()))
+            except TimeoutError:
+                yield None
+                return
+            if item is _END:
+                return
+            yield item
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+_END = object()
 
 
 def speech_windows(
