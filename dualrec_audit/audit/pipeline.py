@@ -23,7 +23,9 @@ from typing import Any
 from dualrec_audit import __version__
 from dualrec_audit.checks import FrameCheck, opencv_threads
 from dualrec_audit.checks.documents import DocumentParams, DocumentsCheck, DocumentSpec
+from dualrec_audit.checks.face_detect import Face
 from dualrec_audit.checks.faces import FaceParams, FacesCheck, PartyState
+from dualrec_audit.checks.identity import IdentityCheck, IdentityParams, papers_in, with_cards
 from dualrec_audit.checks.script import ScriptParams, run_script_check
 from dualrec_audit.checks.speech import SpeechAnalysis, SpeechParams, run_speech_check
 from dualrec_audit.checks.talk import MouthTracker, TalkParams
@@ -41,6 +43,7 @@ from dualrec_audit.core.result import (
     Event,
     MediaInfo,
     Talk,
+    Text,
     Word,
     merge_segments,
     sort_events,
@@ -61,7 +64,7 @@ from dualrec_audit.rules.profiles import Profile, all_profiles
 from dualrec_audit.speech.phrases import PhraseSet, load_phrases
 from dualrec_audit.speech.select import SyllableTranscript, script_engine, transcript_model
 from dualrec_audit.speech.transcriber import WhisperOptions
-from dualrec_audit.vision import ocr
+from dualrec_audit.vision import face_id, ocr
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +94,7 @@ class AuditOptions:
     whisper: WhisperOptions = field(default_factory=WhisperOptions)
     script: ScriptParams = field(default_factory=ScriptParams)
     talk: TalkParams = field(default_factory=TalkParams)
+    identity: IdentityParams = field(default_factory=IdentityParams)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,6 +114,7 @@ class AuditPipeline:
             self.store, self.options.asr_model, self.options.whisper
         )
         self.engine, self.no_script_reason = script_engine(self.store, self.options.script_model)
+        self.face_id, self.no_face_id = face_id.locate(self.store)
         o = self.options
         if o.decode not in ("auto", "exact"):
             raise ConfigError(f"unknown decode mode '{o.decode}'. Valid: auto, exact")
@@ -129,6 +134,8 @@ class AuditPipeline:
             out[self.transcriber.name] = self.transcriber.version
         if self.engine is not None:
             out[self.engine.name] = self.engine.version
+        if self.face_id is not None:
+            out["dlib-face-id"] = self.face_id.version
         return out
 
     def profile_for(self, profile_id: str | None) -> Profile | None:
@@ -227,6 +234,7 @@ class AuditPipeline:
             vad = sound.analysis.speech_frames if sound.analysis is not None else None
             checks["talk"] = mouths.finish(info.duration_s, vad)
         checks["transcript"], checks["script"] = sound.transcript, sound.script
+        identity = checks.get("identity")
         words = sound.words
         events = sort_events(e for c in checks.values() for e in c.events)
         trusted = {
@@ -236,10 +244,20 @@ class AuditPipeline:
         }
         segments = merge_segments(trusted, threshold=o.segment_threshold)
         score = overall_score(trusted, events)
-        order = ("faces", "speech", "transcript", "script", "video", "documents", "talk")
+        order = (
+            "faces",
+            "speech",
+            "transcript",
+            "script",
+            "video",
+            "documents",
+            "talk",
+            "identity",
+        )
         return replace(
             base,
             talk=talk_of(checks.get("talk")),
+            identity=identity.details["identity"] if identity and identity.available else {},
             decision=default_decision(score, events, checks),
             score=score,
             checks={k: checks[k] for k in order if k in checks},
@@ -272,6 +290,7 @@ class AuditPipeline:
         frame_checks: list[FrameCheck] = [faces, VideoQualityCheck(o.video, sample_step=step)]
         mouths = MouthTracker(info, o.talk) if o.talk.enabled else None
         documents, no_docs = self._documents_check(profile, step)
+        identity, no_identity = self._identity_check(profile, step)
         if documents is not None:
             frame_checks.append(documents)
             base = replace(base, models={**base.models, **ocr.versions()})
@@ -279,10 +298,17 @@ class AuditPipeline:
         with opencv_threads(usable_cores()) as threads:
             base = replace(base, options={**base.options, "frame_threads": threads})
             checks = self._check_frames(
-                path, info, frame_checks, damaged, plan, hook, mouths=(mouths, faces)
+                path, info, frame_checks, damaged, plan, hook, mouths=(mouths, faces, identity)
             )
         if no_docs is not None:
             checks["documents"] = no_docs
+        if identity is not None:
+            checks["identity"], docs = with_cards(
+                identity, identity.finish(info.duration_s), checks.get("documents"), info.duration_s
+            )
+            checks.update({"documents": docs} if docs is not None else {})
+        elif no_identity is not None:
+            checks["identity"] = no_identity
         checks["video"] = _with_events(checks["video"], damage_events(damaged, info.duration_s))
         return base, checks, mouths
 
@@ -295,15 +321,16 @@ class AuditPipeline:
         plan: DecodePlan,
         hook: ProgressHook,
         *,
-        mouths: tuple[MouthTracker | None, FacesCheck],
+        mouths: tuple[MouthTracker | None, FacesCheck, IdentityCheck | None],
     ) -> dict[str, CheckResult]:
         """The sampled frames, decoded a few ahead in a thread, through every frame check.
 
         The faces (the costliest) are found here; the other checks and the mouth tracker (when
         on: it taps every decoded frame and follows the faces found) take each frame in a second
         thread meanwhile, one frame behind at most, in order, so that all three threads share
-        the cores."""
-        tracker, faces = mouths
+        the cores. The identity check follows the faces there too, after the documents check
+        (it looks for portraits on the papers held up)."""
+        tracker, faces, identity = mouths
         others = [c for c in frame_checks if c is not faces]
         tap = tracker.tap if tracker is not None else None
         frames = sample_frames(
@@ -317,13 +344,18 @@ class AuditPipeline:
                     if behind is not None:
                         behind.result()  # re-raises what went wrong there
                     found = faces.last_faces()  # taken here: the next frame's faces are next
-                    behind = side.submit(_side_checks, others, tracker, t, frame, found)
+                    extras = faces.last_extras()
+                    behind = side.submit(
+                        _side_checks, others, (tracker, identity), t, frame, (found, extras)
+                    )
                     hook("frames", min(t, info.duration_s), info.duration_s)
                 if behind is not None:
                     behind.result()
             finally:
                 if behind is not None:
                     behind.cancel()
+        if identity is not None:
+            faces.printed = identity.printed()  # portraits on papers are nobody in the room
         return {c.name: c.finish(info.duration_s) for c in frame_checks}
 
     def _documents_check(
@@ -342,6 +374,21 @@ class AuditPipeline:
             for d in profile.documents
         )
         return DocumentsCheck(specs, self.options.documents, step), None
+
+    def _identity_check(
+        self, profile: Profile | None, step: float
+    ) -> tuple[IdentityCheck | None, CheckResult | None]:
+        """The identity check with the profile's values (none when the options or the profile
+        turn it off); its 'unavailable' result without dlib or its models."""
+        o, pi = self.options.identity, profile.identity if profile is not None else None
+        if pi is not None:
+            values = pi.model_dump(include={"threshold", "consecutive", "card_threshold"})
+            o = replace(o, enabled=o.enabled and pi.enabled, **values)
+        if not o.enabled:
+            return None, None
+        if self.face_id is None:
+            return None, CheckResult.unavailable("identity", self.no_face_id or Text("", ""))
+        return IdentityCheck(self.face_id.path, o, step), None
 
     def _hear(
         self,
@@ -449,17 +496,20 @@ class _Sound:
 
 def _side_checks(
     checks: list[FrameCheck],
-    tracker: MouthTracker | None,
+    followers: tuple[MouthTracker | None, IdentityCheck | None],
     t: float,
     frame: Any,
-    faces: dict[str, PartyState],
+    faces: tuple[dict[str, PartyState], list[Face]],
 ) -> None:
-    """One sampled frame through the checks that do not need its faces, then the mouths,
-    which follow the faces found in it."""
+    """One sampled frame through the checks that do not need its faces, then the mouths and
+    the identities, which follow the faces found in it (the parties' and the others)."""
     for c in checks:
         c.update(t, frame)
+    tracker, identity = followers
     if tracker is not None:
-        tracker.update(t, faces)
+        tracker.update(t, faces[0])
+    if identity is not None:
+        identity.update(t, frame, faces[0], faces[1], papers_in(checks))
 
 
 class _Relay:
