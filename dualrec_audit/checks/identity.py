@@ -57,7 +57,9 @@ class IdentityParams:
     look_corr: float = 0.75  # a face thumbnail correlating less with the last: a jump
     jump_move: float = 0.35  # or a box moving by this share of its size, ...
     jump_size: float = 1.3  # ... or growing / shrinking by this factor
-    min_face_px: float = 40.0  # smaller faces are not described
+    min_face_px: float = 40.0  # smaller faces are not described, nor darker or brighter ...
+    min_brightness: float = 25.0  # ... faces (grey mean within this of black or white) ...
+    min_contrast: float = 10.0  # ... or flatter ones (grey standard deviation under this)
     card_every_s: float = 1.0  # a portrait on a card described at most this often
     card_near_s: float = 30.0  # the customer's faces this close to the card are compared
     max_person_descriptors: int = 8  # a person's centre: the mean of their first few
@@ -89,6 +91,7 @@ class _Party:
     looks: list[tuple[float, float]] = field(default_factory=list)  # (t, look change 0-2)
     changes: list[dict[str, Any]] = field(default_factory=list)
     described: int = 0
+    distances: list[tuple[float, float]] = field(default_factory=list)  # (t, to the current)
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,9 @@ class Portrait:
     height: float
 
 
-def _thumb(frame: np.ndarray, box: Box) -> np.ndarray | None:
+def _look(frame: np.ndarray, box: Box) -> tuple[np.ndarray, float, float] | None:
+    """The face's 16 x 16 grey thumbnail (zero mean, unit variance), and the grey mean and
+    standard deviation of the face box (its brightness and contrast, 0-255)."""
     import cv2
 
     x, y, w, h = (round(v) for v in box)
@@ -107,11 +112,11 @@ def _thumb(frame: np.ndarray, box: Box) -> np.ndarray | None:
     crop = frame[y0 : max(y0, y + h), x0 : max(x0, x + w)]
     if crop.size == 0:
         return None
-    grey = cv2.cvtColor(
-        cv2.resize(crop, (16, 16), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY
-    )
-    g = grey.astype(np.float32)
-    return (g - g.mean()) / (float(g.std()) + 1e-3)
+    small = cv2.resize(crop, (32, 32), interpolation=cv2.INTER_AREA)
+    g = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    mean, std = float(g.mean()), float(g.std())
+    t = cv2.resize(g, (16, 16), interpolation=cv2.INTER_AREA)
+    return (t - t.mean()) / (float(t.std()) + 1e-3), mean, std
 
 
 def _inside(face: Face, box: Box) -> bool:
@@ -181,7 +186,8 @@ class IdentityCheck:
         p, s = self.p, self.parties[party]
         box = st.box
         assert box is not None
-        thumb = _thumb(frame, box)
+        seen = _look(frame, box)
+        thumb = seen[0] if seen is not None else None
         look = 0.0
         if s.thumb is not None and thumb is not None and s.box is not None:
             look = 1.0 - float((s.thumb * thumb).mean())
@@ -202,7 +208,7 @@ class IdentityCheck:
             or (force and since >= p.card_every_s - 1e-6)
         )
         s.was_present = True
-        if not due or st.cut or st.turned or box[3] < p.min_face_px:
+        if not due or st.cut or st.turned or box[3] < p.min_face_px or not self._fair(seen):
             return
         s.last_described = t
         s.described += 1
@@ -210,6 +216,15 @@ class IdentityCheck:
         if party == "customer":
             self.customer.append((t, d))
         self._observe(party, s, t, d)
+
+    def _fair(self, seen: tuple[np.ndarray, float, float] | None) -> bool:
+        """The face is lit well enough to be described: not too dark or bright, with some
+        contrast (a face at 6 % of its light was 0.61-0.66 from itself: another person)."""
+        p = self.p
+        if seen is None:
+            return False
+        _, mean, std = seen
+        return p.min_brightness <= mean <= 255 - p.min_brightness and std >= p.min_contrast
 
     def _observe(self, party: str, s: _Party, t: float, d: np.ndarray) -> None:
         p = self.p
@@ -220,6 +235,7 @@ class IdentityCheck:
             return
         person = s.persons[s.current]
         dist = distance(d, person.centre)
+        s.distances.append((round(t, 2), round(dist, 3)))
         if dist <= p.threshold:
             s.pending.clear()
             if len(person.descriptors) < p.max_person_descriptors:
@@ -256,6 +272,9 @@ class IdentityCheck:
         at = max(between)[1] if between else first
         prev = max((t for t, _ in s.looks if t < at), default=before)
         new = self._person_of(s, [q for _, q, _ in s.pending])
+        if new == s.current:  # together, the candidates are the same person after all
+            s.pending.clear()
+            return
         dist = float(np.mean([x for _, _, x in s.pending]))
         s.changes.append(
             {
@@ -301,6 +320,8 @@ class IdentityCheck:
                 "identity": identity,
                 "changes": [c for s in self.parties.values() for c in s.changes],
                 "descriptors": {party: s.described for party, s in self.parties.items()},
+                # Each descriptor's distance to the person of its party at that time.
+                "distances": {party: s.distances for party, s in self.parties.items()},
                 "portraits": len(self.portraits),
                 "printed_faces": sum(self._printed.values()),
                 "params": asdict(self.p),
