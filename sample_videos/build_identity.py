@@ -16,6 +16,7 @@ Per split: ``<split>_cut.mp4`` (two recordings with the same staff and different
 together: the tune split remuxes two 20 s recordings end to end, the held-out one switches
 within one recording at a time that is not on a second), ``<split>_same.mp4`` (one customer
 throughout: lit from one side, darkened, tinted, turned a little, nearer and farther),
+``<split>_flash.mp4`` (another person's face in the customer's place for 0.6 s: no change),
 ``<split>_card_own.mp4`` and ``<split>_card_other.mp4`` (the customer holds up an ID card,
 13-18 s, whose portrait is the customer at another moment of the source clip, or another
 person). The truth of each is in ``identity_truth.json``. Nothing here is committed: the tests
@@ -174,6 +175,8 @@ def scenes(split: str) -> list[Scene]:
         Scene(f"{split}_same.mp4", ((0.0, cust),), staff, Look(light=True, pose=True)),
         Scene(f"{split}_card_own.mp4", ((0.0, cust),), staff, card="own"),
         Scene(f"{split}_card_other.mp4", ((0.0, cust),), staff, card="other"),
+        # Another face for 0.6 s (one or two samples): one bad look is no change.
+        Scene(f"{split}_flash.mp4", ((0.0, cust), (7.2, other), (7.8, cust)), staff),
     ]
     if cut is not None:
         out.append(Scene(f"{split}_cut.mp4", ((0.0, cust), (cut, other)), staff))
@@ -196,7 +199,8 @@ def build(src: Path, out: Path, split: str) -> dict[str, dict]:
         for sc in scenes(split):
             card = None if sc.card is None else bd.render_id_card(bd.FAKE_ID, photos[sc.card], font)
             bs.encode(out / sc.name, IdentityCompositor(src, sc, card), audio, None)
-            changes = [{"party": "customer", "at": t} for t, _ in sc.customers[1:]]
+            flash = sc.name.endswith("_flash.mp4")
+            changes = [] if flash else [{"party": "customer", "at": t} for t, _ in sc.customers[1:]]
             truth[sc.name] = {"changes": changes, "card": sc.card, "look": asdict(sc.look)}
         if s["cut_at"] is None:  # two recordings cut together
             parts = []

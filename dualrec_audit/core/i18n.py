@@ -258,6 +258,12 @@ FIX_ADVICE = {
     ),
 }
 
+STAFF_CHANGED = Text(
+    "录制过程中工作人员发生更换：如交接未获允许，请由同一工作人员重新录制",
+    "The staff member changed during the recording: unless the hand-over is allowed, record "
+    "again with one staff member throughout",
+)
+
 # Layer-2 rules that stand for a layer-1 problem kind.
 _RULE_KIND = {
     "mandatory.both_parties_present": "party_absent",
@@ -283,6 +289,8 @@ def advice_for(rule: str, evidence: Mapping[str, Any] | None = None) -> Text | N
         return document_advice(str(evidence["title"]), float(evidence.get("min_seconds") or 3))
     if rule.startswith(("stage.", "stage_uncertain.")):
         return FIX_ADVICE["stage"]
+    if rule == "event.person_changed" and (evidence or {}).get("event", {}).get("party") == "staff":
+        return STAFF_CHANGED
     kind = _RULE_KIND.get(rule) or (rule.split(".", 1)[1] if rule.startswith("event.") else rule)
     return FIX_ADVICE.get(kind)
 

@@ -28,7 +28,10 @@ def not_evaluable(result: AuditResult, profile: Profile) -> list[Finding]:
         "video": "video" in ruled,
         "script": m.required_stages or m.no_forbidden_phrases or profile.confirmations is not None,
         "documents": bool(profile.documents),
-        "identity": profile.identity.enabled and "identity" in ruled,
+        # Only where it was asked to run (results from before it existed have no identity).
+        "identity": profile.identity.enabled
+        and "identity" in ruled
+        and "identity" in result.checks,
     }
     out = []
     for check, needed in needs.items():
