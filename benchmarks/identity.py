@@ -32,7 +32,7 @@ from benchmarks.common import CACHE
 from benchmarks.recordings import build_recording
 
 
-def own_calls(path: Path) -> dict[str, Any]:
+def own_calls(path: Path, params: Any) -> dict[str, Any]:
     """One pass: faces, video and identity timed per call; then the speech check."""
     from dualrec_audit.checks.faces import FacesCheck
     from dualrec_audit.checks.identity import IdentityCheck
@@ -48,13 +48,15 @@ def own_calls(path: Path) -> dict[str, Any]:
     step = 0.5
     faces = FacesCheck(store.locate("yunet").path, store.locate("face_landmarker").path)
     video = VideoQualityCheck(sample_step=step)
-    identity = IdentityCheck(store.locate("dlib-face-id").path, step=step)
+    identity = IdentityCheck(store.locate("dlib-face-id").path, params, step=step)
     spent = {"faces": 0.0, "video": 0.0, "identity": 0.0, "speech": 0.0}
+    cpu = dict(spent)
 
     def timed(part: str, fn: Any, *a: Any) -> Any:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn(*a)
         spent[part] += time.perf_counter() - t0
+        cpu[part] += time.process_time() - c0
         return out
 
     for t, frame in sample_frames(path, info, 1 / step):
@@ -68,43 +70,50 @@ def own_calls(path: Path) -> dict[str, Any]:
     audio = load_audio(path, SAMPLE_RATE)
     timed("speech", run_speech_check, audio, SAMPLE_RATE, info.duration_s)
     others = spent["faces"] + spent["video"] + spent["speech"]
+    others_cpu = cpu["faces"] + cpu["video"] + cpu["speech"]
     return {
         "seconds": {k: round(v, 2) for k, v in spent.items()},
+        "cpu_seconds": {k: round(v, 2) for k, v in cpu.items()},
         "identity_share": round(spent["identity"] / others, 4),
+        "identity_share_cpu": round(cpu["identity"] / others_cpu, 4),
         "descriptors": result.details["descriptors"],
         "changes": result.details["changes"],
         "recording_s": round(info.duration_s, 1),
     }
 
 
-def whole(path: Path) -> dict[str, Any]:
+def whole(path: Path, params: Any) -> dict[str, Any]:
     """AuditPipeline.apply (transcript and script off) without and with the identity check."""
     from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
     from dualrec_audit.checks import identity as identity_module
 
     base = AuditOptions(asr_model="none", script_model="none", profile="bundled_samples")
-    spent = [0.0]
+    spent = [0.0, 0.0]
     update = identity_module.IdentityCheck.update
 
     def timed_update(self: Any, *a: Any, **kw: Any) -> None:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         update(self, *a, **kw)
         spent[0] += time.perf_counter() - t0
+        spent[1] += time.thread_time() - c0
 
     out: dict[str, Any] = {}
     for label, enabled in (("without", False), ("with", True)):
-        options = replace(base, identity=replace(base.identity, enabled=enabled))
+        options = replace(base, identity=replace(params, enabled=enabled))
         pipe = AuditPipeline(options)
         identity_module.IdentityCheck.update = timed_update  # type: ignore[method-assign]
         try:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             result = pipe.apply(path)
             out[f"{label}_s"] = round(time.perf_counter() - t0, 1)
+            out[f"{label}_cpu_s"] = round(time.process_time() - c0, 1)
         finally:
             identity_module.IdentityCheck.update = update  # type: ignore[method-assign]
         out[f"{label}_events"] = sorted({e.check for e in result.events})
     out["identity_update_s"] = round(spent[0], 2)
+    out["identity_update_cpu_s"] = round(spent[1], 2)
     out["identity_share_of_whole"] = round(spent[0] / out["without_s"], 4)
+    out["identity_share_of_whole_cpu"] = round(spent[1] / out["without_cpu_s"], 4)
     return out
 
 
@@ -113,13 +122,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--skip-whole", action="store_true")
+    parser.add_argument("--skip-own", action="store_true")
+    parser.add_argument("--interval", type=float, default=None, help="identity interval_s")
     args = parser.parse_args(argv)
+    from dualrec_audit.checks.identity import IdentityParams
+
+    params = IdentityParams()
+    if args.interval is not None:
+        params = replace(params, interval_s=args.interval)
     path = build_recording(args.minutes, CACHE)
-    report = {"recording": str(path), "load_before": os.getloadavg()}
-    report["own_calls"] = own_calls(path)
-    report["load_after_own"] = os.getloadavg()
+    report: dict[str, Any] = {"recording": str(path), "load_before": os.getloadavg()}
+    report["interval_s"] = params.interval_s
+    if not args.skip_own:
+        report["own_calls"] = own_calls(path, params)
+        report["load_after_own"] = os.getloadavg()
     if not args.skip_whole:
-        report["whole"] = whole(path)
+        report["whole"] = whole(path, params)
         report["load_after_whole"] = os.getloadavg()
     text = json.dumps(report, indent=2)
     print(text)

@@ -70,15 +70,18 @@ def id_audited(id_media, id_profiles, isolated_models_env) -> dict[str, AuditRes
     from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
 
     folder, truth = id_media
-    pipeline = AuditPipeline(
-        AuditOptions(asr_model="none", script_model="none", profiles_dir=str(id_profiles))
-    )
+    options = AuditOptions(asr_model="none", script_model="none", profiles_dir=str(id_profiles))
+    pipeline = AuditPipeline(options)
+    # Every 2 s instead of every minute: the descriptor itself under each pose and light.
+    dense = AuditPipeline(replace(options, identity=replace(options.identity, interval_s=2.0)))
     out = {}
     for split in SPLITS:
         for name in truth[split]:
             prof = "id_test" if "_card_" in name else "fund_sale"
             out[name] = pipeline.apply(folder / name, profile=prof)
             assert out[name].error is None, out[name].error
+            if name.endswith("_same.mp4"):
+                out[name + "#dense"] = dense.apply(folder / name, profile=prof)
     return out
 
 
@@ -123,8 +126,17 @@ def test_one_person_throughout_is_no_change(id_audited, split, kind):
     result = id_audited[f"{split}_{kind}.mp4"]
     assert _changes(result) == []
     assert _persons(result, "customer") == {0} and _persons(result, "staff") == {0}
-    distances = result.checks["identity"].details["distances"]
-    assert len(distances["customer"]) >= 1  # described more than once
+    assert result.checks["identity"].details["descriptors"]["customer"] >= 1
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_pose_and_light_keep_the_descriptor_within_the_threshold(id_audited, split):
+    """Described every 2 s through the side light, the dark, the tint and the turns."""
+    result = id_audited[f"{split}_same.mp4#dense"]
+    assert _changes(result) == []
+    distances = [d for _, d in result.checks["identity"].details["distances"]["customer"]]
+    assert len(distances) >= 6
+    assert max(distances) < IdentityParams().threshold
 
 
 @pytest.mark.parametrize("split", SPLITS)

@@ -52,9 +52,16 @@ class IdentityParams:
     # ... and a change takes this many descriptors in a row over it.
     consecutive: int = 2
     card_threshold: float = 0.6  # a card's portrait against the customer
-    interval_s: float = 10.0  # a descriptor per party at least this often
+    # A descriptor per party at least this often (besides the jumps, re-findings and cards);
+    # one costs as much CPU as about 24 sampled frames of the faces check (docs/identity.md),
+    # and the cost target leaves room for about 12 in ten minutes.
+    interval_s: float = 300.0
     confirm_s: float = 1.0  # after one over the threshold, the next this soon
-    look_corr: float = 0.75  # a face thumbnail correlating less with the last: a jump
+    # A face thumbnail correlating less than this with every one of the last look_memory
+    # samples' is a jump (one person's looked 0.62 or more alike on the tune media and the
+    # samples, faces cut by the frame edge and a card's arrival aside; across a cut, 0.36).
+    look_corr: float = 0.6
+    look_memory: int = 12
     jump_move: float = 0.35  # or a box moving by this share of its size, ...
     jump_size: float = 1.3  # ... or growing / shrinking by this factor
     min_face_px: float = 40.0  # smaller faces are not described, nor darker or brighter ...
@@ -86,7 +93,7 @@ class _Party:
     last_ok: float | None = None  # the last sample described as the current person
     last_described: float = -1e9
     was_present: bool = False
-    thumb: np.ndarray | None = None
+    recent: list[np.ndarray] = field(default_factory=list)  # the last few thumbnails
     box: Box | None = None
     looks: list[tuple[float, float]] = field(default_factory=list)  # (t, look change 0-2)
     changes: list[dict[str, Any]] = field(default_factory=list)
@@ -112,11 +119,11 @@ def _look(frame: np.ndarray, box: Box) -> tuple[np.ndarray, float, float] | None
     crop = frame[y0 : max(y0, y + h), x0 : max(x0, x + w)]
     if crop.size == 0:
         return None
-    small = cv2.resize(crop, (32, 32), interpolation=cv2.INTER_AREA)
+    k = max(1, min(crop.shape[:2]) // 32)  # every k-th pixel: about 32 across, then 16
+    small = cv2.resize(crop[::k, ::k], (16, 16), interpolation=cv2.INTER_AREA)
     g = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
     mean, std = float(g.mean()), float(g.std())
-    t = cv2.resize(g, (16, 16), interpolation=cv2.INTER_AREA)
-    return (t - t.mean()) / (float(t.std()) + 1e-3), mean, std
+    return (g - mean) / (std + 1e-3), mean, std
 
 
 def _inside(face: Face, box: Box) -> bool:
@@ -154,6 +161,7 @@ class IdentityCheck:
             st = parties.get(party)
             if st is None or not st.present or st.box is None:
                 self.parties[party].was_present = False
+                self.parties[party].recent.clear()
                 continue
             self._party(party, t, frame, st, force=card_seen and party == "customer")
 
@@ -187,24 +195,14 @@ class IdentityCheck:
         box = st.box
         assert box is not None
         seen = _look(frame, box)
-        thumb = seen[0] if seen is not None else None
-        look = 0.0
-        if s.thumb is not None and thumb is not None and s.box is not None:
-            look = 1.0 - float((s.thumb * thumb).mean())
-            move = np.hypot(box[0] - s.box[0], box[1] - s.box[1]) / max(s.box[3], 1.0)
-            grow = max(box[3], 1.0) / max(s.box[3], 1.0)
-            if move > p.jump_move or not 1 / p.jump_size <= grow <= p.jump_size:
-                look = max(look, 1.0 - p.look_corr + 1e-3)
-        if thumb is not None:
-            s.thumb, s.box = thumb, box
-        s.looks.append((t, look))
+        jumped = self._jumped(s, box, None if seen is None else seen[0], t)
         since = t - s.last_described
         due = (
             s.current is None
             or not s.was_present
             or since >= p.interval_s - 1e-6
             or (bool(s.pending) and since >= p.confirm_s - 1e-6)
-            or (look > 1.0 - p.look_corr and since >= p.confirm_s - 1e-6)
+            or (jumped and since >= p.confirm_s - 1e-6)
             or (force and since >= p.card_every_s - 1e-6)
         )
         s.was_present = True
@@ -216,6 +214,26 @@ class IdentityCheck:
         if party == "customer":
             self.customer.append((t, d))
         self._observe(party, s, t, d)
+
+    def _jumped(self, s: _Party, box: Box, thumb: np.ndarray | None, t: float) -> bool:
+        """Whether the face's look jumped: its thumbnail like none of the last few seconds'
+        (the same person's looks recur as they move), or its box moved or changed size
+        abruptly. Records the change of look since the last sample (where a change is placed)."""
+        p = self.p
+        look, jumped = 0.0, False
+        if thumb is not None and s.recent:
+            look = 1.0 - float((s.recent[-1] * thumb).mean())
+            jumped = max(float((q * thumb).mean()) for q in s.recent) < p.look_corr
+        if s.box is not None and s.recent:
+            move = np.hypot(box[0] - s.box[0], box[1] - s.box[1]) / max(s.box[3], 1.0)
+            grow = max(box[3], 1.0) / max(s.box[3], 1.0)
+            jumped = jumped or move > p.jump_move or not 1 / p.jump_size <= grow <= p.jump_size
+        if thumb is not None:
+            s.recent.append(thumb)
+            del s.recent[: -p.look_memory]
+            s.box = box
+        s.looks.append((t, 2.0 if jumped else look))
+        return jumped
 
     def _fair(self, seen: tuple[np.ndarray, float, float] | None) -> bool:
         """The face is lit well enough to be described: not too dark or bright, with some
@@ -269,7 +287,7 @@ class IdentityCheck:
         # The sample between the last look of the person before and the first of the new one
         # where the face's look changed most.
         between = [(look, t) for t, look in s.looks if before < t <= first]
-        at = max(between)[1] if between else first
+        at = max(between, key=lambda x: (x[0], -x[1]))[1] if between else first
         prev = max((t for t, _ in s.looks if t < at), default=before)
         new = self._person_of(s, [q for _, q, _ in s.pending])
         if new == s.current:  # together, the candidates are the same person after all
