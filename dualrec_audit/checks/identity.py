@@ -93,6 +93,7 @@ class _Party:
     last_ok: float | None = None  # the last sample described as the current person
     last_described: float = -1e9
     was_present: bool = False
+    owed: bool = False  # found again or its look jumped: a descriptor is due when describable
     recent: list[np.ndarray] = field(default_factory=list)  # the last few thumbnails
     box: Box | None = None
     looks: list[tuple[float, float]] = field(default_factory=list)  # (t, look change 0-2)
@@ -195,20 +196,22 @@ class IdentityCheck:
         box = st.box
         assert box is not None
         seen = _look(frame, box)
-        jumped = self._jumped(s, box, None if seen is None else seen[0], t)
+        s.owed = s.owed or not s.was_present  # found again: who is it now?
+        s.was_present = True
+        if seen is None or st.cut or st.turned or box[3] < p.min_face_px or not self._fair(seen):
+            s.looks.append((t, 0.0))  # not describable: owed descriptors wait for it
+            return
+        s.owed = self._jumped(s, box, seen[0], t) or s.owed
         since = t - s.last_described
         due = (
             s.current is None
-            or not s.was_present
             or since >= p.interval_s - 1e-6
-            or (bool(s.pending) and since >= p.confirm_s - 1e-6)
-            or (jumped and since >= p.confirm_s - 1e-6)
+            or ((s.owed or bool(s.pending)) and since >= p.confirm_s - 1e-6)
             or (force and since >= p.card_every_s - 1e-6)
         )
-        s.was_present = True
-        if not due or st.cut or st.turned or box[3] < p.min_face_px or not self._fair(seen):
+        if not due:
             return
-        s.last_described = t
+        s.last_described, s.owed = t, False
         s.described += 1
         d = self.describer.describe(frame, box)
         if party == "customer":
@@ -217,8 +220,9 @@ class IdentityCheck:
 
     def _jumped(self, s: _Party, box: Box, thumb: np.ndarray | None, t: float) -> bool:
         """Whether the face's look jumped: its thumbnail like none of the last few seconds'
-        (the same person's looks recur as they move), or its box moved or changed size
-        abruptly. Records the change of look since the last sample (where a change is placed)."""
+        describable ones (the same person's looks recur as they move), or its box moved or
+        changed size abruptly. Records the change of look since the last sample (where a
+        change is placed)."""
         p = self.p
         look, jumped = 0.0, False
         if thumb is not None and s.recent:
@@ -235,12 +239,10 @@ class IdentityCheck:
         s.looks.append((t, 2.0 if jumped else look))
         return jumped
 
-    def _fair(self, seen: tuple[np.ndarray, float, float] | None) -> bool:
+    def _fair(self, seen: tuple[np.ndarray, float, float]) -> bool:
         """The face is lit well enough to be described: not too dark or bright, with some
         contrast (a face at 6 % of its light was 0.61-0.66 from itself: another person)."""
         p = self.p
-        if seen is None:
-            return False
         _, mean, std = seen
         return p.min_brightness <= mean <= 255 - p.min_brightness and std >= p.min_contrast
 
