@@ -62,6 +62,10 @@ class IdentityParams:
     # samples, faces cut by the frame edge and a card's arrival aside; across a cut, 0.36).
     look_corr: float = 0.6
     look_memory: int = 12
+    # ... or colours (face, hair, clothes) overlapping less than this with every one of those
+    # (one person's 0.94 or more on the tune media and the samples, a change of lighting tint
+    # 0.54 and a card's arrival 0.72 aside; across the tune cut, 0.65).
+    colour_overlap: float = 0.85
     jump_move: float = 0.35  # or a box moving by this share of its size, ...
     jump_size: float = 1.3  # ... or growing / shrinking by this factor
     min_face_px: float = 40.0  # smaller faces are not described, nor darker or brighter ...
@@ -94,7 +98,8 @@ class _Party:
     last_described: float = -1e9
     was_present: bool = False
     owed: bool = False  # found again or its look jumped: a descriptor is due when describable
-    recent: list[np.ndarray] = field(default_factory=list)  # the last few thumbnails
+    # The last few describable looks: thumbnail and colours.
+    recent: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     box: Box | None = None
     looks: list[tuple[float, float]] = field(default_factory=list)  # (t, look change 0-2)
     changes: list[dict[str, Any]] = field(default_factory=list)
@@ -125,6 +130,24 @@ def _look(frame: np.ndarray, box: Box) -> tuple[np.ndarray, float, float] | None
     g = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
     mean, std = float(g.mean()), float(g.std())
     return (g - mean) / (std + 1e-3), mean, std
+
+
+def _colours(frame: np.ndarray, box: Box) -> np.ndarray:
+    """The hue-saturation histogram (12 x 4, sums to 1; dark pixels left out) of the face with
+    the hair above it and the clothes below: what changes at once when another person sits
+    down, however alike two faces look in a small thumbnail."""
+    import cv2
+
+    x, y, w, h = box
+    fh, fw = frame.shape[:2]
+    x0, x1 = int(max(0, x - 0.25 * w)), int(min(fw, x + 1.25 * w))
+    y0, y1 = int(max(0, y - 0.3 * h)), int(min(fh, y + 2.0 * h))
+    crop = frame[y0:y1, x0:x1]
+    k = max(1, min(crop.shape[:2]) // 48)
+    hsv = cv2.cvtColor(np.ascontiguousarray(crop[::k, ::k]), cv2.COLOR_BGR2HSV)
+    lit = (hsv[..., 2] > 40).astype(np.uint8)
+    hist = cv2.calcHist([hsv], [0, 1], lit, [12, 4], [0, 180, 0, 256]).ravel()
+    return hist / max(float(hist.sum()), 1.0)
 
 
 def _inside(face: Face, box: Box) -> bool:
@@ -201,7 +224,8 @@ class IdentityCheck:
         if seen is None or st.cut or st.turned or box[3] < p.min_face_px or not self._fair(seen):
             s.looks.append((t, 0.0))  # not describable: owed descriptors wait for it
             return
-        s.owed = self._jumped(s, box, seen[0], t) or s.owed
+        looks = (seen[0], _colours(frame, box))
+        s.owed = self._jumped(s, box, looks, t) or s.owed
         since = t - s.last_described
         due = (
             s.current is None
@@ -218,24 +242,26 @@ class IdentityCheck:
             self.customer.append((t, d))
         self._observe(party, s, t, d)
 
-    def _jumped(self, s: _Party, box: Box, thumb: np.ndarray | None, t: float) -> bool:
+    def _jumped(self, s: _Party, box: Box, looks: tuple[np.ndarray, np.ndarray], t: float) -> bool:
         """Whether the face's look jumped: its thumbnail like none of the last few seconds'
         describable ones (the same person's looks recur as they move), or its box moved or
         changed size abruptly. Records the change of look since the last sample (where a
         change is placed)."""
         p = self.p
+        thumb, colours = looks
         look, jumped = 0.0, False
-        if thumb is not None and s.recent:
-            look = 1.0 - float((s.recent[-1] * thumb).mean())
-            jumped = max(float((q * thumb).mean()) for q in s.recent) < p.look_corr
+        if s.recent:
+            look = 1.0 - float((s.recent[-1][0] * thumb).mean())
+            alike = max(float((q * thumb).mean()) for q, _ in s.recent)
+            same_colours = max(float(np.minimum(c, colours).sum()) for _, c in s.recent)
+            jumped = alike < p.look_corr or same_colours < p.colour_overlap
         if s.box is not None and s.recent:
             move = np.hypot(box[0] - s.box[0], box[1] - s.box[1]) / max(s.box[3], 1.0)
             grow = max(box[3], 1.0) / max(s.box[3], 1.0)
             jumped = jumped or move > p.jump_move or not 1 / p.jump_size <= grow <= p.jump_size
-        if thumb is not None:
-            s.recent.append(thumb)
-            del s.recent[: -p.look_memory]
-            s.box = box
+        s.recent.append(looks)
+        del s.recent[: -p.look_memory]
+        s.box = box
         s.looks.append((t, 2.0 if jumped else look))
         return jumped
 
