@@ -98,8 +98,9 @@ class _Party:
     last_described: float = -1e9
     was_present: bool = False
     owed: bool = False  # found again or its look jumped: a descriptor is due when describable
-    # The last few describable looks: thumbnail and colours.
-    recent: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    # The last few describable looks, one a row: thumbnails (256) and colours (48).
+    thumbs: np.ndarray = field(default_factory=lambda: np.zeros((0, 256), np.float32))
+    colours: np.ndarray = field(default_factory=lambda: np.zeros((0, 48), np.float32))
     box: Box | None = None
     looks: list[tuple[float, float]] = field(default_factory=list)  # (t, look change 0-2)
     changes: list[dict[str, Any]] = field(default_factory=list)
@@ -185,7 +186,8 @@ class IdentityCheck:
             st = parties.get(party)
             if st is None or not st.present or st.box is None:
                 self.parties[party].was_present = False
-                self.parties[party].recent.clear()
+                self.parties[party].thumbs = self.parties[party].thumbs[:0]
+                self.parties[party].colours = self.parties[party].colours[:0]
                 continue
             self._party(party, t, frame, st, force=card_seen and party == "customer")
 
@@ -250,17 +252,20 @@ class IdentityCheck:
         p = self.p
         thumb, colours = looks
         look, jumped = 0.0, False
-        if s.recent:
-            look = 1.0 - float((s.recent[-1][0] * thumb).mean())
-            alike = max(float((q * thumb).mean()) for q, _ in s.recent)
-            same_colours = max(float(np.minimum(c, colours).sum()) for _, c in s.recent)
-            jumped = alike < p.look_corr or same_colours < p.colour_overlap
-        if s.box is not None and s.recent:
+        t_row, c_row = thumb.reshape(1, -1), colours.reshape(1, -1).astype(np.float32)
+        if len(s.thumbs):
+            alike = s.thumbs @ t_row[0] / t_row.shape[1]
+            look = 1.0 - float(alike[-1])
+            same_colours = np.minimum(s.colours, c_row).sum(axis=1)
+            jumped = (
+                float(alike.max()) < p.look_corr or float(same_colours.max()) < p.colour_overlap
+            )
+        if s.box is not None and len(s.thumbs):
             move = np.hypot(box[0] - s.box[0], box[1] - s.box[1]) / max(s.box[3], 1.0)
             grow = max(box[3], 1.0) / max(s.box[3], 1.0)
             jumped = jumped or move > p.jump_move or not 1 / p.jump_size <= grow <= p.jump_size
-        s.recent.append(looks)
-        del s.recent[: -p.look_memory]
+        s.thumbs = np.vstack([s.thumbs[1 - p.look_memory :], t_row])
+        s.colours = np.vstack([s.colours[1 - p.look_memory :], c_row])
         s.box = box
         s.looks.append((t, 2.0 if jumped else look))
         return jumped
