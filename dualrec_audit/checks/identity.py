@@ -1,16 +1,18 @@
 """Identity: the same person throughout for each party, and the ID card shows the customer.
 
 Each party's face (found by the faces check) is described by dlib's face recognition network
-(:mod:`dualrec_audit.vision.face_id`) a few times a minute: every ``interval_s``, whenever the
-face tracker loses a party and finds it again, and whenever the face's look jumps from one
-sample to the next (a cheap 16 x 16 thumbnail of the face box that stops correlating, or a box
-that moves or changes size abruptly: a cut). A descriptor farther than ``threshold`` from the
-current person's is a candidate change; the next one is taken ``confirm_s`` later, and only
-``consecutive`` such samples in a row, alike among themselves, make a change (one bad frame is
-no change). The change is placed at the sample between the last one of the person before and
-the first of the new one where the face's look changed most: event ``person_changed``
-``{party, start, end, distance}``. ``identity`` in the result: per party, the spans of each
-distinct person (a person who comes back keeps their number).
+(:mod:`dualrec_audit.vision.face_id`) at its first appearance, whenever the face tracker loses
+the party and finds it again, whenever the face's look jumps (a cheap 16 x 16 thumbnail and the
+colours of face, hair and clothes like none of the last few seconds', or a box that moves or
+changes size abruptly: a cut, a change of seat), and otherwise every ``interval_s`` (a
+descriptor costs as much CPU as about 24 sampled frames of the faces check, so few are taken).
+A descriptor farther than ``threshold`` from the current person's is a candidate change; the
+next one is taken ``confirm_s`` later, and only ``consecutive`` such samples in a row, alike
+among themselves, make a change (one bad frame is no change). The change is placed at the
+sample between the last one of the person before and the first of the new one where the face's
+look changed most: event ``person_changed`` ``{party, start, end, distance}``. ``identity``
+in the result: per party, the spans of each distinct person (one who comes back keeps their
+number).
 
 ID card: a face the detector finds inside a held-up paper (a region of the documents check) is
 a portrait on that paper, never a person in the room: it is kept out of ``extra_person``
