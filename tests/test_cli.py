@@ -93,7 +93,7 @@ def test_asr_model_none_disables_the_transcript(capsys):
     assert "disabled" in transcript["reason"]["en"]
     assert "关闭" in transcript["reason"]["zh"]
     assert doc["options"]["asr_model"] == "none"
-    assert set(doc["models"]) == {"yunet", "face_landmarker", "kws-zh-3.3m"}
+    assert set(doc["models"]) == {"yunet", "face_landmarker", "kws-zh-3.3m", "dlib-face-id"}
     assert doc["transcript"] == []
     assert doc["checks"]["script"]["status"] == "ok"  # the script engine still verifies
 

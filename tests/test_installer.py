@@ -160,8 +160,9 @@ def test_frozen_check_prints_the_json_result(app, tmp_path):
         "yunet": "2023mar",
         "face_landmarker": "float16/1",
         "kws-zh-3.3m": "sherpa-onnx-kws-zipformer-wenetspeech-3.3M-2024-01-01-mobile",
+        "dlib-face-id": "resnet_model_v1+shape_predictor_5",
     }
-    for check in ("faces", "speech", "video", "script"):
+    for check in ("faces", "speech", "video", "script", "identity"):
         assert result["checks"][check]["status"] == "ok", result["checks"][check]
     # The bundled script model (sherpa-onnx in the frozen app) verified the sample's script,
     # under the demo profile its sidecar names: approved.

@@ -56,6 +56,9 @@ def test_seven_findings_with_their_own_times(audited):
         [round(f.start, 2), round(f.end, 2)] for f in located[:5]
     ]
     assert len(located) + 1 == 7
+    # One person per party throughout (issue 29: no person_changed on the long recording).
+    assert result.checks["identity"].status == "ok"
+    assert all({s["person"] for s in spans} == {0} for spans in result.identity.values())
     # Nothing else holds it: the script was verified, every stage heard.
     assert [f.rule for f in whole if f is not presence and holds(f)] == []
 

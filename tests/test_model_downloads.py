@@ -171,3 +171,46 @@ def test_install_from_the_shared_folder_installs_only_what_is_asked(tmp_path):
     for name in names:
         assert store.locate(name).root == dest
     assert not (dest / "whisper-test-random").exists()
+
+
+def _bz2_manifest(tmp_path: Path, base: str, name: str) -> Path:
+    """The real manifest entry of ``name`` with each file's download a .bz2 on the server."""
+    path = _manifest_with_urls(tmp_path, base, name, archive=False)
+    text = path.read_text(encoding="utf-8")
+    for f in ModelStore().spec(name).files:
+        text = text.replace(f'url = "{base}/{f.path}"', f'url = "{base}/{f.path}.bz2"')
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_bz2_download_is_decompressed_and_its_file_verified(served, tmp_path):
+    """As dlib.net publishes its models (dlib-face-id): the file compressed, the sha256 of the
+    file itself pinned."""
+    import bz2
+
+    folder, base = served
+    _copy_model("yunet", folder)
+    (f,) = ModelStore().spec("yunet").files
+    served_file = folder / f.path
+    served_file.with_name(served_file.name + ".bz2").write_bytes(
+        bz2.compress(served_file.read_bytes(), 1)
+    )
+    manifest = _bz2_manifest(tmp_path, base, "yunet")
+    dest = tmp_path / "installed"
+    ModelStore(manifest=manifest).pull("yunet", dest)
+    assert sha256_file(dest / f.path) == f.sha256
+    assert not list(dest.rglob("*.bz2")) and not list(dest.glob(".dualrec-download-*"))
+    # Not bzip2 at all: a clear error, nothing installed.
+    served_file.with_name(served_file.name + ".bz2").write_bytes(b"not bzip2")
+    other = tmp_path / "other"
+    with pytest.raises(ModelError, match="bzip2"):
+        ModelStore(manifest=manifest).pull("yunet", other)
+    assert not [p for p in other.rglob("*") if p.is_file()]
+
+
+def test_the_dlib_models_point_at_the_official_bz2_downloads():
+    spec = ModelStore().spec("dlib-face-id")
+    assert spec.bundled and len(spec.files) == 2
+    for f in spec.files:
+        assert f.url == f"http://dlib.net/files/{Path(f.path).name}.bz2"
+        assert f.sha256 and f.size

@@ -275,6 +275,8 @@ TABLE = {
     "wrong_speaker": (R, R, R, R, R, R),  # a stage said by the other party: a person looks
     "answered_for_customer": (R, R, R, R, R, R),  # 代答, seen in the picture: a person looks
     "prompted_answer": (R, R, R, R, R, R),  # repeated word for word: a person listens
+    "person_changed": (X, X, X, X, X, X),  # the customer replaced part-way (staff: review)
+    "id_face_mismatch": (X, X, X, X, X, X),  # the ID card's photo is not the customer
 }
 PROFILE_TABLE = {
     "high_risk_product": {
@@ -284,6 +286,7 @@ PROFILE_TABLE = {
 }
 PARTY_OF = {"party_absent": "customer", "face_cut": "customer", "face_small": "staff"}
 PARTY_OF["face_turned"] = "customer"
+PARTY_OF["person_changed"] = PARTY_OF["id_face_mismatch"] = "customer"
 
 
 def one_event(check: str, d: float, profile) -> AuditResult:

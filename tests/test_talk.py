@@ -221,7 +221,7 @@ def test_a_plurality_names_the_speaker_but_does_not_accuse() -> None:
 
 
 def test_no_voice_activity_leaves_the_talk_check_unavailable_with_its_reason() -> None:
-    from dualrec_audit.audit.pipeline import talk_of
+    from dualrec_audit.audit.layer1 import talk_of
     from dualrec_audit.checks.talk import TalkParams, talk_result
 
     check = talk_result({}, {}, None, 10.0, TalkParams())

@@ -21,6 +21,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from dualrec_audit.batch.report import fmt_time
+from dualrec_audit.core.i18n import PARTY
 from dualrec_audit.core.result import AuditResult
 from dualrec_audit.review.player import to_position, to_seconds
 
@@ -56,7 +57,7 @@ class Span:
 
     start: float
     end: float
-    status: str  # shown | illegible
+    status: str  # shown | illegible (documents); same_person | customer_changed | staff_changed
     text: str
 
 
@@ -69,7 +70,13 @@ class Band:
     spans: Sequence[Span] = ()  # when given, drawn instead of the values
 
 
-SPAN_COLOURS = {"shown": GREEN, "illegible": AMBER}
+SPAN_COLOURS = {
+    "shown": GREEN,
+    "illegible": AMBER,
+    "same_person": GREEN,
+    "customer_changed": RED,
+    "staff_changed": AMBER,
+}
 
 
 def documents_band(result: AuditResult, label: str, lang: str) -> Band:
@@ -85,6 +92,25 @@ def documents_band(result: AuditResult, label: str, lang: str) -> Band:
     available = check is not None and check.status == "ok"
     note = (check.reason.get(lang) if check and check.reason else "") if not available else ""
     return Band(label, (), available, note or missing, tuple(spans))
+
+
+def identity_band(result: AuditResult, label: str, lang: str) -> Band:
+    """The identity band: the customer's first person green, each later person red (the
+    customer replaced), a staff member's later person amber over it; a span's text names the
+    party and the person (#1, #2 ...)."""
+    check = result.checks.get("identity")
+    spans = []
+    for party in ("customer", "staff"):
+        for s in result.identity.get(party, []):
+            changed = int(s["person"]) != 0
+            if party == "staff" and not changed:
+                continue
+            status = f"{party}_changed" if changed else "same_person"
+            text = f"{PARTY[party].get(lang)} #{int(s['person']) + 1}"
+            spans.append(Span(float(s["start"]), float(s["end"]), status, text))
+    available = check is not None and check.status == "ok"
+    note = (check.reason.get(lang) if check and check.reason else "") if not available else ""
+    return Band(label, (), available, note, tuple(spans))
 
 
 @dataclass(frozen=True)

@@ -21,26 +21,33 @@ from pathlib import Path
 from typing import Any
 
 from dualrec_audit import __version__
+from dualrec_audit.audit.layer1 import (
+    damage_events,
+    default_decision,
+    overall_score,
+    pinyin_only,
+    talk_of,
+    track_events,
+    with_events,
+)
 from dualrec_audit.checks import FrameCheck, opencv_threads
 from dualrec_audit.checks.documents import DocumentParams, DocumentsCheck, DocumentSpec
+from dualrec_audit.checks.face_detect import Face
 from dualrec_audit.checks.faces import FaceParams, FacesCheck, PartyState
+from dualrec_audit.checks.identity import IdentityCheck, IdentityParams, papers_in, with_cards
 from dualrec_audit.checks.script import ScriptParams, run_script_check
 from dualrec_audit.checks.speech import SpeechAnalysis, SpeechParams, run_speech_check
 from dualrec_audit.checks.talk import MouthTracker, TalkParams
 from dualrec_audit.checks.transcript import run_transcript_check
 from dualrec_audit.checks.video import VideoParams, VideoQualityCheck
 from dualrec_audit.core.errors import ConfigError, MediaError, ModelError
-from dualrec_audit.core.i18n import event_message
 from dualrec_audit.core.paths import display_path, without_name
 from dualrec_audit.core.result import (
-    SEVERITY_RANK,
     AuditError,
     AuditResult,
     CheckResult,
-    Decision,
-    Event,
     MediaInfo,
-    Talk,
+    Text,
     Word,
     merge_segments,
     sort_events,
@@ -63,7 +70,7 @@ from dualrec_audit.speech.enhance import EnhanceParams, enhanced_view
 from dualrec_audit.speech.phrases import PhraseSet, load_phrases
 from dualrec_audit.speech.select import SyllableTranscript, script_engine, transcript_model
 from dualrec_audit.speech.transcriber import WhisperOptions
-from dualrec_audit.vision import ocr
+from dualrec_audit.vision import face_id, ocr
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +101,7 @@ class AuditOptions:
     script: ScriptParams = field(default_factory=ScriptParams)
     talk: TalkParams = field(default_factory=TalkParams)
     enhance: EnhanceParams = field(default_factory=EnhanceParams)
+    identity: IdentityParams = field(default_factory=IdentityParams)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,6 +121,7 @@ class AuditPipeline:
             self.store, self.options.asr_model, self.options.whisper
         )
         self.engine, self.no_script_reason = script_engine(self.store, self.options.script_model)
+        self.face_id, self.no_face_id = face_id.locate(self.store)
         o = self.options
         if o.decode not in ("auto", "exact"):
             raise ConfigError(f"unknown decode mode '{o.decode}'. Valid: auto, exact")
@@ -132,6 +141,8 @@ class AuditPipeline:
             out[self.transcriber.name] = self.transcriber.version
         if self.engine is not None:
             out[self.engine.name] = self.engine.version
+        if self.face_id is not None:
+            out["dlib-face-id"] = self.face_id.version
         return out
 
     def profile_for(self, profile_id: str | None) -> Profile | None:
@@ -245,19 +256,30 @@ class AuditPipeline:
             vad = sound.analysis.speech_frames if sound.analysis is not None else None
             checks["talk"] = mouths.finish(info.duration_s, vad)
         checks["transcript"], checks["script"] = sound.transcript, sound.script
+        identity = checks.get("identity")
         words = sound.words
         events = sort_events(e for c in checks.values() for e in c.events)
         trusted = {
             k: c.timeline
             for k, c in checks.items()
-            if c.status == "ok" and c.timeline and not _pinyin_only(c)
+            if c.status == "ok" and c.timeline and not pinyin_only(c)
         }
         segments = merge_segments(trusted, threshold=o.segment_threshold)
         score = overall_score(trusted, events)
-        order = ("faces", "speech", "transcript", "script", "video", "documents", "talk")
+        order = (
+            "faces",
+            "speech",
+            "transcript",
+            "script",
+            "video",
+            "documents",
+            "talk",
+            "identity",
+        )
         return replace(
             base,
             talk=talk_of(checks.get("talk")),
+            identity=identity.details["identity"] if identity and identity.available else {},
             decision=default_decision(score, events, checks),
             score=score,
             checks={k: checks[k] for k in order if k in checks},
@@ -297,17 +319,25 @@ class AuditPipeline:
         frame_checks, mouths, no_docs = self.frame_checks(profile, info)
         faces = frame_checks[0]
         assert isinstance(faces, FacesCheck)
+        identity, no_identity = self._identity_check(profile, 1.0 / o.sample_fps)
         if len(frame_checks) > 2:  # the documents check
             base = replace(base, models={**base.models, **ocr.versions()})
         damaged: list[tuple[float, float]] = []
         with opencv_threads(usable_cores()) as threads:
             base = replace(base, options={**base.options, "frame_threads": threads})
             checks = self._check_frames(
-                path, info, frame_checks, damaged, plan, hook, mouths=(mouths, faces)
+                path, info, frame_checks, damaged, plan, hook, mouths=(mouths, faces, identity)
             )
         if no_docs is not None:
             checks["documents"] = no_docs
-        checks["video"] = _with_events(checks["video"], damage_events(damaged, info.duration_s))
+        if identity is not None:
+            checks["identity"], docs = with_cards(
+                identity, identity.finish(info.duration_s), checks.get("documents"), info.duration_s
+            )
+            checks.update({"documents": docs} if docs is not None else {})
+        elif no_identity is not None:
+            checks["identity"] = no_identity
+        checks["video"] = with_events(checks["video"], damage_events(damaged, info.duration_s))
         return base, checks, mouths
 
     def _check_frames(
@@ -319,15 +349,16 @@ class AuditPipeline:
         plan: DecodePlan,
         hook: ProgressHook,
         *,
-        mouths: tuple[MouthTracker | None, FacesCheck],
+        mouths: tuple[MouthTracker | None, FacesCheck, IdentityCheck | None],
     ) -> dict[str, CheckResult]:
         """The sampled frames, decoded a few ahead in a thread, through every frame check.
 
         The faces (the costliest) are found here; the other checks and the mouth tracker (when
         on: it taps every decoded frame and follows the faces found) take each frame in a second
         thread meanwhile, one frame behind at most, in order, so that all three threads share
-        the cores."""
-        tracker, faces = mouths
+        the cores. The identity check follows the faces there too, after the documents check
+        (it looks for portraits on the papers held up)."""
+        tracker, faces, identity = mouths
         others = [c for c in frame_checks if c is not faces]
         tap = tracker.tap if tracker is not None else None
         frames = sample_frames(
@@ -341,13 +372,18 @@ class AuditPipeline:
                     if behind is not None:
                         behind.result()  # re-raises what went wrong there
                     found = faces.last_faces()  # taken here: the next frame's faces are next
-                    behind = side.submit(_side_checks, others, tracker, t, frame, found)
+                    extras = faces.last_extras()
+                    behind = side.submit(
+                        _side_checks, others, (tracker, identity), t, frame, (found, extras)
+                    )
                     hook("frames", min(t, info.duration_s), info.duration_s)
                 if behind is not None:
                     behind.result()
             finally:
                 if behind is not None:
                     behind.cancel()
+        if identity is not None:
+            faces.printed = identity.printed()  # portraits on papers are nobody in the room
         return {c.name: c.finish(info.duration_s) for c in frame_checks}
 
     def frame_checks(
@@ -382,6 +418,21 @@ class AuditPipeline:
         )
         return DocumentsCheck(specs, self.options.documents, step), None
 
+    def _identity_check(
+        self, profile: Profile | None, step: float
+    ) -> tuple[IdentityCheck | None, CheckResult | None]:
+        """The identity check with the profile's values (none when the options or the profile
+        turn it off); its 'unavailable' result without dlib or its models."""
+        o, pi = self.options.identity, profile.identity if profile is not None else None
+        if pi is not None:
+            values = pi.model_dump(include={"threshold", "consecutive", "card_threshold"})
+            o = replace(o, enabled=o.enabled and pi.enabled, **values)
+        if not o.enabled:
+            return None, None
+        if self.face_id is None:
+            return None, CheckResult.unavailable("identity", self.no_face_id or Text("", ""))
+        return IdentityCheck(self.face_id.path, o, step), None
+
     def _hear(
         self,
         path: Path,
@@ -406,7 +457,7 @@ class AuditPipeline:
             speech, analysis = run_speech_check(
                 audio, SAMPLE_RATE, info.duration_s, self.options.speech
             )
-            speech = _with_events(speech, track_events(len(tracks), chosen, info))
+            speech = with_events(speech, track_events(len(tracks), chosen, info))
             hook("audio", 1, 1)
             # The recognisers hear the noisy spans enhanced; the speech check measured the
             # original sound.
@@ -511,17 +562,20 @@ class _Sound:
 
 def _side_checks(
     checks: list[FrameCheck],
-    tracker: MouthTracker | None,
+    followers: tuple[MouthTracker | None, IdentityCheck | None],
     t: float,
     frame: Any,
-    faces: dict[str, PartyState],
+    faces: tuple[dict[str, PartyState], list[Face]],
 ) -> None:
-    """One sampled frame through the checks that do not need its faces, then the mouths,
-    which follow the faces found in it."""
+    """One sampled frame through the checks that do not need its faces, then the mouths and
+    the identities, which follow the faces found in it (the parties' and the others)."""
     for c in checks:
         c.update(t, frame)
+    tracker, identity = followers
     if tracker is not None:
-        tracker.update(t, faces)
+        tracker.update(t, faces[0])
+    if identity is not None:
+        identity.update(t, frame, faces[0], faces[1], papers_in(checks))
 
 
 class _Relay:
@@ -556,78 +610,3 @@ class _Relay:
                 hook(*last)
             if sound is not None:
                 return sound
-
-
-def talk_of(check: CheckResult | None) -> tuple[Talk, ...]:
-    """The talk intervals the talk check found (none when it did not run)."""
-    if check is None or check.status != "ok":
-        return ()
-    return tuple(Talk(**t) for t in check.details.get("talk", []))
-
-
-def _with_events(check: CheckResult, events: list[Event]) -> CheckResult:
-    return replace(check, events=(*check.events, *events)) if events else check
-
-
-def damage_events(spans: list[tuple[float, float]], duration_s: float) -> list[Event]:
-    """A ``damaged`` event per span of the recording that could not be decoded."""
-    return [
-        Event(
-            check="damaged",
-            start=round(a, 2),
-            end=round(min(b, duration_s), 2),
-            severity="high",
-            message=event_message("damaged"),
-        )
-        for a, b in spans
-    ]
-
-
-def track_events(n: int, chosen: int, info: MediaInfo) -> list[Event]:
-    """A note when the recording has several audio tracks: which one was audited, and why."""
-    if n < 2:
-        return []
-    return [
-        Event(
-            check="audio_track",
-            start=0.0,
-            end=round(info.duration_s, 2),
-            severity="low",
-            message=event_message("audio_track", tracks=str(n), audited=str(chosen + 1)),
-            details={"tracks": n, "audited": chosen + 1, "first_silent": chosen > 0},
-        )
-    ]
-
-
-def _pinyin_only(check: CheckResult) -> bool:
-    """The transcript shown as the script engine's syllables: their token posteriors are not a
-    calibrated confidence, so they rank no segment for the reviewer."""
-    return check.name == "transcript" and check.details.get("units") == "pinyin"
-
-
-PENALTY = {"low": 3.0, "medium": 8.0, "high": 15.0}
-
-
-def overall_score(timelines: dict[str, Any], events: tuple[Event, ...]) -> float:
-    """0-100: the mean over seconds of the worst check score, less a penalty per event.
-
-    A simple default until business profiles (layer 2) take over."""
-    n = max((len(t) for t in timelines.values()), default=0)
-    worst = []
-    for i in range(n):
-        vals = [tl[i] for tl in timelines.values() if i < len(tl) and tl[i] is not None]
-        if vals:
-            worst.append(min(vals))
-    base = 100.0 * sum(worst) / len(worst) if worst else 0.0
-    return max(0.0, base - sum(PENALTY[e.severity] for e in events))
-
-
-def default_decision(
-    score: float, events: tuple[Event, ...], checks: dict[str, CheckResult]
-) -> Decision:
-    """approve only when every check ran with trusted models and found nothing."""
-    if any(SEVERITY_RANK[e.severity] >= 3 for e in events) or score < 60:
-        return "rerecord"
-    if events or score < 80 or any(c.status != "ok" for c in checks.values()):
-        return "review"
-    return "approve"

@@ -355,6 +355,12 @@ class DocumentsCheck:
         # Print on paper was seen (even where OCR could not make out a line of it).
         self.samples.append(_Sample(t, found, bool(boxes), sides, where))
 
+    def held_up(self) -> list[tuple[Box, tuple[str, ...]]]:
+        """The papers seen in the latest sample: each one's box and the documents read on it
+        (the identity check looks for an ID card's portrait there)."""
+        t = self.samples[-1].t if self.samples else None
+        return [(tr.box, tuple(tr.reading.found)) for tr in self.tracks if tr.seen == t]
+
     def _match(self, boxes: list[Box]) -> list[tuple[Box, _Track | None]]:
         """Each box with the track it continues, or None: the best overlap first, and first
         a track whose title was read lying mostly inside a box (a paper's blocks seen as one

@@ -188,6 +188,10 @@ class FacesCheck:
         self.tracked = 0  # frames whose faces were found again near where they were
         self.put_off = 0  # full detections put off: nothing changed outside the faces
         self._last: list[Face] = []  # the faces of the latest sample
+        self._extras: list[Face] = []  # ... that no party was given
+        # Per sample time, faces that are portraits on a held-up paper, not people (from the
+        # identity check): kept out of extra_person.
+        self.printed: dict[float, int] = {}
         # The picture at the last full detection (checks/change.py) and its sample's index.
         self._reference: tuple[np.ndarray, int] | None = None
 
@@ -206,6 +210,7 @@ class FacesCheck:
             self.last_seen[party] = (t, face.cx)
             latest[party] = self.judge(frame, face)
         self._latest = latest
+        self._extras = [f for f in faces if all(f is not a for a in assigned.values())]
         kept = {k: replace(v, keypoints=()) if v.keypoints else v for k, v in latest.items()}
         self.samples.append(Sample(t=t, parties=kept, extra=len(faces) - len(assigned)))
 
@@ -341,6 +346,10 @@ class FacesCheck:
         """Each party's state in the latest sampled frame (box and keypoints when in it)."""
         return dict(self._latest)
 
+    def last_extras(self) -> list[Face]:
+        """The faces in the latest sampled frame that no party was given."""
+        return list(self._extras)
+
     # -- whole recording ---------------------------------------------------------------
 
     def finish(self, duration_s: float) -> CheckResult:
@@ -388,7 +397,8 @@ class FacesCheck:
                 "medium",
             )
             party_timelines[party] = per_second(times, [_score(st) for st in states], n)
-        add("extra_person", None, [s.extra > 0 for s in self.samples], p.extra_min_s, "medium")
+        people = [s.extra - self.printed.get(s.t, 0) > 0 for s in self.samples]
+        add("extra_person", None, people, p.extra_min_s, "medium")
         timeline = [
             None if a is None or b is None else min(a, b)
             for a, b in zip(party_timelines["staff"], party_timelines["customer"], strict=True)

@@ -23,6 +23,7 @@ CHECK_NAMES = {
     "video": Text("画面质量", "Video quality"),
     "documents": Text("出示文件", "Documents shown"),
     "talk": Text("说话人", "Who talks"),
+    "identity": Text("人员身份", "Identity"),
 }
 
 # Who is talking (talk intervals, stage speakers).
@@ -103,6 +104,18 @@ def event_message(check: str, party: str | None = None, **kw: str) -> Text:
         )
     if check in ("wrong_speaker", "answered_for_customer", "prompted_answer"):
         return _said_message(check, kw.get("what_zh", ""), kw.get("what_en", ""), kw)
+    if check == "person_changed":
+        d = kw.get("distance", "")
+        return Text(
+            f"{p.zh}疑似更换为另一人（人脸特征距离 {d}）",
+            f"{p.en} replaced by another person (face distance {d})",
+        )
+    if check == "id_face_mismatch":
+        d = kw.get("distance", "")
+        return Text(
+            f"身份证照片与客户本人不符（人脸特征距离 {d}）",
+            f"The ID card's photo is not the customer (face distance {d})",
+        )
     if check == "low_clarity" and kw.get("cause") == "quiet":
         return Text("语音音量过低", "Speech too quiet")
     templates = {
@@ -218,6 +231,15 @@ FIX_ADVICE = {
         "画面卡住：请检查录像设备和连接线",
         "Frozen picture: check the recording device and its cables",
     ),
+    "person_changed": Text(
+        "录制过程中客户不能更换：请由客户本人全程参与并重新录制",
+        "The customer cannot change during the recording: record again with the customer "
+        "present throughout",
+    ),
+    "id_face_mismatch": Text(
+        "请出示客户本人的身份证，照片须与客户本人一致",
+        "Show the customer's own ID card: its photo must be the customer",
+    ),
     "forbidden_phrase": Text(
         "不得作出保本、保收益等承诺：请重新录制，按标准话术讲解",
         "No promises of capital or returns: record again using the standard script",
@@ -235,6 +257,12 @@ FIX_ADVICE = {
         "Too short: go through the whole script",
     ),
 }
+
+STAFF_CHANGED = Text(
+    "录制过程中工作人员发生更换：如交接未获允许，请由同一工作人员重新录制",
+    "The staff member changed during the recording: unless the hand-over is allowed, record "
+    "again with one staff member throughout",
+)
 
 # Layer-2 rules that stand for a layer-1 problem kind.
 _RULE_KIND = {
@@ -261,6 +289,8 @@ def advice_for(rule: str, evidence: Mapping[str, Any] | None = None) -> Text | N
         return document_advice(str(evidence["title"]), float(evidence.get("min_seconds") or 3))
     if rule.startswith(("stage.", "stage_uncertain.")):
         return FIX_ADVICE["stage"]
+    if rule == "event.person_changed" and (evidence or {}).get("event", {}).get("party") == "staff":
+        return STAFF_CHANGED
     kind = _RULE_KIND.get(rule) or (rule.split(".", 1)[1] if rule.startswith("event.") else rule)
     return FIX_ADVICE.get(kind)
 

@@ -63,6 +63,10 @@ EVENT_SOURCES: dict[str, str] = {
     "wrong_speaker": "talk",
     "answered_for_customer": "talk",
     "prompted_answer": "talk",
+    # Identity (face descriptors): a party replaced by another person part-way; an ID card
+    # whose portrait is not the customer.
+    "person_changed": "identity",
+    "id_face_mismatch": "identity",
 }
 
 
@@ -291,9 +295,12 @@ class DocumentStatus:
     text: str | None = None  # the line read that matched (masked)
     titles: tuple[str, ...] = ()
     reason: str | None = None  # illegible: "too_short" (read, too briefly) or "unreadable"
+    # An ID card's portrait against the customer (checks/identity.py): status ("match",
+    # "mismatch", "no_face_on_card", "no_customer_face"), distance, threshold; None otherwise.
+    face: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
             "name": self.name.to_dict(),
             "party": self.party,
@@ -307,6 +314,9 @@ class DocumentStatus:
             "titles": list(self.titles),
             "reason": self.reason,
         }
+        if self.face is not None:
+            out["face"] = dict(self.face)
+        return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> DocumentStatus:
@@ -323,6 +333,7 @@ class DocumentStatus:
             text=d.get("text"),
             titles=tuple(d.get("titles") or ()),
             reason=d.get("reason"),
+            face=None if d.get("face") is None else dict(d["face"]),
         )
 
 
@@ -393,6 +404,9 @@ class AuditResult:
     stages: tuple[StageStatus, ...] = ()
     documents: tuple[DocumentStatus, ...] = ()  # the profile's documents shown on camera
     talk: tuple[Talk, ...] = ()  # who talks when (the talk check)
+    # Per party, the spans of each distinct person (the identity check): party -> [{person,
+    # start, end}]; empty when the check did not run.
+    identity: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def timelines(self) -> dict[str, list[float | None]]:
@@ -424,6 +438,7 @@ class AuditResult:
             "stages": [st.to_dict() for st in self.stages],
             "documents": [d.to_dict() for d in self.documents],
             "talk": [t.to_dict() for t in self.talk],
+            "identity": {k: [dict(x) for x in v] for k, v in self.identity.items()},
         }
 
     @classmethod
@@ -493,6 +508,7 @@ class AuditResult:
             ),
             documents=tuple(DocumentStatus.from_dict(x) for x in d.get("documents") or ()),
             talk=tuple(Talk(**t) for t in d.get("talk") or ()),
+            identity=dict(d.get("identity") or {}),
         )
 
 

@@ -153,6 +153,21 @@ def fetch_wheel(requirement: str, dest: Path) -> None:
         shutil.move(str(wheels[0]), dest)
 
 
+def decompress_bz2(packed: Path, dest: Path) -> None:
+    """``packed`` (a bzip2 file) decompressed into ``dest``, then removed; a file that is not
+    bzip2 is a :class:`DownloadError`."""
+    import bz2
+
+    try:
+        with bz2.open(packed, "rb") as src, dest.open("wb") as out:
+            shutil.copyfileobj(src, out, CHUNK)
+    except (OSError, EOFError) as exc:
+        dest.unlink(missing_ok=True)
+        raise DownloadError(f"{packed.name}: not a readable bzip2 file ({exc})") from None
+    finally:
+        packed.unlink(missing_ok=True)
+
+
 def extract_members(archive: Path, members: Mapping[str, Path]) -> None:
     """Copy the named members of a .tar.* or .zip archive to the given paths.
 

@@ -32,6 +32,7 @@ from dualrec_audit.models.download import (
     DownloadError,
     Pinned,
     Progress,
+    decompress_bz2,
     extract_members,
     fetch,
     fetch_verified,
@@ -366,7 +367,12 @@ def _download(
     else:
         for f in spec.files:
             assert f.url is not None
-            fetch(f.url, staged[f.path], progress)
+            if f.url.endswith(".bz2"):  # the official download is the file compressed
+                packed = staged[f.path].with_name(staged[f.path].name + ".bz2")
+                fetch(f.url, packed, progress)
+                decompress_bz2(packed, staged[f.path])
+            else:
+                fetch(f.url, staged[f.path], progress)
     for f in spec.files:
         bad = verify(staged[f.path], Pinned(f.size, f.sha256))
         if bad:

@@ -28,6 +28,10 @@ def not_evaluable(result: AuditResult, profile: Profile) -> list[Finding]:
         "video": "video" in ruled,
         "script": m.required_stages or m.no_forbidden_phrases or profile.confirmations is not None,
         "documents": bool(profile.documents),
+        # Only where it was asked to run (results from before it existed have no identity).
+        "identity": profile.identity.enabled
+        and "identity" in ruled
+        and "identity" in result.checks,
     }
     out = []
     for check, needed in needs.items():
@@ -57,4 +61,5 @@ _CHECK_ZH = {
     "video": "画面质量",
     "script": "话术",
     "documents": "出示文件",
+    "identity": "人员身份",
 }

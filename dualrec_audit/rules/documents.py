@@ -33,6 +33,7 @@ def _document_status(doc: DocumentStage, seen: Mapping[str, Any] | None) -> Docu
         seconds=float(seen.get("seconds") or 0.0),
         text=seen.get("text"),
         reason=seen.get("reason"),
+        face=seen.get("face"),
         **common,  # type: ignore[arg-type]
     )
 

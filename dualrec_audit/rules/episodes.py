@@ -56,7 +56,9 @@ def _what_fired(ev: Event, fired: dict[str, Any]) -> tuple[str, str]:
 
 
 def judge_episode(ev: Event, rule: EventRule, profile: Profile, result: AuditResult) -> Finding:
-    """The finding of one layer-1 event under its profile rule."""
+    """The finding of one layer-1 event under its profile rule (the rule for its party, where
+    the rule has one)."""
+    rule = rule.for_party(ev.party)
     d = ev.duration
     full = d >= rule.min_duration_s - _EPS
     fired = _clarity_evidence(ev, result) if ev.check == "low_clarity" else {}

@@ -119,20 +119,58 @@ EVENT_TYPES: tuple[str, ...] = tuple(
 )
 
 
+class PartyRule(_Strict):
+    """An event rule's severity for one party's events (``staff = { ... }``)."""
+
+    severity: Literal["low", "medium", "high"]
+    mandatory: bool
+
+    @model_validator(mode="after")
+    def _mandatory_is_high(self) -> PartyRule:
+        if self.mandatory and self.severity != "high":
+            raise ValueError("a mandatory rule has severity 'high'")
+        return self
+
+
 class EventRule(_Strict):
     """How one layer-1 event type counts: an episode lasting at least ``min_duration_s`` is a
     finding of ``severity``; when ``mandatory``, it is a failed mandatory check (re-record).
-    A shorter episode is listed as a low-severity note that never holds a recording."""
+    A shorter episode is listed as a low-severity note that never holds a recording.
+    ``staff`` / ``customer`` give another severity for that party's events (a customer
+    replaced part-way is a re-record, a staff hand-over a review)."""
 
     severity: Literal["low", "medium", "high"]
     mandatory: bool
     min_duration_s: float = Field(ge=0)
+    staff: PartyRule | None = None
+    customer: PartyRule | None = None
 
     @model_validator(mode="after")
     def _mandatory_is_high(self) -> EventRule:
         if self.mandatory and self.severity != "high":
             raise ValueError("a mandatory rule has severity 'high'")
         return self
+
+    def for_party(self, party: str | None) -> EventRule:
+        """The rule for an event of ``party`` (this one unless the party has its own)."""
+        own = self.staff if party == "staff" else self.customer if party == "customer" else None
+        if own is None:
+            return self
+        return EventRule(
+            severity=own.severity, mandatory=own.mandatory, min_duration_s=self.min_duration_s
+        )
+
+
+class Identity(_Strict):
+    """Face identity (``person_changed``, ``id_face_mismatch``): two faces are one person up to
+    ``threshold`` (dlib descriptor distance), a change takes ``consecutive`` samples over it in
+    a row, and a card's portrait matches the customer up to ``card_threshold``. Defaults
+    measured on the test media (docs/identity.md)."""
+
+    enabled: bool = True
+    threshold: float = Field(default=0.6, gt=0, le=2)
+    consecutive: int = Field(default=2, ge=1, le=10)
+    card_threshold: float = Field(default=0.6, gt=0, le=2)
 
 
 DEFAULT_DEDUCTIONS: dict[str, float] = {
@@ -159,6 +197,8 @@ DEFAULT_DEDUCTIONS: dict[str, float] = {
     "wrong_speaker": 20,  # a stage said by the other party
     "answered_for_customer": 40,  # 代答: the staff voices the customer's confirmation
     "prompted_answer": 10,  # the customer repeats the staff's sentence word for word
+    "person_changed": 40,  # another person part-way (the customer's: re-record)
+    "id_face_mismatch": 40,  # the ID card's photo is not the customer
 }
 
 
@@ -181,6 +221,7 @@ class Profile(_Strict):
     confirmations: Confirmations | None = None
     documents: tuple[DocumentStage, ...] = ()  # papers to hold up to the camera
     attribution: Attribution = Attribution()
+    identity: Identity = Identity()
     forbidden: tuple[PhraseSpec, ...] = ()
     mandatory: Mandatory = Mandatory()
     events: dict[str, EventRule] = Field(default_factory=dict, validate_default=True)

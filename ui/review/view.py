@@ -50,7 +50,7 @@ from ..dialogs import show_error
 from ..login import ReasonDialog
 from ..player import RATES, Player, VideoView
 from ..shortcuts import ShortcutOverlay
-from ..timeline import Band, Marker, Timeline, documents_band
+from ..timeline import Band, Marker, Timeline, documents_band, identity_band
 from ..workers import Database
 from .appeal import AppealPanel
 from .data import ReviewData, load_review
@@ -430,11 +430,11 @@ class ReviewView(
         for name, check in r.checks.items():
             label = CHECK_NAMES[name].get(self.lang) if name in CHECK_NAMES else name
             note = for_reviewer(check.reason).get(self.lang) if check.reason else ""
-            bands.append(
-                documents_band(r, label, self.lang)
-                if name == "documents"
-                else Band(label, check.timeline, check.status != "unavailable", note)
-            )
+            if name in ("documents", "identity"):
+                spanned = documents_band if name == "documents" else identity_band
+                bands.append(spanned(r, label, self.lang))
+                continue
+            bands.append(Band(label, check.timeline, check.status != "unavailable", note))
         markers = [
             Marker(
                 f.id,
