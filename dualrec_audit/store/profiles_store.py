@@ -19,6 +19,7 @@ from dualrec_audit.core.errors import ConfigError
 from dualrec_audit.core.result import AuditResult
 from dualrec_audit.rules.profiles import Profile, parse_profile
 from dualrec_audit.store.keys import digest, jsonable, now
+from dualrec_audit.store.records import both_ways
 from dualrec_audit.store.workflow import WorkflowStore, _account
 from dualrec_audit.workflow.policy import Account
 from dualrec_audit.workflow.verdicts import check_activation, check_mark
@@ -361,15 +362,7 @@ def verify_calibration(s: Any, logged: Mapping[tuple[str, str], Any]) -> list[st
         ("rejudgement", "re-judgement", Rejudgement, rejudgement_state),
     )
     for entity, name, table, state_of in tables:
-        present = set()
-        for row in s.execute(select(table)).scalars():
-            present.add(str(row.id))
-            state = logged.get((entity, str(row.id)))
-            if state is None:
-                problems.append(f"{name} {row.id}: not in the event log")
-            elif state != jsonable(state_of(row)):
-                problems.append(f"{name} {row.id}: differs from the event log")
-        for ent, eid in logged:
-            if ent == entity and eid not in present:
-                problems.append(f"{name} {eid}: in the event log but missing from the table")
+        expected = {eid: st for (ent, eid), st in logged.items() if ent == entity}
+        rows = s.execute(select(table)).scalars()
+        problems += both_ways(name, rows, expected, state_of, "id")
     return problems

@@ -6,6 +6,7 @@ keeps of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -285,3 +286,27 @@ def run_digest(s: Any, run: Any) -> str:
             }
         )
     )
+
+
+def both_ways(
+    label: str,
+    rows: Iterable[Any],
+    expected: Mapping[str, Any],
+    state_of: Callable[[Any], Mapping[str, Any]],
+    key: str,
+) -> list[str]:
+    """Rows against the log's last state of each (``expected``, by ``key``), both ways: a row
+    the log does not have or has otherwise, and a logged row that is gone."""
+    problems = []
+    present = set()
+    for row in rows:
+        rid = str(getattr(row, key))
+        present.add(rid)
+        state = expected.get(rid)
+        if state is None:
+            problems.append(f"{label} {rid}: not in the event log")
+        elif dict(state) != jsonable(state_of(row)):
+            problems.append(f"{label} {rid}: differs from the event log")
+    for rid in sorted(set(expected) - present, key=lambda x: (len(x), x)):
+        problems.append(f"{label} {rid}: in the event log but missing from the table")
+    return problems

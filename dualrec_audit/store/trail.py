@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dualrec_audit.store.records import FIRST_RUN
+from dualrec_audit.store.records import FIRST_RUN, both_ways
 
 AccountState = dict[str, Any]
 # An account entry's effect: (the account's state before it or None, the entry's payload)
@@ -133,11 +133,11 @@ def verify_authority(
     acc = replay_accounts(entries)
     problems = list(acc.problems)
     expected = {k: v for k, v in acc.state.items() if v is not None}
-    problems += _both_ways(
+    problems += both_ways(
         "account", s.execute(select(Account)).scalars(), expected, account_state, "id"
     )
     appeals = {eid: st for (ent, eid), st in logged.items() if ent == "appeal"}
-    problems += _both_ways(
+    problems += both_ways(
         "appeal", s.execute(select(Appeal)).scalars(), appeals, appeal_state, "id"
     )
     assigned = {
@@ -145,35 +145,11 @@ def verify_authority(
         for (ent, eid), st in logged.items()
         if ent == "assignment" and not st.get("removed")
     }
-    problems += _both_ways(
+    problems += both_ways(
         "assignment of recording",
         s.execute(select(Assignment)).scalars(),
         assigned,
         assignment_state,
         "recording_id",
     )
-    return problems
-
-
-def _both_ways(
-    label: str,
-    rows: Iterable[Any],
-    expected: Mapping[str, Any],
-    state_of: Callable[[Any], Mapping[str, Any]],
-    key: str,
-) -> list[str]:
-    from dualrec_audit.store.keys import jsonable
-
-    problems = []
-    present = set()
-    for row in rows:
-        rid = str(getattr(row, key))
-        present.add(rid)
-        state = expected.get(rid)
-        if state is None:
-            problems.append(f"{label} {rid}: not in the event log")
-        elif dict(state) != jsonable(state_of(row)):
-            problems.append(f"{label} {rid}: differs from the event log")
-    for rid in sorted(set(expected) - present, key=lambda x: (len(x), x)):
-        problems.append(f"{label} {rid}: in the event log but missing from the table")
     return problems
