@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from dualrec_audit.models.registry import load_manifest
+
 from . import conftest
 from .conftest import ROOT, media, sample
 
@@ -119,7 +121,9 @@ def test_setup_without_shared_or_network_stops_at_once_naming_what_is_missing(tm
     assert elapsed < 60  # seconds, not the minutes a package install takes
     err = proc.stderr
     # Everything missing named at once, the cause in words, commands that work without .venv.
-    assert "models (3): yunet, face_landmarker, kws-zh-3.3m" in err, err
+    bundled = [n for n, spec in load_manifest().items() if spec.bundled]
+    assert f"models ({len(bundled)}): {', '.join(bundled)}" in err, err
+    assert {"yunet", "face_landmarker", "kws-zh-3.3m", "dlib-face-id"} <= set(bundled)
     assert re.search(r"media files \((\d+) of \1\)", err), err
     assert "why: the connection was refused" in err
     assert "bash scripts/setup.sh --models DIR --media DIR" in err
