@@ -229,3 +229,47 @@ def test_watch_goes_on_past_a_path_too_long(tmp_path):
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=60)
     assert "not available" not in out + err
+
+
+def _chattr(flag: str, *files: Path) -> bool:
+    done = subprocess.run(["chattr", flag, *map(str, files)], capture_output=True)
+    return done.returncode == 0
+
+
+def test_a_database_made_immutable_mid_scan_stops_the_scan_with_a_message(tmp_path):
+    """A `--watch` scan whose SQLite files are made immutable (chattr +i) after its first
+    stored file: the next store says so and the scan stops with an error, no SIGBUS (SQLite's
+    memory-mapped WAL index used to end the process without a word); what was stored stays."""
+    import signal
+
+    folder = tmp_path / "watched"
+    folder.mkdir()
+    (folder / "first.mp4").write_bytes(b"")
+    db_file = tmp_path / "watch.db"
+    db = f"sqlite:///{db_file}"
+    args = ("--workers", "1", "--settle", "0", "--watch", "--interval", "0.3")
+    proc = subprocess.Popen(
+        scan_cmd(folder, db, *args), env=_env(), cwd=ROOT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    files = [db_file, tmp_path / "watch.db-wal", tmp_path / "watch.db-shm"]
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and "first.mp4" not in stored_by_name(db):
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.3)
+        if not _chattr("+i", *[f for f in files if f.exists()]):
+            pytest.skip("chattr +i is not allowed here (needs root on a file system with it)")
+        for i in range(20):  # enough writes to grow the WAL index past its first page
+            (folder / f"later{i:02}.mp4").write_bytes(b"x" * (i + 1))
+        _out, err = proc.communicate(timeout=180)
+    finally:
+        _chattr("-i", *[f for f in files if f.exists()])
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=60)
+    assert proc.returncode not in (-signal.SIGBUS, 128 + signal.SIGBUS), err
+    assert proc.returncode != 0
+    assert "immutable" in err and "watch.db" in err, err
+    assert "Traceback" not in err
+    assert stored_by_name(db)["first.mp4"].error_code == "empty_file"

@@ -64,9 +64,17 @@ def entry() -> NoReturn:
     interpreter down: with MediaPipe, ONNX Runtime and the pinyin dictionaries loaded that takes
     about a second (measured: 0.6-1.4 s of a 36 s clip's 7 s), and a ``check`` has nothing left
     to release that the system does not (no database, no worker, no temporary file open)."""
+    import faulthandler
+
+    # A fatal signal (SIGBUS when a database file is made immutable in the instant between
+    # the store's check and SQLite's write, SIGSEGV in a native library) says where it hit
+    # instead of ending the process without a word.
+    faulthandler.enable()
     args = _parse(None)
     rc = run(args)
-    if args.command in QUICK_EXIT:
+    from dualrec_audit.store.base import left_open
+
+    if args.command in QUICK_EXIT or left_open():
         logging.shutdown()
         sys.stdout.flush()
         sys.stderr.flush()

@@ -33,6 +33,8 @@ DB_ENV = "DUALREC_AUDIT_DB"
 _MIGRATE_LOCK = threading.Lock()
 # PostgreSQL: processes opening a fresh database at once take turns on this advisory lock.
 _PG_MIGRATE_LOCK_ID = 0x64726563  # "drec"
+# Engines of SQLite files made unwritable under this process, never closed (see close()).
+_LEFT_OPEN: list[Any] = []
 
 
 def default_db_path() -> Path:
@@ -236,6 +238,13 @@ class StoreBase:
             raise ConfigError(self.key_error)
 
     def close(self) -> None:
+        if self._file is not None and _unwritable(self._file) is not None:
+            # Closing the last connection checkpoints the WAL into the file, through the
+            # memory-mapped WAL index: SIGBUS on a file made immutable. Left open (and kept
+            # referenced, so no garbage collection closes it); the process leaves without
+            # closing it (``left_open``).
+            _LEFT_OPEN.append(self.engine)
+            return
         self.engine.dispose()
 
     def __enter__(self) -> Self:
@@ -252,6 +261,8 @@ class StoreBase:
         from sqlalchemy.orm import Session
 
         self._head = None
+        if self._file is not None:
+            _still_writable(self._file, self.display_url())
         try:
             with Session(self._writer) as s, s.begin():
                 if self.dialect == "postgresql":
@@ -351,6 +362,35 @@ def _not_sqlite(file: Path) -> None:
     if head and head != b"SQLite format 3\x00":
         raise ConfigError(
             f"cannot open the database {file}: it is not an SQLite database file. Check --db"
+        )
+
+
+def left_open() -> bool:
+    """Whether a store was left open because its files became unwritable: the process
+    must then end without closing it (``os._exit``), as closing would checkpoint into them."""
+    return bool(_LEFT_OPEN)
+
+
+def _unwritable(file: Path) -> Path | None:
+    """The first of the SQLite file and its WAL files that exists and cannot be written."""
+    for f in (file, file.with_name(file.name + "-wal"), file.with_name(file.name + "-shm")):
+        if os.access(f, os.F_OK) and not os.access(f, os.W_OK):
+            return f
+    return None
+
+
+def _still_writable(file: Path, where: str) -> None:
+    """A StoreError when the SQLite file or its WAL files were made read-only or immutable
+    (``chattr +i``) under a running process. SQLite maps its WAL index (``-shm``) into
+    memory: writing after such a change ends the process with SIGBUS, no error and no
+    message. Asked before each write transaction (three ``access`` calls)."""
+    bad = _unwritable(file)
+    if bad is not None:
+        raise StoreError(
+            f"the database {where} cannot be written any more: {bad.name} was made read-only "
+            "or immutable (chmod, chattr +i). What was stored before is intact; make it "
+            "writable again and run the same command again",
+            code="read_only",
         )
 
 
