@@ -126,6 +126,23 @@ class Defect:
 
 
 @dataclass(frozen=True)
+class Dimmed:
+    """Several dark spans in one clip (the compositor asks ``covers(t)``): the calibration
+    clips of tests/test_calibrate.py and scripts/calibration_screenshot.py."""
+
+    spans: tuple[tuple[float, float], ...]
+    check: str = "dark"
+    party: str | None = None
+
+    @property
+    def start(self) -> float:
+        return self.spans[0][0]
+
+    def covers(self, t: float) -> bool:
+        return any(s <= t < e for s, e in self.spans)
+
+
+@dataclass(frozen=True)
 class Sample:
     name: str
     description: str

@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,20 +26,6 @@ CLIPS = {  # the tuning clips of tests/test_calibrate.py
     "dim_c.mp4": ((3.0, 7.5),),
 }
 HARMLESS_S = 4.0
-
-
-@dataclass(frozen=True)
-class Dimmed:
-    spans: tuple[tuple[float, float], ...]
-    check: str = "dark"
-    party: str | None = None
-
-    @property
-    def start(self) -> float:
-        return self.spans[0][0]
-
-    def covers(self, t: float) -> bool:
-        return any(s <= t < e for s, e in self.spans)
 
 
 def _builder():
@@ -76,7 +61,7 @@ def main() -> None:
         shutil.copy(f, incoming / f.name)
         shutil.copy(f.with_suffix(".json"), incoming / f"{f.stem}.json")
     for name, spans in CLIPS.items():
-        build.build_clip(incoming / name, args.media, Dimmed(spans))
+        build.build_clip(incoming / name, args.media, build.Dimmed(spans))
         (incoming / f"{Path(name).stem}.json").write_text(
             json.dumps({"profile": "bundled_samples"})
         )

@@ -11,7 +11,6 @@ under the proposed profile.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,22 +25,6 @@ from dualrec_audit.store.keys import run_key
 from tests.conftest import build_samples_module, media
 
 PROFILE = "bundled_samples"
-
-
-@dataclass(frozen=True)
-class Dimmed:
-    """Several dark spans in one clip (the compositor asks ``covers(t)``)."""
-
-    spans: tuple[tuple[float, float], ...]
-    check: str = "dark"
-    party: str | None = None
-
-    @property
-    def start(self) -> float:
-        return self.spans[0][0]
-
-    def covers(self, t: float) -> bool:
-        return any(s <= t < e for s, e in self.spans)
 
 
 # name -> dark spans (the dark check sees them a little longer: it samples the picture). A
@@ -64,7 +47,7 @@ def audited(pipeline, sample_results, tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("calibrate")
     out = dict(sample_results)
     for name, spans in CLIPS.items():
-        path = build.build_clip(folder / name, src, Dimmed(spans))
+        path = build.build_clip(folder / name, src, build.Dimmed(spans))
         out[name] = pipeline.apply(path, profile=PROFILE)
     # The customer out of frame for 1.5 s (bending to sign): under the 95 % presence rule.
     absent = build.Defect("party_absent", "customer", 9.0, 10.5)

@@ -16,6 +16,7 @@ from dualrec_audit.store.base import resolve_url
 from dualrec_audit.store.database import Store
 from dualrec_audit.store.keys import digest, jsonable, run_key
 from dualrec_audit.store.records import ClaimedError, RecordingMeta
+from tests.store_helpers import drop_guards, rehash_without_the_key, sql
 
 
 def _store_sample(store: Store, result, *, key: str | None = None, meta=None) -> tuple[int, bool]:
@@ -148,29 +149,20 @@ def test_written_rows_cannot_be_updated_or_deleted(db_url, sample_results, table
         column = {"event_log": "actor", "findings": "severity"}.get(table, "reviewer")
         if table == "audit_runs":
             column = "decision"
-        for sql in (f"UPDATE {table} SET {column} = 'x'", f"DELETE FROM {table}"):
+        for statement in (f"UPDATE {table} SET {column} = 'x'", f"DELETE FROM {table}"):
             with pytest.raises(DatabaseError, match="append-only"), store.engine.begin() as c:
-                c.execute(text(sql))
+                c.execute(text(statement))
         assert store.verify().ok
 
 
-def _drop_guards(store: Store, table: str) -> None:
-    """What a tamperer with full database rights would do first."""
-    with store.engine.begin() as c:
-        if store.dialect == "postgresql":
-            c.execute(text(f"DROP TRIGGER {table}_append_only ON {table}"))
-        else:
-            c.execute(text(f"DROP TRIGGER {table}_no_update"))
-
-
 def _tamper_log_payload(store: Store) -> None:
-    _drop_guards(store, "event_log")
+    drop_guards(store, "event_log")
     with store.engine.begin() as c:
         c.execute(text("UPDATE event_log SET payload = replace(payload, 'T001', 'T002')"))
 
 
 def _tamper_decision(store: Store) -> None:
-    _drop_guards(store, "audit_runs")
+    drop_guards(store, "audit_runs")
     with store.engine.begin() as c:
         c.execute(text("UPDATE audit_runs SET decision = 'approve', score = 95"))
 
@@ -219,10 +211,7 @@ def test_event_log_detects_a_removed_entry(db_url, sample_results):
     with Store(db_url) as store:
         run_id, _ = _store_sample(store, sample_results["clean.mp4"])
         store.add_decision(run_id, "r", "approve")
-        _drop_guards(store, "event_log")
-        if store.dialect == "sqlite":
-            with store.engine.begin() as c:
-                c.execute(text("DROP TRIGGER event_log_no_delete"))
+        drop_guards(store, "event_log")
         with store.engine.begin() as c:
             c.execute(text("DELETE FROM event_log WHERE seq = 2"))
         problems = store.verify().problems
@@ -316,7 +305,7 @@ def test_false_alarm_marks_are_kept_logged_and_verified(db_url, sample_results):
         ]
         assert marks[0].id == first and marks[0].note == "灯光正常，是窗帘的影子"
         assert store.verify().ok
-        _drop_guards(store, "finding_feedback")
+        drop_guards(store, "finding_feedback")
         with store.engine.begin() as c:
             c.execute(
                 text("UPDATE finding_feedback SET label = 'confirmed' WHERE id = :i"), {"i": first}
@@ -442,25 +431,6 @@ def test_concurrent_claims_let_exactly_one_reviewer_in(db_url, sample_results):
 # -- issue 14: tamper evidence that does not depend on the database alone ---------------------
 
 
-def _sql(store: Store, *statements: str) -> None:
-    with store.engine.begin() as c:
-        for sql in statements:
-            c.execute(text(sql))
-
-
-def _drop_all_guards(store: Store, table: str) -> None:
-    """Every trigger guarding ``table``: what someone with full rights on the database does."""
-    if store.dialect == "postgresql":
-        _sql(
-            store,
-            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
-            f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
-        )
-    else:
-        _sql(store, *(f"DROP TRIGGER IF EXISTS {table}_no_{v}" for v in ("update", "delete")))
-        _sql(store, f"DROP TRIGGER IF EXISTS {table}_no_replace")
-
-
 def _filled(store: Store, sample_results) -> int:
     run_id, _ = _store_sample(store, sample_results["party_absent.mp4"])
     store.add_decision(run_id, "王审核", "rerecord", "party_absent", "客户离开画面")
@@ -477,8 +447,8 @@ def _problems(store: Store) -> list[str]:
 def test_a_deleted_review_decision_is_detected(db_url, sample_results):
     with Store(db_url) as store:
         _filled(store, sample_results)
-        _drop_all_guards(store, "review_decisions")
-        _sql(store, "DELETE FROM review_decisions")
+        drop_guards(store, "review_decisions")
+        sql(store, "DELETE FROM review_decisions")
         assert "review decision 1: in the event log but missing from the table" in _problems(store)
 
 
@@ -486,8 +456,8 @@ def test_a_whole_run_deleted_with_its_findings_and_scores_is_detected(db_url, sa
     with Store(db_url) as store:
         _filled(store, sample_results)
         for t in ("review_decisions", "finding_feedback", "scores", "findings", "audit_runs"):
-            _drop_all_guards(store, t)
-        _sql(
+            drop_guards(store, t)
+        sql(
             store,
             "DELETE FROM review_decisions",
             "DELETE FROM scores",
@@ -508,9 +478,9 @@ def test_deleting_the_last_log_entries_with_their_rows_is_caught_by_the_anchor(
         head = store.head()
         assert head is not None and head[0] == 5
         export.write_text(json.dumps({"chain_head": {"seq": head[0], "hash": head[1]}}))
-        _drop_all_guards(store, "review_decisions")
-        _drop_all_guards(store, "event_log")
-        _sql(
+        drop_guards(store, "review_decisions")
+        drop_guards(store, "event_log")
+        sql(
             store,
             "DELETE FROM review_decisions WHERE id = 2",
             "DELETE FROM event_log WHERE seq = 5",
@@ -537,10 +507,10 @@ def test_truncate_is_refused_on_postgresql(db_url, sample_results):
         _filled(store, sample_results)
         for table in ("review_decisions", "event_log", "audit_runs"):
             with pytest.raises(DatabaseError, match="append-only"):
-                _sql(store, f"TRUNCATE {table} CASCADE")
+                sql(store, f"TRUNCATE {table} CASCADE")
         # With the guard dropped, the truncated rows are missing from what the log recorded.
-        _sql(store, "DROP TRIGGER review_decisions_no_truncate ON review_decisions")
-        _sql(store, "TRUNCATE review_decisions")
+        sql(store, "DROP TRIGGER review_decisions_no_truncate ON review_decisions")
+        sql(store, "TRUNCATE review_decisions")
         assert "review decision 1: in the event log but missing from the table" in _problems(store)
 
 
@@ -559,7 +529,7 @@ def test_insert_or_replace_cannot_pass_the_append_only_guards_on_sqlite(db_url, 
         from sqlalchemy.exc import DatabaseError
 
         with pytest.raises(DatabaseError, match="append-only"):
-            _sql(store, replace_sql)
+            sql(store, replace_sql)
         plain = sqlite3.connect(store.url.split(":///", 1)[1])
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             plain.execute(replace_sql)
@@ -572,28 +542,10 @@ def test_insert_or_replace_cannot_pass_the_append_only_guards_on_sqlite(db_url, 
 def test_a_changed_recording_path_is_detected(db_url, sample_results):
     with Store(db_url) as store:
         _filled(store, sample_results)
-        _sql(store, "UPDATE recording_paths SET path = '/elsewhere/party_absent.mp4'")
+        sql(store, "UPDATE recording_paths SET path = '/elsewhere/party_absent.mp4'")
         problems = _problems(store)
         assert "recording path 1: differs from the event log" in problems
         assert "recording path 1: its path key does not match its path" in problems
-
-
-def _recompute_chain_without_the_key(store: Store) -> None:
-    """What a tamperer who knows the algorithm but not the key does after changing rows."""
-    from dualrec_audit.store.keys import GENESIS, entry_hash
-
-    _drop_all_guards(store, "event_log")
-    with store.engine.begin() as c:
-        rows = c.execute(text("SELECT * FROM event_log ORDER BY seq")).mappings().all()
-        prev = GENESIS
-        for r in rows:
-            fields = (r["at"], r["actor"], r["action"], r["entity"], r["entity_id"], r["payload"])
-            h = entry_hash(r["seq"], *fields, prev)
-            c.execute(
-                text("UPDATE event_log SET prev_hash = :p, hash = :h WHERE seq = :s"),
-                {"p": prev, "h": h, "s": r["seq"]},
-            )
-            prev = h
 
 
 def test_a_verdict_changed_and_the_chain_recomputed_without_the_key_is_detected(
@@ -602,20 +554,20 @@ def test_a_verdict_changed_and_the_chain_recomputed_without_the_key_is_detected(
     with Store(db_url) as store:
         assert store.key is not None and store.key_file.stat().st_mode & 0o077 == 0
         _filled(store, sample_results)
-        _drop_all_guards(store, "review_decisions")
-        _sql(store, "UPDATE review_decisions SET verdict = 'approve'")
-        _drop_all_guards(store, "event_log")
-        _sql(
+        drop_guards(store, "review_decisions")
+        sql(store, "UPDATE review_decisions SET verdict = 'approve'")
+        drop_guards(store, "event_log")
+        sql(
             store,
             "UPDATE event_log SET payload = replace(payload, '\"rerecord\"', '\"approve\"') "
             "WHERE entity = 'review_decision'",
         )
-        _recompute_chain_without_the_key(store)
+        rehash_without_the_key(store)
         problems = _problems(store)
         assert "review decision 1: differs from the event log" not in problems  # rows agree
         assert any("altered (hash mismatch)" in p for p in problems)
         # Claiming the database was never keyed does not help: the key file says otherwise.
-        _sql(store, "UPDATE store_info SET keyed_from = NULL")
+        sql(store, "UPDATE store_info SET keyed_from = NULL")
     with Store(db_url) as reopened:
         problems = _problems(reopened)
         assert any("store_info: keyed from entry None" in p for p in problems)
@@ -702,7 +654,7 @@ def test_an_unkeyed_database_from_before_keys_verifies_and_is_keyed_by_db_init(
         _filled(store, sample_results)
         report = store.verify()
         assert report.ok and report.keyed
-        _recompute_chain_without_the_key(store)  # the keyed part cannot be forged
+        rehash_without_the_key(store)  # the keyed part cannot be forged
         assert any("entry 4: altered" in p for p in store.verify().problems)
     assert main(["db", "verify", "--db", empty_db_url]) == 1
 

@@ -12,61 +12,15 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import threading
-from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from dualrec_audit.core.errors import ConfigError
 from dualrec_audit.store.database import Store
-from dualrec_audit.store.keys import GENESIS, entry_hash, run_key
 from dualrec_audit.store.trail import Entry, replay_accounts
 from dualrec_audit.workflow.policy import Account, Request, WorkflowError
-
-
-def _sql(store: Store, *statements: str) -> None:
-    with store.engine.begin() as c:
-        for sql in statements:
-            c.execute(text(sql))
-
-
-def _drop_guards(store: Store, table: str) -> None:
-    """Every trigger guarding ``table``."""
-    names = ("append_only", "no_truncate", "no_update", "no_delete", "no_replace")
-    if store.dialect == "postgresql":
-        _sql(store, *(f"DROP TRIGGER IF EXISTS {table}_{n} ON {table}" for n in names))
-    else:
-        _sql(store, *(f"DROP TRIGGER IF EXISTS {table}_{n}" for n in names))
-
-
-def _rehash_without_the_key(store: Store) -> None:
-    _drop_guards(store, "event_log")
-    with store.engine.begin() as c:
-        rows = c.execute(text("SELECT * FROM event_log ORDER BY seq")).mappings().all()
-        prev = GENESIS
-        for r in rows:
-            fields = (r["at"], r["actor"], r["action"], r["entity"], r["entity_id"], r["payload"])
-            h = entry_hash(r["seq"], *fields, prev)
-            c.execute(
-                text("UPDATE event_log SET prev_hash = :p, hash = :h WHERE seq = :s"),
-                {"p": prev, "h": h, "s": r["seq"]},
-            )
-            prev = h
-
-
-def _run(store: Store, result) -> int:
-    st = Path(result.file).stat()
-    run_id, _ = store.record_run(
-        result,
-        key=run_key(result.sha256, "p", result.models, {"t": 1}),
-        sha256=result.sha256,
-        size=st.st_size,
-        mtime_ns=st.st_mtime_ns,
-        profile_digest="p",
-        started_at="2026-11-21T08:00:00+00:00",
-    )
-    return run_id
+from tests.store_helpers import drop_guards, rehash_without_the_key, sql, store_run
 
 
 @pytest.fixture
@@ -78,7 +32,7 @@ def world(db_url, sample_results) -> dict:
         acc = {"admin": admin}
         for name, role in (("wang", "reviewer"), ("qian", "reviewer"), ("li", "senior")):
             acc[name] = store.create_account(name, name, role, f"{name}-password", by=admin)
-        run_id = _run(store, sample_results["party_absent.mp4"])
+        run_id = store_run(store, sample_results["party_absent.mp4"])
         rec = store.run(run_id).recording_id
         store.decide(run_id, Request(acc["wang"], "rerecord", "party_absent", "客户离开画面"))
         store.file_appeal(rec, "上海分行 T1024", "客户只是弯腰签字", by=acc["wang"])
@@ -110,19 +64,19 @@ def test_a_database_downgraded_to_unkeyed_with_a_new_id_is_refused(world, capsys
 
     with Store(world["url"]) as store:
         old_id = store.db_id
-        _drop_guards(store, "review_decisions")
-        _sql(
+        drop_guards(store, "review_decisions")
+        sql(
             store,
             "UPDATE store_info SET db_id = 'f00dfeedf00dfeedf00dfeedf00dfeed', keyed_from = NULL",
             "UPDATE review_decisions SET verdict = 'approve'",
         )
-        _drop_guards(store, "event_log")
-        _sql(
+        drop_guards(store, "event_log")
+        sql(
             store,
             "UPDATE event_log SET payload = replace(payload, '\"rerecord\"', '\"approve\"') "
             "WHERE entity = 'review_decision'",
         )
-        _rehash_without_the_key(store)
+        rehash_without_the_key(store)
     # Without being told any key: the key made for this location names the old id.
     with Store(world["url"]) as store:
         assert store.key is None
@@ -148,8 +102,8 @@ def test_keyed_from_moved_past_the_end_is_refused(world, verify_with):
     """The keyed part of the chain "stops": the database claims it was keyed only from an
     entry after the last one, and the whole chain is plain SHA-256."""
     with Store(world["url"]) as store:
-        _sql(store, "UPDATE store_info SET keyed_from = 1000")
-        _rehash_without_the_key(store)
+        sql(store, "UPDATE store_info SET keyed_from = 1000")
+        rehash_without_the_key(store)
     problems = verify_with()
     assert any("store_info: keyed from entry 1000, but the key file says 1" in p for p in problems)
     assert any("altered (hash mismatch)" in p for p in problems)
@@ -170,9 +124,9 @@ def test_truncating_or_deleting_appeals_is_refused_and_then_detected(world, veri
     with Store(world["url"]) as store:
         erase = "TRUNCATE appeals" if store.dialect == "postgresql" else "DELETE FROM appeals"
         with pytest.raises(DatabaseError, match="append-only"):
-            _sql(store, erase)
-        _drop_guards(store, "appeals")
-        _sql(store, erase)
+            sql(store, erase)
+        drop_guards(store, "appeals")
+        sql(store, erase)
         assert store.state(world["rec"]).standing != "appealed"  # what the erasure does
     assert "appeal 1: in the event log but missing from the table" in verify_with()
 
@@ -205,7 +159,7 @@ def test_truncate_is_refused_on_every_table_on_postgresql(db_url, table):
         if store.dialect != "postgresql":
             pytest.skip("TRUNCATE is PostgreSQL's")
         with pytest.raises(DatabaseError, match=r"refused|append-only"):
-            _sql(store, f"TRUNCATE {table} CASCADE")
+            sql(store, f"TRUNCATE {table} CASCADE")
 
 
 # -- 3. accounts, roles, assignments -------------------------------------------------------------
@@ -214,15 +168,15 @@ def test_truncate_is_refused_on_every_table_on_postgresql(db_url, table):
 def test_accounts_cannot_be_deleted_or_truncated_and_deletions_are_detected(world, verify_with):
     with Store(world["url"]) as store:
         with pytest.raises(DatabaseError, match="keeps its rows"):
-            _sql(store, "DELETE FROM accounts WHERE username = 'wang'")
+            sql(store, "DELETE FROM accounts WHERE username = 'wang'")
         if store.dialect == "postgresql":
             with pytest.raises(DatabaseError, match="keeps its rows"):
-                _sql(store, "TRUNCATE accounts CASCADE")
-        _drop_guards(store, "accounts")
-        _sql(store, "DELETE FROM accounts WHERE username = 'wang'")
+                sql(store, "TRUNCATE accounts CASCADE")
+        drop_guards(store, "accounts")
+        sql(store, "DELETE FROM accounts WHERE username = 'wang'")
     assert "account 2: in the event log but missing from the table" in verify_with()
     with Store(world["url"]) as store:
-        _sql(store, "DELETE FROM accounts")
+        sql(store, "DELETE FROM accounts")
     problems = verify_with()
     for i in (1, 2, 3, 4):
         assert f"account {i}: in the event log but missing from the table" in problems
@@ -234,8 +188,8 @@ def test_an_emptied_accounts_table_makes_no_new_first_administrator(world, capsy
     from dualrec_audit.cli import main
 
     with Store(world["url"]) as store:
-        _drop_guards(store, "accounts")
-        _sql(store, "DELETE FROM accounts")
+        drop_guards(store, "accounts")
+        sql(store, "DELETE FROM accounts")
         assert store.has_accounts()  # the log had accounts
         with pytest.raises(WorkflowError, match="administrator"):
             store.create_account("mallory", "M", "admin", "mallory-password")
@@ -252,12 +206,12 @@ def test_a_role_granted_by_a_row_edit_used_and_set_back_is_detected(
 ):
     acc = world["acc"]
     with Store(world["url"]) as store:
-        run_id = _run(store, sample_results["frozen_segment.mp4"])
-        _sql(store, "UPDATE accounts SET role = 'senior' WHERE username = 'qian'")
+        run_id = store_run(store, sample_results["frozen_segment.mp4"])
+        sql(store, "UPDATE accounts SET role = 'senior' WHERE username = 'qian'")
         promoted = Account(acc["qian"].id, "qian", "qian", "senior")
         d = store.decide(run_id, Request(promoted, "rerecord", "frozen", "画面卡顿"))
         assert d.role == "senior"
-        _sql(store, "UPDATE accounts SET role = 'reviewer' WHERE username = 'qian'")
+        sql(store, "UPDATE accounts SET role = 'reviewer' WHERE username = 'qian'")
     problems = verify_with()
     expected = f"review decision {d.id}: made as senior, but the event log knew qian as reviewer"
     assert f"{expected} then" in problems
@@ -266,13 +220,13 @@ def test_a_role_granted_by_a_row_edit_used_and_set_back_is_detected(
 
 def test_a_deleted_or_added_assignment_is_detected(world, verify_with):
     with Store(world["url"]) as store:
-        _sql(store, "DELETE FROM assignments")
+        sql(store, "DELETE FROM assignments")
     rec = world["rec"]
     assert f"assignment of recording {rec}: in the event log but missing from the table" in (
         verify_with()
     )
     with Store(world["url"]) as store:
-        _sql(
+        sql(
             store,
             "INSERT INTO assignments (recording_id, assignee, assigned_by, assigned_at) "
             f"VALUES ({rec}, 'wang', 'li', '2026-12-05T00:00:00+00:00')",

@@ -17,10 +17,10 @@ import pytest
 from dualrec_audit.core.result import CheckResult, StageStatus, Text, Word
 from dualrec_audit.review.player import PREROLL_S, seek_target, to_position
 from dualrec_audit.store.database import Store
-from dualrec_audit.store.keys import run_key
 from dualrec_audit.store.records import RecordingMeta
 from dualrec_audit.workflow.policy import unwatched
 from dualrec_audit.workflow.watch import watch_intervals
+from tests.store_helpers import store_run
 
 from .conftest import ROOT, SAMPLES
 
@@ -35,21 +35,6 @@ def _isolated(isolated_models_env, tmp_path, monkeypatch):
     """Own settings file, no language from the environment, no user models."""
     monkeypatch.setenv("DUALREC_AUDIT_SETTINGS", str(tmp_path / "settings.ini"))
     monkeypatch.delenv("DUALREC_AUDIT_LANG", raising=False)
-
-
-def _store(store: Store, result, meta: RecordingMeta | None = None) -> int:
-    st = Path(result.file).stat()
-    run_id, _ = store.record_run(
-        result,
-        key=run_key(result.sha256, "p", result.models, {"t": 1}),
-        sha256=result.sha256,
-        size=st.st_size,
-        mtime_ns=st.st_mtime_ns,
-        profile_digest="p",
-        started_at="2026-11-21T08:00:00+00:00",
-        meta=meta,
-    )
-    return run_id
 
 
 ACCOUNTS = (
@@ -85,7 +70,7 @@ def db(tmp_path, sample_results):
                 customer_ref=f"C{i:04d}",
                 product="稳健理财 1 号",
             )
-            runs[name] = _store(store, result, meta)
+            runs[name] = store_run(store, result, meta=meta)
     return url, runs
 
 
@@ -305,7 +290,7 @@ def test_no_decision_without_a_playable_file(qtbot, db, sample_results, tmp_path
     result = replace(sample_results["dark_segment.mp4"], file=str(moved), sha256="f" * 64)
     shutil.copy(src, moved)
     with Store(url) as store:
-        run_id = _store(store, result)
+        run_id = store_run(store, result)
     moved.unlink()
     win = _window(qtbot, url)
     with qtbot.waitSignal(win.review.loaded, timeout=20_000):
@@ -498,7 +483,7 @@ def test_transcript_click_seeks(qtbot, tmp_path, sample_results, zh):
     url = f"sqlite:///{tmp_path / 't.db'}"
     with Store(url, create=True) as store:
         _accounts(store)
-        run_id = _store(store, replace(base, transcript=words))
+        run_id = store_run(store, replace(base, transcript=words))
     win = _window(qtbot, url)
     _open(qtbot, win, run_id)
     review = win.review
@@ -645,7 +630,7 @@ def test_transcript_colours_required_and_forbidden_phrases(qtbot, tmp_path, samp
     url = f"sqlite:///{tmp_path / 't.db'}"
     with Store(url, create=True) as store:
         _accounts(store)
-        run_id = _store(store, result)
+        run_id = store_run(store, result)
     win = _window(qtbot, url)
     _open(qtbot, win, run_id)
     view = win.review.transcript

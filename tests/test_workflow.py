@@ -4,12 +4,9 @@ real audited samples."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from dualrec_audit.store.database import Store
-from dualrec_audit.store.keys import run_key
 from dualrec_audit.workflow.policy import (
     Account,
     AppealFacts,
@@ -23,6 +20,7 @@ from dualrec_audit.workflow.policy import (
     watched_record,
 )
 from dualrec_audit.workflow.watch import watch_intervals
+from tests.store_helpers import store_run
 
 REVIEWER = Account(2, "wang", "王审核", "reviewer")
 SENIOR = Account(3, "li", "李主管", "senior")
@@ -141,20 +139,6 @@ def test_an_appeal_is_decided_by_someone_else(sample_results):
 # -- through the store ------------------------------------------------------------------------
 
 
-def _run(store: Store, result) -> int:
-    st = Path(result.file).stat()
-    run_id, _ = store.record_run(
-        result,
-        key=run_key(result.sha256, "p", result.models, {"t": 1}),
-        sha256=result.sha256,
-        size=st.st_size,
-        mtime_ns=st.st_mtime_ns,
-        profile_digest="p",
-        started_at="2026-11-21T08:00:00+00:00",
-    )
-    return run_id
-
-
 def _accounts(store: Store) -> dict[str, Account]:
     admin = store.create_account("admin", "管理员", "admin", "admin-pass-1")
     out = {"admin": admin}
@@ -199,7 +183,7 @@ def test_accounts_first_administrator_argon2_and_sign_in(db_url):
 def test_store_enforces_roles_four_eyes_changes_and_appeals(db_url, sample_results):
     with Store(db_url) as store:
         acc = _accounts(store)
-        run_id = _run(store, sample_results["party_absent.mp4"])
+        run_id = store_run(store, sample_results["party_absent.mp4"])
         rec = store.run(run_id).recording_id
         result = store.result(run_id)
         watched = _all_watched(result)
@@ -239,7 +223,7 @@ def test_store_enforces_roles_four_eyes_changes_and_appeals(db_url, sample_resul
 def test_approving_unwatched_is_refused_unless_a_reason_is_logged(db_url, sample_results):
     with Store(db_url) as store:
         acc = _accounts(store)
-        run_id = _run(store, sample_results["dark_segment.mp4"])
+        run_id = store_run(store, sample_results["dark_segment.mp4"])
         result = store.result(run_id)
         with pytest.raises(WorkflowError, match="not played"):
             store.decide(run_id, Request(acc["wang"], "approve", watched=_none_watched(result)))
@@ -267,7 +251,7 @@ def test_approving_unwatched_is_refused_unless_a_reason_is_logged(db_url, sample
 def test_assignments_and_finding_verdicts(db_url, sample_results):
     with Store(db_url) as store:
         acc = _accounts(store)
-        run_id = _run(store, sample_results["frozen_segment.mp4"])
+        run_id = store_run(store, sample_results["frozen_segment.mp4"])
         rec = store.run(run_id).recording_id
         with pytest.raises(WorkflowError, match="themselves"):
             store.assign([rec], "qian", by=acc["wang"])
@@ -290,7 +274,7 @@ def test_finding_verdicts_are_in_the_export(tmp_path, sample_results):
 
     url = f"sqlite:///{tmp_path / 'x.db'}"
     with Store(url, create=True) as store:
-        run_id = _run(store, sample_results["party_absent.mp4"])
+        run_id = store_run(store, sample_results["party_absent.mp4"])
         rule = next(f for f in store.stored_findings(run_id) if f.source == "rule")
         store.add_feedback(rule.id, "wang", "false_alarm", "客户只是弯腰")
         items = load_items(store)
