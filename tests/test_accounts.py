@@ -18,7 +18,8 @@ from dualrec_audit.workflow.accounts import AccountRules
 from dualrec_audit.workflow.policy import Request, WorkflowError
 
 from .conftest import ROOT
-from .test_workflow import _accounts, _run
+from .store_helpers import store_run
+from .test_workflow import _accounts
 
 
 def _log(store: Store, action: str) -> list[tuple[str, str]]:
@@ -68,7 +69,7 @@ def test_reset_change_role_disable_and_roles_on_every_action(db_url, sample_resu
     with Store(db_url) as store:
         acc = _accounts(store)
         admin, wang = acc["admin"], acc["wang"]
-        run_id = _run(store, sample_results["dark_segment.mp4"])
+        run_id = store_run(store, sample_results["dark_segment.mp4"])
         rec = store.run(run_id).recording_id
         # Only an administrator administers.
         with pytest.raises(WorkflowError, match="administrator"):
@@ -127,7 +128,7 @@ def test_db_verify_catches_an_edited_role_a_deleted_lockout_and_an_edited_reason
     with Store(db_url) as store:
         store.account_rules = AccountRules(lockout_after=2, lockout_minutes=15)
         acc = _accounts(store)
-        run_id = _run(store, sample_results["dark_segment.mp4"])
+        run_id = store_run(store, sample_results["dark_segment.mp4"])
         store.decide(
             run_id,
             Request(acc["wang"], "rerecord", "video_quality", "画面过暗五秒"),
