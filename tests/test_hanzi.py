@@ -230,3 +230,17 @@ files = [
     ):
         store.pull("demo", dest, wheels_from=[wheels])
     assert not (dest / "demo").exists()
+
+
+def test_a_cancelled_transcript_stops_and_is_not_cached(hanzi_store, tmp_path):
+    """The reviewer left the recording: the windows not begun are given up, nothing cached."""
+    import threading
+
+    cancel = threading.Event()
+    cancel.set()
+    cache = HanziCache(tmp_path / "cache")
+    t = recording_hanzi(
+        media("speech_zh/funasr_asr_example.wav"), cache=cache, store=hanzi_store, cancel=cancel
+    )
+    assert not t.words and [s["reason"] for s in t.truncated] == ["stopped"]
+    assert not list((tmp_path / "cache").glob("*.json"))

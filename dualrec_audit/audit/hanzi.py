@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,12 +148,15 @@ def recording_hanzi(
     model: str = HANZI_MODEL,
     options: WhisperOptions | None = None,
     speech: SpeechParams | None = None,
+    cancel: threading.Event | None = None,
 ) -> HanziTranscript:
     """The recording's character transcript, from the cache or computed (then cached).
 
     ``sha256``: the recording's content sha256 as stored (computed from the file when empty).
     A missing or corrupt model is a :class:`~dualrec_audit.core.errors.ModelError` with the
-    command that installs it; a file that cannot be read, a ``MediaError``."""
+    command that installs it; a file that cannot be read, a ``MediaError``. ``cancel`` set
+    while it runs (the reviewer left the recording): it stops after the window under way, and
+    what it has is returned, not cached."""
     store = store or ModelStore()
     options = options or WhisperOptions()
     spec = store.spec(model)
@@ -175,7 +179,7 @@ def recording_hanzi(
         if audio is not None and len(audio):
             duration = len(audio) / SAMPLE_RATE
             regions = analyse(audio, SAMPLE_RATE, duration, speech or SpeechParams()).regions
-            heard = transcriber.transcribe(audio, regions)
+            heard = transcriber.transcribe(audio, regions, cancel)
             words, truncated = list(heard), list(heard.truncated)
     finally:
         for t in tracks:
@@ -197,6 +201,6 @@ def recording_hanzi(
         out.elapsed_s,
     )
     out = HanziTranscript.from_dict(out.to_dict())  # rounded as cached: the same either way
-    if cache is not None:
+    if cache is not None and not (cancel is not None and cancel.is_set()):
         cache.put(out, key)
     return out

@@ -16,6 +16,7 @@ text had both); reviewers read Simplified, so every word is converted with OpenC
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,10 +51,15 @@ class HanziTranscriber:
         self.version = inner.version
         self.trusted = inner.trusted
 
-    def transcribe(self, audio: Audio, regions: Sequence[tuple[float, float]]) -> Words:
+    def transcribe(
+        self,
+        audio: Audio,
+        regions: Sequence[tuple[float, float]],
+        cancel: threading.Event | None = None,
+    ) -> Words:
         """The words said in ``regions`` of ``audio``, with their times; the spans the
-        recogniser gave up on (time budget, loops) in ``.truncated``."""
-        heard = self.inner.transcribe(audio, regions, language=LANGUAGE)
+        recogniser gave up on (time budget, loops, ``cancel`` set) in ``.truncated``."""
+        heard = self.inner.transcribe(audio, regions, language=LANGUAGE, cancel=cancel)
         out = Words([Word(w.start, w.end, to_simplified(w.text), w.probability) for w in heard])
         out.truncated = list(getattr(heard, "truncated", []))
         return out
