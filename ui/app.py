@@ -317,6 +317,9 @@ def _review_screenshot(win: MainWindow, args: argparse.Namespace) -> None:
         wait_until(lambda: abs(player.frame_ms - target) <= frame + 1, 30, "the video frame")
     if args.view == "history":
         review.side_tabs.setCurrentWidget(review.history)
+    if args.view == "characters":  # the character transcript, computed or from the cache
+        review.side_tabs.setCurrentWidget(review.hanzi.parentWidget())
+        wait_until(review.hanzi_worker.idle, 600, "the character transcript")
     if args.view == "keys":
         review.overlay_help.toggle()
     if args.view == "approve":

@@ -211,7 +211,8 @@ class MainWindow(QMainWindow):
         is never cut off)."""
         self.queue.timer.stop()
         self.idle.stop()
-        self.review.close_run()
+        self.review.close_run()  # a character transcript under way stops after its window
+        self.review.hanzi_worker.wait(60_000)
         self.precheck.shutdown()
         self.db.close()
         self.settings.sync()

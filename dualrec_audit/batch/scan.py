@@ -27,7 +27,7 @@ from typing import Literal
 from dualrec_audit.audit.pipeline import AuditPipeline
 from dualrec_audit.batch.folder import Settler, hash_file, list_folder
 from dualrec_audit.batch.workers import AuditFn, Executor, Job, ProcessPool, audit_in_worker
-from dualrec_audit.core.errors import ConfigError
+from dualrec_audit.core.errors import ConfigError, DualrecError, ModelError
 from dualrec_audit.core.paths import absolute, display_path, share_relative
 from dualrec_audit.core.result import AuditResult
 from dualrec_audit.media.probe import may_become_media, os_error_message
@@ -52,6 +52,9 @@ class ScanOptions:
     profile: str | None = None  # --profile for every file
     profile_map: ProfileMap | None = None
     default_profile: str = "fund_sale"
+    # After the decisions: the character transcript of each recording sent to a reviewer
+    # (``audit/hanzi.py``, cached), computed only while no audit is waiting or running.
+    characters: bool = False
 
 
 # Errors that a file still being copied also gives: a young file that gives one is held
@@ -97,6 +100,8 @@ class ScanSummary:
     # (profile id, why it was chosen) -> how many recordings were judged under it
     profiles: dict[tuple[str, str], int] = field(default_factory=dict)
     unavailable_s: float = 0.0  # how long the folder was gone (a share that went away)
+    characters: int = 0  # character transcripts made or found in the cache
+    characters_failed: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
 
 
 # -- the scanner ----------------------------------------------------------------------------
@@ -128,6 +133,7 @@ class Scanner:
         on_event: Callable[[ScanEvent], None] | None = None,
         audit_fn: AuditFn = audit_in_worker,
         executor: Callable[[Scanner], Executor] | None = None,
+        characters_fn: Callable[[Path, str], object] | None = None,
     ):
         self.store = store
         self.pipeline = pipeline  # validates models and options; its models key the runs
@@ -143,6 +149,9 @@ class Scanner:
         # Content that could not be audited, by run key: each other name it has gets its own
         # stored error (not "already audited"), keyed by its path.
         self.bad: dict[str, AuditResult] = {}
+        # Recordings sent to review whose character transcript is still to make (path, sha256).
+        self.for_characters: list[tuple[Path, str]] = []
+        self.characters_fn = characters_fn or self._character_transcript
         key_options = {
             k: v for k, v in pipeline.options.to_dict().items() if k not in EXECUTION_ONLY
         }
@@ -219,6 +228,9 @@ class Scanner:
             self._sleep(min(interval_s, 2.0))
             return True
         if not st.waiting and not st.held and not pool.busy:
+            if self.for_characters:  # one, then the folder is looked at again
+                self._characters(st.summary)
+                return True
             if st.rescan:
                 st.rescan = False
                 return True
@@ -233,6 +245,27 @@ class Scanner:
 
     def stop(self) -> None:
         self.stop_requested = True
+
+    def _character_transcript(self, path: Path, sha256: str) -> object:
+        from dualrec_audit.audit.hanzi import HanziCache, recording_hanzi
+        from dualrec_audit.models.registry import ModelStore
+
+        return recording_hanzi(path, sha256, cache=HanziCache(), store=ModelStore(self.models_dir))
+
+    def _characters(self, summary: ScanSummary) -> None:
+        """The next character transcript (off the decisions' path: they are stored). A missing
+        model is said once and no more are tried; a file that fails is listed, and the scan
+        goes on."""
+        path, sha256 = self.for_characters.pop(0)
+        try:
+            self.characters_fn(path, sha256)
+            summary.characters += 1
+        except ModelError as exc:
+            summary.characters_failed.append((display_path(path), exc.message))
+            self.for_characters.clear()
+        except (DualrecError, OSError) as exc:
+            log.warning("character transcript of %s: %s", path, exc)
+            summary.characters_failed.append((display_path(path), str(exc)))
 
     def _sleep(self, seconds: float) -> None:
         end = time.monotonic() + seconds
@@ -461,6 +494,8 @@ class Scanner:
             summary.profiles[judged] = summary.profiles.get(judged, 0) + 1
         if result.error is not None:
             summary.errors.append((result.file, result.error.code, result.error.message))
+        elif self.options.characters and result.decision != "approve":
+            self.for_characters.append((job.path, job.sha256))
         self.on_event(ScanEvent("stored", display_path(job.path), result=result))
 
     def _record(self, job: Job, started: str, result: AuditResult, st: _State) -> None:

@@ -54,6 +54,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         default=600.0,
         help="stop waiting for a file that keeps changing after this many seconds",
     )
+    scan.add_argument(
+        "--characters",
+        action="store_true",
+        help="after the decisions, transcribe each recording sent to review in Chinese "
+        "characters for the reviewers (model whisper-base-pypi; cached; never changes a decision)",
+    )
     add_db_arg(scan)
     from dualrec_audit.batch import cluster
 
@@ -110,6 +116,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
             profile=args.profile,
             profile_map=ProfileMap.load(args.profile_map) if args.profile_map else None,
             default_profile=options.profile or DEFAULT_PROFILE,
+            characters=args.characters,
         ),
         models_dir=args.models,
         on_event=bar,
@@ -139,6 +146,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
         out_line(f"  error  {path}: {without_name(message, Path(path).name)} [{code}]")
     for path in summary.still_copying:
         out_line(f"  still being written, not audited yet: {path}")
+    if args.characters:
+        out_line(f"  character transcripts for review: {summary.characters}")
+        for path, why in summary.characters_failed:
+            out_line(f"  no character transcript  {path}: {why}")
     if scanner.stop_requested and not args.watch:
         out_line("stopped: what was audited is stored; run the same scan again to go on")
         return 130

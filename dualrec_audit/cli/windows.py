@@ -40,11 +40,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             "login",
             "accounts",
             "approve",
+            "characters",
         ),
         default="review",
         help="with --screenshot: which view (precheck needs --file; history and keys: the "
         "review view with its history tab or its shortcut list; login: the sign-in dialog; "
-        "approve: the question Approve asks when something was not watched or listened to)",
+        "approve: the question Approve asks when something was not watched or listened to; "
+        "characters: the character transcript tab, once computed)",
     )
     review.add_argument("--file", type=Path, help="with --view precheck: the recording checked")
     add_audit_args(review)

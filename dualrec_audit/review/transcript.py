@@ -111,3 +111,30 @@ def current_span(starts: Sequence[float], seconds: float) -> int | None:
 def missing_stages(result: AuditResult) -> list[StageStatus]:
     """Stages of the profile that were listened for and not heard (red in the transcript)."""
     return [s for s in result.stages if s.status == "missing"]
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of the character transcript: when it starts and ends, who says it, the text."""
+
+    start: float
+    end: float
+    speaker: str | None
+    text: str
+
+
+def character_lines(result: AuditResult, words: Sequence[Word], max_chars: int = 24) -> list[Line]:
+    """The character transcript (``words`` from ``audit/hanzi.py``) cut into lines as the
+    pinyin transcript is (a pause, a full line, another party speaking), each with the speaker
+    the talk check heard over it."""
+    spans = [Span(w.start, w.end, w.text, "plain") for w in words]
+    speakers = span_speakers(result, spans)
+    starts = transcript_lines(spans, max_chars=max_chars, speakers=speakers)
+    out = []
+    for k, first in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else len(spans)
+        text = "".join(s.text for s in spans[first:end])
+        out.append(
+            Line(spans[first].start, spans[end - 1].end, line_speaker(speakers, first, end), text)
+        )
+    return out

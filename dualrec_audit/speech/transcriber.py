@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -148,7 +149,10 @@ class FasterWhisperTranscriber:
         *,
         language: str = "zh",
         hotwords: str | None = None,
+        cancel: threading.Event | None = None,
     ) -> list[Word]:
+        """``cancel`` set: the windows not begun yet are given up (``stopped``), e.g. when a
+        reviewer leaves the recording whose character transcript is being made."""
         if not regions or len(audio) == 0:
             return []
         model = _load_whisper(
@@ -163,6 +167,9 @@ class FasterWhisperTranscriber:
         for w0, w1, group in speech_windows(regions, WHISPER_WINDOW_S):
             w1 = min(w1, duration)
             if w1 <= w0:
+                continue
+            if cancel is not None and cancel.is_set():
+                words.give_up(w0, w1, "stopped")
                 continue
             if time.monotonic() > deadline:
                 words.give_up(w0, w1, "time")

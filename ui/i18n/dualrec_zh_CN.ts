@@ -324,6 +324,49 @@
     </message>
 </context>
 <context>
+    <name>HanziPanel</name>
+    <message>
+        <source>Chinese characters by a multilingual Whisper, for reading only: the script check verified the phrases on the pinyin transcript.</source>
+        <translation>汉字由多语种 Whisper 转写，仅供阅读：话术核验依据的是拼音转写。</translation>
+    </message>
+    <message>
+        <source>No file of this recording to transcribe.</source>
+        <translation>找不到该录像的文件，无法转写。</translation>
+    </message>
+    <message>
+        <source>Transcribing in Chinese characters…</source>
+        <translation>正在转写为汉字…</translation>
+    </message>
+    <message>
+        <source>This file is not the one audited: no transcript is shown.</source>
+        <translation>该文件不是审核时的文件：不显示转写。</translation>
+    </message>
+    <message>
+        <source>No speech recognised.</source>
+        <translation>未识别到语音。</translation>
+    </message>
+    <message>
+        <source>time budget used up</source>
+        <translation>时间预算用尽</translation>
+    </message>
+    <message>
+        <source>it repeated itself</source>
+        <translation>出现重复循环</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>Not transcribed {start}–{end}: the recogniser stopped ({why}).</source>
+        <translation>{start}–{end} 未转写：识别器已停止（{why}）。</translation>
+    </message>
+    <message>
+        <source>No character transcript: {why}</source>
+        <translation>无汉字转写：{why}</translation>
+    </message>
+</context>
+<context>
     <name>HistoryPanel</name>
     <message>
         <source>When</source>
@@ -1032,6 +1075,10 @@
     <message>
         <source>Keys (?)</source>
         <translation>快捷键 (?)</translation>
+    </message>
+    <message>
+        <source>Characters</source>
+        <translation>汉字转写</translation>
     </message>
     <message>
         <source>History</source>

@@ -57,6 +57,7 @@ from .data import ReviewData, load_review
 from .decision import DecisionPanel
 from .evidence import EvidencePanel
 from .findings import FindingsPanel
+from .hanzi import HanziPanel
 from .header import ReviewHeader
 from .history import HistoryPanel
 from .transcript import TranscriptPanel
@@ -69,6 +70,7 @@ class ReviewView(
     EvidencePanel,
     FindingsPanel,
     TranscriptPanel,
+    HanziPanel,
     HistoryPanel,
     DecisionPanel,
     AppealPanel,
@@ -196,6 +198,7 @@ class ReviewView(
         self.side_tabs = QTabWidget()
         self.side_tabs.setObjectName("sideTabs")
         self.side_tabs.addTab(self._build_transcript(), self.tr("Transcript"))
+        self.side_tabs.addTab(self._build_hanzi(), self.tr("Characters"))
         self.side_tabs.addTab(self._build_stages(), self.tr("Script stages"))
         self.side_tabs.addTab(self._build_history(), self.tr("History"))
         right.addWidget(self.side_tabs)
@@ -303,6 +306,7 @@ class ReviewView(
     def close_run(self) -> None:
         """Stop playing and give the claim back (the view stays empty)."""
         self.renew_timer.stop()
+        self.stop_hanzi()
         if self.data is not None and self.data.claim is not None:
             rec, who = self.data.summary.recording_id, self.data.claim.reviewer
             self.db.call(lambda store: store.release(rec, who), self._released)
@@ -340,6 +344,7 @@ class ReviewView(
         self._fill_findings()
         self._fill_stages()
         self._fill_transcript()
+        self._start_hanzi()
         self.places = watch_intervals(r)
         self._fill_timeline()
         self._show_history()
