@@ -204,11 +204,11 @@ def _grid_frames(media_root: Path, clip: str) -> tuple[list[np.ndarray], int, in
         frames = [f.to_ndarray(format="bgr24") for f in c.decode(video=0)]
     audio = load_audio(media_root / "video" / clip, SR)
     assert audio is not None
-    a, b = _voiced(audio.astype(np.float32))
+    # The talking mouth: where the clip's own voice is within 20 dB of its loudest (at 25 dB
+    # some clips' spans take in a second of breath and room noise with the lips closed).
+    a, b = _voiced(audio.astype(np.float32), -20.0)
     first, last = int(a / SR * FPS), int(b / SR * FPS) + 1
-    # The talking mouth: the inner part of the voiced span (its first and last frames are the
-    # closed lips of the breath before the first word and after the last).
-    return frames, first + 3, last - 3, max(2, min(10, first - 3))
+    return frames, first, last, max(2, min(10, first - 3))
 
 
 def _face_image(face: Face, img: np.ndarray) -> np.ndarray:
