@@ -109,3 +109,95 @@ def test_a_recipe_builds_with_moving_lips_and_its_truth(tmp_path: Path) -> None:
     loud = [rms(s.start, s.end) for s in built.truth]
     assert min(loud) > 10 * rms(0.0, 0.4)  # before the first voice: silence
     assert built.overlap_s() == pytest.approx(0.34, abs=0.05)  # the customer's 嗯
+
+
+# --- the algorithm's parts, on constructed activity ---------------------------------------------
+
+
+def _acts(n: int, staff: list[tuple[int, int, float]], customer: list[tuple[int, int, float]],
+          base: tuple[float, float] = (0.02, 0.02)) -> dict[str, np.ndarray]:  # fmt: skip
+    out = {}
+    for party, spans, b in (("staff", staff, base[0]), ("customer", customer, base[1])):
+        a = np.full(n, b)
+        for i, j, v in spans:
+            a[i:j] = v
+        out[party] = a
+    return out
+
+
+def test_a_noisy_still_mouth_is_not_taken_for_a_talking_one() -> None:
+    """A small face's still mouth measures 0.09 (coding noise), over the fixed 0.07: against its
+    own listening level it is still, and the staff's turn is not called ``both``."""
+    from dualrec_audit.checks.talk import TalkParams, label_frames, thresholds
+
+    p = TalkParams()
+    n = 300
+    acts = _acts(n, [(0, 150, 0.2)], [(150, 300, 0.2)], base=(0.02, 0.09))
+    speech = np.ones(n, bool)
+    thr_s, thr_c = thresholds(speech, acts["staff"], acts["customer"], (0.2, 0.2), p)
+    assert thr_s < 0.09 < thr_c < 0.2
+    labels, _, _ = label_frames(speech, acts, p)
+    assert labels[:150] == ["staff"] * 150 and labels[150:] == ["customer"] * 150
+
+
+def test_both_only_over_a_stretch_of_two_moving_mouths() -> None:
+    from dualrec_audit.checks.talk import FRAME_S, TalkParams, label_frames
+
+    p = TalkParams()
+    n, short, long_ = 400, round(0.3 / FRAME_S), round(1.5 / FRAME_S)
+    acts = _acts(n, [(0, 400, 0.2)], [(50, 50 + short, 0.18), (250, 250 + long_, 0.2)])
+    labels, _, _ = label_frames(np.ones(n, bool), acts, p)
+    assert "both" not in labels[40 : 60 + short]  # a back-channel: the talker keeps the turn
+    assert labels[260 : 240 + long_] == ["both"] * (long_ - 20)
+
+
+def test_a_short_answer_goes_to_the_mouth_that_moves_around_its_syllables() -> None:
+    """对 (0.25 s) inside the staff's talk: its syllables' times pin it to the customer, whose
+    mouth moves there, though smoothing would give it to the turn around it."""
+    from dualrec_audit.checks.talk import (
+        FRAME_S,
+        TalkParams,
+        intervals,
+        label_frames,
+        short_utterances,
+    )
+
+    p = TalkParams()
+    n = round(6.0 / FRAME_S)
+    i0, i1 = round(3.0 / FRAME_S), round(3.25 / FRAME_S)
+    acts = _acts(n, [(0, n, 0.2)], [(i0, i1, 0.25)])
+    words = [(0.5, 0.8), (0.85, 1.1), (1.15, 2.5), (3.0, 3.1), (3.1, 3.25), (4.0, 5.5)]
+    shorts = short_utterances(words, p)
+    assert shorts == [(3.0, 3.25)]  # the others are parts of longer utterances
+    speech = np.ones(n, bool)
+    labels, conf, pinned = label_frames(speech, acts, p, None, shorts)
+    talk = intervals(labels, conf, p, pinned)
+    said = [t for t in talk if t.party == "customer"]
+    assert len(said) == 1 and abs(said[0].start - 3.0) < 0.05 and abs(said[0].end - 3.25) < 0.05
+    labels, conf, pinned = label_frames(speech, acts, p)
+    assert not pinned.any()
+    unpinned = intervals(labels, conf, p)
+    assert "customer" not in {t.party for t in unpinned}  # the smoothing alone loses it
+
+
+def test_voice_frames_keep_speech_in_a_machine_hum() -> None:
+    """At 10 dB SNR of hum the speech mask keeps less than half of a Mandarin sentence (its
+    frames are too flat); the talk check's maybe-voice frames keep most of it (and some of the
+    hum alone: they count only where a mouth moves)."""
+    from dualrec_audit.checks.speech import SpeechParams, analyse, voice_frames
+    from sample_videos import build_samples as bs
+
+    x = bs.trim_silence(bs.read_wav(media(tu.WENET)))
+    x = x * np.float32(10 ** ((bs.TARGET_DBFS - bs.rms_dbfs(x)) / 20))
+    track = np.concatenate([np.zeros(32000, np.float32), x, np.zeros(32000, np.float32)])
+    hum = np.resize(bs.read_wav(media("noise/" + bs.NOISE_FILE)), len(track))
+    track = track + hum * np.float32(10 ** ((bs.TARGET_DBFS - 10 - bs.rms_dbfs(hum)) / 20))
+    a = analyse(track, 16000, len(track) / 16000, SpeechParams())
+    voice = voice_frames(a)
+    assert voice is not None
+    times = (np.arange(len(voice)) + 0.5) * 0.03
+    inside = (times > 2.1) & (times < 2.0 + len(x) / 16000 - 0.1)
+    outside = (times < 1.7) | (times > 2.0 + len(x) / 16000 + 0.4)
+    assert (voice >= 1)[inside].mean() >= 0.75 > a.speech_frames[inside].mean() + 0.2
+    assert (voice == 2)[outside].mean() <= 0.02  # the hum alone: not speech (maybe a voice)
+    assert ((voice == 2) == a.speech_frames).all()

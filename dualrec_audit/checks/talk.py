@@ -67,7 +67,6 @@ class TalkParams:
     min_listen_s: float = 1.0  # level to its talking level (measured over this much at least)
     utterance_gap_s: float = 0.3  # recognised syllables this close are one utterance; one no
     short_s: float = 1.2  # longer than this is a short answer, said by the mouth that moves
-    short_pad_s: float = 0.15  # around its syllables
     hold_s: float = 0.8  # a still stretch shorter than this inside one party's speech is theirs
     min_run_s: float = 0.3  # shorter label runs are absorbed by their neighbours
     merge_gap_s: float = 0.5  # talk of one party across a pause this short is one interval
@@ -270,9 +269,11 @@ def label_frames(
     p: TalkParams,
     narrow: Mapping[str, np.ndarray] | None = None,
     shorts: Sequence[tuple[float, float]] = (),
+    sure: np.ndarray | None = None,
 ) -> tuple[list[str | None], np.ndarray, np.ndarray]:
     """A label per voice-activity frame (None: no speech), its confidence (0..1) and whether
-    it is pinned (a short answer's, see :func:`_short_answers`: not smoothed away).
+    it is pinned (a short answer's, see :func:`_short_answers`: not smoothed away). Where
+    ``sure`` is given, a frame outside it is talk only where a mouth moves.
 
     A party's mouth moves where its activity reaches its own threshold (:func:`thresholds`).
     One moving mouth: that party talks; none: ``off_screen``; both: ``both`` where the less
@@ -306,6 +307,8 @@ def label_frames(
         elif staff[i] or customer[i]:
             labels.append("staff" if staff[i] else "customer")
             conf[i] = (hi[i] - lo[i]) / (hi[i] + lo[i] + 1e-9)
+        elif sure is not None and not sure[i]:
+            labels.append(None)  # maybe a voice, maybe the noise, and no mouth moves: not talk
         else:
             labels.append("off_screen")
             conf[i] = float(seen[i]) * (1.0 - max(a_s[i] / thr_s, a_c[i] / thr_c))
@@ -336,16 +339,14 @@ def _short_answers(
     shorts: Sequence[tuple[float, float]],
     p: TalkParams,
 ) -> np.ndarray:
-    """A short utterance is said by the party whose mouth moves around its syllables (within
-    ``short_pad_s``; the more, scaled, when both do), not by the turn it falls in: its voiced
-    frames get that label and are pinned. Where no mouth moves, its labels stay."""
+    """A short utterance is said by the party whose mouth moves around its syllables (the
+    activity's window reaches ``window_s / 2`` around them; the more, scaled, when both move
+    over most of it), not by the turn it falls in: its voiced frames get that label and are
+    pinned. Where no mouth moves, its labels stay."""
     pinned = np.zeros(len(labels), bool)
     n = len(labels)
     for a, b in shorts:
-        lo, hi = (
-            max(0, int((a - p.short_pad_s) / FRAME_S)),
-            min(n, int((b + p.short_pad_s) / FRAME_S) + 1),
-        )
+        lo, hi = max(0, int(a / FRAME_S)), min(n, int(b / FRAME_S) + 1)
         if hi <= lo:
             continue
         cands = [
@@ -356,8 +357,7 @@ def _short_answers(
         if not cands:
             continue
         who = max(cands)[1]
-        i0, i1 = max(0, int(a / FRAME_S)), min(n, int(b / FRAME_S) + 1)
-        for i in range(i0, i1):
+        for i in range(lo, hi):
             if speech[i]:
                 labels[i], pinned[i] = who, True
     return pinned
@@ -521,7 +521,9 @@ def talk_result(
         party: activity(samples.get(party, ()), times, p, p.both_window_s) for party in PARTIES
     }
     shorts = short_utterances(words, p)
-    labels, conf, pinned = label_frames(np.asarray(speech_frames, bool), acts, p, narrow, shorts)
+    frames = np.asarray(speech_frames)
+    sure = frames >= 2 if frames.dtype != bool else None
+    labels, conf, pinned = label_frames(frames > 0, acts, p, narrow, shorts, sure)
     talk = intervals(labels, conf, p, pinned)
     return CheckResult(
         name="talk",
