@@ -19,6 +19,56 @@ from tests.conftest import media
 from tests.talk_measure import measure, summary
 
 
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory: pytest.TempPathFactory, isolated_models_env: Path) -> dict:
+    """Every recipe of both splits built and audited (bundled models, ``bundled_samples``):
+    {name: Figures}."""
+    from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
+    from dualrec_audit.checks.faces import FaceParams
+
+    root = media("video/grid_bbaf2n.mpg").parent.parent
+    out = tmp_path_factory.mktemp("talk_unseen")
+    pipes = {
+        side: AuditPipeline(
+            AuditOptions(profile="bundled_samples", faces=FaceParams(staff_side=side))
+        )
+        for side in ("left", "right")
+    }
+    figures = {}
+    for recipe in tu.TUNE + tu.HELDOUT:
+        built = tu.build(recipe, root, out)
+        result = pipes[recipe.staff_side].apply(built.path)
+        assert result.error is None, result.error
+        figures[recipe.name] = measure(built, result)
+    return figures
+
+
+def test_tune_split_meets_the_issues_thresholds(audited: dict) -> None:
+    """On every TUNE recording: talk IoU >= 0.7 per party, every 代答 flagged, no false
+    who-said-it finding, key phrases >= 90 % right, "both" at most the real overlap + 0.5 s."""
+    tune = [audited[r.name] for r in tu.TUNE]
+    for f in tune:
+        assert min(f.iou_staff, f.iou_customer) >= 0.7, f
+        assert f.daida_flagged == f.daida_turns and f.false_findings == 0, f
+        assert f.both_s <= f.overlap_s + 0.5, f
+    assert sum(f.phrases_right for f in tune) >= 0.9 * sum(f.phrases for f in tune)
+
+
+def test_heldout_split_what_holds(audited: dict) -> None:
+    """The HELDOUT split (faces never tuned on), measured once: what holds is asserted; what
+    does not (docs/talk-unseen.md) is not hidden by a weaker assert: the 代答 and overlap
+    recording ("heldout_daida_overlap_offscreen") misses its 代答 turn, gives the staff's turns
+    IoU 0.59 and the customer's 0.33, and reports 3.45 s of "both" against 1.14 s."""
+    held = [audited[r.name] for r in tu.HELDOUT]
+    assert all(f.false_findings == 0 for f in held)
+    long_customer = audited["heldout_right_long_customer"]
+    assert min(long_customer.iou_staff, long_customer.iou_customer) >= 0.85
+    assert long_customer.phrases_right == long_customer.phrases == 4
+    assert long_customer.both_s <= long_customer.overlap_s + 0.5
+    s = summary(held)
+    assert s["iou_mean"] >= 0.65  # 0.52 before issue 32
+
+
 def _as_talk(built: tu.Built) -> list[Talk]:
     """The truth as talk intervals (overlap as ``both``)."""
     step = 0.01
