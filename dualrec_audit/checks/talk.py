@@ -9,14 +9,22 @@ same party's previous crop: the **motion** is the mean absolute difference, the 
 shifts of one crop pixel (so a head moving a little does not count as a talking mouth). No
 landmarker runs for this.
 
-A mouth is **moving** when its mean motion within a short window (``window_s``) reaches
-``active_motion``: a talking mouth opens and closes several times a second, a listening face
-keeps its lips still. Each 30 ms frame of voice activity is then given to the party whose mouth
-moves; to ``both`` when both mouths move (overlapping speech, or a listener mouthing along: it
-is said, not guessed), and to ``off_screen`` when no mouth on screen moves (a voice from off the
-picture, a dubbed track, a phone). A still stretch shorter than ``hold_s`` inside a party's
-speech (a held vowel, a closed-lip consonant) stays that party's. Runs of one label become talk
-intervals with a confidence (how clearly the talker's mouth moves more than the other's).
+A mouth is **moving** when its mean motion within a short window (``window_s``) reaches its
+own threshold: a talking mouth opens and closes several times a second, a listening face keeps
+its lips still, and a small or distant face's still mouth shows more coding noise in the crop
+than a large one's, so each party's threshold lies between its listening level (its motion
+while the other clearly talks) and its talking level (``thresholds``), never under
+``active_motion``. Each 30 ms frame of voice activity is then given to the party whose mouth
+moves (of two, the more active, each scaled by its talking level); to ``both`` only where both
+mouths move, comparably, for a stretch (``both_min_s``: overlapping speech; a shorter run, a
+listener's twitch or back-channel, goes to the more active mouth); and to ``off_screen`` when no
+mouth on screen moves (a voice from off the picture, a dubbed track, a phone). Frames that are
+only maybe a voice (``SpeechAnalysis.voice_frames`` 1: speech in a hum) count where a mouth
+moves. A short utterance (the recogniser's syllables, at most ``short_s``) goes to the mouth
+that moves over its syllables, whatever the turn around it. A still stretch shorter than
+``hold_s`` inside a party's speech (a held vowel, a closed-lip consonant) stays that party's.
+Runs of one label become talk intervals with a confidence (how clearly the talker's mouth moves
+more than the other's).
 
 The samples are taken over the whole recording (they cost a crop and a small difference each);
 only those inside voice activity are used. Nodding (head-pitch oscillation: the nose moving
