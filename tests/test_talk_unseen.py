@@ -108,7 +108,7 @@ def _result(built: tu.Built, talk: list[Talk], findings=(), stages=()) -> AuditR
                        findings=tuple(findings), stages=tuple(stages))  # fmt: skip
 
 
-@pytest.mark.parametrize("recipe", tu.TUNE + tu.HELDOUT, ids=lambda r: r.name)
+@pytest.mark.parametrize("recipe", tu.TUNE + tu.HELDOUT + tu.HELDOUT_2, ids=lambda r: r.name)
 def test_the_measure_gives_the_truth_full_marks_and_a_swap_none(recipe: tu.Recipe) -> None:
     built = _recorded(recipe)
     f = measure(built, _result(built, _as_talk(built)))
