@@ -35,7 +35,7 @@ def audited(tmp_path_factory: pytest.TempPathFactory, isolated_models_env: Path)
         for side in ("left", "right")
     }
     figures = {}
-    for recipe in tu.TUNE + tu.HELDOUT:
+    for recipe in tu.TUNE + tu.HELDOUT + tu.HELDOUT_2:
         built = tu.build(recipe, root, out)
         result = pipes[recipe.staff_side].apply(built.path)
         assert result.error is None, result.error
@@ -54,19 +54,22 @@ def test_tune_split_meets_the_issues_thresholds(audited: dict) -> None:
     assert sum(f.phrases_right for f in tune) >= 0.9 * sum(f.phrases for f in tune)
 
 
-def test_heldout_split_what_holds(audited: dict) -> None:
-    """The HELDOUT split (faces never tuned on), measured once: what holds is asserted; what
-    does not (docs/talk-unseen.md) is not hidden by a weaker assert: the 代答 and overlap
-    recording ("heldout_daida_overlap_offscreen") misses its 代答 turn, gives the staff's turns
-    IoU 0.59 and the customer's 0.33, and reports 3.45 s of "both" against 1.14 s."""
-    held = [audited[r.name] for r in tu.HELDOUT]
-    assert all(f.false_findings == 0 for f in held)
-    long_customer = audited["heldout_right_long_customer"]
-    assert min(long_customer.iou_staff, long_customer.iou_customer) >= 0.85
-    assert long_customer.phrases_right == long_customer.phrases == 4
-    assert long_customer.both_s <= long_customer.overlap_s + 0.5
-    s = summary(held)
-    assert s["iou_mean"] >= 0.65  # 0.52 before issue 32
+def test_heldout_splits_what_holds(audited: dict) -> None:
+    """HELDOUT (its faces never tuned on; looked into after it was measured, which found a
+    composition fault and changed no parameter) meets every threshold. HELDOUT_2, measured
+    once at the end, meets them but for its hum recording's customer (IoU 0.589, see
+    docs/talk-unseen.md): asserted as what holds, not hidden by a weaker bound on the rest."""
+    for f in (audited[r.name] for r in tu.HELDOUT):
+        assert min(f.iou_staff, f.iou_customer) >= 0.7, f
+        assert f.daida_flagged == f.daida_turns and f.false_findings == 0, f
+        assert f.phrases_right == f.phrases and f.both_s <= f.overlap_s + 0.5, f
+    held2 = [audited[r.name] for r in tu.HELDOUT_2]
+    for f in held2:
+        assert f.daida_flagged == f.daida_turns and f.false_findings == 0, f
+        assert f.phrases_right == f.phrases and f.both_s <= f.overlap_s + 0.5, f
+    mixed, hum = audited["heldout2_mixed_right"], audited["heldout2_daida_hum"]
+    assert min(mixed.iou_staff, mixed.iou_customer) >= 0.8 and hum.iou_staff >= 0.8
+    assert hum.iou_customer >= 0.55  # 0.33 before issue 32
 
 
 def _as_talk(built: tu.Built) -> list[Talk]:
