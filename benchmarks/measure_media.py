@@ -213,7 +213,7 @@ def m_talk(path: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _talk_pass(path: Path, info: Any, audio: Any, args: argparse.Namespace) -> dict[str, Any]:
-    from dualrec_audit.checks.speech import run_speech_check
+    from dualrec_audit.checks.speech import run_speech_check, voice_frames
     from dualrec_audit.checks.talk import MouthTracker
     from dualrec_audit.media.frames import sample_frames
     from dualrec_audit.media.sound import SAMPLE_RATE
@@ -242,7 +242,7 @@ def _talk_pass(path: Path, info: Any, audio: Any, args: argparse.Namespace) -> d
     t0 = time.perf_counter()
     _, analysis = run_speech_check(audio, SAMPLE_RATE, info.duration_s)
     p.add("speech", time.perf_counter() - t0)
-    vad = analysis.speech_frames if analysis is not None else None
+    vad = voice_frames(analysis)
     result = timed("talk", mouths.finish, info.duration_s, vad)
     for part, secs in spent.items():
         p.add(part, secs)

@@ -36,7 +36,12 @@ from dualrec_audit.checks.face_detect import Face
 from dualrec_audit.checks.faces import FaceParams, FacesCheck, PartyState
 from dualrec_audit.checks.identity import IdentityCheck, IdentityParams, papers_in, with_cards
 from dualrec_audit.checks.script import ScriptParams, run_script_check
-from dualrec_audit.checks.speech import SpeechAnalysis, SpeechParams, run_speech_check
+from dualrec_audit.checks.speech import (
+    SpeechAnalysis,
+    SpeechParams,
+    run_speech_check,
+    voice_frames,
+)
 from dualrec_audit.checks.talk import MouthTracker, TalkParams
 from dualrec_audit.checks.transcript import run_transcript_check
 from dualrec_audit.checks.video import VideoParams, VideoQualityCheck
@@ -253,8 +258,9 @@ class AuditPipeline:
             sound = relay.wait(heard, hook)
         checks["speech"] = sound.speech
         if mouths is not None:
-            vad = sound.analysis.speech_frames if sound.analysis is not None else None
-            checks["talk"] = mouths.finish(info.duration_s, vad)
+            vad = voice_frames(sound.analysis)
+            syllables = [(w.start, w.end) for w in sound.words]
+            checks["talk"] = mouths.finish(info.duration_s, vad, syllables)
         checks["transcript"], checks["script"] = sound.transcript, sound.script
         identity = checks.get("identity")
         words = sound.words

@@ -9,14 +9,22 @@ same party's previous crop: the **motion** is the mean absolute difference, the 
 shifts of one crop pixel (so a head moving a little does not count as a talking mouth). No
 landmarker runs for this.
 
-A mouth is **moving** when its mean motion within a short window (``window_s``) reaches
-``active_motion``: a talking mouth opens and closes several times a second, a listening face
-keeps its lips still. Each 30 ms frame of voice activity is then given to the party whose mouth
-moves; to ``both`` when both mouths move (overlapping speech, or a listener mouthing along: it
-is said, not guessed), and to ``off_screen`` when no mouth on screen moves (a voice from off the
-picture, a dubbed track, a phone). A still stretch shorter than ``hold_s`` inside a party's
-speech (a held vowel, a closed-lip consonant) stays that party's. Runs of one label become talk
-intervals with a confidence (how clearly the talker's mouth moves more than the other's).
+A mouth is **moving** when its mean motion within a short window (``window_s``) reaches its
+own threshold: a talking mouth opens and closes several times a second, a listening face keeps
+its lips still, and a small or distant face's still mouth shows more coding noise in the crop
+than a large one's, so each party's threshold lies between its listening level (its motion
+while the other clearly talks) and its talking level (``thresholds``), never under
+``active_motion``. Each 30 ms frame of voice activity is then given to the party whose mouth
+moves (of two, the more active, each scaled by its talking level); to ``both`` only where both
+mouths move, comparably, for a stretch (``both_min_s``: overlapping speech; a shorter run, a
+listener's twitch or back-channel, goes to the more active mouth); and to ``off_screen`` when no
+mouth on screen moves (a voice from off the picture, a dubbed track, a phone). Frames that are
+only maybe a voice (``SpeechAnalysis.voice_frames`` 1: speech in a hum) count where a mouth
+moves. A short utterance (the recogniser's syllables, at most ``short_s``) goes to the mouth
+that moves over its syllables, whatever the turn around it. A still stretch shorter than
+``hold_s`` inside a party's speech (a held vowel, a closed-lip consonant) stays that party's.
+Runs of one label become talk intervals with a confidence (how clearly the talker's mouth moves
+more than the other's).
 
 The samples are taken over the whole recording (they cost a crop and a small difference each);
 only those inside voice activity are used. Nodding (head-pitch oscillation: the nose moving
@@ -58,6 +66,15 @@ class TalkParams:
     fps: float = 10.0  # mouth samples per second
     window_s: float = 0.5  # a mouth moves when its mean motion within the window reaches ...
     active_motion: float = 0.07  # ... this (normalised crop difference)
+    talk_percentile: float = 90.0  # a party's talking level: this percentile of its activity
+    min_talk_level: float = 0.12  # ... over the voiced frames, at least this
+    both_ratio: float = 0.5  # "both": the less active mouth moves at least this share as much
+    both_min_s: float = 0.6  # ... over at least this much voiced time (else: the more active)
+    both_window_s: float = 0.2  # ... and both mouths move within this shorter window too
+    listen_share: float = 0.3  # a party's threshold: this share of the way from its listening
+    min_listen_s: float = 1.0  # level to its talking level (measured over this much at least)
+    utterance_gap_s: float = 0.3  # recognised syllables this close are one utterance; one no
+    short_s: float = 1.2  # longer than this is a short answer, said by the mouth that moves
     hold_s: float = 0.8  # a still stretch shorter than this inside one party's speech is theirs
     min_run_s: float = 0.3  # shorter label runs are absorbed by their neighbours
     merge_gap_s: float = 0.5  # talk of one party across a pause this short is one interval
@@ -175,7 +192,12 @@ class MouthTracker:
                 self.samples[party].extend((t, motion(crop, prev[1])))
             self.prev[party] = (t, crop)
 
-    def finish(self, duration_s: float, speech_frames: np.ndarray | None) -> CheckResult:
+    def finish(
+        self,
+        duration_s: float,
+        speech_frames: np.ndarray | None,
+        words: Sequence[tuple[float, float]] = (),
+    ) -> CheckResult:
         while self.pending:
             self._measure(*self.pending.popleft())
         return talk_result(
@@ -185,6 +207,7 @@ class MouthTracker:
             duration_s,
             self.p,
             self.measured,
+            words,
         )
 
 
@@ -199,15 +222,15 @@ def _columns(pairs: Pairs) -> tuple[np.ndarray, np.ndarray]:
     return a[:, 0], a[:, 1]
 
 
-def activity(samples: Pairs, times: np.ndarray, p: TalkParams) -> np.ndarray:
-    """How much the mouth moves around each time (mean motion within the window); NaN where
-    the party has no sample near that time."""
+def activity(samples: Pairs, times: np.ndarray, p: TalkParams, window_s: float = 0.0) -> np.ndarray:
+    """How much the mouth moves around each time (mean motion within ``window_s``, by default
+    the params' ``window_s``); NaN where the party has no sample near that time."""
     out = np.full(len(times), np.nan)
     if len(samples) == 0:
         return out
     ts, mo = _columns(samples)
     csum = np.concatenate([[0.0], np.cumsum(mo)])
-    half = p.window_s / 2
+    half = (window_s or p.window_s) / 2
     lo = np.searchsorted(ts, times - half, side="left")
     hi = np.searchsorted(ts, times + half, side="right")
     has = hi > lo
@@ -215,31 +238,164 @@ def activity(samples: Pairs, times: np.ndarray, p: TalkParams) -> np.ndarray:
     return out
 
 
+def talking_level(act: np.ndarray, speech: np.ndarray, p: TalkParams) -> float:
+    """How much this party's mouth moves when it talks: a high percentile of its activity over
+    the voiced frames where it is seen, never under ``min_talk_level`` (a party that never
+    talks is not scaled up to look like one that does)."""
+    seen = act[speech & ~np.isnan(act)]
+    if len(seen) == 0:
+        return p.min_talk_level
+    return max(p.min_talk_level, float(np.percentile(seen, p.talk_percentile)))
+
+
+def thresholds(
+    speech: np.ndarray, a_s: np.ndarray, a_c: np.ndarray, levels: tuple[float, float], p: TalkParams
+) -> tuple[float, float]:
+    """Each party's own "mouth moves" threshold: between how much its mouth moves while the
+    other clearly talks (its listening level: a small or distant face's still mouth shows more
+    coding noise in the crop than a large one's) and its talking level, ``listen_share`` of the
+    way up; never under ``active_motion``."""
+    out = []
+    for mine, other, lv_mine, lv_other in ((a_s, a_c, *levels), (a_c, a_s, *levels[::-1])):
+        listening = (
+            speech
+            & (other >= max(p.active_motion, 0.5 * lv_other))
+            & (mine / lv_mine < 0.5 * other / lv_other)
+        )
+        heard = mine[listening]
+        if len(heard) < p.min_listen_s / FRAME_S:
+            out.append(p.active_motion)
+            continue
+        base = float(np.median(heard))
+        out.append(max(p.active_motion, base + p.listen_share * (lv_mine - base)))
+    return out[0], out[1]
+
+
 def label_frames(
-    speech: np.ndarray, acts: Mapping[str, np.ndarray], p: TalkParams
-) -> tuple[list[str | None], np.ndarray]:
-    """A label per voice-activity frame (None: no speech) and its confidence (0..1)."""
-    labels: list[str | None] = []
-    conf = np.zeros(len(speech))
+    speech: np.ndarray,
+    acts: Mapping[str, np.ndarray],
+    p: TalkParams,
+    narrow: Mapping[str, np.ndarray] | None = None,
+    shorts: Sequence[tuple[float, float]] = (),
+    sure: np.ndarray | None = None,
+) -> tuple[list[str | None], np.ndarray, np.ndarray]:
+    """A label per voice-activity frame (None: no speech), its confidence (0..1) and whether
+    it is pinned (a short answer's, see :func:`_short_answers`: not smoothed away). Where
+    ``sure`` is given, a frame outside it is talk only where a mouth moves.
+
+    A party's mouth moves where its activity reaches its own threshold (:func:`thresholds`).
+    One moving mouth: that party talks; none: ``off_screen``; both: ``both`` where the less
+    active (scaled by each party's talking level) comes close to the other (``both_ratio``)
+    and both mouths move within the narrower ``narrow`` window as well (``both_window_s``: a
+    short overlap is not spread over the whole window) — kept only over a stretch
+    (``both_min_s``, see :func:`_both_stretches`); else the more active one."""
+    speech = np.asarray(speech, bool)
     a_s, a_c = np.nan_to_num(acts["staff"]), np.nan_to_num(acts["customer"])
     seen = ~np.isnan(acts["staff"]) | ~np.isnan(acts["customer"])
-    thr = p.active_motion
+    levels = (talking_level(acts["staff"], speech, p), talking_level(acts["customer"], speech, p))
+    r_s, r_c = a_s / levels[0], a_c / levels[1]
+    thr_s, thr_c = thresholds(speech, a_s, a_c, levels, p)
+    s_on, c_on = a_s >= thr_s, a_c >= thr_c
+    hi, lo = np.maximum(r_s, r_c), np.minimum(r_s, r_c)
+    both = s_on & c_on & (lo >= p.both_ratio * hi)
+    if narrow is not None:
+        both &= (np.nan_to_num(narrow["staff"]) >= thr_s) & (
+            np.nan_to_num(narrow["customer"]) >= thr_c
+        )
+    staff = s_on & (~c_on | (r_s >= r_c))
+    customer = c_on & ~staff
+    labels: list[str | None] = []
+    conf = np.zeros(len(speech))
     for i, sp in enumerate(speech):
         if not sp:
             labels.append(None)
-            continue
-        s_on, c_on = a_s[i] >= thr, a_c[i] >= thr
-        hi, lo = max(a_s[i], a_c[i]), min(a_s[i], a_c[i])
-        if s_on and c_on:
+        elif both[i]:
             labels.append("both")
-            conf[i] = min(1.0, lo / thr) * 0.5 + 0.5 * float(seen[i])
-        elif s_on or c_on:
-            labels.append("staff" if s_on else "customer")
-            conf[i] = (hi - lo) / (hi + lo + 1e-9)
+            conf[i] = min(1.0, lo[i] / max(hi[i], 1e-9))
+        elif staff[i] or customer[i]:
+            labels.append("staff" if staff[i] else "customer")
+            conf[i] = (hi[i] - lo[i]) / (hi[i] + lo[i] + 1e-9)
+        elif sure is not None and not sure[i]:
+            labels.append(None)  # maybe a voice, maybe the noise, and no mouth moves: not talk
         else:
             labels.append("off_screen")
-            conf[i] = float(seen[i]) * (1.0 - hi / thr)
-    return labels, conf
+            conf[i] = float(seen[i]) * (1.0 - max(a_s[i] / thr_s, a_c[i] / thr_c))
+    labels = _both_stretches(labels, r_s, r_c, p)
+    pinned = _short_answers(labels, speech, (r_s, r_c), (a_s >= thr_s, a_c >= thr_c), shorts, p)
+    return labels, conf, pinned
+
+
+def short_utterances(
+    words: Sequence[tuple[float, float]], p: TalkParams
+) -> list[tuple[float, float]]:
+    """The recogniser's syllables, grouped where the pause between them is at most
+    ``utterance_gap_s``: the groups no longer than ``short_s`` (是的, 对, 好的, 嗯)."""
+    runs: list[list[float]] = []
+    for a, b in sorted(words):
+        if runs and a - runs[-1][1] <= p.utterance_gap_s:
+            runs[-1][1] = max(runs[-1][1], b)
+        else:
+            runs.append([a, b])
+    return [(a, b) for a, b in runs if b - a <= p.short_s]
+
+
+def _short_answers(
+    labels: list[str | None],
+    speech: np.ndarray,
+    scaled: tuple[np.ndarray, np.ndarray],
+    moving: tuple[np.ndarray, np.ndarray],
+    shorts: Sequence[tuple[float, float]],
+    p: TalkParams,
+) -> np.ndarray:
+    """A short utterance is said by the party whose mouth moves around its syllables (the
+    activity's window reaches ``window_s / 2`` around them; the more, scaled, when both move
+    over most of it), not by the turn it falls in: its voiced frames get that label and are
+    pinned. Where no mouth moves, its labels stay."""
+    pinned = np.zeros(len(labels), bool)
+    n = len(labels)
+    for a, b in shorts:
+        lo, hi = max(0, int(a / FRAME_S)), min(n, int(b / FRAME_S) + 1)
+        if hi <= lo:
+            continue
+        cands = [
+            (float(scaled[k][lo:hi].mean()), party)
+            for k, party in enumerate(PARTIES)
+            if moving[k][lo:hi].mean() >= 0.5
+        ]
+        if not cands:
+            continue
+        who = max(cands)[1]
+        for i in range(lo, hi):
+            if speech[i]:
+                labels[i], pinned[i] = who, True
+    return pinned
+
+
+def _both_stretches(
+    labels: list[str | None], r_s: np.ndarray, r_c: np.ndarray, p: TalkParams
+) -> list[str | None]:
+    """``both`` is said only where both mouths move for a stretch of ``both_min_s`` (across
+    pauses up to ``merge_gap_s``); a shorter run goes to the party whose mouth moves more
+    over it (a listener's lips twitching, or a back-channel, is not an overlap)."""
+    out = list(labels)
+    need, gap = p.both_min_s / FRAME_S, round(p.merge_gap_s / FRAME_S)
+    i = 0
+    while i < len(out):
+        if out[i] != "both":
+            i += 1
+            continue
+        j, last = i, i
+        while j < len(out) and (out[j] in ("both", None)) and j - last <= gap:
+            if out[j] == "both":
+                last = j
+            j += 1
+        span = [k for k in range(i, last + 1) if out[k] == "both"]
+        if len(span) < need:
+            who = "staff" if r_s[span].mean() >= r_c[span].mean() else "customer"
+            for k in span:
+                out[k] = who
+        i = last + 1
+    return out
 
 
 def _absorb_short(labels: list[str | None], min_frames: int) -> list[str | None]:
@@ -301,10 +457,18 @@ def _neighbour(labels: list[str | None], i: int, d: int, gap: int) -> str | None
     return lab if lab in ("staff", "customer", "both") else None
 
 
-def intervals(labels: list[str | None], conf: np.ndarray, p: TalkParams) -> list[Talk]:
-    """Talk intervals from the frame labels; one party's talk across short pauses is merged."""
-    labels = _hold(labels, conf, p)
-    labels = _absorb_short(labels, max(1, round(p.min_run_s / FRAME_S)))
+def intervals(
+    labels: list[str | None], conf: np.ndarray, p: TalkParams, pinned: np.ndarray | None = None
+) -> list[Talk]:
+    """Talk intervals from the frame labels; one party's talk across short pauses is merged.
+    Pinned frames (short answers) keep their label."""
+    smoothed = _hold(labels, conf, p)
+    smoothed = _absorb_short(smoothed, max(1, round(p.min_run_s / FRAME_S)))
+    if pinned is not None:
+        smoothed = [
+            lab if pin else new for lab, new, pin in zip(labels, smoothed, pinned, strict=True)
+        ]
+    labels = smoothed
     spans: list[list[Any]] = []  # label, first frame, end frame, confidences
     for i, lab in enumerate(labels):
         if lab is None:
@@ -348,7 +512,10 @@ def talk_result(
     duration_s: float,
     p: TalkParams,
     measured: int = 0,
+    words: Sequence[tuple[float, float]] = (),
 ) -> CheckResult:
+    """The talk check's result; ``words``: the recogniser's syllable times (for short
+    answers, see :func:`short_utterances`)."""
     if speech_frames is None:
         why = Text(
             "没有语音活动可供判断（无音轨）", "No voice activity to attribute (no audio track)"
@@ -358,8 +525,14 @@ def talk_result(
     acts: dict[str, np.ndarray] = {
         party: activity(samples.get(party, ()), times, p) for party in PARTIES
     }
-    labels, conf = label_frames(np.asarray(speech_frames, bool), acts, p)
-    talk = intervals(labels, conf, p)
+    narrow: dict[str, np.ndarray] = {
+        party: activity(samples.get(party, ()), times, p, p.both_window_s) for party in PARTIES
+    }
+    shorts = short_utterances(words, p)
+    frames = np.asarray(speech_frames)
+    sure = frames >= 2 if frames.dtype != bool else None
+    labels, conf, pinned = label_frames(frames > 0, acts, p, narrow, shorts, sure)
+    talk = intervals(labels, conf, p, pinned)
     return CheckResult(
         name="talk",
         status="ok",

@@ -16,8 +16,10 @@ its rule in the profile's ``[events]`` table, like a layer-1 event):
 - ``prompted_answer`` (review): a customer stage or confirmation whose syllables (toneless
   pinyin) repeat, word for word, the staff's talk that ended at most
   ``prompt_window_s`` before it;
+- a phrase heard while both mouths move (``both``) is the expected party's (evidence
+  ``overlap``): their mouth moves, nothing says someone else said it;
 - where the profile allows it (``attribution.nod_evidence``), a customer who nods during a
-  confirmation heard off screen or in overlap is taken as its speaker (evidence ``nod``).
+  confirmation heard off screen is taken as its speaker (evidence ``nod``).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class Said:
     end: float
     detected: str | None
     talk: Talk | None  # the talker's interval
-    evidence: str = "talk"  # talk | nod
+    evidence: str = "talk"  # talk | overlap | nod
     cover: float = 0.0  # share of the phrase the detected label covers
 
     @property
@@ -114,6 +116,10 @@ def heard(
         who, interval = speaker_of(result.talk, start, end)
         cover = _cover(result.talk, who, start, end)
         evidence = "talk"
+        if who == "both" and expected in ("staff", "customer"):
+            # Both mouths move over it: the expected party's moves, so nothing says another
+            # said it (the voice is not told apart): it is theirs, heard in an overlap.
+            who, evidence = expected, "overlap"
         if (
             expected == "customer"
             and who in (None, "both", "off_screen")
