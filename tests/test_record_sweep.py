@@ -166,6 +166,9 @@ def test_a_live_sweep_that_did_not_hear_it_all_is_not_taken(engine) -> None:
 # -- a guided recording that says forbidden phrases --------------------------------------------
 
 HELD_OUT_TURNS = ("3.wav", "4.wav", "5.wav", "6.wav")  # the keyword model's clips
+# A spotter-only place is told once the sound 1 s after it is there (the audit's confirming
+# window), the sweep has caught up with it and the recogniser has heard 0.5 s past it.
+TOLD_BY_S = 4.0
 
 
 def soundtrack(bs: Any, split: str, src: Path) -> np.ndarray:
@@ -240,13 +243,27 @@ def test_a_recording_saying_forbidden_phrases_is_judged_as_check_judges_it(
                 c == c2 and p == p2 and abs(a - a2) <= 1.0 and abs(b - b2) <= 1.0
                 for c2, p2, a2, b2 in other
             ), ((c, p, a, b), other)
-    said = {e["details"]["phrase"] for e in live["events"] if e["check"] == "forbidden_phrase"}
-    said_check = {e.details["phrase"] for e in checked.events if e.check == "forbidden_phrase"}
-    alarms = [n for n in hints.read_text(encoding="utf-8").splitlines() if '"alarm"' in n]
+    reported = [e for e in live["events"] if e["check"] == "forbidden_phrase"]
+    said = {e["details"]["phrase"] for e in reported}
+    assert said == {e.details["phrase"] for e in checked.events if e.check == "forbidden_phrase"}
+    assert len(said) >= 2
+    lines = [json.loads(x) for x in hints.read_text(encoding="utf-8").splitlines()[:-1]]
+    alarms = [n for n in lines if n["kind"] == "alarm" and n["code"] == "forbidden_phrase"]
+    # The teller is told of each forbidden phrase the audit reports (one ending in the last
+    # TOLD_BY_S may be told only after stop), and of nothing else. How soon is a figure (it
+    # depends on the machine's load: docs/recording-sweep.md), not asserted.
+    told = {}
+    for e in reported:
+        mine = [n for n in alarms if abs(n["since"] - e["start"]) <= 1.0]
+        if mine:
+            told[e["details"]["phrase"]] = round(mine[0]["t"] - e["end"], 2)
+        else:
+            assert e["end"] > summary["frames_in"] / 25 - TOLD_BY_S, (e, alarms)
+    assert len(alarms) == len(told), alarms
+    by = sorted(n["details"]["by"] for n in alarms)
     print(
-        f"FIGURE recording {split}: forbidden phrases reported {sorted(said)} (check:"
-        f" {sorted(said_check)}), live alarms {len(alarms)}, stop to decision"
+        f"FIGURE recording {split}: {len(said)} forbidden phrases reported as check reports"
+        f" them; told live {len(told)} (s after the phrase: {told}; by {by}); stop to decision"
         f" {summary['audit_s']} s, sweep lag max {summary['sweep_lag_max_s']} s, caught up in"
         f" {summary['sweep_close_s']} s after stop"
     )
-    assert said == said_check and len(said) >= 2

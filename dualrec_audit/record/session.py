@@ -26,7 +26,7 @@ from dualrec_audit.audit.pipeline import AuditPipeline, Looked, ProgressHook
 from dualrec_audit.core.result import AuditResult, MediaInfo, Text
 from dualrec_audit.record.hints import Change, HintBoard, Key, Listener, Notice
 from dualrec_audit.record.live_picture import LivePicture
-from dualrec_audit.record.live_script import LiveScript
+from dualrec_audit.record.live_script import Alarm, LiveScript
 from dualrec_audit.record.live_sound import LiveSound
 from dualrec_audit.record.live_sweep import LiveSweep
 from dualrec_audit.record.sources import Format, Source
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 # the sound is measured 4 times a second) and that clear it.
 HOLD = {"noise": 3, "clipping": 1, "silence": 1}
 RELEASE = {"noise": 3}
+SETTLE_S = 0.5
 
 
 @dataclass
@@ -121,6 +122,7 @@ class RecordingSession:
         self._papers: queue.Queue[tuple[float, np.ndarray] | None] = queue.Queue()
         self._ended = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._spots: list[Any] = []  # the live sweep's places not yet heard by the recogniser
         self._cpu0 = 0.0
         self._wall0 = 0.0
 
@@ -328,6 +330,7 @@ class RecordingSession:
             if self.script is not None:
                 try:
                     self._listen(np.concatenate(pending), last.t, last.speaking)
+                    self._spotted(last.t)
                 except Exception:  # no more ticks; the audit recognises the saved file again
                     log.exception("the live recogniser failed at %.2f s", last.t)
                     self.script = None
@@ -352,7 +355,26 @@ class RecordingSession:
                     details=details,
                 )
             )
+        self._alarm(alarms)
+
+    def _spotted(self, t: float) -> None:
+        """The places the live sweep heard and confirmed, once the recogniser has heard
+        ``SETTLE_S`` past their end (its syllables there, a negation before them, settled):
+        alarms."""
+        assert self.script is not None
+        if self.sweep is None:
+            return
+        while not self.sweep.found.empty():
+            self._spots.append(self.sweep.found.get_nowait())
+        ready = [h for h in self._spots if h.end + SETTLE_S <= t]
+        self._spots = [h for h in self._spots if h.end + SETTLE_S > t]
+        found = [self.script.spotted(h.key, h.start, h.end) for h in ready]
+        self._alarm([a for a in found if a is not None])
+
+    def _alarm(self, alarms: list[Alarm]) -> None:
+        now = self.clock()
         for a in alarms:
+            details = {"phrase": a.phrase, "start": round(a.start, 2), "by": a.by}
             self._tell(
                 Notice(
                     now,
@@ -360,7 +382,7 @@ class RecordingSession:
                     "forbidden_phrase",
                     alarm_text(a.phrase),
                     since=a.start,
-                    details={"phrase": a.phrase, "start": round(a.start, 2)},
+                    details=details,
                 )
             )
 
