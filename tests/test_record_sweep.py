@@ -267,3 +267,23 @@ def test_a_recording_saying_forbidden_phrases_is_judged_as_check_judges_it(
         f" {summary['audit_s']} s, sweep lag max {summary['sweep_lag_max_s']} s, caught up in"
         f" {summary['sweep_close_s']} s after stop"
     )
+
+
+def test_a_sweep_that_fails_leaves_the_file_to_be_swept(engine, caplog) -> None:
+    """The live spotter raising mid-recording: logged, the rest of the sound drained, and
+    ``close`` gives nothing to take (the audit sweeps the saved file, as ``check`` does)."""
+    from dualrec_audit.record.live_sweep import LiveSweep
+
+    case = fm.cases("tune")[0]
+    sweep = LiveSweep(engine, listed_phrases("tune").forbidden, PARAMS)
+    sweep.start()
+    sweep.put(case.audio[: fm.SR], 0.0)
+    sweep.spotter.feed = lambda samples: 1 / 0  # type: ignore[method-assign]
+    for i in range(1, 4):
+        sweep.put(case.audio[i * fm.SR : (i + 1) * fm.SR], 0.0)
+    assert sweep.close() is None and sweep.failed
+    assert "the file is swept after stop" in caplog.text
+    healthy = LiveSweep(engine, listed_phrases("tune").forbidden, PARAMS)
+    healthy.put(case.audio, 0.0)  # never started: close sweeps what is queued
+    swept = healthy.close()
+    assert swept is not None and swept.until_s == len(case.audio) / fm.SR and swept.hits
