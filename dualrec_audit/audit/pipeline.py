@@ -35,7 +35,7 @@ from dualrec_audit.checks.documents import DocumentParams, DocumentsCheck, Docum
 from dualrec_audit.checks.face_detect import Face
 from dualrec_audit.checks.faces import FaceParams, FacesCheck, PartyState
 from dualrec_audit.checks.identity import IdentityCheck, IdentityParams, papers_in, with_cards
-from dualrec_audit.checks.script import ScriptParams, run_script_check
+from dualrec_audit.checks.script import ScriptParams, SweptLive, run_script_check
 from dualrec_audit.checks.speech import (
     SpeechAnalysis,
     SpeechParams,
@@ -248,8 +248,8 @@ class AuditPipeline:
         # thread.
         relay, stop = _Relay(), threading.Event()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
-            live = looked.syllables if looked is not None else None
-            heard = pool.submit(self._hear, path, info, phrases, relay, stop, live)
+            live = (looked.syllables, looked.swept) if looked is not None else (None, None)
+            heard = pool.submit(self._hear, path, info, phrases, relay, stop, *live)
             try:
                 base, checks, mouths = self._look(path, info, base, profile, hook, looked)
             except BaseException:
@@ -447,12 +447,13 @@ class AuditPipeline:
         hook: ProgressHook,
         stop: threading.Event,
         heard: tuple[Word, ...] | None = None,
+        swept: SweptLive | None = None,
     ) -> _Sound:
         """The sound, in a thread: the audio (the first track with sound, spooled to a
         temporary file, read a block or a speech region at a time), the speech check, the
         script engine's syllables (``heard``: those its streaming recogniser heard live), the
-        transcript and the phrases verified. ``stop`` set: the
-        audit failed elsewhere, nothing more is started."""
+        transcript and the phrases verified (``swept``: the forbidden phrases' sweep made
+        live). ``stop`` set: the audit failed elsewhere, nothing more is started."""
         tracks = decode_audio_tracks(path, SAMPLE_RATE)
         chosen = choose_audio_track(tracks)
         for i, t in enumerate(tracks):
@@ -477,8 +478,10 @@ class AuditPipeline:
                 _stopped(stop)
                 syllables = self.engine.syllables(sound, analysis.regions)
             _stopped(stop)
+            if swept is not None:  # the enhanced spans were not heard so live
+                swept = replace(swept, stale=tuple(spans))
             transcript, script, words = self._speech_text(
-                sound, analysis, syllables, info.duration_s, phrases, hook
+                sound, analysis, syllables, info.duration_s, phrases, hook, swept
             )
         finally:
             if audio is not None:
@@ -493,6 +496,7 @@ class AuditPipeline:
         duration_s: float,
         phrases: PhraseSet,
         hook: ProgressHook,
+        swept: SweptLive | None = None,
     ) -> tuple[CheckResult, CheckResult, tuple[Word, ...]]:
         """The transcript and script checks: the script engine's syllables (decoded once in
         :meth:`_hear`, also shown as the transcript when no transcript model is installed), the
@@ -526,6 +530,7 @@ class AuditPipeline:
             regions=regions,
             params=o.script,
             unavailable_reason=self.no_script_reason if self.engine is None else None,
+            swept_live=swept,
         )
         hook("script", 1, 1)
         return transcript, script, words
@@ -535,13 +540,14 @@ class AuditPipeline:
 class Looked:
     """A recording's frame checks run as it was made (see ``record/``): the audit finishes
     them on the saved file's duration; the syllables the script engine heard then are not
-    recognised again. ``figures``: the live run's lag and dropped frames,
-    recorded in the result's options."""
+    recognised again, nor the forbidden phrases swept for again. ``figures``: the live run's
+    lag and dropped frames, recorded in the result's options."""
 
     checks: tuple[FrameCheck, ...]
     mouths: MouthTracker | None
     no_documents: CheckResult | None = None
     syllables: tuple[Word, ...] | None = None  # the script engine's, heard live
+    swept: SweptLive | None = None  # the forbidden phrases' sweep, made live
     figures: dict[str, Any] = field(default_factory=dict)
 
 

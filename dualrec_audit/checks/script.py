@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from dualrec_audit.core.i18n import NO_TRANSCRIPT, event_message
 from dualrec_audit.core.result import CheckResult, Event, Text, Word, seconds_of
-from dualrec_audit.media.sound import Audio
+from dualrec_audit.media.sound import SAMPLE_RATE, Audio
 from dualrec_audit.speech.matching import PhraseMatch, PhraseMatcher, TranscriptIndex, negated_at
 from dualrec_audit.speech.phrases import Phrase, PhraseSet
 
@@ -74,6 +74,30 @@ class ScriptParams:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class SweptLive:
+    """The forbidden phrases' sweep (:func:`forbidden_groups`' shared streams) run as the sound
+    arrived, in a guided recording (``record/``): the audit takes its detections instead of
+    sweeping the saved file again, and confirms each on the file as it confirms its own. Not
+    taken (the file is swept, as ``check`` does) when it stopped before the sound's end or
+    when the recognisers hear some spans enhanced (``stale``), which it did not."""
+
+    groups: tuple[tuple[str, ...], ...]
+    hits: tuple[SpotHit, ...]
+    until_s: float  # the sound it heard, from the recording's start
+    stale: tuple[tuple[float, float], ...] = ()
+
+
+def forbidden_groups(
+    engine: PinyinEngine, phrases: Sequence[Phrase], params: ScriptParams
+) -> list[list[str]]:
+    """The spotter streams the forbidden phrases are swept with (every alternative)."""
+    from dualrec_audit.speech.sherpa import stream_groups
+
+    texts = [alt for ph in phrases for alt in ph.alternatives]
+    return stream_groups(engine, texts, params.forbidden_per_stream or params.sweep_per_stream)
 
 
 @dataclass
@@ -125,8 +149,11 @@ class _Verifier:
         regions: Sequence[tuple[float, float]],
         threshold: float,
         params: ScriptParams,
+        live: SweptLive | None = None,
     ) -> None:
         self.sources = sources
+        self.live = live
+        self.used_live = False  # the live sweep's detections were taken
         self.engine = engine if audio is not None else None
         self.audio = audio
         self.regions = regions
@@ -169,26 +196,22 @@ class _Verifier:
         on: bool | None = None,
         whole_group: bool = False,
         per_stream: int | None = None,
+        live: SweptLive | None = None,
     ) -> dict[str, list[SpotHit]]:
         """The spotter over all the speech, for each alternative of these phrases (``on``:
         whether to sweep, default ``params.sweep``). ``whole_group``: where a shared stream
         fires, every phrase of that stream is checked there by its own stream (a phrase that
-        fired and reset the stream can mask another said there or just after it)."""
+        fired and reset the stream can mask another said there or just after it). ``live``:
+        these streams' detections made as the sound arrived, taken instead of sweeping."""
         on = self.p.sweep if on is None else on
         if self.engine is None or not phrases or not on or not self.regions:
             return {}
         from dualrec_audit.speech.sherpa import stream_groups
 
         texts = [alt for ph in phrases for alt in ph.alternatives]
-        a, b = min(r[0] for r in self.regions) - 0.3, max(r[1] for r in self.regions) + 0.3
         groups = stream_groups(self.engine, texts, per_stream or self.p.sweep_per_stream)
+        hits = self._shared(groups, live)
         assert self.audio is not None
-        hits = self.engine.spot_groups(
-            self.audio,
-            [(g, a, b) for g in groups],
-            threshold=self.p.kws_threshold,
-            boost=self.p.kws_boost,
-        )
         # A shared stream only proposes: each place is confirmed by the phrase's own stream.
         pad = self.p.window_pad_s
         group_of = {"".join(t.split()): g for g in groups for t in g}
@@ -213,6 +236,30 @@ class _Verifier:
                 same.append(h)
         return out
 
+    def _shared(self, groups: list[list[str]], live: SweptLive | None) -> list[SpotHit]:
+        """What the shared streams hear over all the speech: taken from ``live`` where it
+        swept these very streams over all the sound as the recognisers hear it (nothing
+        enhanced), else swept here (a stream started half way is not the stream that ran
+        through: it may fire on a phrase's tail)."""
+        assert self.engine is not None and self.audio is not None
+        a, b = min(r[0] for r in self.regions) - 0.3, max(r[1] for r in self.regions) + 0.3
+        if live is not None:
+            end = min(b, len(self.audio) / SAMPLE_RATE)
+            same = live.groups == tuple(tuple(g) for g in groups)
+            if same and not live.stale and live.until_s + 0.1 >= end:
+                self.used_live = True
+                return [h for h in live.hits if h.end >= a and h.start <= b]
+            log.info(
+                "the live sweep is not taken (%s): the file is swept",
+                "other streams" if not same else "enhanced spans" if live.stale else "cut short",
+            )
+        return self.engine.spot_groups(
+            self.audio,
+            [(g, a, b) for g in groups],
+            threshold=self.p.kws_threshold,
+            boost=self.p.kws_boost,
+        )
+
     def sweep_forbidden(self, phrases: Sequence[Phrase]) -> dict[str, list[SpotHit]]:
         """Every forbidden phrase swept for over all the speech (:meth:`sweep`), by phrase
         text; a hit where a source heard a negation right before it (不保本: the disclosure)
@@ -222,6 +269,7 @@ class _Verifier:
             on=self.p.sweep_forbidden,
             whole_group=True,
             per_stream=self.p.forbidden_per_stream,
+            live=self.live,
         )
         out: dict[str, list[SpotHit]] = {}
         for ph in phrases:
@@ -313,13 +361,15 @@ def run_script_check(
     regions: Sequence[tuple[float, float]] = (),
     params: ScriptParams | None = None,
     unavailable_reason: Text | None = None,
+    swept_live: SweptLive | None = None,
 ) -> CheckResult:
-    """Verify the phrases. ``engine``: the pinyin engine (None: the transcript's text alone)."""
+    """Verify the phrases. ``engine``: the pinyin engine (None: the transcript's text alone).
+    ``swept_live``: the forbidden phrases' sweep as a guided recording made it."""
     params = params or ScriptParams()
     sources = _sources(transcript, words, syllables, engine if audio is not None else None)
     if not sources:
         return CheckResult.unavailable("script", unavailable_reason or NO_TRANSCRIPT)
-    v = _Verifier(sources, engine, audio, regions, threshold, params)
+    v = _Verifier(sources, engine, audio, regions, threshold, params, swept_live)
     verdicts = {ph.text: v.required(ph) for ph in phrases.required}
     unheard = [ph for ph in phrases.required if verdicts[ph.text].status != "found"]
     swept = v.sweep(unheard)
@@ -360,6 +410,7 @@ def run_script_check(
             "required": required,
             "forbidden": forbidden,
             "forbidden_uncertain": uncertain_forbidden,
+            **({"forbidden_swept_live": v.used_live} if swept_live is not None else {}),
         },
     )
 

@@ -2,11 +2,15 @@
 (``PinyinEngine.live``) fed as the sound arrives and cut at each pause, its syllables searched
 by the script check's pinyin-aware matcher (``speech.matching``) for the stages still to come
 (a stage is ticked as soon as its phrases are heard, at the script check's ``match_threshold``)
-and for the forbidden promises (an alarm at once; a negated use such as 不保本 is fine).
+and for the forbidden promises (an alarm at once; a negated use such as 不保本 is fine). The
+places the live forbidden-phrase sweep (``record.live_sweep``) heard are alarms too
+(:meth:`LiveScript.spotted`), unless these syllables have a negation right before them; one
+place of one phrase is raised once, whichever heard it first.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +18,9 @@ import numpy as np
 
 from dualrec_audit.core.result import Text, Word
 from dualrec_audit.rules.profiles import Profile
-from dualrec_audit.speech.matching import PhraseMatcher, TranscriptIndex
+from dualrec_audit.speech.matching import PhraseMatcher, TranscriptIndex, negated_at
+
+log = logging.getLogger(__name__)
 
 WINDOW_S = 40.0  # syllables searched: those of the last 40 s (a stage's phrase is shorter)
 MAX_UTTERANCE_S = 20.0  # a stream is cut at least this often even without a pause
@@ -34,6 +40,7 @@ class Alarm:
     phrase: str
     start: float
     end: float
+    by: str = "recogniser"  # or "spotter": the live sweep heard it
 
 
 class LiveScript:
@@ -43,11 +50,14 @@ class LiveScript:
         self.matcher = PhraseMatcher(threshold)
         self.recogniser = engine.live()
         self.ticked: dict[str, StageTick] = {}
-        self._alarmed: set[tuple[str, float]] = set()
+        self._alarmed: list[tuple[int, float, float]] = []  # (forbidden phrase, start, end)
         self._since_cut = 0.0  # seconds fed since the last cut
         self._heard_speech = False
         forbidden = profile.phrase_set().forbidden
         self._forbidden = [p.alternatives for p in forbidden]
+        self._which = {
+            "".join(a.split()): i for i, p in enumerate(forbidden) for a in p.alternatives
+        }
 
     def close(self) -> tuple[Word, ...]:
         """The sound ended: the last utterance decoded; every syllable heard, in order."""
@@ -98,11 +108,31 @@ class LiveScript:
 
     def _alarms(self, index: TranscriptIndex, words: list[Word]) -> list[Alarm]:
         new: list[Alarm] = []
-        for alternatives in self._forbidden:
+        for i, alternatives in enumerate(self._forbidden):
             for m in self.matcher.find_all(alternatives, index):
-                key = (m.phrase, round(m.start))
-                if key in self._alarmed:
+                if self._raised(i, m.start, m.end):
                     continue
-                self._alarmed.add(key)
                 new.append(Alarm(m.phrase, m.start, m.end))
         return new
+
+    def spotted(self, key: str, start: float, end: float) -> Alarm | None:
+        """A forbidden phrase the live sweep heard, and confirmed, from ``start`` to ``end``:
+        an alarm, unless the syllables heard have a negation right before it (不保本) or the
+        phrase was raised there already."""
+        which = self._which.get("".join(key.split()))
+        if which is None:
+            return None
+        words = [w for w in self.recogniser.words if w.end >= start - 5.0]
+        if words and negated_at(TranscriptIndex.from_syllables(words), start, key):
+            log.debug("live sweep: %s at %.2f s is negated", key, start)
+            return None
+        if self._raised(which, start, end):
+            return None
+        return Alarm(key, start, end, by="spotter")
+
+    def _raised(self, which: int, start: float, end: float) -> bool:
+        """Whether this phrase was raised at this place (within a second); if not, it is now."""
+        if any(w == which and s <= end + 1 and start <= e + 1 for w, s, e in self._alarmed):
+            return True
+        self._alarmed.append((which, start, end))
+        return False

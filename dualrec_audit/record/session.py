@@ -26,8 +26,9 @@ from dualrec_audit.audit.pipeline import AuditPipeline, Looked, ProgressHook
 from dualrec_audit.core.result import AuditResult, MediaInfo, Text
 from dualrec_audit.record.hints import Change, HintBoard, Key, Listener, Notice
 from dualrec_audit.record.live_picture import LivePicture
-from dualrec_audit.record.live_script import LiveScript
+from dualrec_audit.record.live_script import Alarm, LiveScript
 from dualrec_audit.record.live_sound import LiveSound
+from dualrec_audit.record.live_sweep import LiveSweep
 from dualrec_audit.record.sources import Format, Source
 from dualrec_audit.record.texts import alarm_text, document_text, hint_text, stage_text
 from dualrec_audit.record.writer import FragmentedWriter
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 # the sound is measured 4 times a second) and that clear it.
 HOLD = {"noise": 3, "clipping": 1, "silence": 1}
 RELEASE = {"noise": 3}
+SETTLE_S = 0.5
 
 
 @dataclass
@@ -49,6 +51,8 @@ class Figures:
     samples_dropped: int = 0  # ... replaced by a newer one before the checks took them
     picture_lags: list[float] = field(default_factory=list)
     sound_lags: list[float] = field(default_factory=list)
+    sweep_lags: list[float] = field(default_factory=list)  # the forbidden sweep's (off the path)
+    sweep_close_s: float | None = None  # the sweep catching up after stop
     cpu_s: float = 0.0
     wall_s: float = 0.0
     peak_rss_mb: float | None = None
@@ -70,6 +74,9 @@ class Figures:
             "picture_lag_p95_s": p95(self.picture_lags),
             "sound_lag_max_s": worst(self.sound_lags),
             "sound_lag_p95_s": p95(self.sound_lags),
+            "sweep_lag_max_s": worst(self.sweep_lags),
+            "sweep_lag_p95_s": p95(self.sweep_lags),
+            "sweep_close_s": None if self.sweep_close_s is None else round(self.sweep_close_s, 2),
             "cpu_s": round(self.cpu_s, 2),
             "cpu_share": round(self.cpu_s / self.wall_s, 3) if self.wall_s else None,
             "peak_rss_mb": self.peak_rss_mb,
@@ -115,6 +122,7 @@ class RecordingSession:
         self._papers: queue.Queue[tuple[float, np.ndarray] | None] = queue.Queue()
         self._ended = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._spots: list[Any] = []  # the live sweep's places not yet heard by the recogniser
         self._cpu0 = 0.0
         self._wall0 = 0.0
 
@@ -131,6 +139,18 @@ class RecordingSession:
         self.hearing = LiveSound(self.pipeline.options.speech)
         engine = self.pipeline.engine
         self.script = LiveScript(engine, self.profile) if engine is not None else None
+        self.sweep = self._sweeper()
+
+    def _sweeper(self) -> LiveSweep | None:
+        """The forbidden phrases' sweep, live (None: the audit sweeps the file after stop)."""
+        params = self.pipeline.options.script
+        if self.pipeline.engine is None or not params.sweep_forbidden:
+            return None
+        try:
+            return LiveSweep(self.pipeline.engine, self.profile.phrase_set().forbidden, params)
+        except Exception:
+            log.exception("the live forbidden-phrase sweep cannot start: the file is swept")
+            return None
 
     # -- control ---------------------------------------------------------------------
 
@@ -144,6 +164,8 @@ class RecordingSession:
             th = threading.Thread(target=target, name=name, daemon=True)
             th.start()
             self._threads.append(th)
+        if self.sweep is not None:
+            self.sweep.start()
         self.source.start(self)
 
     def stop(self) -> None:
@@ -171,8 +193,16 @@ class RecordingSession:
         fig.wall_s = time.monotonic() - self._wall0
         fig.peak_rss_mb = _peak_rss_mb()
         heard = self.script.close() if self.script is not None else None
+        swept = self.sweep.close() if self.sweep is not None else None
+        if self.sweep is not None:
+            fig.sweep_lags, fig.sweep_close_s = self.sweep.lags, self.sweep.close_s
         looked = Looked(
-            tuple(self.looking.checks), self.looking.mouths, self._no_docs, heard, self.summary()
+            tuple(self.looking.checks),
+            self.looking.mouths,
+            self._no_docs,
+            heard,
+            swept,
+            self.summary(),
         )
         return self.pipeline.apply(self.out, hook, profile=self.profile_id, looked=looked)
 
@@ -224,7 +254,10 @@ class RecordingSession:
         if self._origin is None:
             self._origin = time.monotonic() - t
         self.writer.sound(t, samples)
-        self._sounds.put((t, samples, time.monotonic()))
+        arrived = time.monotonic()
+        self._sounds.put((t, samples, arrived))
+        if self.sweep is not None:
+            self.sweep.put(samples, arrived)
 
     def lost(self, device: str, why: str) -> None:
         log.warning("%s lost: %s", device, why)
@@ -297,6 +330,7 @@ class RecordingSession:
             if self.script is not None:
                 try:
                     self._listen(np.concatenate(pending), last.t, last.speaking)
+                    self._spotted(last.t)
                 except Exception:  # no more ticks; the audit recognises the saved file again
                     log.exception("the live recogniser failed at %.2f s", last.t)
                     self.script = None
@@ -321,7 +355,26 @@ class RecordingSession:
                     details=details,
                 )
             )
+        self._alarm(alarms)
+
+    def _spotted(self, t: float) -> None:
+        """The places the live sweep heard and confirmed, once the recogniser has heard
+        ``SETTLE_S`` past their end (its syllables there, a negation before them, settled):
+        alarms."""
+        assert self.script is not None
+        if self.sweep is None:
+            return
+        while not self.sweep.found.empty():
+            self._spots.append(self.sweep.found.get_nowait())
+        ready = [h for h in self._spots if h.end + SETTLE_S <= t]
+        self._spots = [h for h in self._spots if h.end + SETTLE_S > t]
+        found = [self.script.spotted(h.key, h.start, h.end) for h in ready]
+        self._alarm([a for a in found if a is not None])
+
+    def _alarm(self, alarms: list[Alarm]) -> None:
+        now = self.clock()
         for a in alarms:
+            details = {"phrase": a.phrase, "start": round(a.start, 2), "by": a.by}
             self._tell(
                 Notice(
                     now,
@@ -329,7 +382,7 @@ class RecordingSession:
                     "forbidden_phrase",
                     alarm_text(a.phrase),
                     since=a.start,
-                    details={"phrase": a.phrase, "start": round(a.start, 2)},
+                    details=details,
                 )
             )
 

@@ -307,6 +307,27 @@ class PinyinEngine:
             hits.extend(found)
         return hits
 
+    def live_spotter(
+        self, groups: Sequence[Sequence[str]], *, threshold: float, boost: float
+    ) -> LiveSpotter:
+        """The spotter fed as the sound arrives (guided recording), one stream per group (a
+        group the spotter cannot take is left out, as :meth:`spot_groups` leaves it)."""
+        keywords = []
+        for texts in groups:
+            specs = "/".join(s for s in (self._keyword(t, threshold, boost) for t in texts) if s)
+            if specs:
+                keywords.append(specs)
+        kws = _load_spotter(str(self.folder), self.threads)
+        usable = []
+        for k in keywords:
+            try:
+                kws.create_stream(k)
+            except ValueError:
+                log.warning("the spotter cannot take the phrases %r", k)
+                continue
+            usable.append(k)
+        return LiveSpotter(kws, usable)
+
     def _keyword(self, text: str, threshold: float, boost: float) -> str:
         toks = self.tokens(text)
         if not toks:
@@ -360,6 +381,47 @@ class LiveSyllables:
     def forget(self, before_s: float) -> None:
         """Drop the final syllables that end before ``before_s`` (memory stays flat)."""
         self._done = [w for w in self._done if w.end >= before_s]
+
+
+class LiveSpotter:
+    """The keyword spotter on a live stream, as :meth:`PinyinEngine.spot_groups` sweeps a file:
+    one stream per group of phrases, each fed the sound as it arrives and decoded as far as it
+    goes; a stream that fires is reset there. :meth:`close` at the end (the tail of
+    silence, as a file's sweep has). :attr:`hits`: every detection, in the stream's seconds."""
+
+    def __init__(self, spotter: Any, keywords: Sequence[str]) -> None:
+        self._kws = spotter
+        self._streams = [spotter.create_stream(k) for k in keywords]
+        self.hits: list[SpotHit] = []
+        self.fed_s = 0.0  # seconds of sound fed
+
+    def feed(self, samples: np.ndarray) -> list[SpotHit]:
+        """Sound as it arrives: the detections it completes."""
+        piece = np.ascontiguousarray(samples, np.float32)
+        for s in self._streams:
+            s.accept_waveform(SAMPLE_RATE, piece)
+        self.fed_s += len(piece) / SAMPLE_RATE
+        return self._decode()
+
+    def close(self) -> list[SpotHit]:
+        tail = np.zeros(int(TAIL_PAD_S * SAMPLE_RATE), np.float32)
+        for s in self._streams:
+            s.accept_waveform(SAMPLE_RATE, tail)
+            s.input_finished()
+        return self._decode()
+
+    def _decode(self) -> list[SpotHit]:
+        kws, new = self._kws, []
+        for s in self._streams:  # one by one: the bundled model's encoder takes a batch of 1
+            while kws.is_ready(s):
+                kws.decode_stream(s)
+                r = kws.keyword_spotter.get_result(s)
+                if r.keyword:
+                    new.append(_hit(r, 0.0))
+                    kws.reset_stream(s)
+        new.sort(key=lambda h: h.start)
+        self.hits.extend(new)
+        return new
 
 
 def _key(text: str) -> str:
