@@ -13,9 +13,10 @@ as the audit runs them; ``1`` the DeepFilterNet 3 enhancer in front (on the nois
 ``w`` Whisper base (``whisper-base-pypi``, language zh) on the speech regions that touch a
 low-SNR second (under 12 dB, as the enhancer's gating), its characters one more trusted source
 of the phrase matcher; ``o`` Whisper only (no pinyin recogniser, no spotter); ``h`` the phrases
-given to Whisper as hotwords. E.g. ``0,1,w,w1,wo``. ``POSITIONS``: ``start,mid,pause`` and/or
-``negated`` (不 spliced before a phrase: its "forbidden" column counts the negated phrase
-reported, which is a false alarm, and "false alarms" the other phrases not said).
+given to Whisper as hotwords. E.g. ``0,1,w,w1,wo``. ``KIND@target`` (``branch@target``): the
+SNR is the target clip's speech's, not the whole recording's. ``POSITIONS``: ``start,mid,pause``
+and/or ``negated`` (不 spliced before a phrase: its "forbidden" column counts the negated
+phrase reported, which is a false alarm, and "false alarms" the other phrases not said).
 """
 
 from __future__ import annotations
@@ -49,7 +50,10 @@ def _one(case: Any, snr: float | None, kind: str, mode: str, ctx: dict[str, Any]
     from dualrec_audit.speech.enhance import EnhanceParams, enhanced_view
     from tests import forbidden_media as fm
 
-    audio = case.audio if snr is None else fm.mix_noise(case.audio, snr, kind)
+    # KIND@target: the SNR is the target clip's, not the whole recording's (loudest clip's).
+    noise, at_target = kind.split("@")[0], kind.endswith("@target")
+    span = (case.start, case.end) if at_target else None
+    audio = case.audio if snr is None else fm.mix_noise(case.audio, snr, noise, span=span)
     duration = len(audio) / fm.SR
     _, analysis = run_speech_check(audio, fm.SR, duration)
     assert analysis is not None
