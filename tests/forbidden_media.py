@@ -204,15 +204,24 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / (float(np.sqrt(np.mean(x.astype(np.float64) ** 2))) + 1e-12)
 
 
-def mix_noise(speech: np.ndarray, snr_db: float, kind: str, seed: int = 0) -> np.ndarray:
+def mix_noise(
+    speech: np.ndarray,
+    snr_db: float,
+    kind: str,
+    seed: int = 0,
+    span: tuple[float, float] | None = None,
+) -> np.ndarray:
     """``speech`` with ``kind`` noise at ``snr_db`` (active speech RMS over noise RMS);
-    ``branch``: babble, hum and room noise at equal power (a branch office)."""
+    ``branch``: babble, hum and room noise at equal power (a branch office). ``span``
+    (seconds): the SNR is that of the speech there (the target clip's), not of the whole
+    recording, whose loudest clip sets the level (clips differ by up to 24 dB)."""
     if kind == "branch":
         beds = [_unit(noise_bed(len(speech), k, seed)) for k in ("babble", "hum", "room")]
         noise = np.sum(beds, axis=0).astype(np.float32)
     else:
         noise = noise_bed(len(speech), kind, seed)
-    gain = _active_rms(speech) / (float(np.sqrt(np.mean(noise.astype(np.float64) ** 2))) + 1e-12)
+    ref = speech if span is None else speech[int(span[0] * SR) : int(span[1] * SR)]
+    gain = _active_rms(ref) / (float(np.sqrt(np.mean(noise.astype(np.float64) ** 2))) + 1e-12)
     mixed = speech + noise * np.float32(gain * 10 ** (-snr_db / 20))
     peak = float(np.max(np.abs(mixed)))
     return (mixed / peak * 0.9 if peak > 0.99 else mixed).astype(np.float32)
