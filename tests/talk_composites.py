@@ -15,6 +15,7 @@ the first staff turn's IoU is 0.62).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,25 +134,30 @@ class Composer:
         return canvas
 
     def _encode(self, path: Path, plan: list[tuple[str | None, int, bool]], audio: np.ndarray):
-        from fractions import Fraction
+        encode_mp4(path, (self.frame(mover, i, own) for mover, i, own in plan), audio)
 
-        import av
 
-        with av.open(str(path), "w", format="mp4") as out:
-            vs = out.add_stream("libx264", rate=FPS, options=dict(bs.X264_OPTIONS))
-            vs.width, vs.height, vs.pix_fmt = bs.WIDTH, bs.HEIGHT, "yuv420p"
-            aus = out.add_stream("aac", rate=SR, layout="mono")
-            for k, (mover, i, own) in enumerate(plan):
-                frame = av.VideoFrame.from_ndarray(self.frame(mover, i, own), format="bgr24")
-                frame.pts, frame.time_base = k, Fraction(1, FPS)
-                out.mux(vs.encode(frame))
-            for a in range(0, len(audio), 1024):
-                chunk = np.ascontiguousarray(audio[None, a : a + 1024])
-                af = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
-                af.sample_rate, af.pts, af.time_base = SR, a, Fraction(1, SR)
-                out.mux(aus.encode(af))
-            out.mux(vs.encode(None))
-            out.mux(aus.encode(None))
+def encode_mp4(path: Path, frames: Iterable[np.ndarray], audio: np.ndarray) -> None:
+    """BGR frames at FPS and mono float audio at SR into an H.264/AAC MP4, as the samples."""
+    from fractions import Fraction
+
+    import av
+
+    with av.open(str(path), "w", format="mp4") as out:
+        vs = out.add_stream("libx264", rate=FPS, options=dict(bs.X264_OPTIONS))
+        vs.width, vs.height, vs.pix_fmt = bs.WIDTH, bs.HEIGHT, "yuv420p"
+        aus = out.add_stream("aac", rate=SR, layout="mono")
+        for k, img in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(img, format="bgr24")
+            frame.pts, frame.time_base = k, Fraction(1, FPS)
+            out.mux(vs.encode(frame))
+        for a in range(0, len(audio), 1024):
+            chunk = np.ascontiguousarray(audio[None, a : a + 1024])
+            af = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
+            af.sample_rate, af.pts, af.time_base = SR, a, Fraction(1, SR)
+            out.mux(aus.encode(af))
+        out.mux(vs.encode(None))
+        out.mux(aus.encode(None))
 
 
 def iou(a: tuple[float, float], spans: list[tuple[float, float]]) -> float:

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from sample_videos import build_samples as bs
-from tests.talk_composites import SR, TRUTH_DB, _voiced
+from tests.talk_composites import SR, TRUTH_DB, _voiced, encode_mp4
 
 FPS = bs.FPS
 WENET = "speech_zh/wenet_aishell-BAC009S0724W0121.wav"  # 广州市房地产中介协会分析 (staff stage)
@@ -296,7 +296,7 @@ def build(recipe: Recipe, media_root: Path, out_dir: Path) -> Built:
         gain = 10 ** ((bs.TARGET_DBFS - recipe.noise_snr_db - bs.rms_dbfs(noise)) / 20)
         audio += noise * np.float32(gain)
     path = out_dir / f"{recipe.name}.mp4"
-    _encode(path, _frames(recipe, media_root, lips, n_frames), bs.soft_limit(audio))
+    encode_mp4(path, _frames(recipe, media_root, lips, n_frames), bs.soft_limit(audio))
     return Built(recipe, path, tuple(truth))
 
 
@@ -321,25 +321,3 @@ def _frames(recipe: Recipe, media_root: Path, lips: list, n_frames: int):
             h, w = img.shape[:2]
             bs.paste(canvas, img, face.center_x - w // 2, face.bottom_y - h)
         yield canvas
-
-
-def _encode(path: Path, frames, audio: np.ndarray) -> None:
-    from fractions import Fraction
-
-    import av
-
-    with av.open(str(path), "w", format="mp4") as out:
-        vs = out.add_stream("libx264", rate=FPS, options=dict(bs.X264_OPTIONS))
-        vs.width, vs.height, vs.pix_fmt = bs.WIDTH, bs.HEIGHT, "yuv420p"
-        aus = out.add_stream("aac", rate=SR, layout="mono")
-        for k, img in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(img, format="bgr24")
-            frame.pts, frame.time_base = k, Fraction(1, FPS)
-            out.mux(vs.encode(frame))
-        for a in range(0, len(audio), 1024):
-            chunk = np.ascontiguousarray(audio[None, a : a + 1024])
-            af = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
-            af.sample_rate, af.pts, af.time_base = SR, a, Fraction(1, SR)
-            out.mux(aus.encode(af))
-        out.mux(vs.encode(None))
-        out.mux(aus.encode(None))
