@@ -18,13 +18,16 @@ least ``uncertain_threshold`` but nothing confirms it; else **missing**.
 
 Forbidden phrases are searched at least as hard (``sweep_forbidden``): the spotter sweeps all
 the speech for every one of them (``forbidden_per_stream`` to a stream; where a shared stream
-fires, each phrase of that stream is checked there by its own stream), and a hit right after a
-negation the recogniser heard (不保本) is dropped. A forbidden phrase is **said** (a high event)
-when a trusted source matches it (not negated) at ``threshold``, or at ``window_threshold``
-where the spotter hears it too; **heard with doubt** (a medium event, ``details.uncertain``)
-when only the spotter's sweep hears it. Matcher-only matches at ``uncertain_threshold`` that
-no spotter search hears are listed in the details only. Every threshold is recorded in the
-result.
+fires, the others of that stream are checked there, ``recheck_per_stream`` to a stream, and
+each place is confirmed by the phrase's own stream), and a hit right after a negation the
+recogniser heard (不保本) is dropped. With ``one_sweep`` (issue 34) the unheard required
+phrases share that sweep's streams, so that a recording missing its phrases costs about what
+one saying them does (the spotter's encoder runs once per stream, whatever its keywords).
+A forbidden phrase is **said** (a high event) when a trusted source matches it (not negated)
+at ``threshold``, or at ``window_threshold`` where the spotter hears it too; **heard with
+doubt** (a medium event, ``details.uncertain``) when only the spotter's sweep hears it.
+Matcher-only matches at ``uncertain_threshold`` that no spotter search hears are listed in the
+details only. Every threshold is recorded in the result.
 """
 
 from __future__ import annotations
@@ -66,7 +69,17 @@ class ScriptParams:
     # what it alone hears is a doubtful forbidden phrase (medium), what the matcher also half-
     # heard there is a forbidden phrase.
     sweep_forbidden: bool = True
-    forbidden_per_stream: int = 2  # forbidden phrases sharing one sweep stream
+    forbidden_per_stream: int = 64  # phrases sharing one sweep stream (issue 34; was 2)
+    # One sweep for both (issue 34): the unheard required phrases join the forbidden ones'
+    # streams (``forbidden_per_stream`` to a stream, checked as the forbidden sweep checks
+    # them), so that a phrase missing costs a share of a stream, not streams of its own.
+    # Not where a guided recording swept the forbidden phrases live (its streams are taken).
+    one_sweep: bool = True
+    # Where a shared stream fires, the others of its stream are checked there in streams of
+    # this many (1: each by its own stream; more: one stream of the others, each place it
+    # proposes confirmed by the phrase's own stream).
+    recheck_per_stream: int = 8
+    kws_paths: int = 4  # the spotter's beam (search paths kept at each frame)
     # A phrase the recogniser heard with confidence is found; True: the spotter (the same
     # acoustic model, another search) also checks that place, for a second engine in the
     # evidence (it never changes the verdict, and costs the spotter's load and its windows).
@@ -185,8 +198,17 @@ class _Verifier:
             (m.phrase, m.start - pad, m.end + pad) for m, _ in occurrences[: self.p.max_windows]
         ]
         assert self.audio is not None
+        return self._spot(requests)
+
+    def _spot(self, requests: Sequence[tuple[str, float, float]]) -> list[SpotHit]:
+        """Each request ``(phrase, start, end)`` by the phrase's own stream."""
+        assert self.engine is not None and self.audio is not None
         return self.engine.spot(
-            self.audio, requests, threshold=self.p.kws_threshold, boost=self.p.kws_boost
+            self.audio,
+            requests,
+            threshold=self.p.kws_threshold,
+            boost=self.p.kws_boost,
+            paths=self.p.kws_paths,
         )
 
     def sweep(
@@ -208,33 +230,50 @@ class _Verifier:
             return {}
         from dualrec_audit.speech.sherpa import stream_groups
 
-        texts = [alt for ph in phrases for alt in ph.alternatives]
+        texts = list(dict.fromkeys(alt for ph in phrases for alt in ph.alternatives))
         groups = stream_groups(self.engine, texts, per_stream or self.p.sweep_per_stream)
         hits = self._shared(groups, live)
-        assert self.audio is not None
         # A shared stream only proposes: each place is confirmed by the phrase's own stream.
         pad = self.p.window_pad_s
-        group_of = {"".join(t.split()): g for g in groups for t in g}
         asked = [(h.key, h.start - pad, h.end + pad) for h in hits]
-        if whole_group:  # the others of its stream, from there to MASK_S after it
-            asked += [
-                (t, h.start - pad, h.end + MASK_S)
-                for h in hits
-                for t in group_of.get(h.key, [])
-                if t != h.key
-            ]
-        confirmed = self.engine.spot(
-            self.audio,
-            asked,
-            threshold=self.p.kws_threshold,
-            boost=self.p.kws_boost,
-        )
+        if whole_group:
+            asked += self._recheck(groups, hits)
+        confirmed = self._spot(asked)
         out: dict[str, list[SpotHit]] = {}
         for h in sorted(confirmed, key=lambda x: x.start):
             same = out.setdefault(h.key, [])
             if not (same and h.start <= same[-1].end):  # one place confirmed twice: once
                 same.append(h)
         return out
+
+    def _recheck(
+        self, groups: list[list[str]], hits: Sequence[SpotHit]
+    ) -> list[tuple[str, float, float]]:
+        """Where a shared stream fired, the others of its stream from there to MASK_S after
+        it (the phrase that fired reset the stream: one said there or just after may have
+        been masked): each by its own stream (``recheck_per_stream`` 1), else in streams of
+        the others, whose detections are returned to be confirmed by their own streams."""
+        group_of = {"".join(t.split()): g for g in groups for t in g}
+        pad, per = self.p.window_pad_s, self.p.recheck_per_stream
+        others = [([t for t in group_of.get(h.key, []) if t != h.key], h) for h in hits]
+        if per <= 1:
+            return [(t, h.start - pad, h.end + MASK_S) for ts, h in others for t in ts]
+        assert self.engine is not None and self.audio is not None
+        from dualrec_audit.speech.sherpa import stream_groups
+
+        asked = [
+            (g, h.start - pad, h.end + MASK_S)
+            for ts, h in others
+            for g in stream_groups(self.engine, ts, per)
+        ]
+        again = self.engine.spot_groups(
+            self.audio,
+            asked,
+            threshold=self.p.kws_threshold,
+            boost=self.p.kws_boost,
+            paths=self.p.kws_paths,
+        )
+        return [(h.key, h.start - pad, h.end + pad) for h in again]
 
     def _shared(self, groups: list[list[str]], live: SweptLive | None) -> list[SpotHit]:
         """What the shared streams hear over all the speech: taken from ``live`` where it
@@ -258,19 +297,24 @@ class _Verifier:
             [(g, a, b) for g in groups],
             threshold=self.p.kws_threshold,
             boost=self.p.kws_boost,
+            paths=self.p.kws_paths,
         )
 
-    def sweep_forbidden(self, phrases: Sequence[Phrase]) -> dict[str, list[SpotHit]]:
-        """Every forbidden phrase swept for over all the speech (:meth:`sweep`), by phrase
-        text; a hit where a source heard a negation right before it (不保本: the disclosure)
-        is dropped."""
-        swept = self.sweep(
-            phrases,
-            on=self.p.sweep_forbidden,
-            whole_group=True,
-            per_stream=self.p.forbidden_per_stream,
-            live=self.live,
-        )
+    def sweep_forbidden(
+        self, phrases: Sequence[Phrase], swept: dict[str, list[SpotHit]] | None = None
+    ) -> dict[str, list[SpotHit]]:
+        """Every forbidden phrase swept for over all the speech (:meth:`sweep`; ``swept``:
+        that sweep's detections, already made with other phrases), by phrase text; a hit
+        where a source heard a negation right before it (不保本: the disclosure) is
+        dropped."""
+        if swept is None:
+            swept = self.sweep(
+                phrases,
+                on=self.p.sweep_forbidden,
+                whole_group=True,
+                per_stream=self.p.forbidden_per_stream,
+                live=self.live,
+            )
         out: dict[str, list[SpotHit]] = {}
         for ph in phrases:
             for alt in ph.alternatives:
@@ -344,6 +388,24 @@ class _Verifier:
         return sure, doubtful, unsure
 
 
+def _sweeps(
+    v: _Verifier,
+    unheard: Sequence[Phrase],
+    forbidden: Sequence[Phrase],
+    live: SweptLive | None,
+) -> tuple[dict[str, list[SpotHit]], dict[str, list[SpotHit]]]:
+    """The spotter's sweeps over all the speech: (forbidden phrases' detections by phrase,
+    unheard required phrases' detections by alternative). ``one_sweep`` (and no live sweep
+    to take): both in one sweep's streams; else the required ones' sweep, then the
+    forbidden ones'."""
+    p = v.p
+    if not (p.one_sweep and live is None):
+        return v.sweep_forbidden(forbidden), v.sweep(unheard)
+    both = [*(unheard if p.sweep else ()), *(forbidden if p.sweep_forbidden else ())]
+    swept = v.sweep(both, on=True, whole_group=True, per_stream=p.forbidden_per_stream)
+    return v.sweep_forbidden(forbidden, swept if p.sweep_forbidden else {}), swept
+
+
 def _overlapping(start: float, end: float, places: Sequence[dict[str, Any]]) -> bool:
     return any(float(d["start"]) <= end and start <= float(d["end"]) for d in places)
 
@@ -372,7 +434,7 @@ def run_script_check(
     v = _Verifier(sources, engine, audio, regions, threshold, params, swept_live)
     verdicts = {ph.text: v.required(ph) for ph in phrases.required}
     unheard = [ph for ph in phrases.required if verdicts[ph.text].status != "found"]
-    swept = v.sweep(unheard)
+    swept_forbidden, swept = _sweeps(v, unheard, phrases.forbidden, swept_live)
     for ph in unheard:
         hits = [h for alt in ph.alternatives for h in swept.get("".join(alt.split()), [])]
         if hits:
@@ -382,7 +444,6 @@ def run_script_check(
     forbidden, uncertain_forbidden = [], []
     n = seconds_of(duration_s)
     timeline: list[float | None] = [1.0] * n
-    swept_forbidden = v.sweep_forbidden(phrases.forbidden)
     for ph in phrases.forbidden:
         sure, doubtful, unsure = v.forbidden(ph, swept_forbidden.get(ph.text, []))
         uncertain_forbidden += [{"phrase": ph.text, "match": u} for u in doubtful + unsure]
