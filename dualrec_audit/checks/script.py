@@ -109,7 +109,7 @@ def forbidden_groups(
     """The spotter streams the forbidden phrases are swept with (every alternative)."""
     from dualrec_audit.speech.sherpa import stream_groups
 
-    texts = [alt for ph in phrases for alt in ph.alternatives]
+    texts = list(dict.fromkeys(alt for ph in phrases for alt in ph.alternatives))
     return stream_groups(engine, texts, params.forbidden_per_stream or params.sweep_per_stream)
 
 
@@ -281,17 +281,10 @@ class _Verifier:
         enhanced), else swept here (a stream started half way is not the stream that ran
         through: it may fire on a phrase's tail)."""
         assert self.engine is not None and self.audio is not None
-        a, b = min(r[0] for r in self.regions) - 0.3, max(r[1] for r in self.regions) + 0.3
-        if live is not None:
-            end = min(b, len(self.audio) / SAMPLE_RATE)
-            same = live.groups == tuple(tuple(g) for g in groups)
-            if same and not live.stale and live.until_s + 0.1 >= end:
-                self.used_live = True
-                return [h for h in live.hits if h.end >= a and h.start <= b]
-            log.info(
-                "the live sweep is not taken (%s): the file is swept",
-                "other streams" if not same else "enhanced spans" if live.stale else "cut short",
-            )
+        a, b = self._span()
+        if live is not None and self._usable(live, groups):
+            self.used_live = True
+            return [h for h in live.hits if h.end >= a and h.start <= b]
         return self.engine.spot_groups(
             self.audio,
             [(g, a, b) for g in groups],
@@ -299,6 +292,32 @@ class _Verifier:
             boost=self.p.kws_boost,
             paths=self.p.kws_paths,
         )
+
+    def _span(self) -> tuple[float, float]:
+        """All the speech: from the first region's start to the last one's end."""
+        return min(r[0] for r in self.regions) - 0.3, max(r[1] for r in self.regions) + 0.3
+
+    def _usable(self, live: SweptLive, groups: list[list[str]]) -> bool:
+        """Whether the live sweep ran these very streams over all the sound as the
+        recognisers hear it (logged where not)."""
+        assert self.audio is not None
+        end = min(self._span()[1], len(self.audio) / SAMPLE_RATE)
+        same = live.groups == tuple(tuple(g) for g in groups)
+        if same and not live.stale and live.until_s + 0.1 >= end:
+            return True
+        log.info(
+            "the live sweep is not taken (%s): the file is swept",
+            "other streams" if not same else "enhanced spans" if live.stale else "cut short",
+        )
+        return False
+
+    def takes_live(self, forbidden: Sequence[Phrase]) -> bool:
+        """Whether the forbidden phrases' sweep will be the live one (:meth:`_shared`)."""
+        if self.live is None or self.engine is None or not self.regions or not forbidden:
+            return False
+        if not self.p.sweep_forbidden:
+            return False
+        return self._usable(self.live, forbidden_groups(self.engine, forbidden, self.p))
 
     def sweep_forbidden(
         self, phrases: Sequence[Phrase], swept: dict[str, list[SpotHit]] | None = None
@@ -392,14 +411,13 @@ def _sweeps(
     v: _Verifier,
     unheard: Sequence[Phrase],
     forbidden: Sequence[Phrase],
-    live: SweptLive | None,
 ) -> tuple[dict[str, list[SpotHit]], dict[str, list[SpotHit]]]:
     """The spotter's sweeps over all the speech: (forbidden phrases' detections by phrase,
     unheard required phrases' detections by alternative). ``one_sweep`` (and no live sweep
     to take): both in one sweep's streams; else the required ones' sweep, then the
     forbidden ones'."""
     p = v.p
-    if not (p.one_sweep and live is None):
+    if not p.one_sweep or v.takes_live(forbidden):
         return v.sweep_forbidden(forbidden), v.sweep(unheard)
     both = [*(unheard if p.sweep else ()), *(forbidden if p.sweep_forbidden else ())]
     swept = v.sweep(both, on=True, whole_group=True, per_stream=p.forbidden_per_stream)
@@ -434,7 +452,7 @@ def run_script_check(
     v = _Verifier(sources, engine, audio, regions, threshold, params, swept_live)
     verdicts = {ph.text: v.required(ph) for ph in phrases.required}
     unheard = [ph for ph in phrases.required if verdicts[ph.text].status != "found"]
-    swept_forbidden, swept = _sweeps(v, unheard, phrases.forbidden, swept_live)
+    swept_forbidden, swept = _sweeps(v, unheard, phrases.forbidden)
     for ph in unheard:
         hits = [h for alt in ph.alternatives for h in swept.get("".join(alt.split()), [])]
         if hits:
