@@ -136,3 +136,22 @@ def test_a_live_sweep_keeps_the_forbidden_streams_apart(engine):
     required = {a for ph in FUND_SALE.required for a in ph.alternatives}
     swept = {t for p in counting.passes for t in p}
     assert swept == required  # the forbidden streams were taken from the live sweep
+
+
+def test_the_benchmarks_said_profile_is_fund_sale_with_words_the_clips_say(tmp_path):
+    """benchmarks/continuous.py's ``bench_said``: a valid profile whose every required phrase
+    is a word one of the recording's clips says, with fund_sale's forbidden list and rules (so
+    that the said and missing runs differ only in whether the phrases are said)."""
+    from benchmarks.continuous import CLIPS, said_profile
+    from dualrec_audit.rules.profiles import load_profile_file
+
+    path = tmp_path / "bench_said.toml"
+    path.write_text(said_profile(), encoding="utf-8")
+    said = load_profile_file(path)
+    words = {ph[0]: clip for clip, ph in fm.TUNE + fm.HELD_OUT}
+    clips = {c.split("/")[-1] for c in CLIPS}
+    required = said.phrase_set().required
+    assert len(required) == 6
+    assert all(words[ph.text] in clips for ph in required), required
+    assert said.phrase_set().forbidden == FUND_SALE.forbidden
+    assert said.events == get_profile("fund_sale").events
