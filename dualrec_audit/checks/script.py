@@ -80,6 +80,10 @@ class ScriptParams:
     # proposes confirmed by the phrase's own stream).
     recheck_per_stream: int = 8
     kws_paths: int = 4  # the spotter's beam (search paths kept at each frame)
+    # A guided recording's live sweep (``record/``) of the forbidden phrases: this many to a
+    # stream (its alarms come from its streams alone: a phrase said just after another that
+    # fired in a shared stream would go untold), and the audit takes those streams.
+    live_per_stream: int = 2
     # A phrase the recogniser heard with confidence is found; True: the spotter (the same
     # acoustic model, another search) also checks that place, for a second engine in the
     # evidence (it never changes the verdict, and costs the spotter's load and its windows).
@@ -106,11 +110,12 @@ class SweptLive:
 def forbidden_groups(
     engine: PinyinEngine, phrases: Sequence[Phrase], params: ScriptParams
 ) -> list[list[str]]:
-    """The spotter streams the forbidden phrases are swept with (every alternative)."""
+    """The spotter streams a guided recording sweeps the forbidden phrases with as the sound
+    arrives (every alternative, ``live_per_stream`` to a stream)."""
     from dualrec_audit.speech.sherpa import stream_groups
 
     texts = list(dict.fromkeys(alt for ph in phrases for alt in ph.alternatives))
-    return stream_groups(engine, texts, params.forbidden_per_stream or params.sweep_per_stream)
+    return stream_groups(engine, texts, params.live_per_stream)
 
 
 @dataclass
@@ -326,12 +331,13 @@ class _Verifier:
         that sweep's detections, already made with other phrases), by phrase text; a hit
         where a source heard a negation right before it (不保本: the disclosure) is
         dropped."""
-        if swept is None:
+        if swept is None:  # a live sweep's streams where one was made (it may be taken)
+            per = self.p.live_per_stream if self.live is not None else self.p.forbidden_per_stream
             swept = self.sweep(
                 phrases,
                 on=self.p.sweep_forbidden,
                 whole_group=True,
-                per_stream=self.p.forbidden_per_stream,
+                per_stream=per,
                 live=self.live,
             )
         out: dict[str, list[SpotHit]] = {}
