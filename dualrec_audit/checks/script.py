@@ -261,7 +261,7 @@ class _Verifier:
         group_of = {"".join(t.split()): g for g in groups for t in g}
         pad, per = self.p.window_pad_s, self.p.recheck_per_stream
         others = [([t for t in group_of.get(h.key, []) if t != h.key], h) for h in hits]
-        if per <= 1:
+        if per <= 1 or all(len(ts) <= 1 for ts, _ in others):  # own streams (2 to a stream)
             return [(t, h.start - pad, h.end + MASK_S) for ts, h in others for t in ts]
         assert self.engine is not None and self.audio is not None
         from dualrec_audit.speech.sherpa import stream_groups
