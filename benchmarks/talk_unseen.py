@@ -35,6 +35,7 @@ def run(split: str, out: Path) -> tuple[list, dict]:
         "heldout": tu.HELDOUT,
         "heldout2": tu.HELDOUT_2,
         "heldout3": tu.HELDOUT_3,
+        "tunev": tu.TUNE_VOICE,
     }[split]
     root = media("video/grid_bbaf2n.mpg").parent.parent
     out.mkdir(parents=True, exist_ok=True)
@@ -60,7 +61,7 @@ def run(split: str, out: Path) -> tuple[list, dict]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("split", choices=("tune", "heldout", "heldout2", "heldout3"))
+    ap.add_argument("split", choices=("tune", "tunev", "heldout", "heldout2", "heldout3"))
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "talk-unseen")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()

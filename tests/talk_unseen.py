@@ -59,6 +59,7 @@ class Voice:
     lips_offset: int = 0  # the mouth plays from this frame of its moving part (not in sync)
     daida: bool = False  # a customer's stage voiced by the staff
     mouthing: bool = False  # the other party's lips move meanwhile (mouthing along, silent)
+    scramble: bool = False  # the clip's 0.4 s pieces in reverse order: the voice, not the words
 
 
 @dataclass(frozen=True)
@@ -213,22 +214,57 @@ HELDOUT_2: tuple[Recipe, ...] = (
     ),
 )
 
+# Issue 32, item 3: the voice's tuning recordings, one voice per party (cuts of one speaker's
+# clip), with TUNE's faces; 代答 in the staff's voice with the customer mouthing along.
+TUNE_VOICE: tuple[Recipe, ...] = (
+    Recipe(
+        "tunev_daida_mouthing_hum",
+        Face("grid_lbax4n.mpg", 1.0, L - 20),
+        Face("grid_bbaf2n.mpg", 1.2, R + 10, roll_deg=-5.0),
+        (
+            Voice(_S, PADDLE, 0.5, cut=(0.0, 2.5), scramble=True),
+            Voice(_C, FIRERED, 3.8),
+            Voice(_S, PADDLE, 9.0, cut=(2.5, 4.6), lips_offset=2, scramble=True),
+            Voice(_C, FIRERED, 12.0, cut=(0.0, 0.45)),  # one syllable
+            Voice(_S, PADDLE, 13.4, daida=True, mouthing=True),
+            Voice(_C, FIRERED, 19.6, cut=(1.5, 3.5)),
+        ),
+        noise_snr_db=15.0,
+    ),
+    Recipe(  # staff on the right; the customer speaks while the staff's lips move too
+        "tunev_right_customer_mouthed",
+        Face("grid_brbk7n.mpg", 0.9, R),
+        Face("grid_lbax4n.mpg", 1.1, L, squeeze=0.9),
+        (
+            Voice(_S, WENET, 0.5),
+            Voice(_C, PADDLE, 5.4, cut=(0.0, 2.2)),
+            Voice(_S, WENET, 8.4, cut=(0.0, 1.6), lips_offset=4),
+            Voice(_C, PADDLE, 10.6, mouthing=True),
+            Voice(_S, WENET, 16.4, cut=(1.8, 3.3)),
+        ),
+        staff_side="right",
+    ),
+)
+
 # Issue 32, item 3 (one voice per turn): written before the voice was used in the talk check,
 # measured once, at the end. Unlike the splits above, each party speaks in one voice all along
 # (a real person's: cuts of one speaker's clip), as the voice model needs: 代答 is the
 # customer's stage said in the staff's voice while the customer's lips move too (mouthing
 # along; the lips alone say "both"); babble (five English voices) instead of the hum. Each
 # speaker has one clip only, so a party's turns are cuts of it: the 代答 sentence shares
-# sound with the staff's other turns (a voice compared with itself, in part).
+# sound with the staff's other turns (a voice compared with itself, in part). The staff's
+# other turns in blind3_daida_mouthing are scrambled (``Voice.scramble``): changed before the
+# split was ever built, when TUNE_VOICE showed that a cut of a customer's stage said by the
+# staff is heard as that stage (a 代答 of the composition's own making).
 HELDOUT_3: tuple[Recipe, ...] = (
     Recipe(  # 代答 with the customer mouthing along; the staff's voice heard in two turns
         "blind3_daida_mouthing",
         Face("grid_lbbc2a.mpg", 1.1, L + 20, roll_deg=4.0),
         Face("grid_brbk7n.mpg", 0.85, R, squeeze=0.9),
         (
-            Voice(_S, FIRERED, 0.5, cut=(0.0, 2.0)),
+            Voice(_S, FIRERED, 0.5, cut=(0.0, 2.0), scramble=True),
             Voice(_C, PADDLE, 3.4),
-            Voice(_S, FIRERED, 8.8, cut=(2.0, 4.1), lips_offset=3),
+            Voice(_S, FIRERED, 8.8, cut=(2.0, 4.1), lips_offset=3, scramble=True),
             Voice(_C, PADDLE, 11.6, cut=(0.0, 0.45)),  # one syllable
             Voice(_S, FIRERED, 12.8, daida=True, mouthing=True),
         ),
@@ -324,6 +360,11 @@ def _sound(media_root: Path, v: Voice) -> np.ndarray:
         x = bs.trim_silence(bs.read_wav(media_root / v.sound))
     level = bs.rms_dbfs(x[slice(*_voiced(x))])
     x = x * np.float32(10 ** ((bs.TARGET_DBFS - level) / 20))
+    if v.scramble:  # other syllables in the same voice (no stage sentence is heard in them)
+        a, b = _voiced(x, TRUTH_DB)
+        piece = round(0.4 * SR)
+        parts = [bs.fade(x[i : i + piece], 0.01, 0.01) for i in range(a, b, piece)]
+        x = np.concatenate([x[:a], *parts[::-1], x[b:]]).astype(np.float32)
     if v.cut is not None:
         x = x[round(v.cut[0] * SR) : round(v.cut[1] * SR)]
     return bs.fade(x.astype(np.float32), 0.01, 0.03)
