@@ -1,13 +1,15 @@
 """Whose voice, turn by turn: the talk check's evidence from the sound (issue 32).
 
 The speech is cut into turns (runs of speech frames, split at pauses of ``gap_s`` and into
-pieces of at most ``max_s``); each turn gets a voice embedding (``voice-ge2e``,
-:mod:`dualrec_audit.speech.voice`), computed in the audit's sound thread while the audio is
-decoded. Once the mouths have labelled the frames, each party's voice is **enrolled** from
-the turns the mouths give clearly to that party (:func:`voice_evidence`), and every turn is
-compared with both voices (leaving the turn itself out of its party's enrolment, so an
-enrolled turn is judged by the others). A turn whose voice is clearly one party's (by
-``margin``) names that party in ``checks.talk.details.voices``.
+pieces of at most ``max_s``); in the audit's sound thread, while the audio is decoded, each
+turn's middle 1.6 s becomes the voice encoder's input (``voice-ge2e``,
+:mod:`dualrec_audit.speech.voice`: mel frames, cheap). Once the mouths have labelled the
+frames (:func:`voice_evidence`), only the turns that matter run through the network: each
+party's voice is **enrolled** from the longest turns its mouth says clearly (at most
+``enrol_max``), and the turns the mouths leave unclear are compared with both voices (an
+enrolled turn without itself). A turn whose voice is clearly one party's (by ``margin``)
+names that party in ``checks.talk.details.voices``; :func:`voice_relabel` gives it the turn
+where the mouths are unclear.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ import numpy as np
 from dualrec_audit.core.errors import ModelError
 from dualrec_audit.media.sound import SAMPLE_RATE, Audio, samples_between
 from dualrec_audit.models.registry import ModelStore
-from dualrec_audit.speech.voice import VOICE_MODEL, similarity, voice_encoder
+from dualrec_audit.speech.voice import (
+    VOICE_MODEL,
+    VoiceEncoder,
+    mel_windows,
+    one_blas_thread,
+    similarity,
+    voice_encoder,
+)
 
 log = logging.getLogger("dualrec_audit")
 
@@ -33,19 +42,20 @@ PARTY = ("staff", "customer")
 
 @dataclass(frozen=True)
 class TurnVoice:
-    """One turn of speech and its voice embedding."""
+    """One turn of speech and the encoder's input for its voice (mel windows)."""
 
     start: float
     end: float
-    embedding: np.ndarray
+    windows: tuple[np.ndarray, ...]
 
 
 @dataclass(frozen=True)
 class VoiceTurns:
-    """The turns' voices, or why there are none (``missing``: the model is not installed)."""
+    """The turns, their encoder, or why there is none (``missing``: not installed)."""
 
     turns: tuple[TurnVoice, ...] = ()
     missing: str = ""
+    encoder: VoiceEncoder | None = None
 
 
 def turn_spans(
@@ -82,10 +92,11 @@ def turn_voices(audio: Audio | None, frames: np.ndarray | None, store: ModelStor
         log.info("talk: no voice model (%s)", exc)
         return VoiceTurns(missing=f"{VOICE_MODEL} not installed")
     turns = []
-    for a, b in turn_spans(frames):
-        samples = samples_between(audio, round(a * SAMPLE_RATE), round(b * SAMPLE_RATE))
-        turns.append(TurnVoice(a, b, encoder.embed(np.asarray(samples, np.float32))))
-    return VoiceTurns(tuple(turns))
+    with one_blas_thread():
+        for a, b in turn_spans(frames):
+            samples = samples_between(audio, round(a * SAMPLE_RATE), round(b * SAMPLE_RATE))
+            turns.append(TurnVoice(a, b, tuple(mel_windows(np.asarray(samples), most=1))))
+    return VoiceTurns(tuple(turns), encoder=encoder)
 
 
 def _lips(labels: Sequence[str | None], a: float, b: float) -> tuple[str | None, float]:
@@ -110,29 +121,41 @@ def voice_evidence(
     margin: float = 0.05,
     enrol_share: float = 0.8,
     enrol_s: float = 0.8,
+    enrol_max: int = 3,
 ) -> dict[str, Any]:
-    """Each party's voice enrolled from the turns its mouth clearly says (``enrol_share`` of
-    the turn's speech frames, at least ``enrol_s`` long), and each turn compared with both
-    voices (without itself): ``voice`` is the party whose voice is nearer by ``margin``, else
-    None; ``apart``: the similarity of the two parties' voices (1: one voice)."""
-    if voices.missing or not voices.turns:
+    """Each party's voice enrolled from the (at most ``enrol_max``, longest) turns its mouth
+    clearly says (``enrol_share`` of the turn's speech frames, at least ``enrol_s`` long), and
+    each enrolled turn and each turn the mouths leave unclear compared with both voices
+    (without itself): ``voice`` is the party whose voice is nearer by ``margin``, else None
+    (and None for a clear turn not enrolled: not computed); ``apart``: the similarity of the
+    two parties' voices (1: one voice)."""
+    if voices.missing or not voices.turns or voices.encoder is None:
         return {"turns": [], "enrolled": {p: 0 for p in PARTY}, "missing": voices.missing}
-    lips = [_lips(labels, t.start, t.end) for t in voices.turns]
-    enrol = {
-        p: [
-            i
-            for i, (t, (lab, share)) in enumerate(zip(voices.turns, lips, strict=True))
-            if lab == p and share >= enrol_share and t.end - t.start >= enrol_s
-        ]
+    turns = voices.turns
+    lips = [_lips(labels, t.start, t.end) for t in turns]
+    clear = {
+        p: sorted(
+            (i for i, (t, (lab, share)) in enumerate(zip(turns, lips, strict=True))
+             if lab == p and share >= enrol_share and t.end - t.start >= enrol_s),
+            key=lambda i: turns[i].start - turns[i].end,
+        )[:enrol_max]
         for p in PARTY
-    }
-    whole = {p: _unit([voices.turns[i].embedding for i in enrol[p]]) for p in PARTY}
+    }  # fmt: skip
+    enrol = clear if all(clear.values()) else {p: [] for p in PARTY}
+    unclear = [
+        i for i, (lab, share) in enumerate(lips) if lab and _unclear(lab, share, enrol_share)
+    ]
+    wanted = sorted({*enrol["staff"], *enrol["customer"], *(unclear if enrol["staff"] else [])})
+    emb = dict(
+        zip(wanted, voices.encoder.embed_windows([turns[i].windows for i in wanted]), strict=True)
+    )
     rows = []
-    for i, (t, (lab, share)) in enumerate(zip(voices.turns, lips, strict=True)):
-        sims: dict[str, float | None] = {}
-        for p in PARTY:
-            ref = _unit([voices.turns[k].embedding for k in enrol[p] if k != i])
-            sims[p] = None if ref is None else round(similarity(t.embedding, ref), 3)
+    for i, (t, (lab, share)) in enumerate(zip(turns, lips, strict=True)):
+        sims: dict[str, float | None] = dict.fromkeys(PARTY)
+        if i in emb:
+            for p in PARTY:
+                ref = _unit([emb[k] for k in enrol[p] if k != i])
+                sims[p] = None if ref is None else round(similarity(emb[i], ref), 3)
         s, c = sims["staff"], sims["customer"]
         voice = None
         if s is not None and c is not None and abs(s - c) >= margin:
@@ -148,15 +171,23 @@ def voice_evidence(
                 "customer": c,
             }
         )
+    whole = {p: _unit([emb[k] for k in enrol[p]]) for p in PARTY}
     apart = None
     if whole["staff"] is not None and whole["customer"] is not None:
         apart = round(similarity(whole["staff"], whole["customer"]), 3)
     return {
         "turns": rows,
         "enrolled": {p: len(enrol[p]) for p in PARTY},
+        "embedded": len(emb),
         "apart": apart,
         "missing": "",
     }
+
+
+def _unclear(lab: str | None, share: float, enrol_share: float) -> bool:
+    """The mouths leave a turn unclear: ``both`` over most of it, or its party under
+    ``enrol_share`` of it."""
+    return lab == "both" or (lab in PARTY and share < enrol_share)
 
 
 def voice_relabel(
@@ -178,7 +209,7 @@ def voice_relabel(
         who = row["voice"]
         if who is None or row["lips"] not in ("both", who):
             continue  # the voice settles "both", never a mouth that moves more
-        if row["lips"] == who and row["lips_share"] >= enrol_share:
+        if not _unclear(row["lips"], row["lips_share"], enrol_share):
             continue
         other = "customer" if who == "staff" else "staff"
         row["relabelled"] = True
