@@ -48,6 +48,7 @@ import numpy as np
 from dualrec_audit.checks.faces import PARTIES, PartyState
 from dualrec_audit.checks.talk_voice import VoiceTurns, voice_evidence, voice_relabel
 from dualrec_audit.core.result import CheckResult, MediaInfo, Talk, Text
+from dualrec_audit.media.convert import convert_array
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def luma(frame: Any, rotation: int, step: int) -> np.ndarray:
         y = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
         y = y[: frame.height : step, : frame.width : step]
     else:
-        y = frame.to_ndarray(format="gray")[::step, ::step]
+        y = convert_array(frame, format="gray")[::step, ::step]
     if rotation == 90:
         return np.rot90(y, k=-1)
     if rotation == 180:
