@@ -76,6 +76,7 @@ from dualrec_audit.speech.enhance import EnhanceParams, enhanced_view
 from dualrec_audit.speech.phrases import PhraseSet, load_phrases
 from dualrec_audit.speech.select import SyllableTranscript, script_engine, transcript_model
 from dualrec_audit.speech.transcriber import WhisperOptions
+from dualrec_audit.speech.voice import VOICE_MODEL
 from dualrec_audit.vision import face_id, ocr
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,9 @@ class AuditPipeline:
             out[self.engine.name] = self.engine.version
         if self.face_id is not None:
             out["dlib-face-id"] = self.face_id.version
+        talk = self.options.talk
+        if talk.enabled and talk.voice and self.store.find_root(VOICE_MODEL) is not None:
+            out[VOICE_MODEL] = self.store.spec(VOICE_MODEL).version  # each turn's voice
         return out
 
     def profile_for(self, profile_id: str | None) -> Profile | None:
