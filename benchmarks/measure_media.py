@@ -207,14 +207,32 @@ def m_talk(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     info = info_of(path)
     _frame_check("faces", args, 1.0 / args.fps)  # loads the models: set-up
     audio = load_audio(path, SAMPLE_RATE)
+    store = _voice_store()
     setup = time.perf_counter() - T_START
-    passes = [_talk_pass(path, info, audio, args) for _ in range(args.passes)]
+    passes = [_talk_pass(path, info, audio, args, store) for _ in range(args.passes)]
     return {"setup_s": setup, "passes": passes}
 
 
-def _talk_pass(path: Path, info: Any, audio: Any, args: argparse.Namespace) -> dict[str, Any]:
+def _voice_store() -> Any:
+    """The models' store with the voice model loaded (set-up), or None without it."""
+    from dualrec_audit.core.errors import ModelError
+    from dualrec_audit.models.registry import ModelStore
+    from dualrec_audit.speech.voice import voice_encoder
+
+    try:
+        voice_encoder(ModelStore())
+    except ModelError:
+        return None
+    return ModelStore()
+
+
+def _talk_pass(
+    path: Path, info: Any, audio: Any, args: argparse.Namespace, store: Any = None
+) -> dict[str, Any]:
+    """One pass; ``talk`` includes the turns' voices (part ``voice`` too) when ``store``."""
     from dualrec_audit.checks.speech import run_speech_check, voice_frames
     from dualrec_audit.checks.talk import MouthTracker
+    from dualrec_audit.checks.talk_voice import VoiceTurns, turn_voices
     from dualrec_audit.media.frames import sample_frames
     from dualrec_audit.media.sound import SAMPLE_RATE
 
@@ -243,7 +261,11 @@ def _talk_pass(path: Path, info: Any, audio: Any, args: argparse.Namespace) -> d
     _, analysis = run_speech_check(audio, SAMPLE_RATE, info.duration_s)
     p.add("speech", time.perf_counter() - t0)
     vad = voice_frames(analysis)
-    result = timed("talk", mouths.finish, info.duration_s, vad)
+    t0 = time.perf_counter()
+    voices = turn_voices(audio, vad, store) if store is not None else VoiceTurns()
+    p.add("voice", time.perf_counter() - t0)
+    spent["talk"] += time.perf_counter() - t0
+    result = timed("talk", mouths.finish, info.duration_s, vad, (), voices)
     for part, secs in spent.items():
         p.add(part, secs)
     d = result.details

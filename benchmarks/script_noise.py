@@ -17,26 +17,46 @@ given to Whisper as hotwords. E.g. ``0,1,w,w1,wo``. ``KIND@target`` (``branch@ta
 SNR is the target clip's speech's, not the whole recording's. ``POSITIONS``: ``start,mid,pause``
 and/or ``negated`` (不 spliced before a phrase: its "forbidden" column counts the negated
 phrase reported, which is a false alarm, and "false alarms" the other phrases not said).
+
+``DUALREC_NOISE_MODEL`` names the larger recogniser of the ``w`` modes (default
+``whisper-base-pypi``, with the character transcript's options): any transcript model of
+``models/manifest.toml`` once installed (``paraformer-zh``, ``sensevoice-small``,
+``whisper-small`` …), e.g. ``DUALREC_NOISE_MODEL=paraformer-zh … held_out branch 0 w``.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Any
 
 
+def _listener(name: str) -> Any:
+    """The larger recogniser of the ``w`` modes (``DUALREC_NOISE_MODEL``): a transcript model
+    of the manifest, Whisper with the character transcript's options (``WhisperOptions()``)."""
+    from dualrec_audit.models.registry import ModelStore
+    from dualrec_audit.speech.select import transcript_model
+    from dualrec_audit.speech.transcriber import WhisperOptions
+    from tests.conftest import models_root
+
+    chosen, _ = transcript_model(ModelStore(models_root(name)), name, WhisperOptions())
+    assert chosen is not None
+    return chosen
+
+
 def _whisper_words(
     whisper: Any, heard: Any, analysis: Any, duration: float, hotwords: str | None
 ) -> list[Any]:
-    """Whisper's words on the speech regions that touch a second under 12 dB local SNR."""
+    """The larger recogniser's words on the speech regions that touch a second under 12 dB
+    local SNR."""
     from dualrec_audit.speech.enhance import noisy_spans
 
     spans = noisy_spans(analysis.snr_db, 12.0, 0.5, duration)
     low = [(a, b) for a, b in analysis.regions if any(min(b, d) > max(a, c) for c, d in spans)]
     if not low:
         return []
-    heard_words = whisper.inner.transcribe(heard, low, language="zh", hotwords=hotwords)
+    heard_words = whisper.transcribe(heard, low, language="zh", hotwords=hotwords)
     from dualrec_audit.speech.hanzi import to_simplified
 
     return [type(w)(w.start, w.end, to_simplified(w.text), w.probability) for w in heard_words]
@@ -68,7 +88,7 @@ def _one(case: Any, snr: float | None, kind: str, mode: str, ctx: dict[str, Any]
               + "".join(w.text for w in words), flush=True)  # fmt: skip
     engine = None if "o" in mode else ctx["engine"]
     syllables = engine.syllables(heard, analysis.regions) if engine is not None else ()
-    transcript = CheckResult("transcript", "ok", details={"model": "whisper-base-pypi"})
+    transcript = CheckResult("transcript", "ok", details={"model": ctx["listener"]})
     return run_script_check(transcript, words, ctx["phrases"], duration, engine=engine,
                             syllables=syllables, audio=heard if engine else None,
                             regions=analysis.regions)  # fmt: skip
@@ -84,7 +104,7 @@ def main(
     """``snrs``: which conditions (comma-separated; ``clean`` or dB); ``modes`` and
     ``positions``: see the module's text."""
     from dualrec_audit.models.registry import ModelStore
-    from dualrec_audit.speech.hanzi import HANZI_MODEL, hanzi_transcriber
+    from dualrec_audit.speech.hanzi import HANZI_MODEL
     from dualrec_audit.speech.phrases import Phrase, PhraseSet
     from dualrec_audit.speech.select import script_engine
     from tests import forbidden_media as fm
@@ -93,9 +113,11 @@ def main(
     engine, _ = script_engine(ModelStore(models_root(fm.KWS_MODEL)), fm.KWS_MODEL)
     assert engine is not None
     listed = tuple(Phrase(p) for p in fm.phrases_said(split))
+    listener = os.environ.get("DUALREC_NOISE_MODEL", HANZI_MODEL)
     ctx: dict[str, Any] = {"engine": engine, "phrases": PhraseSet(listed, listed, "test")}
+    ctx["listener"] = listener
     if "w" in modes:
-        ctx["whisper"] = hanzi_transcriber(ModelStore(models_root(HANZI_MODEL)))
+        ctx["whisper"] = _listener(listener)
     pool = fm.cases(split) + fm.negated_cases(split)
     cases = [c for c in pool if c.position in positions.split(",")]
     for snr in [None if x == "clean" else float(x) for x in snrs.split(",")]:
@@ -120,7 +142,7 @@ def main(
                 truth = fm.said_in(case) - ({said} if case.position == "negated" else set())
                 alarms += sum(e.details["phrase"] not in truth for e in events)
             label = "clean" if snr is None else f"{kind} {snr:g} dB"
-            label += " +DFN3" * ("1" in mode) + " +whisper" * ("w" in mode)
+            label += " +DFN3" * ("1" in mode) + f" +{listener}" * ("w" in mode)
             label += " only" * ("o" in mode) + " (hotwords)" * ("h" in mode)
             print(f"{split:8s} {label:34s} required {found}/{len(cases)}  forbidden "
                   f"{reported}/{len(cases)}  false alarms {alarms}  "

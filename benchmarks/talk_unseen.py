@@ -1,14 +1,16 @@
 """Who said it, on recordings the talk check was not built on (issue 32; docs/talk-unseen.md).
 
-Builds the recordings of one split of ``tests/talk_unseen.py`` (``tune``, ``heldout`` or
-``heldout2``) into a folder (kept between runs), audits each with the bundled models and the
-``bundled_samples`` profile, and prints, per recording and for the split, the figures of
-``tests/talk_measure.py``: talk IoU per party, 代答 turns flagged, false who-said-it findings,
-key phrases given to the right party, seconds reported as "both" against the real overlap.
+Builds the recordings of one split of ``tests/talk_unseen.py`` (``tune``, ``heldout``,
+``heldout2`` or ``heldout3``) into a folder (kept between runs), audits each with the bundled
+models and the ``bundled_samples`` profile, and prints, per recording and for the split, the
+figures of ``tests/talk_measure.py``: talk IoU per party, 代答 turns flagged, false who-said-it
+findings, key phrases given to the right party, seconds reported as "both" against the real
+overlap.
 ``--json FILE`` also saves them.
 
     PYTHONPATH=$PWD DUALREC_TEST_MEDIA=../shared/media DUALREC_AUDIT_MODELS=../shared/models \
-        .venv/bin/python benchmarks/talk_unseen.py tune|heldout|heldout2 [--out DIR] [--json FILE]
+        .venv/bin/python benchmarks/talk_unseen.py tune|heldout|heldout2|heldout3 \
+        [--out DIR] [--json FILE]
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ def run(split: str, out: Path) -> tuple[list, dict]:
     from tests.conftest import media
     from tests.talk_measure import measure, summary
 
-    recipes = {"tune": tu.TUNE, "heldout": tu.HELDOUT, "heldout2": tu.HELDOUT_2}[split]
+    recipes = {
+        "tune": tu.TUNE,
+        "heldout": tu.HELDOUT,
+        "heldout2": tu.HELDOUT_2,
+        "heldout3": tu.HELDOUT_3,
+        "tunev": tu.TUNE_VOICE,
+    }[split]
     root = media("video/grid_bbaf2n.mpg").parent.parent
     out.mkdir(parents=True, exist_ok=True)
     pipelines: dict[str, AuditPipeline] = {}
@@ -53,7 +61,7 @@ def run(split: str, out: Path) -> tuple[list, dict]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("split", choices=("tune", "heldout", "heldout2"))
+    ap.add_argument("split", choices=("tune", "tunev", "heldout", "heldout2", "heldout3"))
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "talk-unseen")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()

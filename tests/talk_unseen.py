@@ -58,6 +58,8 @@ class Voice:
     cut: tuple[float, float] | None = None  # a part of the trimmed sound (s): a short word
     lips_offset: int = 0  # the mouth plays from this frame of its moving part (not in sync)
     daida: bool = False  # a customer's stage voiced by the staff
+    mouthing: bool = False  # the other party's lips move meanwhile (mouthing along, silent)
+    scramble: bool = False  # the clip's 0.4 s pieces in reverse order: the voice, not the words
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Recipe:
     voices: tuple[Voice, ...]
     staff_side: str = "left"
     noise_snr_db: float | None = None
+    noise: str = "hum"  # hum (SpeechBrain machine hum) | babble (the five GRID voices mixed)
     tail_s: float = 1.0
 
 
@@ -211,6 +214,93 @@ HELDOUT_2: tuple[Recipe, ...] = (
     ),
 )
 
+# Issue 32, item 3: the voice's tuning recordings, one voice per party (cuts of one speaker's
+# clip), with TUNE's faces; 代答 in the staff's voice with the customer mouthing along.
+TUNE_VOICE: tuple[Recipe, ...] = (
+    Recipe(
+        "tunev_daida_mouthing_hum",
+        Face("grid_lbax4n.mpg", 1.0, L - 20),
+        Face("grid_bbaf2n.mpg", 1.2, R + 10, roll_deg=-5.0),
+        (
+            Voice(_S, PADDLE, 0.5, cut=(0.0, 2.5), scramble=True),
+            Voice(_C, FIRERED, 3.8),
+            Voice(_S, PADDLE, 9.0, cut=(2.5, 4.6), lips_offset=2, scramble=True),
+            Voice(_C, FIRERED, 12.0, cut=(0.0, 0.45)),  # one syllable
+            Voice(_S, PADDLE, 13.4, daida=True, mouthing=True),
+            Voice(_C, FIRERED, 19.6, cut=(1.5, 3.5)),
+        ),
+        noise_snr_db=15.0,
+    ),
+    Recipe(  # staff on the right; the customer speaks while the staff's lips move too
+        "tunev_right_customer_mouthed",
+        Face("grid_brbk7n.mpg", 0.9, R),
+        Face("grid_lbax4n.mpg", 1.1, L, squeeze=0.9),
+        (
+            Voice(_S, WENET, 0.5),
+            Voice(_C, PADDLE, 5.4, cut=(0.0, 2.2)),
+            Voice(_S, WENET, 8.4, cut=(0.0, 1.6), lips_offset=4),
+            Voice(_C, PADDLE, 10.6, mouthing=True),
+            Voice(_S, WENET, 16.4, cut=(1.8, 3.3)),
+        ),
+        staff_side="right",
+    ),
+)
+
+# Issue 32, item 3 (one voice per turn): written before the voice was used in the talk check,
+# measured once, at the end. Unlike the splits above, each party speaks in one voice all along
+# (a real person's: cuts of one speaker's clip), as the voice model needs: 代答 is the
+# customer's stage said in the staff's voice while the customer's lips move too (mouthing
+# along; the lips alone say "both"); babble (five English voices) instead of the hum. Each
+# speaker has one clip only, so a party's turns are cuts of it: the 代答 sentence shares
+# sound with the staff's other turns (a voice compared with itself, in part). The staff's
+# other turns in blind3_daida_mouthing are scrambled (``Voice.scramble``): changed before the
+# split was ever built, when TUNE_VOICE showed that a cut of a customer's stage said by the
+# staff is heard as that stage (a 代答 of the composition's own making).
+HELDOUT_3: tuple[Recipe, ...] = (
+    Recipe(  # 代答 with the customer mouthing along; the staff's voice heard in two turns
+        "blind3_daida_mouthing",
+        Face("grid_lbbc2a.mpg", 1.1, L + 20, roll_deg=4.0),
+        Face("grid_brbk7n.mpg", 0.85, R, squeeze=0.9),
+        (
+            Voice(_S, FIRERED, 0.5, cut=(0.0, 2.0), scramble=True),
+            Voice(_C, PADDLE, 3.4),
+            Voice(_S, FIRERED, 8.8, cut=(2.0, 4.1), lips_offset=3, scramble=True),
+            Voice(_C, PADDLE, 11.6, cut=(0.0, 0.45)),  # one syllable
+            Voice(_S, FIRERED, 12.8, daida=True, mouthing=True),
+        ),
+    ),
+    Recipe(  # babble, a small tilted customer, staff on the right with a back-channel
+        "blind3_babble_small_customer",
+        Face("grid_bbaf2n.mpg", 1.25, R),
+        Face("grid_lbbc2a.mpg", 0.65, L, bottom_y=560, roll_deg=-8.0),
+        (
+            Voice(_S, WENET, 0.5),
+            Voice(_C, PADDLE, 5.0, cut=(0.0, 2.4)),
+            Voice(_C, PADDLE, 8.6, lips_offset=2),
+            Voice(_S, WENET, 10.5, cut=(0.0, 0.4)),  # back-channel inside the customer's turn
+            Voice(_C, PADDLE, 15.0, cut=(3.0, 3.45)),  # a short answer
+        ),
+        staff_side="right",
+        noise_snr_db=10.0,
+        noise="babble",
+    ),
+    Recipe(  # overlap, off screen, short answers, babble
+        "blind3_overlap_offscreen_babble",
+        Face("grid_lrwp9a.mpg", 0.8, L, squeeze=0.85),
+        Face("grid_lbax4n.mpg", 1.2, R, roll_deg=6.0),
+        (
+            Voice(_S, FUNASR, 0.5),
+            Voice(_C, FIRERED, 5.3, lips_offset=3),  # overlaps the staff's end
+            Voice(_S, FUNASR, 8.0, cut=(0.0, 0.5)),  # back-channel inside the customer's turn
+            Voice("off_screen", NOISY, 12.0),
+            Voice(_C, FIRERED, 14.5, cut=(0.0, 0.45)),  # one syllable
+            Voice(_S, FUNASR, 15.5, cut=(2.0, 4.0)),
+        ),
+        noise_snr_db=14.0,
+        noise="babble",
+    ),
+)
+
 
 def _mask(built: Built, party: str, step: float = 0.01) -> np.ndarray:
     n = int(max(s.end for s in built.truth) / step) + 200
@@ -270,6 +360,11 @@ def _sound(media_root: Path, v: Voice) -> np.ndarray:
         x = bs.trim_silence(bs.read_wav(media_root / v.sound))
     level = bs.rms_dbfs(x[slice(*_voiced(x))])
     x = x * np.float32(10 ** ((bs.TARGET_DBFS - level) / 20))
+    if v.scramble:  # other syllables in the same voice (no stage sentence is heard in them)
+        a, b = _voiced(x, TRUTH_DB)
+        piece = round(0.4 * SR)
+        parts = [bs.fade(x[i : i + piece], 0.01, 0.01) for i in range(a, b, piece)]
+        x = np.concatenate([x[:a], *parts[::-1], x[b:]]).astype(np.float32)
     if v.cut is not None:
         x = x[round(v.cut[0] * SR) : round(v.cut[1] * SR)]
     return bs.fade(x.astype(np.float32), 0.01, 0.03)
@@ -290,14 +385,32 @@ def build(recipe: Recipe, media_root: Path, out_dir: Path) -> Built:
         truth.append(Said(v.party, v.at + a / SR, v.at + b / SR, v.sound, v.daida, short))
         if v.party in (_S, _C):
             lips.append((v.party, v.at + a / SR, v.at + b / SR, v.lips_offset))
+        if v.mouthing:
+            other = _C if v.party == _S else _S
+            lips.append((other, v.at + a / SR, v.at + b / SR, v.lips_offset + 4))
     if recipe.noise_snr_db is not None:
-        noise = bs.read_wav(media_root / "noise" / bs.NOISE_FILE)
-        noise = np.resize(noise, len(audio))
+        noise = _babble(media_root, len(audio)) if recipe.noise == "babble" else None
+        if noise is None:
+            noise = np.resize(bs.read_wav(media_root / "noise" / bs.NOISE_FILE), len(audio))
         gain = 10 ** ((bs.TARGET_DBFS - recipe.noise_snr_db - bs.rms_dbfs(noise)) / 20)
         audio += noise * np.float32(gain)
     path = out_dir / f"{recipe.name}.mp4"
     encode_mp4(path, _frames(recipe, media_root, lips, n_frames), bs.soft_limit(audio))
     return Built(recipe, path, tuple(truth))
+
+
+def _babble(media_root: Path, n: int) -> np.ndarray:
+    """Five English voices at once (the GRID clips' own sound, each looped from its own
+    offset): a room of other people talking."""
+    from dualrec_audit.media.sound import load_audio
+
+    out = np.zeros(n, np.float32)
+    for k, clip in enumerate(sorted((media_root / "video").glob("grid_*.mpg"))):
+        x = load_audio(clip, SR)
+        assert x is not None
+        x = bs.trim_silence(x.astype(np.float32))
+        out += np.roll(np.resize(x / (np.sqrt(np.mean(x**2)) + 1e-9), n), 7919 * k)
+    return out
 
 
 def _frames(recipe: Recipe, media_root: Path, lips: list, n_frames: int):

@@ -93,7 +93,13 @@ def test_asr_model_none_disables_the_transcript(capsys):
     assert "disabled" in transcript["reason"]["en"]
     assert "关闭" in transcript["reason"]["zh"]
     assert doc["options"]["asr_model"] == "none"
-    assert set(doc["models"]) == {"yunet", "face_landmarker", "kws-zh-3.3m", "dlib-face-id"}
+    assert set(doc["models"]) == {
+        "yunet",
+        "face_landmarker",
+        "kws-zh-3.3m",
+        "dlib-face-id",
+        "voice-ge2e",
+    }
     assert doc["transcript"] == []
     assert doc["checks"]["script"]["status"] == "ok"  # the script engine still verifies
 

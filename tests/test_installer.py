@@ -161,6 +161,7 @@ def test_frozen_check_prints_the_json_result(app, tmp_path):
         "face_landmarker": "float16/1",
         "kws-zh-3.3m": "sherpa-onnx-kws-zipformer-wenetspeech-3.3M-2024-01-01-mobile",
         "dlib-face-id": "resnet_model_v1+shape_predictor_5",
+        "voice-ge2e": "Resemblyzer==0.1.4 (GE2E, 3x256 LSTM, 256-d)",
     }
     for check in ("faces", "speech", "video", "script", "identity"):
         assert result["checks"][check]["status"] == "ok", result["checks"][check]

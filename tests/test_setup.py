@@ -123,7 +123,7 @@ def test_setup_without_shared_or_network_stops_at_once_naming_what_is_missing(tm
     # Everything missing named at once, the cause in words, commands that work without .venv.
     bundled = [n for n, spec in load_manifest().items() if spec.bundled]
     assert f"models ({len(bundled)}): {', '.join(bundled)}" in err, err
-    assert {"yunet", "face_landmarker", "kws-zh-3.3m", "dlib-face-id"} <= set(bundled)
+    assert {"yunet", "face_landmarker", "kws-zh-3.3m", "dlib-face-id", "voice-ge2e"} <= set(bundled)
     assert re.search(r"media files \((\d+) of \1\)", err), err
     assert "why: the connection was refused" in err
     assert "bash scripts/setup.sh --models DIR --media DIR" in err

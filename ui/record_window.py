@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
 from dualrec_audit.core.errors import DualrecError
 from dualrec_audit.core.result import AuditResult
+from dualrec_audit.media.convert import convert_array
 from dualrec_audit.record.hints import Notice
 from dualrec_audit.record.session import RecordingSession
 from dualrec_audit.record.sources import DeviceSource, FileSource, Source
@@ -324,7 +325,7 @@ class RecordWindow(QMainWindow):
         size = self.picture.size()
         k = min(size.width() / frame.width, size.height() / frame.height, 1.0)
         w, h = max(2, int(frame.width * k) // 2 * 2), max(2, int(frame.height * k) // 2 * 2)
-        img = np.ascontiguousarray(frame.to_ndarray(width=w, height=h, format="rgb24", threads=1))
+        img = np.ascontiguousarray(convert_array(frame, width=w, height=h, format="rgb24"))
         pix = QPixmap.fromImage(QImage(img.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy())
         k = w / frame.width
         painter = QPainter(pix)

@@ -43,6 +43,7 @@ from dualrec_audit.checks.speech import (
     voice_frames,
 )
 from dualrec_audit.checks.talk import MouthTracker, TalkParams
+from dualrec_audit.checks.talk_voice import VoiceTurns, turn_voices
 from dualrec_audit.checks.transcript import run_transcript_check
 from dualrec_audit.checks.video import VideoParams, VideoQualityCheck
 from dualrec_audit.core.errors import ConfigError, MediaError, ModelError
@@ -75,6 +76,7 @@ from dualrec_audit.speech.enhance import EnhanceParams, enhanced_view
 from dualrec_audit.speech.phrases import PhraseSet, load_phrases
 from dualrec_audit.speech.select import SyllableTranscript, script_engine, transcript_model
 from dualrec_audit.speech.transcriber import WhisperOptions
+from dualrec_audit.speech.voice import VOICE_MODEL
 from dualrec_audit.vision import face_id, ocr
 
 log = logging.getLogger(__name__)
@@ -148,6 +150,9 @@ class AuditPipeline:
             out[self.engine.name] = self.engine.version
         if self.face_id is not None:
             out["dlib-face-id"] = self.face_id.version
+        talk = self.options.talk
+        if talk.enabled and talk.voice and self.store.find_root(VOICE_MODEL) is not None:
+            out[VOICE_MODEL] = self.store.spec(VOICE_MODEL).version  # each turn's voice
         return out
 
     def profile_for(self, profile_id: str | None) -> Profile | None:
@@ -260,7 +265,7 @@ class AuditPipeline:
         if mouths is not None:
             vad = voice_frames(sound.analysis)
             syllables = [(w.start, w.end) for w in sound.words]
-            checks["talk"] = mouths.finish(info.duration_s, vad, syllables)
+            checks["talk"] = mouths.finish(info.duration_s, vad, syllables, sound.voices)
         checks["transcript"], checks["script"] = sound.transcript, sound.script
         identity = checks.get("identity")
         words = sound.words
@@ -466,6 +471,9 @@ class AuditPipeline:
             )
             speech = with_events(speech, track_events(len(tracks), chosen, info))
             hook("audio", 1, 1)
+            voices = VoiceTurns()
+            if self.options.talk.enabled and self.options.talk.voice and analysis is not None:
+                voices = turn_voices(audio, voice_frames(analysis), self.store)
             # The recognisers hear the noisy spans enhanced; the speech check measured the
             # original sound.
             sound: Any = audio
@@ -486,7 +494,7 @@ class AuditPipeline:
         finally:
             if audio is not None:
                 audio.close()
-        return _Sound(speech, analysis, syllables, transcript, script, words)
+        return _Sound(speech, analysis, syllables, transcript, script, words, voices)
 
     def _speech_text(
         self,
@@ -570,6 +578,7 @@ class _Sound:
     transcript: CheckResult
     script: CheckResult
     words: tuple[Word, ...]  # the transcript's
+    voices: VoiceTurns  # each turn's voice (the talk check's)
 
 
 def _side_checks(

@@ -46,7 +46,9 @@ from typing import Any, Literal
 import numpy as np
 
 from dualrec_audit.checks.faces import PARTIES, PartyState
+from dualrec_audit.checks.talk_voice import VoiceTurns, voice_evidence, voice_relabel
 from dualrec_audit.core.result import CheckResult, MediaInfo, Talk, Text
+from dualrec_audit.media.convert import convert_array
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,8 @@ class TalkParams:
     merge_gap_s: float = 0.5  # talk of one party across a pause this short is one interval
     nod_amplitude: float = 0.06  # head-pitch proxy swing for a nod (share of eye-mouth height)
     nod_max_s: float = 1.5  # a nod (down and up) within this time
+    voice: bool = True  # each turn's voice too (model voice-ge2e, when installed)
+    voice_margin: float = 0.05  # a turn's voice is a party's when nearer it by this (cosine)
 
 
 def luma(frame: Any, rotation: int, step: int) -> np.ndarray:
@@ -90,7 +94,7 @@ def luma(frame: Any, rotation: int, step: int) -> np.ndarray:
         y = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
         y = y[: frame.height : step, : frame.width : step]
     else:
-        y = frame.to_ndarray(format="gray")[::step, ::step]
+        y = convert_array(frame, format="gray")[::step, ::step]
     if rotation == 90:
         return np.rot90(y, k=-1)
     if rotation == 180:
@@ -197,6 +201,7 @@ class MouthTracker:
         duration_s: float,
         speech_frames: np.ndarray | None,
         words: Sequence[tuple[float, float]] = (),
+        voices: VoiceTurns | None = None,
     ) -> CheckResult:
         while self.pending:
             self._measure(*self.pending.popleft())
@@ -208,6 +213,7 @@ class MouthTracker:
             self.p,
             self.measured,
             words,
+            voices,
         )
 
 
@@ -513,9 +519,11 @@ def talk_result(
     p: TalkParams,
     measured: int = 0,
     words: Sequence[tuple[float, float]] = (),
+    voices: VoiceTurns | None = None,
 ) -> CheckResult:
     """The talk check's result; ``words``: the recogniser's syllable times (for short
-    answers, see :func:`short_utterances`)."""
+    answers, see :func:`short_utterances`); ``voices``: each turn's voice (see
+    :mod:`~dualrec_audit.checks.talk_voice`)."""
     if speech_frames is None:
         why = Text(
             "没有语音活动可供判断（无音轨）", "No voice activity to attribute (no audio track)"
@@ -532,6 +540,8 @@ def talk_result(
     frames = np.asarray(speech_frames)
     sure = frames >= 2 if frames.dtype != bool else None
     labels, conf, pinned = label_frames(frames > 0, acts, p, narrow, shorts, sure)
+    evidence = voice_evidence((voices if p.voice else None) or VoiceTurns(), labels, p.voice_margin)
+    evidence["relabelled_s"] = voice_relabel(evidence, labels, pinned)
     talk = intervals(labels, conf, p, pinned)
     return CheckResult(
         name="talk",
@@ -542,6 +552,7 @@ def talk_result(
                 party: [[round(a, 2), round(b, 2)] for a, b in nods(pitch.get(party, ()), p)]
                 for party in PARTIES
             },
+            "voices": evidence,
             "mouth_samples": {party: len(samples.get(party, ())) for party in PARTIES},
             "mouth_crops": measured,
             "method": "luma motion at the face detector's mouth keypoints",

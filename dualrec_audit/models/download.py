@@ -154,13 +154,20 @@ def fetch_wheel(requirement: str, dest: Path) -> None:
         shutil.move(str(wheels[0]), dest)
 
 
+def _wheel_key(name: str, version: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower() + "-" + version
+
+
 def find_wheel(requirement: str, folders: Sequence[Path]) -> Path | None:
     """The wheel of ``"package==version"`` in one of ``folders`` (its file name as pip saves
-    it: the name normalised, ``package-version-*.whl``), or None."""
+    it: ``package-version-*.whl``, the name normalised and in any case, as pip keeps a
+    project's capitals: ``Resemblyzer-0.1.4-py3-none-any.whl``), or None."""
     name, _, version = requirement.partition("==")
-    stem = re.sub(r"[-_.]+", "_", name).lower()
+    want = _wheel_key(name, version)
     for folder in folders:
-        found = sorted(Path(folder).glob(f"{stem}-{version}-*.whl"))
+        found = sorted(
+            p for p in Path(folder).glob("*-*-*.whl") if _wheel_key(*p.name.split("-")[:2]) == want
+        )
         if found:
             return found[0]
     return None

@@ -24,6 +24,7 @@ import numpy as np
 
 from dualrec_audit.audit.pipeline import AuditPipeline, Looked, ProgressHook
 from dualrec_audit.core.result import AuditResult, MediaInfo, Text
+from dualrec_audit.media.convert import convert_array
 from dualrec_audit.record.hints import Change, HintBoard, Key, Listener, Notice
 from dualrec_audit.record.live_picture import LivePicture
 from dualrec_audit.record.live_script import Alarm, LiveScript
@@ -292,7 +293,7 @@ class RecordingSession:
                 self._papers.put(None)
                 return
             t, frame, arrived = item
-            img = frame.to_ndarray(format="bgr24", threads=1)
+            img = convert_array(frame, format="bgr24")
             try:
                 conditions = self.looking.update(t, img)
             except Exception:

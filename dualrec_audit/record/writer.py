@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from dualrec_audit.media.convert import convert
+
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
@@ -130,7 +132,7 @@ class FragmentedWriter:
                 return  # too soon after the last one: a camera faster than the stated rate
             n = self._last + 1  # a little late: the next number
         if frame.width != self.video.width or frame.height != self.video.height:
-            frame = frame.reformat(width=self.video.width, height=self.video.height, threads=1)
+            frame = convert(frame, width=self.video.width, height=self.video.height)
         frame.pts = n
         frame.time_base = Fraction(1, self.fps)
         self._last = n

@@ -1,0 +1,221 @@
+"""Whose voice, turn by turn: the talk check's evidence from the sound (issue 32).
+
+The speech is cut into turns (runs of speech frames, split at pauses of ``gap_s`` and into
+pieces of at most ``max_s``); in the audit's sound thread, while the audio is decoded, each
+turn's middle 1.6 s becomes the voice encoder's input (``voice-ge2e``,
+:mod:`dualrec_audit.speech.voice`: mel frames, cheap). Once the mouths have labelled the
+frames (:func:`voice_evidence`), only the turns that matter run through the network: each
+party's voice is **enrolled** from the longest turns its mouth says clearly (at most
+``enrol_max``), and the turns the mouths leave unclear are compared with both voices (an
+enrolled turn without itself). A turn whose voice is clearly one party's (by ``margin``)
+names that party in ``checks.talk.details.voices``; :func:`voice_relabel` gives it the turn
+where the mouths are unclear.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dualrec_audit.core.errors import ModelError
+from dualrec_audit.media.sound import SAMPLE_RATE, Audio, samples_between
+from dualrec_audit.models.registry import ModelStore
+from dualrec_audit.speech.voice import (
+    VOICE_MODEL,
+    VoiceEncoder,
+    mel_windows,
+    one_blas_thread,
+    similarity,
+    voice_encoder,
+)
+
+log = logging.getLogger("dualrec_audit")
+
+FRAME_S = 0.03  # the voice-activity frame of the speech check
+PARTY = ("staff", "customer")
+
+
+@dataclass(frozen=True)
+class TurnVoice:
+    """One turn of speech and the encoder's input for its voice (mel windows)."""
+
+    start: float
+    end: float
+    windows: tuple[np.ndarray, ...]
+
+
+@dataclass(frozen=True)
+class VoiceTurns:
+    """The turns, their encoder, or why there is none (``missing``: not installed)."""
+
+    turns: tuple[TurnVoice, ...] = ()
+    missing: str = ""
+    encoder: VoiceEncoder | None = None
+
+
+def turn_spans(
+    frames: np.ndarray, gap_s: float = 0.3, min_s: float = 0.3, max_s: float = 3.0
+) -> list[tuple[float, float]]:
+    """Runs of speech frames (``frames >= 2``, or true), joined across pauses shorter than
+    ``gap_s``, cut into pieces of at most ``max_s``; those of at least ``min_s``."""
+    on = np.asarray(frames) >= 2 if np.asarray(frames).dtype != bool else np.asarray(frames)
+    runs: list[list[float]] = []
+    for i in np.flatnonzero(on).tolist():
+        a, b = i * FRAME_S, (i + 1) * FRAME_S
+        if runs and a - runs[-1][1] < gap_s:
+            runs[-1][1] = b
+        else:
+            runs.append([a, b])
+    out: list[tuple[float, float]] = []
+    for a, b in runs:
+        n = max(1, int(np.ceil((b - a) / max_s - 1e-9)))
+        step = (b - a) / n
+        out.extend((a + k * step, a + (k + 1) * step) for k in range(n))
+    return [(round(a, 3), round(b, 3)) for a, b in out if b - a >= min_s]
+
+
+def turn_voices(audio: Audio | None, frames: np.ndarray | None, store: ModelStore) -> VoiceTurns:
+    """Each turn's voice; none where there is no sound. A model that is not installed leaves
+    the talk check to the mouths (said in ``missing``); a corrupt one is a ``ModelError``."""
+    if audio is None or frames is None:
+        return VoiceTurns()
+    try:
+        encoder = voice_encoder(store)
+    except ModelError as exc:
+        if exc.code != "model_missing":
+            raise
+        log.info("talk: no voice model (%s)", exc)
+        return VoiceTurns(missing=f"{VOICE_MODEL} not installed")
+    turns = []
+    with one_blas_thread():
+        for a, b in turn_spans(frames):
+            samples = samples_between(audio, round(a * SAMPLE_RATE), round(b * SAMPLE_RATE))
+            turns.append(TurnVoice(a, b, tuple(mel_windows(np.asarray(samples), most=1))))
+    return VoiceTurns(tuple(turns), encoder=encoder)
+
+
+def _lips(labels: Sequence[str | None], a: float, b: float) -> tuple[str | None, float]:
+    """The mouths' label of most of the turn's speech frames, and its share."""
+    got = [lab for lab in labels[int(a / FRAME_S) : int(np.ceil(b / FRAME_S))] if lab]
+    if not got:
+        return None, 0.0
+    lab, n = Counter(got).most_common(1)[0]
+    return lab, n / len(got)
+
+
+def _unit(vectors: Sequence[np.ndarray]) -> np.ndarray | None:
+    if not vectors:
+        return None
+    m = np.mean(vectors, axis=0)
+    return m / max(float(np.linalg.norm(m)), 1e-9)
+
+
+def voice_evidence(
+    voices: VoiceTurns,
+    labels: Sequence[str | None],
+    margin: float = 0.05,
+    enrol_share: float = 0.8,
+    enrol_s: float = 0.8,
+    enrol_max: int = 3,
+) -> dict[str, Any]:
+    """Each party's voice enrolled from the (at most ``enrol_max``, longest) turns its mouth
+    clearly says (``enrol_share`` of the turn's speech frames, at least ``enrol_s`` long), and
+    each enrolled turn and each turn the mouths leave unclear compared with both voices
+    (without itself): ``voice`` is the party whose voice is nearer by ``margin``, else None
+    (and None for a clear turn not enrolled: not computed); ``apart``: the similarity of the
+    two parties' voices (1: one voice)."""
+    if voices.missing or not voices.turns or voices.encoder is None:
+        return {"turns": [], "enrolled": {p: 0 for p in PARTY}, "missing": voices.missing}
+    turns = voices.turns
+    lips = [_lips(labels, t.start, t.end) for t in turns]
+    clear = {
+        p: sorted(
+            (i for i, (t, (lab, share)) in enumerate(zip(turns, lips, strict=True))
+             if lab == p and share >= enrol_share and t.end - t.start >= enrol_s),
+            key=lambda i: turns[i].start - turns[i].end,
+        )[:enrol_max]
+        for p in PARTY
+    }  # fmt: skip
+    enrol = clear if all(clear.values()) else {p: [] for p in PARTY}
+    unclear = [
+        i for i, (lab, share) in enumerate(lips) if lab and _unclear(lab, share, enrol_share)
+    ]
+    wanted = sorted({*enrol["staff"], *enrol["customer"], *(unclear if enrol["staff"] else [])})
+    emb = dict(
+        zip(wanted, voices.encoder.embed_windows([turns[i].windows for i in wanted]), strict=True)
+    )
+    rows = []
+    for i, (t, (lab, share)) in enumerate(zip(turns, lips, strict=True)):
+        sims: dict[str, float | None] = dict.fromkeys(PARTY)
+        if i in emb:
+            for p in PARTY:
+                ref = _unit([emb[k] for k in enrol[p] if k != i])
+                sims[p] = None if ref is None else round(similarity(emb[i], ref), 3)
+        s, c = sims["staff"], sims["customer"]
+        voice = None
+        if s is not None and c is not None and abs(s - c) >= margin:
+            voice = "staff" if s > c else "customer"
+        rows.append(
+            {
+                "start": t.start,
+                "end": t.end,
+                "lips": lab,
+                "lips_share": round(share, 2),
+                "voice": voice,
+                "staff": s,
+                "customer": c,
+            }
+        )
+    whole = {p: _unit([emb[k] for k in enrol[p]]) for p in PARTY}
+    apart = None
+    if whole["staff"] is not None and whole["customer"] is not None:
+        apart = round(similarity(whole["staff"], whole["customer"]), 3)
+    return {
+        "turns": rows,
+        "enrolled": {p: len(enrol[p]) for p in PARTY},
+        "embedded": len(emb),
+        "apart": apart,
+        "missing": "",
+    }
+
+
+def _unclear(lab: str | None, share: float, enrol_share: float) -> bool:
+    """The mouths leave a turn unclear: ``both`` over most of it, or its party under
+    ``enrol_share`` of it."""
+    return lab == "both" or (lab in PARTY and share < enrol_share)
+
+
+def voice_relabel(
+    evidence: dict[str, Any],
+    labels: list[str | None],
+    pinned: np.ndarray,
+    enrol_share: float = 0.8,
+) -> float:
+    """Where the mouths do not say clearly who speaks a turn (``both`` over most of it, or
+    its voice's party over less than ``enrol_share`` of it: a party mouthing along, a 代答
+    while the customer's lips move too) and its voice is clearly one party's, the turn's
+    frames labelled ``both`` or the other party become that party's and are pinned (not
+    smoothed back). A turn most of whose frames the mouths give to the other party stays
+    theirs (a real overlap's turn holds two voices; the mouths are the firmer evidence), and
+    so do frames given to nobody's mouth (``off_screen``) and pinned short answers. The
+    seconds changed."""
+    changed = 0
+    for row in evidence.get("turns", []):
+        who = row["voice"]
+        if who is None or row["lips"] not in ("both", who):
+            continue  # the voice settles "both", never a mouth that moves more
+        if not _unclear(row["lips"], row["lips_share"], enrol_share):
+            continue
+        other = "customer" if who == "staff" else "staff"
+        row["relabelled"] = True
+        lo, hi = int(row["start"] / FRAME_S), min(len(labels), int(np.ceil(row["end"] / FRAME_S)))
+        for i in range(lo, hi):
+            if labels[i] in ("both", other) and not pinned[i]:
+                labels[i], pinned[i] = who, True
+                changed += 1
+    return round(changed * FRAME_S, 2)
