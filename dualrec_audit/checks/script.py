@@ -8,9 +8,12 @@ Evidence sources:
 - the keyword spotter of the same ``kws-zh`` model, one stream per phrase: on a window around
   every place the matcher saw the phrase at ``window_threshold`` (``window_pad_s`` either side,
   at most ``max_windows`` places per phrase), and, for required phrases the matcher did not see at
-  all, over all the speech (``sweep``; phrases whose pinyin contains another's never share a
-  stream, so a longer one that fires cannot mask a shorter one), each place it proposes then
-  confirmed by the phrase's own stream on a window there.
+  all, over all the speech (``sweep``, ``sweep_per_stream`` to a stream: the spotter's encoder
+  runs once per stream whatever its keywords, so a recording missing all its phrases costs
+  about what one saying them does; phrases whose pinyin contains another's never share a
+  stream, so a longer one that fires cannot mask a shorter one; where a stream fires, the
+  others of that stream are checked there, ``sweep_recheck_per_stream`` to a stream), each
+  place it proposes then confirmed by the phrase's own stream on a window there.
 
 Each required phrase is **found** when the spotter detects it or a trusted source matches it
 with a score of at least ``threshold``; **uncertain** when the best trusted match scores at
@@ -20,9 +23,9 @@ Forbidden phrases are searched at least as hard (``sweep_forbidden``): the spott
 the speech for every one of them (``forbidden_per_stream`` to a stream; where a shared stream
 fires, the others of that stream are checked there, ``recheck_per_stream`` to a stream, and
 each place is confirmed by the phrase's own stream), and a hit right after a negation the
-recogniser heard (不保本) is dropped. With ``one_sweep`` (issue 34) the unheard required
-phrases share that sweep's streams, so that a recording missing its phrases costs about what
-one saying them does (the spotter's encoder runs once per stream, whatever its keywords).
+recogniser heard (不保本) is dropped. With ``one_sweep`` (issue 34, off by default: it
+reported fewer forbidden phrases in noise) the unheard required phrases share that sweep's
+streams instead of sweeping apart.
 A forbidden phrase is **said** (a high event) when a trusted source matches it (not negated)
 at ``threshold``, or at ``window_threshold`` where the spotter hears it too; **heard with
 doubt** (a medium event, ``details.uncertain``) when only the spotter's sweep hears it.
@@ -64,21 +67,29 @@ class ScriptParams:
     window_pad_s: float = 1.0  # spotter window around a matched place, each side
     max_windows: int = 3  # places per phrase the spotter checks
     sweep: bool = True  # spotter over all the speech for required phrases not matched
-    sweep_per_stream: int = 8  # phrases sharing one sweep stream (never one inside another)
+    # Phrases sharing one sweep stream (never one inside another): 64 (issue 34; was 8), so
+    # that a recording missing its phrases costs a stream or two more than one saying them.
+    sweep_per_stream: int = 64
+    # Where the required phrases' sweep fires, the others of its stream are checked there in
+    # streams of this many (0: never; see ``recheck_per_stream``): with 64 to a stream, a
+    # phrase said just after another that fired was lost (issue 34, tuning split at 0 dB).
+    sweep_recheck_per_stream: int = 8
     # The spotter over all the speech for every forbidden phrase too (negated hits dropped):
     # what it alone hears is a doubtful forbidden phrase (medium), what the matcher also half-
     # heard there is a forbidden phrase.
     sweep_forbidden: bool = True
-    forbidden_per_stream: int = 64  # phrases sharing one sweep stream (issue 34; was 2)
-    # One sweep for both (issue 34): the unheard required phrases join the forbidden ones'
-    # streams (``forbidden_per_stream`` to a stream, checked as the forbidden sweep checks
-    # them), so that a phrase missing costs a share of a stream, not streams of its own.
-    # Not where a guided recording swept the forbidden phrases live (its streams are taken).
-    one_sweep: bool = True
-    # Where a shared stream fires, the others of its stream are checked there in streams of
-    # this many (1: each by its own stream; more: one stream of the others, each place it
-    # proposes confirmed by the phrase's own stream).
-    recheck_per_stream: int = 8
+    # Forbidden phrases sharing one sweep stream: 2. Issue 34 measured 64 (one stream for
+    # all) with the rechecks below at 8: 2 of 16 forbidden phrases lost on the held-out split
+    # at 0 dB hum (docs/speed.md); the small streams' own-stream rechecks find them.
+    forbidden_per_stream: int = 2
+    # One sweep for both (issue 34, off): the unheard required phrases join the forbidden
+    # ones' streams (``forbidden_per_stream`` to a stream, checked as the forbidden sweep
+    # checks them). Not where a guided recording swept the forbidden phrases live.
+    one_sweep: bool = False
+    # Where a forbidden sweep stream fires, the others of its stream are checked there in
+    # streams of this many (1: each by its own stream; more: one stream of the others, each
+    # place it proposes confirmed by the phrase's own stream).
+    recheck_per_stream: int = 1
     kws_paths: int = 4  # the spotter's beam (search paths kept at each frame)
     # A guided recording's live sweep (``record/``) of the forbidden phrases: this many to a
     # stream (its alarms come from its streams alone: a phrase said just after another that
@@ -221,14 +232,15 @@ class _Verifier:
         phrases: Sequence[Phrase],
         *,
         on: bool | None = None,
-        whole_group: bool = False,
+        recheck: int = 0,
         per_stream: int | None = None,
         live: SweptLive | None = None,
     ) -> dict[str, list[SpotHit]]:
         """The spotter over all the speech, for each alternative of these phrases (``on``:
-        whether to sweep, default ``params.sweep``). ``whole_group``: where a shared stream
-        fires, every phrase of that stream is checked there by its own stream (a phrase that
-        fired and reset the stream can mask another said there or just after it). ``live``:
+        whether to sweep, default ``params.sweep``). ``recheck`` (0: never): where a shared
+        stream fires, the others of that stream are checked there, ``recheck`` to a stream (a
+        phrase that fired and reset the stream can mask another said there or just after it;
+        :meth:`_recheck`). ``live``:
         these streams' detections made as the sound arrived, taken instead of sweeping."""
         on = self.p.sweep if on is None else on
         if self.engine is None or not phrases or not on or not self.regions:
@@ -241,8 +253,8 @@ class _Verifier:
         # A shared stream only proposes: each place is confirmed by the phrase's own stream.
         pad = self.p.window_pad_s
         asked = [(h.key, h.start - pad, h.end + pad) for h in hits]
-        if whole_group:
-            asked += self._recheck(groups, hits)
+        if recheck > 0:
+            asked += self._recheck(groups, hits, recheck)
         confirmed = self._spot(asked)
         out: dict[str, list[SpotHit]] = {}
         for h in sorted(confirmed, key=lambda x: x.start):
@@ -252,14 +264,14 @@ class _Verifier:
         return out
 
     def _recheck(
-        self, groups: list[list[str]], hits: Sequence[SpotHit]
+        self, groups: list[list[str]], hits: Sequence[SpotHit], per: int
     ) -> list[tuple[str, float, float]]:
         """Where a shared stream fired, the others of its stream from there to MASK_S after
         it (the phrase that fired reset the stream: one said there or just after may have
-        been masked): each by its own stream (``recheck_per_stream`` 1), else in streams of
-        the others, whose detections are returned to be confirmed by their own streams."""
+        been masked): each by its own stream (``per`` 1), else in streams of ``per`` of the
+        others, whose detections are returned to be confirmed by their own streams."""
         group_of = {"".join(t.split()): g for g in groups for t in g}
-        pad, per = self.p.window_pad_s, self.p.recheck_per_stream
+        pad = self.p.window_pad_s
         others = [([t for t in group_of.get(h.key, []) if t != h.key], h) for h in hits]
         if per <= 1 or all(len(ts) <= 1 for ts, _ in others):  # own streams (2 to a stream)
             return [(t, h.start - pad, h.end + MASK_S) for ts, h in others for t in ts]
@@ -336,7 +348,7 @@ class _Verifier:
             swept = self.sweep(
                 phrases,
                 on=self.p.sweep_forbidden,
-                whole_group=True,
+                recheck=self.p.recheck_per_stream,
                 per_stream=per,
                 live=self.live,
             )
@@ -424,9 +436,9 @@ def _sweeps(
     forbidden ones'."""
     p = v.p
     if not p.one_sweep or v.takes_live(forbidden):
-        return v.sweep_forbidden(forbidden), v.sweep(unheard)
+        return v.sweep_forbidden(forbidden), v.sweep(unheard, recheck=p.sweep_recheck_per_stream)
     both = [*(unheard if p.sweep else ()), *(forbidden if p.sweep_forbidden else ())]
-    swept = v.sweep(both, on=True, whole_group=True, per_stream=p.forbidden_per_stream)
+    swept = v.sweep(both, on=True, recheck=p.recheck_per_stream, per_stream=p.forbidden_per_stream)
     return v.sweep_forbidden(forbidden, swept if p.sweep_forbidden else {}), swept
 
 
