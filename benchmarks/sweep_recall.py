@@ -11,8 +11,10 @@ reported where they are not said) and the CPU seconds of the pass.
         nice -n 10 .venv/bin/python benchmarks/sweep_recall.py tune|held_out clean|hum \
         'NAME:KEY=VALUE,...;NAME2:...'
 
-e.g. ``'new:;main:one_sweep=False,forbidden_per_stream=2,recheck_per_stream=1'`` (values are
-Python literals). This is a measurement, not a test.
+e.g. ``'new:;main:sweep_per_stream=8,sweep_recheck_per_stream=0,nested_share=False'``
+(main's search; the first one sweep of issue 34:
+``one:one_sweep=True,forbidden_per_stream=64,recheck_per_stream=8``; values are Python
+literals). This is a measurement, not a test.
 """
 
 from __future__ import annotations

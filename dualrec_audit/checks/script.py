@@ -74,6 +74,11 @@ class ScriptParams:
     # streams of this many (0: never; see ``recheck_per_stream``): with 64 to a stream, a
     # phrase said just after another that fired was lost (issue 34, tuning split at 0 dB).
     sweep_recheck_per_stream: int = 8
+    # Where the required phrases' sweep rechecks the others of a stream that fired, a phrase
+    # inside another may share its stream (the recheck finds the one the other masked):
+    # fund_sale's 20 required alternatives in one stream, not two
+    # (投资有风险 ⊂ 基金投资有风险, 清楚 ⊂ 我清楚风险).
+    nested_share: bool = True
     # The spotter over all the speech for every forbidden phrase too (negated hits dropped):
     # what it alone hears is a doubtful forbidden phrase (medium), what the matcher also half-
     # heard there is a forbidden phrase.
@@ -233,6 +238,7 @@ class _Verifier:
         *,
         on: bool | None = None,
         recheck: int = 0,
+        nested: bool = False,
         per_stream: int | None = None,
         live: SweptLive | None = None,
     ) -> dict[str, list[SpotHit]]:
@@ -240,15 +246,17 @@ class _Verifier:
         whether to sweep, default ``params.sweep``). ``recheck`` (0: never): where a shared
         stream fires, the others of that stream are checked there, ``recheck`` to a stream (a
         phrase that fired and reset the stream can mask another said there or just after it;
-        :meth:`_recheck`). ``live``:
-        these streams' detections made as the sound arrived, taken instead of sweeping."""
+        :meth:`_recheck`; ``nested``: a phrase inside another may then share its stream).
+        ``live``: these streams' detections made as the sound arrived, taken instead of
+        sweeping."""
         on = self.p.sweep if on is None else on
         if self.engine is None or not phrases or not on or not self.regions:
             return {}
         from dualrec_audit.speech.sherpa import stream_groups
 
         texts = list(dict.fromkeys(alt for ph in phrases for alt in ph.alternatives))
-        groups = stream_groups(self.engine, texts, per_stream or self.p.sweep_per_stream)
+        per = per_stream or self.p.sweep_per_stream
+        groups = stream_groups(self.engine, texts, per, nested=nested and recheck > 0)
         hits = self._shared(groups, live)
         # A shared stream only proposes: each place is confirmed by the phrase's own stream.
         pad = self.p.window_pad_s
@@ -436,7 +444,8 @@ def _sweeps(
     forbidden ones'."""
     p = v.p
     if not p.one_sweep or v.takes_live(forbidden):
-        return v.sweep_forbidden(forbidden), v.sweep(unheard, recheck=p.sweep_recheck_per_stream)
+        required = v.sweep(unheard, recheck=p.sweep_recheck_per_stream, nested=p.nested_share)
+        return v.sweep_forbidden(forbidden), required
     both = [*(unheard if p.sweep else ()), *(forbidden if p.sweep_forbidden else ())]
     swept = v.sweep(both, on=True, recheck=p.recheck_per_stream, per_stream=p.forbidden_per_stream)
     return v.sweep_forbidden(forbidden, swept if p.sweep_forbidden else {}), swept

@@ -450,17 +450,20 @@ def _key(text: str) -> str:
 
 
 def stream_groups(
-    engine: PinyinEngine, texts: Sequence[str], max_per_stream: int
+    engine: PinyinEngine, texts: Sequence[str], max_per_stream: int, *, nested: bool = False
 ) -> list[list[str]]:
     """Phrases packed into spotter streams so that no stream holds two phrases where one's
     tokens contain the other's: when the longer one fires, the stream is reset and the shorter
-    one inside it would be lost (one stream per phrase is the limit, ``max_per_stream=1``)."""
+    one inside it would be lost (one stream per phrase is the limit, ``max_per_stream=1``).
+    ``nested``: they may share one all the same (where a stream that fires has the others of
+    the stream rechecked there, which finds the one inside)."""
     groups: list[list[str]] = []
     seqs: list[list[str]] = []
     for t in texts:
         mine = f" {' '.join(engine.tokens(t))} "
         for g, seq in zip(groups, seqs, strict=True):
-            if len(g) < max_per_stream and not any(mine in o or o in mine for o in seq):
+            apart = nested or not any(mine in o or o in mine for o in seq)
+            if len(g) < max_per_stream and apart:
                 g.append(t)
                 seq.append(mine)
                 break
