@@ -23,6 +23,7 @@ from dualrec_audit.store.database import Store
 
 from . import hostile
 from .conftest import PG_ENV, ROOT, sample, unavailable
+from .pace import paced
 from .test_hostile import _scanner
 from .test_scan import _copy, _env, make_folder, run_scan, scan_cmd, stored_by_name
 
@@ -203,14 +204,15 @@ def test_a_worker_node_killed_mid_scan_gives_the_rows_of_a_single_machine_scan(
         cwd=ROOT,
     )
     try:
-        deadline = time.monotonic() + 240
+        limit = paced(240)  # hang guards, at the machine's pace (tests/pace.py)
+        deadline = time.monotonic() + limit
         while _counts_while_running(pg_url) < 1:  # every actor has a file in flight now
             assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "no result stored in 240 s"
+            assert time.monotonic() < deadline, f"no result stored in {limit:.0f} s"
             time.sleep(0.2)
         stored_at_kill = _counts_while_running(pg_url)
         head.remove_node(workers[0], allow_graceful=False)  # SIGKILL: the node is lost
-        out, err = proc.communicate(timeout=300)
+        out, err = proc.communicate(timeout=paced(300))
     finally:
         if proc.poll() is None:
             proc.kill()

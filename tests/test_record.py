@@ -10,8 +10,9 @@ tuning.
 
 For each: every defect's hint within 1.5 s of its start (on the stream's clock, the checks'
 lag included) and no hint outside it; every stage the audit of the source finds ticked within
-2 s of its phrase's end; the saved file's ``check`` decision equal to the live one, its events
-within 1 s.
+2 s of its phrase's end (both at a quiet machine's pace: on a machine loaded beyond its cores
+the bounds stretch by the pace measured over the recording, tests/pace.py); the saved file's
+``check`` decision equal to the live one, its events within 1 s.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import build_samples_module, media, sample, sample_names
+from tests.pace import pace
 
 PROFILE = "bundled_samples"
 HINT_FOR = {
@@ -56,6 +58,7 @@ class Run:
     notices: list[dict[str, Any]]
     summary: dict[str, Any]
     result: dict[str, Any]
+    pace: float  # the machine's pace over the recording (tests/pace.py)
 
     def hints(self) -> list[dict[str, Any]]:
         return [n for n in self.notices if n["kind"] == "hint"]
@@ -76,12 +79,14 @@ def record(source: Path, folder: Path) -> Run:
         "--result",
         str(res),
     ]
+    before = pace()
     rc = main(argv)
+    slower = max(before, pace())
     assert rc == 0
     lines = [json.loads(x) for x in hints.read_text(encoding="utf-8").splitlines()]
     assert lines[-1]["kind"] == "summary"
     result = json.loads(res.read_text(encoding="utf-8"))
-    return Run(source, out, lines[:-1], lines[-1], result)
+    return Run(source, out, lines[:-1], lines[-1], result, slower)
 
 
 @pytest.fixture(scope="module")
@@ -142,12 +147,12 @@ def assert_hinted(run: Run, defect: dict[str, Any]) -> float:
         if h["code"] == code and (defect["party"] is None or h["party"] == defect["party"])
     ]
     assert mine, f"no {code} hint: {run.hints()}"
-    delay = mine[0]["t"] - defect["start"]
-    assert -0.5 <= delay <= RAISE_WITHIN_S, (delay, mine[0])
+    delay, within = mine[0]["t"] - defect["start"], RAISE_WITHIN_S * run.pace
+    assert -0.5 <= delay <= within, (delay, within, mine[0])
     assert mine[0]["cleared_at"] is not None and mine[0]["cleared_at"] >= defect["end"] - 1.0
     for h in run.hints():  # no false alarm elsewhere
-        assert defect["start"] - 0.5 <= h["t"] <= defect["end"] + RAISE_WITHIN_S, h
-    print(f"FIGURE hint {run.source.name} {code} delay {delay:.2f} s")  # pytest -s: figures
+        assert defect["start"] - 0.5 <= h["t"] <= defect["end"] + within, h
+    print(f"FIGURE hint {run.source.name} {code} delay {delay:.2f} s pace {run.pace:.1f}")
     return delay
 
 
@@ -160,7 +165,7 @@ def assert_ticked(run: Run, audit: Any) -> list[float]:
             continue
         assert stage.id in ticks, (stage.id, sorted(ticks))
         delays.append(ticks[stage.id]["t"] - stage.end)
-        assert delays[-1] <= TICK_WITHIN_S, (stage.id, ticks[stage.id]["t"], stage.end)
+        assert delays[-1] <= TICK_WITHIN_S * run.pace, (stage.id, ticks[stage.id]["t"], run.pace)
     s = run.summary
     print(
         f"FIGURE ticks {run.source.name} {[round(d, 2) for d in delays]} lag {s['max_lag_s']}"
@@ -240,7 +245,9 @@ def test_a_document_is_asked_for_and_ticked_when_read(pipeline, tmp_path: Path) 
     out, hints, res = tmp_path / "rec.mp4", tmp_path / "hints.jsonl", tmp_path / "result.json"
     argv = ["record", "--headless", "--realtime", "--profile", "high_risk_product"]
     argv += ["--source", str(tmp_path / "docs/docs_risk.mp4"), "--out", str(out)]
+    before = pace()
     assert main([*argv, "--hints", str(hints), "--result", str(res)]) == 0
+    within = RAISE_WITHIN_S * max(before, pace())
     lines = [json.loads(x) for x in hints.read_text(encoding="utf-8").splitlines()]
     docs = [n for n in lines if n["kind"] == "document"]
     assert [(n["code"], n["stage"]) for n in docs] == [
@@ -251,7 +258,7 @@ def test_a_document_is_asked_for_and_ticked_when_read(pipeline, tmp_path: Path) 
     min_s = next(d.min_seconds for d in pipeline.profiles["high_risk_product"].documents)
     # Legible from 4.0 s, put away at 10.0 s: ticked once read for min_seconds, before the
     # paper is put away (the OCR's lag included) or just after.
-    assert 4.0 + min_s - 0.5 <= docs[1]["t"] <= 10.0 + RAISE_WITHIN_S, docs[1]
+    assert 4.0 + min_s - 0.5 <= docs[1]["t"] <= 10.0 + within, (docs[1], within)
     print(f"FIGURE document shown at {docs[1]['t']:.2f} s (held up at 4.0 s, {min_s} s needed)")
     live = json.loads(res.read_text(encoding="utf-8"))
     checked = pipeline.apply(out, profile="high_risk_product")

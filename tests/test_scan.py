@@ -21,6 +21,7 @@ from dualrec_audit.batch.folder import Settler, find_recordings
 from dualrec_audit.store.database import Store
 
 from .conftest import ROOT, SAMPLES
+from .pace import paced
 
 OLD = time.time() - 3600  # copied files get an mtime an hour old: settled
 
@@ -64,7 +65,7 @@ def run_scan(folder: Path, db: str, *extra: str, workers: int = 2) -> tuple[int,
         capture_output=True,
         text=True,
         env=_env(),
-        timeout=300,
+        timeout=paced(300),
         cwd=ROOT,
     )
     assert "Traceback" not in proc.stderr, proc.stderr
@@ -256,7 +257,10 @@ def test_a_reader_works_while_a_scan_writes(db_url, tmp_path):
             started = time.monotonic()
             counts.append(len(reader.runs()))
             reader.counts()
-            assert time.monotonic() - started < 2.0  # never waits for the writer
+            took, bound = time.monotonic() - started, paced(2.0)
+            assert took < bound, (
+                f"a read took {took:.2f} s (bound {bound:.1f} s): waited for the writer?"
+            )
             reads += 1
             time.sleep(0.02)
     _, err = proc.communicate()
@@ -290,7 +294,7 @@ def test_a_file_still_being_copied_is_audited_once_complete(tmp_path):
         text=True,
         env=_env(),
         cwd=ROOT,
-        timeout=300,
+        timeout=paced(300),
     )
     writer.join()
     assert proc.returncode == 0, proc.stdout + proc.stderr
