@@ -1,7 +1,7 @@
 """`check` on a 10-minute recording where Mandarin speech never stops, with the profile's
 phrases said and with them all missing (issue 34). Figures in docs/speed.md.
 
-The recording is built from the shared media into the cache (never committed): a one-minute
+The recording is built from the shared media into the cache (never committed): a 79-second
 two-party composite of ``tests/talk_composites.py`` (the GRID faces, each turn one of the
 Mandarin clips of ``speech_zh`` and the keyword model's ``test_wavs`` dubbed over the moving
 face, 0.25 s between turns: speech about 90 % of the time), remuxed end to end to 10 minutes.
