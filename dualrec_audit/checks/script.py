@@ -10,10 +10,11 @@ Evidence sources:
   at most ``max_windows`` places per phrase), and, for required phrases the matcher did not see at
   all, over all the speech (``sweep``, ``sweep_per_stream`` to a stream: the spotter's encoder
   runs once per stream whatever its keywords, so a recording missing all its phrases costs
-  about what one saying them does; phrases whose pinyin contains another's never share a
-  stream, so a longer one that fires cannot mask a shorter one; where a stream fires, the
-  others of that stream are checked there, ``sweep_recheck_per_stream`` to a stream), each
-  place it proposes then confirmed by the phrase's own stream on a window there.
+  about what one saying them does; where a stream fires, the others of that stream are
+  checked there, ``sweep_recheck_per_stream`` to a stream, since the phrase that fired reset
+  the stream and may have masked another; with that recheck a phrase whose pinyin contains
+  another's may share its stream, ``nested_share``, else they never do), each place it
+  proposes then confirmed by the phrase's own stream on a window there.
 
 Each required phrase is **found** when the spotter detects it or a trusted source matches it
 with a score of at least ``threshold``; **uncertain** when the best trusted match scores at
@@ -67,8 +68,8 @@ class ScriptParams:
     window_pad_s: float = 1.0  # spotter window around a matched place, each side
     max_windows: int = 3  # places per phrase the spotter checks
     sweep: bool = True  # spotter over all the speech for required phrases not matched
-    # Phrases sharing one sweep stream (never one inside another): 64 (issue 34; was 8), so
-    # that a recording missing its phrases costs a stream or two more than one saying them.
+    # Required phrases sharing one sweep stream: 64 (issue 34; was 8), so that a recording
+    # missing its phrases costs about one stream more than one saying them.
     sweep_per_stream: int = 64
     # Where the required phrases' sweep fires, the others of its stream are checked there in
     # streams of this many (0: never; see ``recheck_per_stream``): with 64 to a stream, a
