@@ -169,7 +169,10 @@ class Player(QObject):
         S = QMediaPlayer.MediaStatus
         if status in (S.LoadedMedia, S.BufferedMedia) and not self.loaded:
             self.loaded = True
-            self.media.pause()  # paused, so a seek shows the frame there
+            # Paused, so a seek shows the frame there; queued as load() is: pausing here, in
+            # Python, waited for the FFmpeg backend's thread while holding the GIL (a reviewer
+            # window hung for good in the loaded test run).
+            self._queued("pause")
             self.ready.emit()
         elif status == S.InvalidMedia:
             self._fail(self.media.errorString() or "invalid media")
