@@ -127,6 +127,7 @@ class Player(QObject):
         self.fps = 25.0
         self.frame_ms = -1  # start time of the frame on screen
         self.loaded = False
+        self._pausing = False  # a pause on a loaded file queued, ready when it is done
         self.broken = False
         self.media.mediaStatusChanged.connect(self._status)
         self.media.positionChanged.connect(self._position)
@@ -139,6 +140,7 @@ class Player(QObject):
 
     def load(self, path: str | Path, fps: float = 25.0, tracks: FaceTracks | None = None) -> None:
         self.loaded = False
+        self._pausing = False
         self.broken = False  # a failure is reported once per file (Qt says it twice)
         self.frame_ms = -1
         self.fps = fps if fps > 0 else 25.0
@@ -167,15 +169,22 @@ class Player(QObject):
     @Slot(QMediaPlayer.MediaStatus)
     def _status(self, status: QMediaPlayer.MediaStatus) -> None:
         S = QMediaPlayer.MediaStatus
-        if status in (S.LoadedMedia, S.BufferedMedia) and not self.loaded:
-            self.loaded = True
+        if status in (S.LoadedMedia, S.BufferedMedia) and not self.loaded and not self._pausing:
             # Paused, so a seek shows the frame there; queued as load() is: pausing here, in
             # Python, waited for the FFmpeg backend's thread while holding the GIL (a reviewer
-            # window hung for good in the loaded test run).
+            # window hung for good in the loaded test run). Ready once the pause is done.
+            self._pausing = True
             self._queued("pause")
-            self.ready.emit()
+            QMetaObject.invokeMethod(self, "_paused", Qt.ConnectionType.QueuedConnection)
         elif status == S.InvalidMedia:
             self._fail(self.media.errorString() or "invalid media")
+
+    @Slot()
+    def _paused(self) -> None:
+        self._pausing = False
+        if not self.loaded:
+            self.loaded = True
+            self.ready.emit()
 
     @Slot(QMediaPlayer.Error, str)
     def _error(self, error: QMediaPlayer.Error, text: str) -> None:
