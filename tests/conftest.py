@@ -117,6 +117,22 @@ def models_root(name: str) -> Path:
     raise AssertionError("unreachable")
 
 
+def bundled_models_folder(dest: Path) -> Path:
+    """A folder laid out as the manifest says holding every bundled model (links to where
+    ``models_root`` finds each: ../shared/models, or this checkout's models/ for the voice
+    encoder, which set-up takes from its PyPI wheel): a USB stick with the models on it."""
+    from dualrec_audit.models.registry import load_manifest
+
+    for name, spec in load_manifest().items():
+        if not spec.bundled:
+            continue
+        root = models_root(name)
+        for f in spec.files:
+            (dest / f.path).parent.mkdir(parents=True, exist_ok=True)
+            (dest / f.path).symlink_to(root / f.path)
+    return dest
+
+
 def sample_names() -> list[str]:
     """The sample videos' names, from the committed ``sample_videos/labels.json``."""
     import json

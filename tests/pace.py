@@ -23,6 +23,6 @@ def pace() -> float:
     return max(1.0, load / (2 * (os.cpu_count() or 1)))
 
 
-def paced(seconds: float, factor: float | None = None) -> float:
-    """``seconds`` at the machine's pace (``factor``, or now's)."""
-    return seconds * (pace() if factor is None else factor)
+def paced(seconds: float) -> float:
+    """``seconds`` at the machine's pace now."""
+    return seconds * pace()

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from dualrec_audit.cli import main
 from dualrec_audit.media.probe import may_become_media
 
 from .conftest import ROOT, SAMPLES
+from .pace import paced
 from .test_scan import _env, scan_cmd
 
 CLEAN = SAMPLES / "clean.mp4"
@@ -145,7 +147,7 @@ def test_settle_zero_never_waits_in_a_one_shot_scan(tmp_path):
     assert proc.returncode == 1, proc.stdout + proc.stderr  # errors were stored
     assert "[not_media]" in proc.stdout and "[truncated]" in proc.stdout
     assert "waiting:" not in proc.stderr
-    assert took < 120, took  # a whole settle timeout (600 s) is not waited
+    assert took < paced(120), took  # a whole settle timeout (600 s) is not waited
 
 
 def test_a_held_file_is_said_at_once_and_a_text_file_is_never_held(tmp_path):
@@ -156,20 +158,38 @@ def test_a_held_file_is_said_at_once_and_a_text_file_is_never_held(tmp_path):
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT
     )
-    assert proc.stderr is not None
+    assert proc.stderr is not None and proc.stdout is not None
     notices: list[tuple[float, str]] = []
-    for line in proc.stderr:
-        if line.startswith("waiting:"):
-            notices.append((time.monotonic() - start, line))
-    out = proc.communicate(timeout=300)[0]
+    err, out = proc.stderr, proc.stdout
+    printed: list[str] = []
+
+    def read_notices() -> None:  # beside the scan, so a hung scan fails the test, not the suite
+        for line in err:
+            if line.startswith("waiting:"):
+                notices.append((time.monotonic() - start, line))
+
+    readers = [
+        threading.Thread(target=read_notices, daemon=True),
+        threading.Thread(target=lambda: printed.append(out.read()), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        proc.wait(timeout=paced(300))
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"the scan did not end in {paced(300):.0f} s")
+    for reader in readers:
+        reader.join(timeout=10)
+    out_text = "".join(printed)
     ended = time.monotonic() - start
-    assert proc.returncode == 1, out  # errors were stored
+    assert proc.returncode == 1, out_text  # errors were stored
     [(when, notice)] = notices  # the truncated file only: the text file is not waited on
     assert "截断.mp4" in notice and "truncated" in notice
     assert "--settle-timeout" in notice and "--settle 0" in notice
     assert re.search(r"stored at \d\d:\d\d:\d\d", notice)
     assert when < ended - 3, (when, ended)  # said while waiting, not at the end
-    assert "[not_media]" in out and "[truncated]" in out
+    assert "[not_media]" in out_text and "[truncated]" in out_text
 
 
 def test_models_list_shows_whole_versions_in_aligned_columns(capsys):

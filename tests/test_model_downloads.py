@@ -22,7 +22,7 @@ from dualrec_audit.cli import main
 from dualrec_audit.core.errors import ModelError
 from dualrec_audit.models.registry import ModelStore, sha256_file
 
-from .conftest import ROOT, models_root
+from .conftest import ROOT, bundled_models_folder, models_root
 
 KWS = "kws-zh-3.3m"
 
@@ -165,7 +165,7 @@ def test_pull_needs_names_or_a_set(capsys):
 def test_install_from_the_shared_folder_installs_only_what_is_asked(tmp_path):
     dest = tmp_path / "models"
     names = [n for n, s in ModelStore().specs.items() if s.bundled]
-    src = models_root(KWS)
+    src = bundled_models_folder(tmp_path / "stick")
     assert main(["models", "install", "--from", str(src), "--to", str(dest), "--bundled"]) == 0
     store = ModelStore(dest)
     for name in names:

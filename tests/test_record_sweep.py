@@ -33,6 +33,7 @@ from dualrec_audit.speech.select import script_engine
 
 from . import forbidden_media as fm
 from .conftest import build_samples_module, media, models_root
+from .pace import pace
 
 PARAMS = ScriptParams()
 SPLITS = ("tune", "held_out")
@@ -228,7 +229,9 @@ def test_a_recording_saying_forbidden_phrases_is_judged_as_check_judges_it(
     out, hints, res = tmp_path / "rec.mp4", tmp_path / "hints.jsonl", tmp_path / "result.json"
     argv = ["record", "--headless", "--realtime", "--profiles-dir", str(folder)]
     argv += ["--profile", "sweep_test", "--source", str(clip), "--out", str(out)]
+    before = pace()
     assert main([*argv, "--hints", str(hints), "--result", str(res)]) == 0
+    told_by = TOLD_BY_S * max(before, pace())  # the recogniser's lag grows with the load
     summary = json.loads(hints.read_text(encoding="utf-8").splitlines()[-1])
     live = json.loads(res.read_text(encoding="utf-8"))
     assert live["checks"]["script"]["details"]["forbidden_swept_live"] is True
@@ -250,15 +253,15 @@ def test_a_recording_saying_forbidden_phrases_is_judged_as_check_judges_it(
     lines = [json.loads(x) for x in hints.read_text(encoding="utf-8").splitlines()[:-1]]
     alarms = [n for n in lines if n["kind"] == "alarm" and n["code"] == "forbidden_phrase"]
     # The teller is told of each forbidden phrase the audit reports (one ending in the last
-    # TOLD_BY_S may be told only after stop), and of nothing else. How soon is a figure (it
-    # depends on the machine's load: docs/recording-sweep.md), not asserted.
+    # TOLD_BY_S, at the machine's pace, may be told only after stop), and of nothing else. How
+    # soon is a figure (it depends on the machine's load: docs/recording-sweep.md), not asserted.
     told = {}
     for e in reported:
         mine = [n for n in alarms if abs(n["since"] - e["start"]) <= 1.0]
         if mine:
             told[e["details"]["phrase"]] = round(mine[0]["t"] - e["end"], 2)
         else:
-            assert e["end"] > summary["frames_in"] / 25 - TOLD_BY_S, (e, alarms)
+            assert e["end"] > summary["frames_in"] / 25 - told_by, (e, told_by, alarms)
     assert len(alarms) == len(told), alarms
     by = sorted(n["details"]["by"] for n in alarms)
     print(

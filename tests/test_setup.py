@@ -149,7 +149,7 @@ def test_setup_names_a_models_or_media_folder_that_does_not_exist(tmp_path):
 
 def test_setup_takes_models_and_media_from_named_folders(tmp_path):
     repo = _bare_copy(tmp_path)
-    models = conftest.models_root("kws-zh-3.3m")
+    models = conftest.bundled_models_folder(tmp_path / "stick")
     media_dir = media("speech_zh/funasr_asr_example.wav").parent.parent
     args = [sys.executable, "scripts/setup_assets.py", "fetch"]
     proc = subprocess.run(
@@ -161,7 +161,7 @@ def test_setup_takes_models_and_media_from_named_folders(tmp_path):
         timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "installed yunet, face_landmarker, kws-zh-3.3m" in proc.stdout
+    assert "installed yunet, face_landmarker, kws-zh-3.3m, dlib-face-id, voice-ge2e" in proc.stdout
     assert (repo / "models" / "opencv" / "face_detection_yunet_2023mar.onnx").is_file()
     assert (repo / ".cache" / "media" / "video" / "grid_bbaf2n.mpg").is_file()
     # A tampered media folder is refused with the file named.

@@ -187,7 +187,7 @@ def test_set_up_installs_it_from_the_pinned_wheel(tmp_path):
         z.writestr("resemblyzer/__init__.py", "")
     text = (registry.app_models_dir() / "manifest.toml").read_text(encoding="utf-8")
     spec = registry.load_manifest()[voice.VOICE_MODEL]
-    assert spec.setup and [w.pypi for w in spec.wheels] == ["Resemblyzer==0.1.4"]
+    assert spec.bundled and [w.pypi for w in spec.wheels] == ["Resemblyzer==0.1.4"]
     assert spec.licence.startswith("Apache-2.0")
     (tmp_path / "manifest.toml").write_text(text, encoding="utf-8")
     dest = tmp_path / "models"

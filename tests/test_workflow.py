@@ -52,6 +52,23 @@ def test_watch_tracker_counts_played_ranges_not_seeks():
     assert watched_record([(6.0, 8.0), (50.0, 52.0)], t.played) == [[6.0, 8.0, 1.0], [50, 52, 0]]
 
 
+def test_watch_tracker_on_a_busy_machine_counts_sparse_reports_at_2x_not_seeks():
+    """At 2x the player reported its position only every 1.2 s (a loaded machine): steps of
+    2.4 s were played; a jump of 20 s 1.2 s after a report is a seek; so is a 2.4 s step
+    0.1 s after one."""
+    t = WatchTracker()
+    for i, x in enumerate((10.0, 12.4, 14.8, 17.2)):
+        t.note(x, True, now=100.0 + 1.2 * i, rate=2.0)
+    t.note(37.2, True, now=104.8, rate=2.0)  # a seek
+    t.note(39.6, True, now=104.9, rate=2.0)  # too far for 0.1 s: another seek
+    t.note(41.0, True, now=105.6, rate=2.0)  # 1.4 s in 0.7 s at 2x: played
+    assert t.played == [(10.0, 17.2), (39.6, 41.0)]
+    slow = WatchTracker()  # the same reports at 1x: 2.4 s in 1.2 s is not playback
+    for i, x in enumerate((10.0, 12.4, 14.8)):
+        slow.note(x, True, now=100.0 + 1.2 * i, rate=1.0)
+    assert slow.played == []
+
+
 def test_approving_a_flagged_recording_needs_every_place_played_or_a_reason(sample_results):
     r = sample_results["dark_segment.mp4"]
     state = state_of([])

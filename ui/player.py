@@ -127,6 +127,8 @@ class Player(QObject):
         self.fps = 25.0
         self.frame_ms = -1  # start time of the frame on screen
         self.loaded = False
+        self._pausing = False  # a pause on a loaded file queued, ready when it is done
+        self._source = 0  # which load() a queued pause belongs to
         self.broken = False
         self.media.mediaStatusChanged.connect(self._status)
         self.media.positionChanged.connect(self._position)
@@ -139,6 +141,8 @@ class Player(QObject):
 
     def load(self, path: str | Path, fps: float = 25.0, tracks: FaceTracks | None = None) -> None:
         self.loaded = False
+        self._pausing = False
+        self._source += 1  # a pause queued for the file before is not this file's
         self.broken = False  # a failure is reported once per file (Qt says it twice)
         self.frame_ms = -1
         self.fps = fps if fps > 0 else 25.0
@@ -148,6 +152,8 @@ class Player(QObject):
 
     def unload(self) -> None:
         self.loaded = False
+        self._pausing = False
+        self._source += 1
         self._queued("stop")
         self._queued("setSource", Q_ARG(QUrl, QUrl()))
         self.view.show_boxes([])
@@ -167,12 +173,26 @@ class Player(QObject):
     @Slot(QMediaPlayer.MediaStatus)
     def _status(self, status: QMediaPlayer.MediaStatus) -> None:
         S = QMediaPlayer.MediaStatus
-        if status in (S.LoadedMedia, S.BufferedMedia) and not self.loaded:
-            self.loaded = True
-            self.media.pause()  # paused, so a seek shows the frame there
-            self.ready.emit()
+        if status in (S.LoadedMedia, S.BufferedMedia) and not self.loaded and not self._pausing:
+            # Paused, so a seek shows the frame there; queued as load() is: pausing here, in
+            # Python, waited for the FFmpeg backend's thread while holding the GIL (a reviewer
+            # window hung for good in the loaded test run). Ready once the pause is done.
+            self._pausing = True
+            self._queued("pause")
+            QMetaObject.invokeMethod(
+                self, "_paused", Qt.ConnectionType.QueuedConnection, Q_ARG(int, self._source)
+            )
         elif status == S.InvalidMedia:
             self._fail(self.media.errorString() or "invalid media")
+
+    @Slot(int)
+    def _paused(self, source: int) -> None:
+        if source != self._source:
+            return  # the file it paused was replaced or unloaded since
+        self._pausing = False
+        if not self.loaded:
+            self.loaded = True
+            self.ready.emit()
 
     @Slot(QMediaPlayer.Error, str)
     def _error(self, error: QMediaPlayer.Error, text: str) -> None:

@@ -76,7 +76,7 @@ from dualrec_audit.speech.enhance import EnhanceParams, enhanced_view
 from dualrec_audit.speech.phrases import PhraseSet, load_phrases
 from dualrec_audit.speech.select import SyllableTranscript, script_engine, transcript_model
 from dualrec_audit.speech.transcriber import WhisperOptions
-from dualrec_audit.speech.voice import VOICE_MODEL
+from dualrec_audit.speech.voice import VOICE_MODEL, blas_threads
 from dualrec_audit.vision import face_id, ocr
 
 log = logging.getLogger(__name__)
@@ -130,6 +130,8 @@ class AuditPipeline:
         self.engine, self.no_script_reason = script_engine(self.store, self.options.script_model)
         self.face_id, self.no_face_id = face_id.locate(self.store)
         o = self.options
+        if o.talk.enabled and o.talk.voice:
+            blas_threads()  # found here, before any thread of the audit loads a library
         if o.decode not in ("auto", "exact"):
             raise ConfigError(f"unknown decode mode '{o.decode}'. Valid: auto, exact")
         if o.profile is not None and o.phrases is not None:

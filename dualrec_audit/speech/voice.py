@@ -21,6 +21,7 @@ import io
 import logging
 import pickle
 import struct
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -331,12 +332,31 @@ def mel_windows(samples: np.ndarray, most: int | None = None) -> list[np.ndarray
     return [mels[a : a + WINDOW_FRAMES] for a in sorted(starts)]
 
 
+_blas: Any = None
+_blas_lock = threading.Lock()
+
+
+def blas_threads() -> Any:
+    """threadpoolctl's controller of the loaded BLAS libraries, found once per process.
+
+    Finding them walks the loaded libraries (``dl_iterate_phdr``) calling back into Python
+    under the dynamic loader's lock; a thread doing that while another loads a library holding
+    the GIL (ctypes keeps it through ``dlopen``: MediaPipe's C library) waits on it for ever, and
+    so does the other (a scan worker hung so at load 12). The audit finds them before its
+    threads start (:class:`~dualrec_audit.audit.pipeline.AuditPipeline`)."""
+    global _blas
+    with _blas_lock:
+        if _blas is None:
+            from threadpoolctl import ThreadpoolController
+
+            _blas = ThreadpoolController()
+        return _blas
+
+
 def one_blas_thread() -> Any:
     """A context in which NumPy's matrix products run on one thread: the encoder's are small,
     and threaded they took 3-10x the CPU time on a busy 2-core machine."""
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="blas")
+    return blas_threads().limit(limits=1, user_api="blas")
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:

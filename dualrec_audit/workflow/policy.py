@@ -12,6 +12,7 @@ them as they are.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -118,18 +119,30 @@ def merge(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
 
 class WatchTracker:
     """What the player actually played: positions reported while playing are joined into
-    played ranges (a jump — a seek — is not played; fast playback is)."""
+    played ranges (a jump — a seek — is not played; fast playback is).
+
+    A step forward is playback when it is at most ``MAX_STEP_S``, or at most what the player
+    can have played at its rate since the last report (with a quarter's slack): on a busy
+    machine the player reports its position less often, and a reviewer who watched a place
+    at 2x is not told it was skipped. A seek moves further than that in the time it takes."""
 
     MAX_STEP_S = 1.5
+    SLACK = 1.25
 
     def __init__(self) -> None:
         self.played: list[tuple[float, float]] = []
-        self._last: float | None = None
+        self._last: tuple[float, float] | None = None  # (position, wall clock) while playing
 
-    def note(self, seconds: float, playing: bool) -> None:
-        last, self._last = self._last, seconds if playing else None
-        if last is not None and playing and 0 < seconds - last <= self.MAX_STEP_S:
-            self.played = merge([*self.played, (last, seconds)])
+    def note(
+        self, seconds: float, playing: bool, *, now: float | None = None, rate: float = 1.0
+    ) -> None:
+        now = time.monotonic() if now is None else now
+        last, self._last = self._last, (seconds, now) if playing else None
+        if last is None or not playing:
+            return
+        step, could = seconds - last[0], self.SLACK * max(rate, 0.0) * (now - last[1])
+        if 0 < step <= max(self.MAX_STEP_S, could):
+            self.played = merge([*self.played, (last[0], seconds)])
 
     def reset(self) -> None:
         self.played, self._last = [], None

@@ -481,7 +481,7 @@ class ReviewView(
         )
         if self.data is not None:
             before = len(self.tracker.played)
-            self.tracker.note(to_seconds(ms), self.player.playing())
+            self.tracker.note(to_seconds(ms), self.player.playing(), rate=self.player.rate())
             if self.tracker.played or before:
                 self.timeline.set_played(self.tracker.played)
                 self._show_watched()
