@@ -215,7 +215,7 @@ class PinyinEngine:
     def load(self) -> None:
         """Load both models now (a broken model is an error before any file is audited)."""
         _recogniser(str(self.folder), self.threads)
-        _load_spotter(str(self.folder), self.threads)
+        _load_spotter(str(self.folder), self.threads, PATHS)  # the key the checks use
 
     def warm_up(self) -> None:
         """Start loading the recogniser in a thread of its own, so that it is ready when the
