@@ -244,3 +244,60 @@ def test_a_cancelled_transcript_stops_and_is_not_cached(hanzi_store, tmp_path):
     )
     assert not t.words and [s["reason"] for s in t.truncated] == ["stopped"]
     assert not list((tmp_path / "cache").glob("*.json"))
+
+
+def test_cancel_is_seen_while_a_segment_is_being_decoded():
+    """A decoder stuck in one segment: ``_within`` says stopped within a poll of the cancel,
+    not when the segment is done (a reviewer closing the window waited up to 60 s)."""
+    import threading
+
+    from dualrec_audit.speech.transcriber import CANCEL_POLL_S, STOPPED, _within
+
+    def slow():
+        yield "first"
+        time.sleep(5.0)  # one long segment
+        yield "second"
+
+    cancel = threading.Event()
+    got = []
+    start = time.monotonic()
+    threading.Timer(0.3, cancel.set).start()
+    for item in _within(slow(), time.monotonic() + 60, cancel):
+        got.append(item)
+    took = time.monotonic() - start
+    assert got == ["first", STOPPED]
+    assert took < 0.3 + CANCEL_POLL_S + 1.0, took  # not the segment's 5 s
+
+
+def test_a_transcript_cancelled_mid_window_stops_at_once(hanzi_store, tmp_path):
+    """Real Whisper on one window (24 s) of real Mandarin: cancelled a quarter of the way
+    through the uncancelled run's time, it returns long before that run did, saying
+    ``stopped`` (the cancel was seen only between windows: here, never)."""
+    import threading
+    import wave
+
+    import numpy as np
+
+    gap = np.zeros(8000, np.float32)
+    clips = [fm.clip(name) for name in fm.SPEECH_ZH]
+    audio = np.concatenate([x for c in clips for x in (c, gap)])
+    path = tmp_path / "long.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
+    recording_hanzi(media("speech_zh/paddlespeech_zh.wav"), store=hanzi_store)  # model loaded
+    start = time.monotonic()
+    whole = recording_hanzi(path, store=hanzi_store, cache=HanziCache(tmp_path / "a"))
+    full = time.monotonic() - start
+    assert whole.words and not whole.truncated
+    cancel = threading.Event()
+    threading.Timer(full / 4, cancel.set).start()
+    start = time.monotonic()
+    t = recording_hanzi(path, store=hanzi_store, cache=HanziCache(tmp_path / "b"), cancel=cancel)
+    took = time.monotonic() - start
+    assert "stopped" in [s["reason"] for s in t.truncated]
+    assert len(t.words) < len(whole.words)
+    assert took < full / 2, (took, full)  # at the next poll, not the window's end
+    assert not list((tmp_path / "b").glob("*.json"))  # a stopped transcript is not cached

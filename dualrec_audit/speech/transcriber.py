@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -178,7 +178,9 @@ class FasterWhisperTranscriber:
             clips = [round(max(0.0, x - w0), 2) for a, b in group for x in (a, b)]
             speech = sum(b - a for a, b in group)
             stop = min(deadline, time.monotonic() + budget.window(speech))
-            words += self._decode(model, clip, clips, w0, duration, language, hotwords, stop, words)
+            words += self._decode(
+                model, clip, clips, (w0, duration), language, hotwords, (stop, cancel), words
+            )
         log.debug("%s: %d words from %d regions", self.name, len(words), len(regions))
         return words
 
@@ -187,16 +189,17 @@ class FasterWhisperTranscriber:
         model: Any,
         clip: np.ndarray,
         clips: list[float],
-        offset: float,
-        duration: float,
+        at: tuple[float, float],
         language: str,
         hotwords: str | None,
-        stop: float,
+        until: tuple[float, threading.Event | None],
         out: Words,
     ) -> list[Word]:
-        """One window. It stops (its rest reported in ``out.truncated``) past the monotonic
-        time ``stop`` or on a segment that repeats itself; each decode is capped at the loop
-        guard's tokens."""
+        """One window, at ``(offset, recording duration)``. It stops (its rest reported in
+        ``out.truncated``) past the monotonic time ``until[0]``, when the event ``until[1]``
+        is set, or on a segment that repeats itself; each decode is capped at the loop guard's
+        tokens."""
+        offset, duration = at
         o = self.options
         speech = sum(clips[i + 1] - clips[i] for i in range(0, len(clips) - 1, 2))
         segments, _info = model.transcribe(
@@ -213,9 +216,9 @@ class FasterWhisperTranscriber:
         )
         words: list[Word] = []
         end, done = offset + len(clip) / SAMPLE_RATE, offset
-        for seg in _within(segments, stop):
-            if seg is None:  # the budget ran out while a segment was being decoded
-                out.give_up(done, end, "time")
+        for seg in _within(segments, *until):
+            if seg is None or seg is STOPPED:  # out of time, or no longer wanted, mid-segment
+                out.give_up(done, end, "time" if seg is None else "stopped")
                 break
             if repeats_itself(seg.text):
                 out.give_up(offset + float(seg.start), end, "repeats")
@@ -237,28 +240,44 @@ class FasterWhisperTranscriber:
         return words
 
 
-def _within(items: Iterator[Any], stop: float) -> Iterator[Any]:
+def _within(
+    items: Iterator[Any], stop: float, cancel: threading.Event | None = None
+) -> Iterator[Any]:
     """The items of a lazy decoder, each computed in a worker thread; ``None`` (then nothing
-    more) when the monotonic time ``stop`` passes first. The decode under way then finishes
-    in the background (bounded by the loop guard's tokens) and its result is dropped: the
-    caller, and its batch, go on at once."""
+    more) when the monotonic time ``stop`` passes first, :data:`STOPPED` when ``cancel`` is
+    set first (looked at every :data:`CANCEL_POLL_S`: a reviewer closing the window waits
+    for that, not for the segment). The decode under way then finishes in the background
+    (bounded by the loop guard's tokens) and its result is dropped: the caller, and its
+    batch, go on at once."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recogniser")
     try:
         while True:
             job = pool.submit(next, items, _END)
-            try:
-                item = job.result(timeout=max(0.0, stop - time.monotonic()))
-            except TimeoutError:
-                yield None
-                return
+            item = _wait(job, stop, cancel)
             if item is _END:
                 return
             yield item
+            if item is None or item is STOPPED:
+                return
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _wait(job: Future[Any], stop: float, cancel: threading.Event | None) -> Any:
+    while True:
+        if cancel is not None and cancel.is_set():
+            return STOPPED
+        left = stop - time.monotonic()
+        try:
+            return job.result(timeout=max(0.0, min(left, CANCEL_POLL_S)))
+        except TimeoutError:
+            if left <= CANCEL_POLL_S:
+                return None
+
+
 _END = object()
+STOPPED = object()  # what _within yields when its cancel event was set
+CANCEL_POLL_S = 0.2
 
 
 def speech_windows(
