@@ -1,15 +1,14 @@
 """Who said it, on recordings the talk check was not built on (issue 32; docs/talk-unseen.md).
 
 Builds the recordings of one split of ``tests/talk_unseen.py`` (``tune``, ``heldout``,
-``heldout2`` or ``heldout3``) into a folder (kept between runs), audits each with the bundled
-models and the ``bundled_samples`` profile, and prints, per recording and for the split, the
-figures of ``tests/talk_measure.py``: talk IoU per party, 代答 turns flagged, false who-said-it
-findings, key phrases given to the right party, seconds reported as "both" against the real
-overlap.
-``--json FILE`` also saves them.
+``heldout2``, ``heldout3``, ``tunev``, ``tuneh`` or ``heldout4``) into a folder (kept between
+runs), audits each with the bundled models and the ``bundled_samples`` profile, and prints, per
+recording and for the split, the figures of ``tests/talk_measure.py``: talk IoU per party, 代答
+turns flagged, false who-said-it findings, key phrases given to the right party, seconds
+reported as "both" against the real overlap. ``--json FILE`` also saves them.
 
     PYTHONPATH=$PWD DUALREC_TEST_MEDIA=../shared/media DUALREC_AUDIT_MODELS=../shared/models \
-        .venv/bin/python benchmarks/talk_unseen.py tune|heldout|heldout2|heldout3 \
+        .venv/bin/python benchmarks/talk_unseen.py tune|heldout|heldout2|heldout3|tuneh|heldout4 \
         [--out DIR] [--json FILE]
 """
 
@@ -36,6 +35,8 @@ def run(split: str, out: Path) -> tuple[list, dict]:
         "heldout2": tu.HELDOUT_2,
         "heldout3": tu.HELDOUT_3,
         "tunev": tu.TUNE_VOICE,
+        "tuneh": tu.TUNE_HUM,
+        "heldout4": tu.HELDOUT_4,
     }[split]
     root = media("video/grid_bbaf2n.mpg").parent.parent
     out.mkdir(parents=True, exist_ok=True)
@@ -61,7 +62,8 @@ def run(split: str, out: Path) -> tuple[list, dict]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("split", choices=("tune", "tunev", "heldout", "heldout2", "heldout3"))
+    splits = ("tune", "tunev", "tuneh", "heldout", "heldout2", "heldout3", "heldout4")
+    ap.add_argument("split", choices=splits)
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "talk-unseen")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()

@@ -10,7 +10,8 @@ their lips played from another moment of the same clip (the mouth moves, not in 
 
 Every recipe is in one of two splits: ``TUNE`` (faces grid_bbaf2n, grid_lbax4n, grid_brbk7n)
 is what the algorithm may be tuned on; ``HELDOUT`` (faces grid_lbbc2a and grid_lrwp9a, never
-used in TUNE, other places, sizes and poses) is measured once, at the end.
+used in TUNE, other places, sizes and poses) is measured once, at the end. Later splits
+(``HELDOUT_2`` .. ``HELDOUT_4``, ``TUNE_VOICE``, ``TUNE_HUM``) are described where defined.
 
 The truth comes from the composition: each voice has a party (``staff``, ``customer`` or
 ``off_screen``), a place on the timeline and its audible span (energy within 35 dB of its
@@ -48,6 +49,7 @@ class Face:
     bottom_y: int = bs.DESK_TOP_Y
     roll_deg: float = 0.0  # head tilted in the picture
     squeeze: float = 1.0  # narrower (a head turned a little)
+    mirror: bool = False  # flipped left to right (the other side of the face to the camera)
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class Recipe:
     staff_side: str = "left"
     noise_snr_db: float | None = None
     noise: str = "hum"  # hum (SpeechBrain machine hum) | babble (the five GRID voices mixed)
+    #                     | mains (a synthetic 50 Hz hum with its harmonics and a faint hiss)
     tail_s: float = 1.0
 
 
@@ -302,6 +305,106 @@ HELDOUT_3: tuple[Recipe, ...] = (
 )
 
 
+# Issue 32, voice activity in machine hum (HELDOUT_2's hum recording missed the customer's talk,
+# IoU 0.634): recordings to tune on, with the hum at other levels (9, 14 and 18 dB SNR), other
+# pairings of TUNE's faces, other timings; HELDOUT_2 is not tuned on.
+TUNE_HUM: tuple[Recipe, ...] = (
+    Recipe(  # a customer's long turn in loud hum, the staff cutting in, a one-syllable answer
+        "tuneh_customer_turn_hum9",
+        Face("grid_lbax4n.mpg", 0.9, L + 40),
+        Face("grid_bbaf2n.mpg", 1.15, R - 30),
+        (
+            Voice(_S, FUNASR, 0.5),
+            Voice(_C, FIRERED, 6.8, cut=(0.0, 0.45)),  # one syllable
+            Voice(_C, PADDLE, 8.2, lips_offset=3),
+            Voice(_S, WENET, 12.0),  # overlaps the customer's end
+            Voice("off_screen", NOISY, 17.5),
+            Voice(_C, FIRERED, 20.0),
+        ),
+        noise_snr_db=9.0,
+    ),
+    Recipe(  # staff on the right, an English turn, 代答, a short answer, hum
+        "tuneh_right_daida_hum14",
+        Face("grid_brbk7n.mpg", 1.1, R),
+        Face("grid_lbax4n.mpg", 0.8, L, roll_deg=7.0),
+        (
+            Voice(_S, WENET, 0.5),
+            Voice(_C, "video/grid_lbax4n.mpg", 5.4, lips_offset=2),
+            Voice(_S, FIRERED, 8.6, daida=True),
+            Voice(_C, PADDLE, 13.6, cut=(0.0, 0.45)),  # one syllable
+            Voice(_C, PADDLE, 15.0, lips_offset=5),
+            Voice(_S, "video/grid_brbk7n.mpg", 20.6),
+        ),
+        staff_side="right",
+        noise_snr_db=14.0,
+    ),
+    Recipe(  # a long staff turn with the customer's back-channel, a short staff answer, hum
+        "tuneh_backchannel_hum18",
+        Face("grid_bbaf2n.mpg", 1.0, L - 20, squeeze=0.9),
+        Face("grid_brbk7n.mpg", 1.3, R, roll_deg=-6.0),
+        (
+            Voice(_S, WENET, 0.5),
+            Voice(_S, FUNASR, 5.2, lips_offset=4),
+            Voice(_C, NOISY, 7.0, cut=(0.0, 0.4)),  # back-channel inside the long turn
+            Voice(_C, FIRERED, 11.6),
+            Voice(_S, FUNASR, 16.5, cut=(0.0, 0.5)),  # the staff's short answer
+            Voice(_C, PADDLE, 17.5),
+        ),
+        noise_snr_db=18.0,
+    ),
+)
+
+# Issue 32: written and committed before it was ever built, measured once, at the end (with the
+# code before and after the hum fix): hum at 11 and 7 dB and a synthetic mains hum, mirrored
+# faces, other sizes, places and pairings, 代答, overlap, back-channel, off screen, short answers.
+HELDOUT_4: tuple[Recipe, ...] = (
+    Recipe(  # 代答, overlap, off screen in 11 dB hum; a mirrored staff face placed high
+        "blind4_daida_hum11_mirrored",
+        Face("grid_lrwp9a.mpg", 1.05, L + 60, bottom_y=580, mirror=True),
+        Face("grid_brbk7n.mpg", 1.0, R - 50, roll_deg=-9.0),
+        (
+            Voice(_S, WENET, 0.5, lips_offset=3),
+            Voice(_C, FIRERED, 5.5, cut=(0.0, 0.45)),  # one syllable
+            Voice(_S, PADDLE, 7.0, daida=True),
+            Voice(_C, FIRERED, 12.6, lips_offset=2),
+            Voice(_S, FUNASR, 16.0),  # overlaps the customer's end
+            Voice("off_screen", NOISY, 22.0),
+        ),
+        noise_snr_db=11.0,
+    ),
+    Recipe(  # staff on the right, a small mirrored customer, mains hum, back-channel
+        "blind4_right_mains",
+        Face("grid_lbbc2a.mpg", 1.3, R + 30, squeeze=0.85),
+        Face("grid_lbax4n.mpg", 0.7, L, bottom_y=540, mirror=True),
+        (
+            Voice(_S, FUNASR, 0.5),
+            Voice(_C, PADDLE, 6.6),
+            Voice(_S, WENET, 9.0, cut=(0.05, 0.4)),  # back-channel inside the customer's turn
+            Voice(_S, WENET, 12.4),
+            Voice(_C, FIRERED, 17.2, cut=(0.0, 0.5)),  # a short answer
+            Voice(_C, "video/grid_lbax4n.mpg", 18.4, lips_offset=4),
+        ),
+        staff_side="right",
+        noise_snr_db=10.0,
+        noise="mains",
+    ),
+    Recipe(  # very loud hum (7 dB), a tilted small staff, English, long turns, short answers
+        "blind4_hum7_long",
+        Face("grid_brbk7n.mpg", 0.8, L, roll_deg=5.0),
+        Face("grid_lrwp9a.mpg", 1.25, R + 20),
+        (
+            Voice(_S, "video/grid_brbk7n.mpg", 0.5),
+            Voice(_C, FIRERED, 3.8),
+            Voice(_S, FUNASR, 8.6, cut=(0.0, 0.5)),  # the staff's short answer
+            Voice(_C, PADDLE, 10.0),
+            Voice(_S, WENET, 15.4),
+            Voice(_C, PADDLE, 20.2, cut=(0.0, 0.45)),  # one syllable
+        ),
+        noise_snr_db=7.0,
+    ),
+)
+
+
 def _mask(built: Built, party: str, step: float = 0.01) -> np.ndarray:
     n = int(max(s.end for s in built.truth) / step) + 200
     m = np.zeros(n, bool)
@@ -342,6 +445,8 @@ def _face_image(face: Face, img: np.ndarray) -> np.ndarray:
 
     h, w = img.shape[:2]
     out = cv2.resize(img, (round(w * face.scale * face.squeeze), round(h * face.scale)))
+    if face.mirror:
+        out = np.ascontiguousarray(out[:, ::-1])
     if face.roll_deg:
         h, w = out.shape[:2]
         m = cv2.getRotationMatrix2D((w / 2, h / 2), face.roll_deg, 1.0)
@@ -390,6 +495,7 @@ def build(recipe: Recipe, media_root: Path, out_dir: Path) -> Built:
             lips.append((other, v.at + a / SR, v.at + b / SR, v.lips_offset + 4))
     if recipe.noise_snr_db is not None:
         noise = _babble(media_root, len(audio)) if recipe.noise == "babble" else None
+        noise = _mains(len(audio)) if recipe.noise == "mains" else noise
         if noise is None:
             noise = np.resize(bs.read_wav(media_root / "noise" / bs.NOISE_FILE), len(audio))
         gain = 10 ** ((bs.TARGET_DBFS - recipe.noise_snr_db - bs.rms_dbfs(noise)) / 20)
@@ -411,6 +517,20 @@ def _babble(media_root: Path, n: int) -> np.ndarray:
         x = bs.trim_silence(x.astype(np.float32))
         out += np.roll(np.resize(x / (np.sqrt(np.mean(x**2)) + 1e-9), n), 7919 * k)
     return out
+
+
+def _mains(n: int) -> np.ndarray:
+    """A transformer's hum: 50 Hz and its harmonics up to 1 kHz (the odd ones stronger), each
+    slowly wavering in level, with a faint broadband hiss (deterministic)."""
+    rng = np.random.default_rng(50)
+    t = np.arange(n) / SR
+    out = np.zeros(n, np.float64)
+    for k in range(1, 21):
+        amp = (1.0 if k % 2 else 0.4) / k
+        wobble = 1.0 + 0.3 * np.sin(2 * np.pi * rng.uniform(0.05, 0.4) * t + rng.uniform(0, 6))
+        out += amp * wobble * np.sin(2 * np.pi * 50.0 * k * t + rng.uniform(0, 6))
+    out += 0.05 * np.sqrt(np.mean(out**2)) * rng.standard_normal(n)
+    return out.astype(np.float32)
 
 
 def _frames(recipe: Recipe, media_root: Path, lips: list, n_frames: int):
