@@ -265,7 +265,8 @@ def _talk_pass(
     voices = turn_voices(audio, vad, store) if store is not None else VoiceTurns()
     p.add("voice", time.perf_counter() - t0)
     spent["talk"] += time.perf_counter() - t0
-    result = timed("talk", mouths.finish, info.duration_s, vad, (), voices)
+    snr = analysis.snr_db if analysis is not None else ()
+    result = timed("talk", mouths.finish, info.duration_s, vad, (), voices, snr)
     for part, secs in spent.items():
         p.add(part, secs)
     d = result.details

@@ -1,0 +1,113 @@
+"""Talk under a loud background (issue 32, docs/talk-unseen.md "Talk under the noise").
+
+On constructed frames: a party's talk is continued over the silent frames of a noisy second
+where its mouth moves, from its own talk only, as far as ``masked_reach_s``, and never in a
+quiet second, for a listener's moving lips away from their talk, or for a voice from off
+screen. On real recordings (``tests/talk_unseen.py``: ``TUNE_HUM``, tuned on, and
+``HELDOUT_4``, written before it was built and measured once): audited with the bundled
+models, with and without it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dualrec_audit.checks.talk_noise import FRAME_S, continue_in_noise, masked_frames
+from tests import talk_unseen as tu
+from tests.conftest import media
+from tests.talk_measure import measure
+
+N = 200  # frames: 6 s
+
+
+def _on(*spans: tuple[float, float]) -> np.ndarray:
+    m = np.zeros(N, bool)
+    for a, b in spans:
+        m[round(a / FRAME_S) : round(b / FRAME_S)] = True
+    return m
+
+
+def _labels(*runs: tuple[str, float, float]) -> list[str | None]:
+    out: list[str | None] = [None] * N
+    for lab, a, b in runs:
+        for i in range(round(a / FRAME_S), round(b / FRAME_S)):
+            out[i] = lab
+    return out
+
+
+def _span(labels: list[str | None], party: str) -> tuple[float, float]:
+    idx = [i for i, lab in enumerate(labels) if lab == party]
+    return round(idx[0] * FRAME_S, 2), round((idx[-1] + 1) * FRAME_S, 2)
+
+
+def test_masked_frames_are_those_of_the_noisy_seconds() -> None:
+    m = masked_frames([30.0, 12.0, None, 24.9], 200, 25.0)
+    per_second = [bool(m[round(s / FRAME_S) + 1]) for s in range(6)]
+    assert per_second == [False, True, False, True, False, False]  # none measured: not noisy
+
+
+def test_talk_is_continued_where_its_mouth_moves_in_the_noise() -> None:
+    """The staff's voice is heard from 1.5 to 3.0 s; their mouth moves from 1.2 to 3.3 s: in
+    noise the talk grows over the mouth's movement, by at most the reach."""
+    labels = _labels(("staff", 1.5, 3.0))
+    moving = (_on((1.2, 3.3)), _on())
+    out, added = continue_in_noise(labels, np.ones(N, bool), moving, 0.6)
+    assert _span(out, "staff") == (1.2, 3.3) and added == 20
+    out, _ = continue_in_noise(labels, np.ones(N, bool), (_on((0.0, 6.0)), _on()), 0.15)
+    assert _span(out, "staff") == (1.35, 3.15)  # the reach: 0.15 s either side
+    quiet, added = continue_in_noise(labels, np.zeros(N, bool), moving, 0.6)
+    assert quiet == labels and added == 0  # a quiet second: the detector heard all there was
+
+
+def test_a_gap_in_one_partys_talk_is_filled_from_both_sides() -> None:
+    labels = _labels(("customer", 0.6, 2.1), ("customer", 3.0, 3.9))
+    out, added = continue_in_noise(labels, np.ones(N, bool), (_on(), _on((0.0, 6.0))), 0.6)
+    assert out[20:130] == ["customer"] * 110 and added == 30 + 2 * 20
+    out, added = continue_in_noise(labels, np.ones(N, bool), (_on(), _on((0.6, 3.9))), 0.6)
+    assert _span(out, "customer") == (0.6, 3.9) and added == 30
+
+
+def test_nothing_is_started_by_a_mouth_alone() -> None:
+    """A listener's lips moving in the noise away from their own talk, both mouths moving, a
+    voice from off screen: none is continued."""
+    labels = _labels(("staff", 0.9, 2.1), ("off_screen", 3.9, 5.1))
+    customer_lips = _on((2.4, 3.6), (3.6, 5.4))  # after the staff's talk, near the voice
+    out, added = continue_in_noise(labels, np.ones(N, bool), (_on(), customer_lips), 0.6)
+    assert out == labels and added == 0
+    both = _on((0.6, 2.4))
+    out, added = continue_in_noise(labels, np.ones(N, bool), (both, both), 0.6)
+    assert out == labels and added == 0
+    lips = (_on((0.6, 2.4)), _on((2.1, 2.4)))
+    out, _ = continue_in_noise(labels, np.ones(N, bool), lips, 0.6)
+    assert _span(out, "staff") == (0.6, 2.1)  # stops where the customer's mouth moves too
+
+
+@pytest.fixture(scope="module")
+def hum_splits(tmp_path_factory: pytest.TempPathFactory, isolated_models_env: Path) -> dict:
+    """TUNE_HUM with and without the continuation, HELDOUT_4 with it: {(name, on): Figures}."""
+    from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
+    from dualrec_audit.checks.faces import FaceParams
+    from dualrec_audit.checks.talk import TalkParams
+
+    root = media("video/grid_bbaf2n.mpg").parent.parent
+    out = tmp_path_factory.mktemp("talk_noise")
+    pipes: dict[tuple[str, bool], AuditPipeline] = {}
+    figures = {}
+    runs = [(r, True) for r in tu.TUNE_HUM + tu.HELDOUT_4] + [(r, False) for r in tu.TUNE_HUM]
+    for recipe, on in runs:
+        key = (recipe.staff_side, on)
+        if key not in pipes:
+            talk = TalkParams() if on else replace(TalkParams(), masked_snr_db=0.0)
+            faces = FaceParams(staff_side=recipe.staff_side)
+            pipes[key] = AuditPipeline(
+                AuditOptions(profile="bundled_samples", faces=faces, talk=talk)
+            )
+        built = tu.build(recipe, root, out)
+        result = pipes[key].apply(built.path)
+        assert result.error is None, result.error
+        figures[(recipe.name, on)] = measure(built, result)
+    return figures
