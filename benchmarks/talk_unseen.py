@@ -22,14 +22,10 @@ import time
 from pathlib import Path
 
 
-def run(split: str, out: Path) -> tuple[list, dict]:
-    from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
-    from dualrec_audit.checks.faces import FaceParams
+def recipes_of(split: str) -> tuple:
     from tests import talk_unseen as tu
-    from tests.conftest import media
-    from tests.talk_measure import measure, summary
 
-    recipes = {
+    return {
         "tune": tu.TUNE,
         "heldout": tu.HELDOUT,
         "heldout2": tu.HELDOUT_2,
@@ -38,6 +34,16 @@ def run(split: str, out: Path) -> tuple[list, dict]:
         "tuneh": tu.TUNE_HUM,
         "heldout4": tu.HELDOUT_4,
     }[split]
+
+
+def run(split: str, out: Path) -> tuple[list, dict]:
+    from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
+    from dualrec_audit.checks.faces import FaceParams
+    from tests import talk_unseen as tu
+    from tests.conftest import media
+    from tests.talk_measure import measure, summary
+
+    recipes = recipes_of(split)
     root = media("video/grid_bbaf2n.mpg").parent.parent
     out.mkdir(parents=True, exist_ok=True)
     pipelines: dict[str, AuditPipeline] = {}
@@ -60,13 +66,35 @@ def run(split: str, out: Path) -> tuple[list, dict]:
     return figures, total
 
 
+def long_recording(split: str, times: int, out: Path) -> Path:
+    """The split's first recording played ``times`` times in a row, for the cost
+    (``benchmarks/measure.py talk FILE``): its voices repeated, one copy after the other."""
+    from dataclasses import replace
+
+    from tests import talk_unseen as tu
+    from tests.conftest import media
+
+    root = media("video/grid_bbaf2n.mpg").parent.parent
+    recipe = recipes_of(split)[0]
+    name = recipe.name
+    out.mkdir(parents=True, exist_ok=True)
+    period = max(s.end for s in tu.build(recipe, root, out).truth) + recipe.tail_s
+    voices = tuple(replace(v, at=v.at + k * period) for k in range(times) for v in recipe.voices)
+    return tu.build(replace(recipe, name=f"{name}_x{times}", voices=voices), root, out).path
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     splits = ("tune", "tunev", "tuneh", "heldout", "heldout2", "heldout3", "heldout4")
     ap.add_argument("split", choices=splits)
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "talk-unseen")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--long", type=int, help="only write the split's first recording played "
+                    "this many times in a row (for the cost) and print its path")  # fmt: skip
     args = ap.parse_args()
+    if args.long:
+        print(long_recording(args.split, args.long, args.out))
+        return
     figures, total = run(args.split, args.out)
     if args.json is not None:
         doc = {
