@@ -1,15 +1,14 @@
 """Who said it, on recordings the talk check was not built on (issue 32; docs/talk-unseen.md).
 
 Builds the recordings of one split of ``tests/talk_unseen.py`` (``tune``, ``heldout``,
-``heldout2``, ``heldout3``, ``tunev``, ``tuneh`` or ``heldout4``) into a folder (kept between
-runs), audits each with the bundled models and the ``bundled_samples`` profile, and prints, per
-recording and for the split, the figures of ``tests/talk_measure.py``: talk IoU per party, 代答
-turns flagged, false who-said-it findings, key phrases given to the right party, seconds
-reported as "both" against the real overlap. ``--json FILE`` also saves them.
+``heldout2``, ``heldout3``, ``tunev``, ``tuneh``, ``heldout4`` or ``heldout5``) into a folder
+(kept between runs), audits each with the bundled models and the ``bundled_samples`` profile,
+and prints, per recording and for the split, the figures of ``tests/talk_measure.py``: talk IoU
+per party, 代答 turns flagged, false who-said-it findings, key phrases given to the right party,
+seconds reported as "both" against the real overlap. ``--json FILE`` also saves them.
 
     PYTHONPATH=$PWD DUALREC_TEST_MEDIA=../shared/media DUALREC_AUDIT_MODELS=../shared/models \
-        .venv/bin/python benchmarks/talk_unseen.py tune|heldout|heldout2|heldout3|tuneh|heldout4 \
-        [--out DIR] [--json FILE]
+        .venv/bin/python benchmarks/talk_unseen.py SPLIT [--out DIR] [--json FILE]
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from pathlib import Path
 
 def recipes_of(split: str) -> tuple:
     from tests import talk_unseen as tu
+    from tests import talk_unseen_noise as tn
 
     return {
         "tune": tu.TUNE,
@@ -31,8 +31,9 @@ def recipes_of(split: str) -> tuple:
         "heldout2": tu.HELDOUT_2,
         "heldout3": tu.HELDOUT_3,
         "tunev": tu.TUNE_VOICE,
-        "tuneh": tu.TUNE_HUM,
-        "heldout4": tu.HELDOUT_4,
+        "tuneh": tn.TUNE_HUM,
+        "heldout4": tn.HELDOUT_4,
+        "heldout5": tn.HELDOUT_5,
     }[split]
 
 
@@ -85,7 +86,7 @@ def long_recording(split: str, times: int, out: Path) -> Path:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    splits = ("tune", "tunev", "tuneh", "heldout", "heldout2", "heldout3", "heldout4")
+    splits = ("tune", "tunev", "tuneh", "heldout", "heldout2", "heldout3", "heldout4", "heldout5")
     ap.add_argument("split", choices=splits)
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "talk-unseen")
     ap.add_argument("--json", type=Path)

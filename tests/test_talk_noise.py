@@ -18,6 +18,7 @@ import pytest
 
 from dualrec_audit.checks.talk_noise import FRAME_S, continue_in_noise, masked_frames
 from tests import talk_unseen as tu
+from tests import talk_unseen_noise as tn
 from tests.conftest import media
 from tests.talk_measure import measure
 
@@ -97,7 +98,7 @@ def hum_splits(tmp_path_factory: pytest.TempPathFactory, isolated_models_env: Pa
     out = tmp_path_factory.mktemp("talk_noise")
     pipes: dict[tuple[str, bool], AuditPipeline] = {}
     figures = {}
-    runs = [(r, True) for r in tu.TUNE_HUM + tu.HELDOUT_4] + [(r, False) for r in tu.TUNE_HUM]
+    runs = [(r, True) for r in tn.TUNE_HUM + tn.HELDOUT_4] + [(r, False) for r in tn.TUNE_HUM]
     for recipe, on in runs:
         key = (recipe.staff_side, on)
         if key not in pipes:
