@@ -569,7 +569,8 @@ def talk_result(
     sure = frames >= 2 if frames.dtype != bool else None
     labels, conf, pinned = label_frames(frames > 0, acts, p, narrow, shorts, sure)
     evidence = voice_evidence((voices if p.voice else None) or VoiceTurns(), labels, p.voice_margin)
-    evidence["relabelled_s"] = voice_relabel(evidence, labels, pinned)
+    moving = mouths_moving(frames > 0, acts, p)
+    evidence["relabelled_s"] = voice_relabel(evidence, labels, pinned, moving=moving)
     masked = masked_frames(snr_db, len(labels), p.masked_snr_db)
     labels, hidden = continue_in_noise(
         labels, masked, mouths_moving(frames > 0, acts, p, narrow), p.masked_reach_s
