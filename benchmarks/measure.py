@@ -106,6 +106,12 @@ def main() -> int:
     ap.add_argument(
         "--asr-temperature", type=float, nargs="+", help="asr kinds: instead of the default"
     )
+    ap.add_argument(
+        "--talk-gate",
+        choices=("on", "off"),
+        default="on",
+        help="talk: mouths cropped near the voice only (on) or on every sampled frame (off)",
+    )
     args = ap.parse_args()
     out = KINDS[args.kind](args.file, args)
     out["rss_mb"] = peak_mb()

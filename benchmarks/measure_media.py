@@ -243,6 +243,7 @@ def _talk_pass(
     one with it gives the talk's whole CPU cost, whatever thread it runs in."""
     from dualrec_audit.checks.speech import run_speech_check, voice_frames
     from dualrec_audit.checks.talk import MouthTracker
+    from dualrec_audit.checks.talk_gate import VoiceGate
     from dualrec_audit.checks.talk_voice import VoiceTurns, turn_voices
     from dualrec_audit.media.frames import sample_frames
     from dualrec_audit.media.sound import SAMPLE_RATE
@@ -264,6 +265,13 @@ def _talk_pass(
     def tap(t: float, frame: Any) -> None:
         timed("talk", mouths.tap, t, frame)
 
+    # The sound first, as the audit's sound thread is ahead of the picture: the gate knows
+    # the voice from the first frame (``--talk-gate off``: every sampled frame cropped).
+    _, analysis = timed("speech", run_speech_check, audio, SAMPLE_RATE, info.duration_s)
+    if talk and args.talk_gate == "on":
+        mouths.gate = VoiceGate(mouths.p)
+        regions = analysis.regions if analysis is not None else ()
+        mouths.gate.hear(voice_frames(analysis), regions)
     for t, frame in sample_frames(path, info, args.fps, tap=tap if talk else None):
         timed("faces", faces.update, t, frame)
         timed("video", video.update, t, frame)
@@ -271,7 +279,6 @@ def _talk_pass(
             timed("talk", mouths.update, t, faces.last_faces())
     timed("faces", faces.finish, info.duration_s)
     timed("video", video.finish, info.duration_s)
-    _, analysis = timed("speech", run_speech_check, audio, SAMPLE_RATE, info.duration_s)
     if talk:
         vad = voice_frames(analysis)
         voices = timed("voice", turn_voices, audio, vad, store) if store else VoiceTurns()
@@ -282,8 +289,9 @@ def _talk_pass(
     for part in spent:
         p.add(part, spent[part])
         p.add(f"cpu_{part}", cpu[part])
-    d = result.details if talk else {"mouth_crops": 0, "talk": []}
-    return p.done(crops=d["mouth_crops"], talk=len(d["talk"]), with_talk=talk)
+    talked = result.details["talk"] if talk else []
+    crops = mouths.measured if talk else 0
+    return p.done(crops=crops, talk=len(talked), with_talk=talk, gate=args.talk_gate)
 
 
 def m_naive(path: Path, args: argparse.Namespace) -> dict[str, Any]:

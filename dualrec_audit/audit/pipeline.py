@@ -15,7 +15,6 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from dualrec_audit.audit.layer1 import (
     track_events,
     with_events,
 )
+from dualrec_audit.audit.threads import Relay, stop_if_set
 from dualrec_audit.checks import FrameCheck, opencv_threads
 from dualrec_audit.checks.documents import DocumentParams, DocumentsCheck, DocumentSpec
 from dualrec_audit.checks.face_detect import Face
@@ -43,6 +43,7 @@ from dualrec_audit.checks.speech import (
     voice_frames,
 )
 from dualrec_audit.checks.talk import MouthTracker, TalkParams
+from dualrec_audit.checks.talk_gate import VoiceGate
 from dualrec_audit.checks.talk_voice import VoiceTurns, turn_voices
 from dualrec_audit.checks.transcript import run_transcript_check
 from dualrec_audit.checks.video import VideoParams, VideoQualityCheck
@@ -253,12 +254,12 @@ class AuditPipeline:
         # heard in a thread from here on, while the frames are checked: the native code of both
         # releases the GIL, so the two share the cores. Its progress reaches the hook from this
         # thread.
-        relay, stop = _Relay(), threading.Event()
+        relay, stop, gate = Relay(), threading.Event(), VoiceGate(o.talk)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
             live = (looked.syllables, looked.swept) if looked is not None else (None, None)
-            heard = pool.submit(self._hear, path, info, phrases, relay, stop, *live)
+            heard = pool.submit(self._hear, path, info, phrases, (relay, gate), stop, *live)
             try:
-                base, checks, mouths = self._look(path, info, base, profile, hook, looked)
+                base, checks, mouths = self._look(path, info, base, profile, hook, looked, gate)
             except BaseException:
                 stop.set()  # nobody will read what the sound thread finds
                 raise
@@ -310,10 +311,12 @@ class AuditPipeline:
         profile: Profile | None,
         hook: ProgressHook,
         looked: Looked | None = None,
+        gate: VoiceGate | None = None,
     ) -> tuple[AuditResult, dict[str, CheckResult], MouthTracker | None]:
         """The picture: the file hashed, its decode plan chosen and recorded, then every frame
         check (faces, video, documents when the profile asks; the mouths when the talk check is
-        on) over the sampled frames (or, ``looked``, the checks run live finished)."""
+        on, near the voice the ``gate`` is told of) over the sampled frames (or, ``looked``,
+        the checks run live finished)."""
         o = self.options
         base = replace(base, duration_s=info.duration_s, media=info, sha256=sha256_file(path))
         if looked is not None:
@@ -331,6 +334,8 @@ class AuditPipeline:
         hook("probe", 1, 1)
 
         frame_checks, mouths, no_docs = self.frame_checks(profile, info)
+        if mouths is not None:
+            mouths.gate = gate
         faces = frame_checks[0]
         assert isinstance(faces, FacesCheck)
         identity, no_identity = self._identity_check(profile, 1.0 / o.sample_fps)
@@ -452,13 +457,14 @@ class AuditPipeline:
         path: Path,
         info: MediaInfo,
         phrases: PhraseSet,
-        hook: ProgressHook,
+        tell: tuple[ProgressHook, VoiceGate],
         stop: threading.Event,
         heard: tuple[Word, ...] | None = None,
         swept: SweptLive | None = None,
     ) -> _Sound:
         """The sound, in a thread: the audio (the first track with sound, spooled to a
-        temporary file, read a block or a speech region at a time), the speech check, the
+        temporary file, read a block or a speech region at a time), the speech check (the voice
+        told to the mouths' gate at once), the
         script engine's syllables (``heard``: those its streaming recogniser heard live), the
         transcript and the phrases verified (``swept``: the forbidden phrases' sweep made
         live). ``stop`` set: the audit failed elsewhere, nothing more is started."""
@@ -473,6 +479,8 @@ class AuditPipeline:
                 audio, SAMPLE_RATE, info.duration_s, self.options.speech
             )
             speech = with_events(speech, track_events(len(tracks), chosen, info))
+            hook, gate = tell
+            gate.hear(voice_frames(analysis), analysis.regions if analysis is not None else ())
             hook("audio", 1, 1)
             voices = VoiceTurns()
             if self.options.talk.enabled and self.options.talk.voice and analysis is not None:
@@ -486,9 +494,9 @@ class AuditPipeline:
             speech = replace(speech, details={**speech.details, "enhanced": spans})
             syllables: list[Word] = [] if heard is None else list(heard)
             if heard is None and self.engine and sound is not None and analysis is not None:
-                _stopped(stop)
+                stop_if_set(stop)
                 syllables = self.engine.syllables(sound, analysis.regions)
-            _stopped(stop)
+            stop_if_set(stop)
             if swept is not None:  # the enhanced spans were not heard so live
                 swept = replace(swept, stale=tuple(spans))
             transcript, script, words = self._speech_text(
@@ -562,15 +570,6 @@ class Looked:
     figures: dict[str, Any] = field(default_factory=dict)
 
 
-class _Stopped(Exception):
-    """The sound thread gave up: the audit failed in the frames."""
-
-
-def _stopped(stop: threading.Event) -> None:
-    if stop.is_set():
-        raise _Stopped
-
-
 @dataclass(frozen=True)
 class _Sound:
     """What the sound thread heard."""
@@ -600,37 +599,3 @@ def _side_checks(
         tracker.update(t, faces[0])
     if identity is not None:
         identity.update(t, frame, faces[0], faces[1], papers_in(checks))
-
-
-class _Relay:
-    """Progress of the sound thread, handed to the hook by the audit's own thread (so a
-    progress bar is only ever drawn from one thread, and never goes back): kept while the
-    frames are checked, passed on while the audit waits for the sound."""
-
-    POLL_S = 0.2
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._last: tuple[str, float, float] | None = None
-
-    def __call__(self, stage: str, done: float, total: float) -> None:
-        with self._lock:
-            self._last = (stage, done, total)
-
-    def _take(self) -> tuple[str, float, float] | None:
-        with self._lock:
-            last, self._last = self._last, None
-        return last
-
-    def wait(self, heard: Future[_Sound], hook: ProgressHook) -> _Sound:
-        hook("audio", 0, 1)
-        while True:
-            try:
-                sound: _Sound | None = heard.result(timeout=self.POLL_S)
-            except FuturesTimeout:
-                sound = None
-            last = self._take()
-            if last is not None:
-                hook(*last)
-            if sound is not None:
-                return sound

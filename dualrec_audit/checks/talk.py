@@ -26,8 +26,9 @@ that moves over its syllables, whatever the turn around it. A still stretch shor
 Runs of one label become talk intervals with a confidence (how clearly the talker's mouth moves
 more than the other's).
 
-The samples are taken over the whole recording (they cost a crop and a small difference each);
-only those inside voice activity are used. Nodding (head-pitch oscillation: the nose moving
+The samples are taken near the voice only, once the sound thread has told the tracker where
+the voice is (:mod:`~dualrec_audit.checks.talk_gate`); only those that can reach the result
+are kept. Nodding (head-pitch oscillation: the nose moving
 down and up between the eye line and the mouth by at least ``nod_amplitude`` within
 ``nod_max_s``, from the keypoints of the sampled frames) is listed per party as evidence for
 confirmations (used where a profile allows).
@@ -46,6 +47,7 @@ from typing import Any, Literal
 import numpy as np
 
 from dualrec_audit.checks.faces import PARTIES, PartyState
+from dualrec_audit.checks.talk_gate import VoiceGate, near_voice
 from dualrec_audit.checks.talk_noise import continue_in_noise, masked_frames
 from dualrec_audit.checks.talk_voice import VoiceTurns, voice_evidence, voice_relabel
 from dualrec_audit.core.result import CheckResult, MediaInfo, Talk, Text
@@ -142,6 +144,7 @@ class MouthTracker:
 
     def __init__(self, info: MediaInfo, params: TalkParams | None = None, max_side: int = 1920):
         self.p = params or TalkParams()
+        self.gate: VoiceGate | None = None  # crops only near the voice, once it is known
         scale = min(1.0, max_side / max(info.width, info.height))
         self.step = 2 if min(info.width, info.height) * scale > 800 else 1
         self.to_luma = 1.0 / (scale * self.step)  # picture coordinates -> luma plane
@@ -175,6 +178,9 @@ class MouthTracker:
     def _measure(self, t: float, frame: Any) -> None:
         import cv2
 
+        if self.gate is not None and not self.gate.needed(t):
+            self.prev.clear()  # far from any voice: no crop can reach the result
+            return
         y = luma(frame, self.rotation, self.step)
         for party in PARTIES:
             st = self.faces.get(party)
@@ -209,13 +215,20 @@ class MouthTracker:
     ) -> CheckResult:
         while self.pending:
             self._measure(*self.pending.popleft())
+        skipped = self.gate.skipped if self.gate is not None else 0
+        log.debug(
+            "talk: %d mouth crops, %d sampled frames far from the voice", self.measured, skipped
+        )
+        near = {
+            k: near_voice(_pairs(v), speech_frames, words, self.p, self.gate)
+            for k, v in self.samples.items()
+        }
         return talk_result(
-            {k: _pairs(v) for k, v in self.samples.items()},
+            near,
             {k: _pairs(v) for k, v in self.pitch.items()},
             speech_frames,
             duration_s,
             self.p,
-            self.measured,
             words,
             voices,
             snr_db,
@@ -542,7 +555,6 @@ def talk_result(
     speech_frames: np.ndarray | None,
     duration_s: float,
     p: TalkParams,
-    measured: int = 0,
     words: Sequence[tuple[float, float]] = (),
     voices: VoiceTurns | None = None,
     snr_db: Sequence[float | None] = (),
@@ -588,7 +600,6 @@ def talk_result(
             "voices": evidence,
             "under_noise_s": round(hidden * FRAME_S, 2),
             "mouth_samples": {party: len(samples.get(party, ())) for party in PARTIES},
-            "mouth_crops": measured,
             "method": "luma motion at the face detector's mouth keypoints",
             "params": asdict(p),
         },
