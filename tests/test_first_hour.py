@@ -153,7 +153,10 @@ def test_settle_zero_never_waits_in_a_one_shot_scan(tmp_path):
 def test_a_held_file_is_said_at_once_and_a_text_file_is_never_held(tmp_path):
     folder = _fresh_folder(tmp_path)
     db = f"sqlite:///{tmp_path / 's.db'}"
-    cmd = scan_cmd(folder, db, "--workers", "1", "--settle", "0.3", "--settle-timeout", "12")
+    # Held until 15 s after the file was written, at the machine's pace: at load 19 the scan
+    # took more than 12 s to start and audit it, and held nothing (three loaded runs).
+    timeout = str(round(paced(15)))
+    cmd = scan_cmd(folder, db, "--workers", "1", "--settle", "0.3", "--settle-timeout", timeout)
     start = time.monotonic()
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT
