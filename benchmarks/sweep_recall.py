@@ -36,27 +36,16 @@ def _params(spec: str) -> dict[str, Any]:
 
 
 def _tally(engine: Any, case: Any, audio: Any, params: Any) -> tuple[Any, list[str]]:
+    """A case heard among the default profile's phrases too (none of them said)."""
     from dualrec_audit.rules.profiles import get_profile
     from dualrec_audit.speech.phrases import Phrase, PhraseSet
     from tests import forbidden_media as fm
-    from tests.test_forbidden_sweep import Tally, script_of
+    from tests.test_forbidden_sweep import score, script_of
 
     absent = get_profile("fund_sale").phrase_set()
     listed = tuple(Phrase(p) for p in fm.phrases_said(case.split))
     phrases = PhraseSet(listed + absent.required, listed + absent.forbidden, "stress")
-    result = script_of(engine, audio, phrases, params)
-    said = case.phrase[0]
-    status = {r["phrase"]: r["status"] for r in result.details["required"]}
-    events = [e for e in result.events if e.check == "forbidden_phrase"]
-    here = [
-        e
-        for e in events
-        if e.details["phrase"] == said and e.start <= case.end + 0.5 and e.end >= case.start - 0.5
-    ]
-    wrong = [e.details["phrase"] for e in events if e.details["phrase"] not in fm.said_in(case)]
-    doubtful = bool(here) and all(e.severity == "medium" for e in here)
-    found = status[said] == "found"
-    return Tally(1, int(found), int(bool(here)), int(doubtful), len(wrong)), wrong
+    return score(case, script_of(engine, audio, phrases, params))
 
 
 def main(split: str, noise: str, settings: str) -> None:

@@ -174,6 +174,7 @@ from dualrec_audit.checks.script import ScriptParams
 from dualrec_audit.speech.phrases import Phrase, PhraseSet
 from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
 from dualrec_audit.core.result import MediaInfo
+from dualrec_audit.checks.talk_gate import VoiceGate
 
 largest, samples = [0], [0]
 read, close = media.AudioTrack.read, media.AudioTrack.close
@@ -194,7 +195,8 @@ with open_media(path) as c:
 info = MediaInfo(duration, 640, 480, 25.0, 0, "h264", 1, "pcm_s16le", 8000)
 phrases = PhraseSet((Phrase(("欢迎大家",)),), (), "probe")
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-sound = pipe._hear(path, info, phrases, lambda *a: None, threading.Event())
+tell = (lambda *a: None, VoiceGate(pipe.options.talk))
+sound = pipe._hear(path, info, phrases, tell, threading.Event())
 (req,) = sound.script.details["required"]
 print(json.dumps({
     "start_kb": before,

@@ -71,7 +71,11 @@ def script_of(engine, audio: np.ndarray, phrases: PhraseSet, params=None) -> Che
 
 def tally(engine, case: fm.Case, audio: np.ndarray, params=None) -> Tally:
     listed = tuple(Phrase(p) for p in fm.phrases_said(case.split))
-    result = script_of(engine, audio, PhraseSet(listed, listed, "test"), params)
+    return score(case, script_of(engine, audio, PhraseSet(listed, listed, "test"), params))[0]
+
+
+def score(case: fm.Case, result: CheckResult) -> tuple[Tally, list[str]]:
+    """One case's tally from the script check's result, and the phrases wrongly reported."""
     said = case.phrase[0]
     status = {r["phrase"]: r["status"] for r in result.details["required"]}
     events = [e for e in result.events if e.check == "forbidden_phrase"]
@@ -80,14 +84,10 @@ def tally(engine, case: fm.Case, audio: np.ndarray, params=None) -> Tally:
         for e in events
         if e.details["phrase"] == said and e.start <= case.end + 0.5 and e.end >= case.start - 0.5
     ]
-    wrong = [e for e in events if e.details["phrase"] not in fm.said_in(case)]
-    return Tally(
-        1,
-        int(status[said] == "found"),
-        int(bool(here)),
-        int(bool(here) and all(e.severity == "medium" for e in here)),
-        len(wrong),
-    )
+    wrong = [e.details["phrase"] for e in events if e.details["phrase"] not in fm.said_in(case)]
+    doubtful = bool(here) and all(e.severity == "medium" for e in here)
+    found = int(status[said] == "found")
+    return Tally(1, found, int(bool(here)), int(doubtful), len(wrong)), wrong
 
 
 def measure(engine, split: str, noise: tuple[str, float] | None, params=None) -> Tally:
