@@ -209,7 +209,8 @@ def m_talk(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     audio = load_audio(path, SAMPLE_RATE)
     store = _voice_store()
     setup = time.perf_counter() - T_START
-    passes = [_talk_pass(path, info, audio, args, store) for _ in range(args.passes)]
+    # with the talk check, then without, alternating: the difference of the passes' CPU
+    passes = [_talk_pass(path, info, audio, args, store, k % 2 == 0) for k in range(args.passes)]
     return {"setup_s": setup, "passes": passes}
 
 
@@ -227,9 +228,19 @@ def _voice_store() -> Any:
 
 
 def _talk_pass(
-    path: Path, info: Any, audio: Any, args: argparse.Namespace, store: Any = None
+    path: Path,
+    info: Any,
+    audio: Any,
+    args: argparse.Namespace,
+    store: Any = None,
+    talk: bool = True,
 ) -> dict[str, Any]:
-    """One pass; ``talk`` includes the turns' voices (part ``voice`` too) when ``store``."""
+    """One pass; ``talk`` includes the turns' voices (part ``voice`` too) when ``store``.
+    Each part's wall seconds, and its CPU seconds as ``cpu_PART``: the CPU time of the thread
+    that made the call, during the call (the talk check's calls are single-threaded; the
+    faces' may use other threads too, so theirs is a lower bound). ``talk=False``: the same
+    pass without the talk check (no tap, no mouths, no voices): the pass's ``cpu_s`` against
+    one with it gives the talk's whole CPU cost, whatever thread it runs in."""
     from dualrec_audit.checks.speech import run_speech_check, voice_frames
     from dualrec_audit.checks.talk import MouthTracker
     from dualrec_audit.checks.talk_voice import VoiceTurns, turn_voices
@@ -240,36 +251,39 @@ def _talk_pass(
     faces, video = _frame_check("faces", args, step), _frame_check("video", args, step)
     mouths = MouthTracker(info)
     p = Pass()
-    spent = {"talk": 0.0, "faces": 0.0, "video": 0.0}
+    spent = {"talk": 0.0, "faces": 0.0, "video": 0.0, "speech": 0.0, "voice": 0.0}
+    cpu = dict.fromkeys(spent, 0.0)
 
     def timed(part: str, fn: Any, *a: Any) -> Any:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         out = fn(*a)
         spent[part] += time.perf_counter() - t0
+        cpu[part] += time.thread_time() - c0
         return out
 
     def tap(t: float, frame: Any) -> None:
         timed("talk", mouths.tap, t, frame)
 
-    for t, frame in sample_frames(path, info, args.fps, tap=tap):
+    for t, frame in sample_frames(path, info, args.fps, tap=tap if talk else None):
         timed("faces", faces.update, t, frame)
         timed("video", video.update, t, frame)
-        timed("talk", mouths.update, t, faces.last_faces())
+        if talk:
+            timed("talk", mouths.update, t, faces.last_faces())
     timed("faces", faces.finish, info.duration_s)
     timed("video", video.finish, info.duration_s)
-    t0 = time.perf_counter()
-    _, analysis = run_speech_check(audio, SAMPLE_RATE, info.duration_s)
-    p.add("speech", time.perf_counter() - t0)
-    vad = voice_frames(analysis)
-    t0 = time.perf_counter()
-    voices = turn_voices(audio, vad, store) if store is not None else VoiceTurns()
-    p.add("voice", time.perf_counter() - t0)
-    spent["talk"] += time.perf_counter() - t0
-    result = timed("talk", mouths.finish, info.duration_s, vad, (), voices)
-    for part, secs in spent.items():
-        p.add(part, secs)
-    d = result.details
-    return p.done(crops=d["mouth_crops"], talk=len(d["talk"]))
+    _, analysis = timed("speech", run_speech_check, audio, SAMPLE_RATE, info.duration_s)
+    if talk:
+        vad = voice_frames(analysis)
+        voices = timed("voice", turn_voices, audio, vad, store) if store else VoiceTurns()
+        snr = analysis.snr_db if analysis is not None else ()
+        result = timed("talk", mouths.finish, info.duration_s, vad, (), voices, snr)
+    spent["talk"] += spent["voice"]
+    cpu["talk"] += cpu["voice"]
+    for part in spent:
+        p.add(part, spent[part])
+        p.add(f"cpu_{part}", cpu[part])
+    d = result.details if talk else {"mouth_crops": 0, "talk": []}
+    return p.done(crops=d["mouth_crops"], talk=len(d["talk"]), with_talk=talk)
 
 
 def m_naive(path: Path, args: argparse.Namespace) -> dict[str, Any]:

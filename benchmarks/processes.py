@@ -20,14 +20,17 @@ from benchmarks.common import CHILD_ENV, MEASURE, ROOT
 from benchmarks.procfs import busy_s, proc_tree, rss_mb
 
 
-def run_measured(cmd: Sequence[str], *, tree: bool = False) -> dict[str, Any]:
-    """Run ``cmd`` and return its wall and CPU seconds, its exit status, its stdout, and with
+def run_measured(
+    cmd: Sequence[str], *, tree: bool = False, cwd: Path | None = None
+) -> dict[str, Any]:
+    """Run ``cmd`` (in ``cwd``, default the checkout: ``-m dualrec_audit`` imports its
+    package) and return its wall and CPU seconds, its exit status, its stdout, and with
     ``tree`` the peak of the summed VmRSS of it and its descendants (sampled every 0.1 s);
     ``other_cores``: the CPU the rest of the machine used meanwhile, in cores."""
     env = {**os.environ, **CHILD_ENV}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         busy0, t0 = busy_s(), time.perf_counter()
-        proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, cwd=ROOT, env=env)
+        proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, cwd=cwd or ROOT, env=env)
         peak = [0.0, 0]  # MB, processes
         stop = threading.Event()
 

@@ -1,16 +1,14 @@
 """Who said it, on recordings the talk check was not built on (issue 32; docs/talk-unseen.md).
 
 Builds the recordings of one split of ``tests/talk_unseen.py`` (``tune``, ``heldout``,
-``heldout2`` or ``heldout3``) into a folder (kept between runs), audits each with the bundled
-models and the ``bundled_samples`` profile, and prints, per recording and for the split, the
-figures of ``tests/talk_measure.py``: talk IoU per party, 代答 turns flagged, false who-said-it
-findings, key phrases given to the right party, seconds reported as "both" against the real
-overlap.
-``--json FILE`` also saves them.
+``heldout2``, ``heldout3``, ``tunev``, ``tuneh``, ``heldout4`` or ``heldout5``) into a folder
+(kept between runs), audits each with the bundled models and the ``bundled_samples`` profile,
+and prints, per recording and for the split, the figures of ``tests/talk_measure.py``: talk IoU
+per party, 代答 turns flagged, false who-said-it findings, key phrases given to the right party,
+seconds reported as "both" against the real overlap. ``--json FILE`` also saves them.
 
     PYTHONPATH=$PWD DUALREC_TEST_MEDIA=../shared/media DUALREC_AUDIT_MODELS=../shared/models \
-        .venv/bin/python benchmarks/talk_unseen.py tune|heldout|heldout2|heldout3 \
-        [--out DIR] [--json FILE]
+        .venv/bin/python benchmarks/talk_unseen.py SPLIT [--out DIR] [--json FILE]
 """
 
 from __future__ import annotations
@@ -23,6 +21,22 @@ import time
 from pathlib import Path
 
 
+def recipes_of(split: str) -> tuple:
+    from tests import talk_unseen as tu
+    from tests import talk_unseen_noise as tn
+
+    return {
+        "tune": tu.TUNE,
+        "heldout": tu.HELDOUT,
+        "heldout2": tu.HELDOUT_2,
+        "heldout3": tu.HELDOUT_3,
+        "tunev": tu.TUNE_VOICE,
+        "tuneh": tn.TUNE_HUM,
+        "heldout4": tn.HELDOUT_4,
+        "heldout5": tn.HELDOUT_5,
+    }[split]
+
+
 def run(split: str, out: Path) -> tuple[list, dict]:
     from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
     from dualrec_audit.checks.faces import FaceParams
@@ -30,13 +44,7 @@ def run(split: str, out: Path) -> tuple[list, dict]:
     from tests.conftest import media
     from tests.talk_measure import measure, summary
 
-    recipes = {
-        "tune": tu.TUNE,
-        "heldout": tu.HELDOUT,
-        "heldout2": tu.HELDOUT_2,
-        "heldout3": tu.HELDOUT_3,
-        "tunev": tu.TUNE_VOICE,
-    }[split]
+    recipes = recipes_of(split)
     root = media("video/grid_bbaf2n.mpg").parent.parent
     out.mkdir(parents=True, exist_ok=True)
     pipelines: dict[str, AuditPipeline] = {}
@@ -59,12 +67,35 @@ def run(split: str, out: Path) -> tuple[list, dict]:
     return figures, total
 
 
+def long_recording(split: str, times: int, out: Path) -> Path:
+    """The split's first recording played ``times`` times in a row, for the cost
+    (``benchmarks/measure.py talk FILE``): its voices repeated, one copy after the other."""
+    from dataclasses import replace
+
+    from tests import talk_unseen as tu
+    from tests.conftest import media
+
+    root = media("video/grid_bbaf2n.mpg").parent.parent
+    recipe = recipes_of(split)[0]
+    name = recipe.name
+    out.mkdir(parents=True, exist_ok=True)
+    period = max(s.end for s in tu.build(recipe, root, out).truth) + recipe.tail_s
+    voices = tuple(replace(v, at=v.at + k * period) for k in range(times) for v in recipe.voices)
+    return tu.build(replace(recipe, name=f"{name}_x{times}", voices=voices), root, out).path
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("split", choices=("tune", "tunev", "heldout", "heldout2", "heldout3"))
+    splits = ("tune", "tunev", "tuneh", "heldout", "heldout2", "heldout3", "heldout4", "heldout5")
+    ap.add_argument("split", choices=splits)
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "talk-unseen")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--long", type=int, help="only write the split's first recording played "
+                    "this many times in a row (for the cost) and print its path")  # fmt: skip
     args = ap.parse_args()
+    if args.long:
+        print(long_recording(args.split, args.long, args.out))
+        return
     figures, total = run(args.split, args.out)
     if args.json is not None:
         doc = {

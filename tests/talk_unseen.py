@@ -10,7 +10,9 @@ their lips played from another moment of the same clip (the mouth moves, not in 
 
 Every recipe is in one of two splits: ``TUNE`` (faces grid_bbaf2n, grid_lbax4n, grid_brbk7n)
 is what the algorithm may be tuned on; ``HELDOUT`` (faces grid_lbbc2a and grid_lrwp9a, never
-used in TUNE, other places, sizes and poses) is measured once, at the end.
+used in TUNE, other places, sizes and poses) is measured once, at the end. Later splits
+(``HELDOUT_2``, ``HELDOUT_3``, ``TUNE_VOICE``) are described where defined; the splits in hum
+(``TUNE_HUM``, ``HELDOUT_4``, ``HELDOUT_5``) are in ``tests/talk_unseen_noise.py``.
 
 The truth comes from the composition: each voice has a party (``staff``, ``customer`` or
 ``off_screen``), a place on the timeline and its audible span (energy within 35 dB of its
@@ -48,6 +50,7 @@ class Face:
     bottom_y: int = bs.DESK_TOP_Y
     roll_deg: float = 0.0  # head tilted in the picture
     squeeze: float = 1.0  # narrower (a head turned a little)
+    mirror: bool = False  # flipped left to right (the other side of the face to the camera)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ class Recipe:
     staff_side: str = "left"
     noise_snr_db: float | None = None
     noise: str = "hum"  # hum (SpeechBrain machine hum) | babble (the five GRID voices mixed)
+    #                     | mains (a synthetic 50 Hz hum with its harmonics and a faint hiss)
     tail_s: float = 1.0
 
 
@@ -342,6 +346,8 @@ def _face_image(face: Face, img: np.ndarray) -> np.ndarray:
 
     h, w = img.shape[:2]
     out = cv2.resize(img, (round(w * face.scale * face.squeeze), round(h * face.scale)))
+    if face.mirror:
+        out = np.ascontiguousarray(out[:, ::-1])
     if face.roll_deg:
         h, w = out.shape[:2]
         m = cv2.getRotationMatrix2D((w / 2, h / 2), face.roll_deg, 1.0)
@@ -390,6 +396,7 @@ def build(recipe: Recipe, media_root: Path, out_dir: Path) -> Built:
             lips.append((other, v.at + a / SR, v.at + b / SR, v.lips_offset + 4))
     if recipe.noise_snr_db is not None:
         noise = _babble(media_root, len(audio)) if recipe.noise == "babble" else None
+        noise = _mains(len(audio)) if recipe.noise == "mains" else noise
         if noise is None:
             noise = np.resize(bs.read_wav(media_root / "noise" / bs.NOISE_FILE), len(audio))
         gain = 10 ** ((bs.TARGET_DBFS - recipe.noise_snr_db - bs.rms_dbfs(noise)) / 20)
@@ -411,6 +418,20 @@ def _babble(media_root: Path, n: int) -> np.ndarray:
         x = bs.trim_silence(x.astype(np.float32))
         out += np.roll(np.resize(x / (np.sqrt(np.mean(x**2)) + 1e-9), n), 7919 * k)
     return out
+
+
+def _mains(n: int) -> np.ndarray:
+    """A transformer's hum: 50 Hz and its harmonics up to 1 kHz (the odd ones stronger), each
+    slowly wavering in level, with a faint broadband hiss (deterministic)."""
+    rng = np.random.default_rng(50)
+    t = np.arange(n) / SR
+    out = np.zeros(n, np.float64)
+    for k in range(1, 21):
+        amp = (1.0 if k % 2 else 0.4) / k
+        wobble = 1.0 + 0.3 * np.sin(2 * np.pi * rng.uniform(0.05, 0.4) * t + rng.uniform(0, 6))
+        out += amp * wobble * np.sin(2 * np.pi * 50.0 * k * t + rng.uniform(0, 6))
+    out += 0.05 * np.sqrt(np.mean(out**2)) * rng.standard_normal(n)
+    return out.astype(np.float32)
 
 
 def _frames(recipe: Recipe, media_root: Path, lips: list, n_frames: int):

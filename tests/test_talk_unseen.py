@@ -57,9 +57,9 @@ def test_tune_split_meets_the_issues_thresholds(audited: dict) -> None:
 def test_heldout_splits_what_holds(audited: dict) -> None:
     """HELDOUT (its faces never tuned on; looked into after it was measured, which found a
     composition fault and changed no parameter) meets every threshold. HELDOUT_2, measured
-    once at the end, meets them but for its hum recording's customer (IoU 0.634 with the
-    voice, 0.589 without, see docs/talk-unseen.md): asserted as what holds, not hidden by a
-    weaker bound on the rest."""
+    once at the end, met them but for its hum recording's customer (IoU 0.634 with the
+    voice, 0.589 without, see docs/talk-unseen.md); with the talk continued under the noise
+    (docs/talk-noise.md, tuned on TUNE_HUM, not on HELDOUT_2) it meets them all."""
     for f in (audited[r.name] for r in tu.HELDOUT):
         assert min(f.iou_staff, f.iou_customer) >= 0.7, f
         assert f.daida_flagged == f.daida_turns and f.false_findings == 0, f
@@ -70,10 +70,9 @@ def test_heldout_splits_what_holds(audited: dict) -> None:
         assert f.phrases_right == f.phrases and f.both_s <= f.overlap_s + 0.5, f
     mixed, hum = audited["heldout2_mixed_right"], audited["heldout2_daida_hum"]
     assert min(mixed.iou_staff, mixed.iou_customer) >= 0.8
-    # With the voice (issue 32, item 3) the hum recording's real overlap, "both" to the mouths,
-    # goes to the customer, whose voice is the louder in it: staff 0.811 -> 0.740, customer
-    # 0.589 -> 0.634 (docs/talk-unseen.md).
-    assert hum.iou_staff >= 0.7 and hum.iou_customer >= 0.6  # customer 0.33 before issue 32
+    # The hum recording: staff / customer 0.740 / 0.634 before the talk under the noise,
+    # 0.808 / 0.788 with it (customer 0.33 before issue 32).
+    assert hum.iou_staff >= 0.75 and hum.iou_customer >= 0.75
 
 
 def _as_talk(built: tu.Built) -> list[Talk]:

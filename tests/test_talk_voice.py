@@ -141,6 +141,30 @@ def test_the_voice_never_overrules_a_mouth_that_moves_more() -> None:
     )
 
 
+def test_the_voice_never_gives_a_frame_to_a_still_mouth() -> None:
+    """A turn cut without a pause at a change of speaker: its first 0.6 s only the customer's
+    mouth moves, then the staff's (the mouths: staff over 70 %, unclear), and its voice is the
+    staff's. The customer's part stays theirs where the staff's mouth is still; where the
+    staff's mouth moves too, the staff's voice decides."""
+    voices, labels = _evidence_case()
+    a, b, change = int(10.0 / FRAME_S), int(12.0 / FRAME_S), int(10.6 / FRAME_S)
+    for i in range(a, b):
+        labels[i] = "customer" if i < change else "staff"
+    ev = voice_evidence(voices, labels)
+    assert ev["turns"][4]["voice"] == "staff" and ev["turns"][4]["lips"] == "staff"
+    staff_mouth = np.ones(len(labels), bool)
+    staff_mouth[a : a + 10] = False  # still for the first 0.3 s, moving from then on
+    moving = (staff_mouth, np.ones(len(labels), bool))
+    relabelled = list(labels)
+    changed = voice_relabel(ev, relabelled, np.zeros(len(labels), bool), moving=moving)
+    assert relabelled[a : a + 10] == ["customer"] * 10  # the staff's mouth still: not them
+    assert relabelled[a + 10 : b] == ["staff"] * (b - a - 10)
+    assert changed == pytest.approx((change - a - 10) * FRAME_S, abs=0.01)
+    whole = list(labels)
+    voice_relabel(ev, whole, np.zeros(len(labels), bool))  # no mouths given: as before
+    assert whole[a:b] == ["staff"] * (b - a)
+
+
 def test_a_turn_is_not_compared_with_itself_and_one_party_alone_decides_nothing() -> None:
     voices, labels = _evidence_case()
     only_staff = ["staff" if lab == "customer" else lab for lab in labels]

@@ -267,7 +267,8 @@ class AuditPipeline:
         if mouths is not None:
             vad = voice_frames(sound.analysis)
             syllables = [(w.start, w.end) for w in sound.words]
-            checks["talk"] = mouths.finish(info.duration_s, vad, syllables, sound.voices)
+            snr = sound.analysis.snr_db if sound.analysis is not None else ()
+            checks["talk"] = mouths.finish(info.duration_s, vad, syllables, sound.voices, snr)
         checks["transcript"], checks["script"] = sound.transcript, sound.script
         identity = checks.get("identity")
         words = sound.words

@@ -8,9 +8,13 @@ Evidence sources:
 - the keyword spotter of the same ``kws-zh`` model, one stream per phrase: on a window around
   every place the matcher saw the phrase at ``window_threshold`` (``window_pad_s`` either side,
   at most ``max_windows`` places per phrase), and, for required phrases the matcher did not see at
-  all, over all the speech (``sweep``; phrases whose pinyin contains another's never share a
-  stream, so a longer one that fires cannot mask a shorter one), each place it proposes then
-  confirmed by the phrase's own stream on a window there.
+  all, over all the speech (``sweep``, ``sweep_per_stream`` to a stream: the spotter's encoder
+  runs once per stream whatever its keywords, so a recording missing all its phrases costs
+  about what one saying them does; where a stream fires, the others of that stream are
+  checked there, ``sweep_recheck_per_stream`` to a stream, since the phrase that fired reset
+  the stream and may have masked another; with that recheck a phrase whose pinyin contains
+  another's may share its stream, ``nested_share``, else they never do), each place it
+  proposes then confirmed by the phrase's own stream on a window there.
 
 Each required phrase is **found** when the spotter detects it or a trusted source matches it
 with a score of at least ``threshold``; **uncertain** when the best trusted match scores at
@@ -18,13 +22,16 @@ least ``uncertain_threshold`` but nothing confirms it; else **missing**.
 
 Forbidden phrases are searched at least as hard (``sweep_forbidden``): the spotter sweeps all
 the speech for every one of them (``forbidden_per_stream`` to a stream; where a shared stream
-fires, each phrase of that stream is checked there by its own stream), and a hit right after a
-negation the recogniser heard (不保本) is dropped. A forbidden phrase is **said** (a high event)
-when a trusted source matches it (not negated) at ``threshold``, or at ``window_threshold``
-where the spotter hears it too; **heard with doubt** (a medium event, ``details.uncertain``)
-when only the spotter's sweep hears it. Matcher-only matches at ``uncertain_threshold`` that
-no spotter search hears are listed in the details only. Every threshold is recorded in the
-result.
+fires, the others of that stream are checked there, ``recheck_per_stream`` to a stream, and
+each place is confirmed by the phrase's own stream), and a hit right after a negation the
+recogniser heard (不保本) is dropped. With ``one_sweep`` (issue 34, off by default: it
+reported fewer forbidden phrases in noise) the unheard required phrases share that sweep's
+streams instead of sweeping apart.
+A forbidden phrase is **said** (a high event) when a trusted source matches it (not negated)
+at ``threshold``, or at ``window_threshold`` where the spotter hears it too; **heard with
+doubt** (a medium event, ``details.uncertain``) when only the spotter's sweep hears it.
+Matcher-only matches at ``uncertain_threshold`` that no spotter search hears are listed in the
+details only. Every threshold is recorded in the result.
 """
 
 from __future__ import annotations
@@ -61,12 +68,39 @@ class ScriptParams:
     window_pad_s: float = 1.0  # spotter window around a matched place, each side
     max_windows: int = 3  # places per phrase the spotter checks
     sweep: bool = True  # spotter over all the speech for required phrases not matched
-    sweep_per_stream: int = 8  # phrases sharing one sweep stream (never one inside another)
+    # Required phrases sharing one sweep stream: 64 (issue 34; was 8), so that a recording
+    # missing its phrases costs about one stream more than one saying them.
+    sweep_per_stream: int = 64
+    # Where the required phrases' sweep fires, the others of its stream are checked there in
+    # streams of this many (0: never; see ``recheck_per_stream``): with 64 to a stream, a
+    # phrase said just after another that fired was lost (issue 34, tuning split at 0 dB).
+    sweep_recheck_per_stream: int = 8
+    # Where the required phrases' sweep rechecks the others of a stream that fired, a phrase
+    # inside another may share its stream (the recheck finds the one the other masked):
+    # fund_sale's 20 required alternatives in one stream, not two
+    # (投资有风险 ⊂ 基金投资有风险, 清楚 ⊂ 我清楚风险).
+    nested_share: bool = True
     # The spotter over all the speech for every forbidden phrase too (negated hits dropped):
     # what it alone hears is a doubtful forbidden phrase (medium), what the matcher also half-
     # heard there is a forbidden phrase.
     sweep_forbidden: bool = True
-    forbidden_per_stream: int = 2  # forbidden phrases sharing one sweep stream
+    # Forbidden phrases sharing one sweep stream: 2. Issue 34 measured 64 (one stream for
+    # all) with the rechecks below at 8: 2 of 16 forbidden phrases lost on the held-out split
+    # at 0 dB hum (docs/speed.md); the small streams' own-stream rechecks find them.
+    forbidden_per_stream: int = 2
+    # One sweep for both (issue 34, off): the unheard required phrases join the forbidden
+    # ones' streams (``forbidden_per_stream`` to a stream, checked as the forbidden sweep
+    # checks them). Not where a guided recording swept the forbidden phrases live.
+    one_sweep: bool = False
+    # Where a forbidden sweep stream fires, the others of its stream are checked there in
+    # streams of this many (1: each by its own stream; more: one stream of the others, each
+    # place it proposes confirmed by the phrase's own stream).
+    recheck_per_stream: int = 1
+    kws_paths: int = 4  # the spotter's beam (search paths kept at each frame)
+    # A guided recording's live sweep (``record/``) of the forbidden phrases: this many to a
+    # stream (its alarms come from its streams alone: a phrase said just after another that
+    # fired in a shared stream would go untold), and the audit takes those streams.
+    live_per_stream: int = 2
     # A phrase the recogniser heard with confidence is found; True: the spotter (the same
     # acoustic model, another search) also checks that place, for a second engine in the
     # evidence (it never changes the verdict, and costs the spotter's load and its windows).
@@ -93,11 +127,12 @@ class SweptLive:
 def forbidden_groups(
     engine: PinyinEngine, phrases: Sequence[Phrase], params: ScriptParams
 ) -> list[list[str]]:
-    """The spotter streams the forbidden phrases are swept with (every alternative)."""
+    """The spotter streams a guided recording sweeps the forbidden phrases with as the sound
+    arrives (every alternative, ``live_per_stream`` to a stream)."""
     from dualrec_audit.speech.sherpa import stream_groups
 
-    texts = [alt for ph in phrases for alt in ph.alternatives]
-    return stream_groups(engine, texts, params.forbidden_per_stream or params.sweep_per_stream)
+    texts = list(dict.fromkeys(alt for ph in phrases for alt in ph.alternatives))
+    return stream_groups(engine, texts, params.live_per_stream)
 
 
 @dataclass
@@ -185,8 +220,17 @@ class _Verifier:
             (m.phrase, m.start - pad, m.end + pad) for m, _ in occurrences[: self.p.max_windows]
         ]
         assert self.audio is not None
+        return self._spot(requests)
+
+    def _spot(self, requests: Sequence[tuple[str, float, float]]) -> list[SpotHit]:
+        """Each request ``(phrase, start, end)`` by the phrase's own stream."""
+        assert self.engine is not None and self.audio is not None
         return self.engine.spot(
-            self.audio, requests, threshold=self.p.kws_threshold, boost=self.p.kws_boost
+            self.audio,
+            requests,
+            threshold=self.p.kws_threshold,
+            boost=self.p.kws_boost,
+            paths=self.p.kws_paths,
         )
 
     def sweep(
@@ -194,41 +238,33 @@ class _Verifier:
         phrases: Sequence[Phrase],
         *,
         on: bool | None = None,
-        whole_group: bool = False,
+        recheck: int = 0,
+        nested: bool = False,
         per_stream: int | None = None,
         live: SweptLive | None = None,
     ) -> dict[str, list[SpotHit]]:
         """The spotter over all the speech, for each alternative of these phrases (``on``:
-        whether to sweep, default ``params.sweep``). ``whole_group``: where a shared stream
-        fires, every phrase of that stream is checked there by its own stream (a phrase that
-        fired and reset the stream can mask another said there or just after it). ``live``:
-        these streams' detections made as the sound arrived, taken instead of sweeping."""
+        whether to sweep, default ``params.sweep``). ``recheck`` (0: never): where a shared
+        stream fires, the others of that stream are checked there, ``recheck`` to a stream (a
+        phrase that fired and reset the stream can mask another said there or just after it;
+        :meth:`_recheck`; ``nested``: a phrase inside another may then share its stream).
+        ``live``: these streams' detections made as the sound arrived, taken instead of
+        sweeping."""
         on = self.p.sweep if on is None else on
         if self.engine is None or not phrases or not on or not self.regions:
             return {}
         from dualrec_audit.speech.sherpa import stream_groups
 
-        texts = [alt for ph in phrases for alt in ph.alternatives]
-        groups = stream_groups(self.engine, texts, per_stream or self.p.sweep_per_stream)
+        texts = list(dict.fromkeys(alt for ph in phrases for alt in ph.alternatives))
+        per = per_stream or self.p.sweep_per_stream
+        groups = stream_groups(self.engine, texts, per, nested=nested and recheck > 0)
         hits = self._shared(groups, live)
-        assert self.audio is not None
         # A shared stream only proposes: each place is confirmed by the phrase's own stream.
         pad = self.p.window_pad_s
-        group_of = {"".join(t.split()): g for g in groups for t in g}
         asked = [(h.key, h.start - pad, h.end + pad) for h in hits]
-        if whole_group:  # the others of its stream, from there to MASK_S after it
-            asked += [
-                (t, h.start - pad, h.end + MASK_S)
-                for h in hits
-                for t in group_of.get(h.key, [])
-                if t != h.key
-            ]
-        confirmed = self.engine.spot(
-            self.audio,
-            asked,
-            threshold=self.p.kws_threshold,
-            boost=self.p.kws_boost,
-        )
+        if recheck > 0:
+            asked += self._recheck(groups, hits, recheck)
+        confirmed = self._spot(asked)
         out: dict[str, list[SpotHit]] = {}
         for h in sorted(confirmed, key=lambda x: x.start):
             same = out.setdefault(h.key, [])
@@ -236,41 +272,95 @@ class _Verifier:
                 same.append(h)
         return out
 
+    def _recheck(
+        self, groups: list[list[str]], hits: Sequence[SpotHit], per: int
+    ) -> list[tuple[str, float, float]]:
+        """Where a shared stream fired, the others of its stream from there to MASK_S after
+        it (the phrase that fired reset the stream: one said there or just after may have
+        been masked): each by its own stream (``per`` 1), else in streams of ``per`` of the
+        others, whose detections are returned to be confirmed by their own streams."""
+        group_of = {"".join(t.split()): g for g in groups for t in g}
+        pad = self.p.window_pad_s
+        others = [([t for t in group_of.get(h.key, []) if t != h.key], h) for h in hits]
+        if per <= 1 or all(len(ts) <= 1 for ts, _ in others):  # own streams (2 to a stream)
+            return [(t, h.start - pad, h.end + MASK_S) for ts, h in others for t in ts]
+        assert self.engine is not None and self.audio is not None
+        from dualrec_audit.speech.sherpa import stream_groups
+
+        asked = [
+            (g, h.start - pad, h.end + MASK_S)
+            for ts, h in others
+            for g in stream_groups(self.engine, ts, per)
+        ]
+        again = self.engine.spot_groups(
+            self.audio,
+            asked,
+            threshold=self.p.kws_threshold,
+            boost=self.p.kws_boost,
+            paths=self.p.kws_paths,
+        )
+        return [(h.key, h.start - pad, h.end + pad) for h in again]
+
     def _shared(self, groups: list[list[str]], live: SweptLive | None) -> list[SpotHit]:
         """What the shared streams hear over all the speech: taken from ``live`` where it
         swept these very streams over all the sound as the recognisers hear it (nothing
         enhanced), else swept here (a stream started half way is not the stream that ran
         through: it may fire on a phrase's tail)."""
         assert self.engine is not None and self.audio is not None
-        a, b = min(r[0] for r in self.regions) - 0.3, max(r[1] for r in self.regions) + 0.3
-        if live is not None:
-            end = min(b, len(self.audio) / SAMPLE_RATE)
-            same = live.groups == tuple(tuple(g) for g in groups)
-            if same and not live.stale and live.until_s + 0.1 >= end:
-                self.used_live = True
-                return [h for h in live.hits if h.end >= a and h.start <= b]
-            log.info(
-                "the live sweep is not taken (%s): the file is swept",
-                "other streams" if not same else "enhanced spans" if live.stale else "cut short",
-            )
+        a, b = self._span()
+        if live is not None and self._usable(live, groups):
+            self.used_live = True
+            return [h for h in live.hits if h.end >= a and h.start <= b]
         return self.engine.spot_groups(
             self.audio,
             [(g, a, b) for g in groups],
             threshold=self.p.kws_threshold,
             boost=self.p.kws_boost,
+            paths=self.p.kws_paths,
         )
 
-    def sweep_forbidden(self, phrases: Sequence[Phrase]) -> dict[str, list[SpotHit]]:
-        """Every forbidden phrase swept for over all the speech (:meth:`sweep`), by phrase
-        text; a hit where a source heard a negation right before it (不保本: the disclosure)
-        is dropped."""
-        swept = self.sweep(
-            phrases,
-            on=self.p.sweep_forbidden,
-            whole_group=True,
-            per_stream=self.p.forbidden_per_stream,
-            live=self.live,
+    def _span(self) -> tuple[float, float]:
+        """All the speech: from the first region's start to the last one's end."""
+        return min(r[0] for r in self.regions) - 0.3, max(r[1] for r in self.regions) + 0.3
+
+    def _usable(self, live: SweptLive, groups: list[list[str]]) -> bool:
+        """Whether the live sweep ran these very streams over all the sound as the
+        recognisers hear it (logged where not)."""
+        assert self.audio is not None
+        end = min(self._span()[1], len(self.audio) / SAMPLE_RATE)
+        same = live.groups == tuple(tuple(g) for g in groups)
+        if same and not live.stale and live.until_s + 0.1 >= end:
+            return True
+        log.info(
+            "the live sweep is not taken (%s): the file is swept",
+            "other streams" if not same else "enhanced spans" if live.stale else "cut short",
         )
+        return False
+
+    def takes_live(self, forbidden: Sequence[Phrase]) -> bool:
+        """Whether the forbidden phrases' sweep will be the live one (:meth:`_shared`)."""
+        if self.live is None or self.engine is None or not self.regions or not forbidden:
+            return False
+        if not self.p.sweep_forbidden:
+            return False
+        return self._usable(self.live, forbidden_groups(self.engine, forbidden, self.p))
+
+    def sweep_forbidden(
+        self, phrases: Sequence[Phrase], swept: dict[str, list[SpotHit]] | None = None
+    ) -> dict[str, list[SpotHit]]:
+        """Every forbidden phrase swept for over all the speech (:meth:`sweep`; ``swept``:
+        that sweep's detections, already made with other phrases), by phrase text; a hit
+        where a source heard a negation right before it (不保本: the disclosure) is
+        dropped."""
+        if swept is None:  # a live sweep's streams where one was made (it may be taken)
+            per = self.p.live_per_stream if self.live is not None else self.p.forbidden_per_stream
+            swept = self.sweep(
+                phrases,
+                on=self.p.sweep_forbidden,
+                recheck=self.p.recheck_per_stream,
+                per_stream=per,
+                live=self.live,
+            )
         out: dict[str, list[SpotHit]] = {}
         for ph in phrases:
             for alt in ph.alternatives:
@@ -344,6 +434,24 @@ class _Verifier:
         return sure, doubtful, unsure
 
 
+def _sweeps(
+    v: _Verifier,
+    unheard: Sequence[Phrase],
+    forbidden: Sequence[Phrase],
+) -> tuple[dict[str, list[SpotHit]], dict[str, list[SpotHit]]]:
+    """The spotter's sweeps over all the speech: (forbidden phrases' detections by phrase,
+    unheard required phrases' detections by alternative). ``one_sweep`` (and no live sweep
+    to take): both in one sweep's streams; else the required ones' sweep, then the
+    forbidden ones'."""
+    p = v.p
+    if not p.one_sweep or v.takes_live(forbidden):
+        required = v.sweep(unheard, recheck=p.sweep_recheck_per_stream, nested=p.nested_share)
+        return v.sweep_forbidden(forbidden), required
+    both = [*(unheard if p.sweep else ()), *(forbidden if p.sweep_forbidden else ())]
+    swept = v.sweep(both, on=True, recheck=p.recheck_per_stream, per_stream=p.forbidden_per_stream)
+    return v.sweep_forbidden(forbidden, swept if p.sweep_forbidden else {}), swept
+
+
 def _overlapping(start: float, end: float, places: Sequence[dict[str, Any]]) -> bool:
     return any(float(d["start"]) <= end and start <= float(d["end"]) for d in places)
 
@@ -372,7 +480,7 @@ def run_script_check(
     v = _Verifier(sources, engine, audio, regions, threshold, params, swept_live)
     verdicts = {ph.text: v.required(ph) for ph in phrases.required}
     unheard = [ph for ph in phrases.required if verdicts[ph.text].status != "found"]
-    swept = v.sweep(unheard)
+    swept_forbidden, swept = _sweeps(v, unheard, phrases.forbidden)
     for ph in unheard:
         hits = [h for alt in ph.alternatives for h in swept.get("".join(alt.split()), [])]
         if hits:
@@ -382,7 +490,6 @@ def run_script_check(
     forbidden, uncertain_forbidden = [], []
     n = seconds_of(duration_s)
     timeline: list[float | None] = [1.0] * n
-    swept_forbidden = v.sweep_forbidden(phrases.forbidden)
     for ph in phrases.forbidden:
         sure, doubtful, unsure = v.forbidden(ph, swept_forbidden.get(ph.text, []))
         uncertain_forbidden += [{"phrase": ph.text, "match": u} for u in doubtful + unsure]

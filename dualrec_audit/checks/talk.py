@@ -46,6 +46,7 @@ from typing import Any, Literal
 import numpy as np
 
 from dualrec_audit.checks.faces import PARTIES, PartyState
+from dualrec_audit.checks.talk_noise import continue_in_noise, masked_frames
 from dualrec_audit.checks.talk_voice import VoiceTurns, voice_evidence, voice_relabel
 from dualrec_audit.core.result import CheckResult, MediaInfo, Talk, Text
 from dualrec_audit.media.convert import convert_array
@@ -84,6 +85,8 @@ class TalkParams:
     nod_max_s: float = 1.5  # a nod (down and up) within this time
     voice: bool = True  # each turn's voice too (model voice-ge2e, when installed)
     voice_margin: float = 0.05  # a turn's voice is a party's when nearer it by this (cosine)
+    masked_snr_db: float = 25.0  # a second whose voice is this little over its noise floor ...
+    masked_reach_s: float = 0.6  # ... hides talk: continued this far where its mouth moves
 
 
 def luma(frame: Any, rotation: int, step: int) -> np.ndarray:
@@ -202,6 +205,7 @@ class MouthTracker:
         speech_frames: np.ndarray | None,
         words: Sequence[tuple[float, float]] = (),
         voices: VoiceTurns | None = None,
+        snr_db: Sequence[float | None] = (),
     ) -> CheckResult:
         while self.pending:
             self._measure(*self.pending.popleft())
@@ -214,6 +218,7 @@ class MouthTracker:
             self.measured,
             words,
             voices,
+            snr_db,
         )
 
 
@@ -298,9 +303,7 @@ def label_frames(
     speech = np.asarray(speech, bool)
     a_s, a_c = np.nan_to_num(acts["staff"]), np.nan_to_num(acts["customer"])
     seen = ~np.isnan(acts["staff"]) | ~np.isnan(acts["customer"])
-    levels = (talking_level(acts["staff"], speech, p), talking_level(acts["customer"], speech, p))
-    r_s, r_c = a_s / levels[0], a_c / levels[1]
-    thr_s, thr_c = thresholds(speech, a_s, a_c, levels, p)
+    (r_s, r_c), (thr_s, thr_c) = _scaled(speech, acts, p)
     s_on, c_on = a_s >= thr_s, a_c >= thr_c
     hi, lo = np.maximum(r_s, r_c), np.minimum(r_s, r_c)
     both = s_on & c_on & (lo >= p.both_ratio * hi)
@@ -329,6 +332,28 @@ def label_frames(
     labels = _both_stretches(labels, r_s, r_c, p)
     pinned = _short_answers(labels, speech, (r_s, r_c), (a_s >= thr_s, a_c >= thr_c), shorts, p)
     return labels, conf, pinned
+
+
+def _scaled(
+    speech: np.ndarray, acts: Mapping[str, np.ndarray], p: TalkParams
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[float, float]]:
+    """Each party's activity scaled by its talking level, and its own threshold."""
+    a_s, a_c = np.nan_to_num(acts["staff"]), np.nan_to_num(acts["customer"])
+    levels = (talking_level(acts["staff"], speech, p), talking_level(acts["customer"], speech, p))
+    return (a_s / levels[0], a_c / levels[1]), thresholds(speech, a_s, a_c, levels, p)
+
+
+def mouths_moving(
+    speech: np.ndarray,
+    acts: Mapping[str, np.ndarray],
+    p: TalkParams,
+    narrow: Mapping[str, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame, whether the staff's and the customer's mouths move, each against its own
+    threshold (as :func:`label_frames` decides), over ``narrow``'s window where given."""
+    _, (thr_s, thr_c) = _scaled(np.asarray(speech, bool), acts, p)
+    a = narrow if narrow is not None else acts
+    return np.nan_to_num(a["staff"]) >= thr_s, np.nan_to_num(a["customer"]) >= thr_c
 
 
 def short_utterances(
@@ -520,10 +545,13 @@ def talk_result(
     measured: int = 0,
     words: Sequence[tuple[float, float]] = (),
     voices: VoiceTurns | None = None,
+    snr_db: Sequence[float | None] = (),
 ) -> CheckResult:
     """The talk check's result; ``words``: the recogniser's syllable times (for short
     answers, see :func:`short_utterances`); ``voices``: each turn's voice (see
-    :mod:`~dualrec_audit.checks.talk_voice`)."""
+    :mod:`~dualrec_audit.checks.talk_voice`); ``snr_db``: the speech check's voice over the
+    local noise floor per second (talk under the noise, see
+    :mod:`~dualrec_audit.checks.talk_noise`)."""
     if speech_frames is None:
         why = Text(
             "没有语音活动可供判断（无音轨）", "No voice activity to attribute (no audio track)"
@@ -541,7 +569,12 @@ def talk_result(
     sure = frames >= 2 if frames.dtype != bool else None
     labels, conf, pinned = label_frames(frames > 0, acts, p, narrow, shorts, sure)
     evidence = voice_evidence((voices if p.voice else None) or VoiceTurns(), labels, p.voice_margin)
-    evidence["relabelled_s"] = voice_relabel(evidence, labels, pinned)
+    moving = mouths_moving(frames > 0, acts, p)
+    evidence["relabelled_s"] = voice_relabel(evidence, labels, pinned, moving=moving)
+    masked = masked_frames(snr_db, len(labels), p.masked_snr_db)
+    labels, hidden = continue_in_noise(
+        labels, masked, mouths_moving(frames > 0, acts, p, narrow), p.masked_reach_s
+    )
     talk = intervals(labels, conf, p, pinned)
     return CheckResult(
         name="talk",
@@ -553,6 +586,7 @@ def talk_result(
                 for party in PARTIES
             },
             "voices": evidence,
+            "under_noise_s": round(hidden * FRAME_S, 2),
             "mouth_samples": {party: len(samples.get(party, ())) for party in PARTIES},
             "mouth_crops": measured,
             "method": "luma motion at the face detector's mouth keypoints",

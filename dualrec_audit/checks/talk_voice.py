@@ -195,6 +195,7 @@ def voice_relabel(
     labels: list[str | None],
     pinned: np.ndarray,
     enrol_share: float = 0.8,
+    moving: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> float:
     """Where the mouths do not say clearly who speaks a turn (``both`` over most of it, or
     its voice's party over less than ``enrol_share`` of it: a party mouthing along, a 代答
@@ -202,8 +203,10 @@ def voice_relabel(
     frames labelled ``both`` or the other party become that party's and are pinned (not
     smoothed back). A turn most of whose frames the mouths give to the other party stays
     theirs (a real overlap's turn holds two voices; the mouths are the firmer evidence), and
-    so do frames given to nobody's mouth (``off_screen``) and pinned short answers. The
-    seconds changed."""
+    so do frames given to nobody's mouth (``off_screen``), pinned short answers, and, given
+    ``moving`` (the staff's and the customer's mouth moving per frame), the frames where the
+    voice's party's mouth is still (a turn cut without a pause can hold a change of speaker:
+    before it, only the other's mouth moves). The seconds changed."""
     changed = 0
     for row in evidence.get("turns", []):
         who = row["voice"]
@@ -214,8 +217,11 @@ def voice_relabel(
         other = "customer" if who == "staff" else "staff"
         row["relabelled"] = True
         lo, hi = int(row["start"] / FRAME_S), min(len(labels), int(np.ceil(row["end"] / FRAME_S)))
+        mouth = moving[PARTY.index(who)] if moving is not None else None
         for i in range(lo, hi):
             if labels[i] in ("both", other) and not pinned[i]:
+                if mouth is not None and not mouth[i]:
+                    continue  # their mouth is still here: not them (a change of speaker)
                 labels[i], pinned[i] = who, True
                 changed += 1
     return round(changed * FRAME_S, 2)

@@ -46,7 +46,10 @@ class LiveSweep:
         self.engine, self.params = engine, params
         self.groups = forbidden_groups(engine, phrases, params)
         self.spotter = engine.live_spotter(
-            self.groups, threshold=params.kws_threshold, boost=params.kws_boost
+            self.groups,
+            threshold=params.kws_threshold,
+            boost=params.kws_boost,
+            paths=params.kws_paths,
         )
         self.found: queue.Queue[SpotHit] = queue.Queue()  # confirmed places, for the alarms
         self._recent: list[np.ndarray] = []  # the last RECENT_S of sound, in blocks
@@ -134,5 +137,6 @@ class LiveSweep:
             [(hit.key, hit.start - pad - origin, hit.end + pad - origin)],
             threshold=self.params.kws_threshold,
             boost=self.params.kws_boost,
+            paths=self.params.kws_paths,
         )
         return bool(own)

@@ -101,8 +101,13 @@ def _recogniser(folder: str, threads: int) -> Any:
         return _load_recogniser(folder, threads)
 
 
+PATHS = 4  # the spotter's beam (max_active_paths), sherpa-onnx's default
+
+
 @functools.lru_cache(maxsize=4)
-def _load_spotter(folder: str, threads: int) -> Any:
+def _load_spotter(folder: str, threads: int, paths: int = PATHS) -> Any:
+    """The keyword spotter; ``paths``: its beam, the search paths kept at each frame (the
+    keywords of a stream compete for them)."""
     import sherpa_onnx
 
     # Every stream gets its own keywords: the spotter's keyword file stays empty.
@@ -110,7 +115,10 @@ def _load_spotter(folder: str, threads: int) -> Any:
     empty.write_text("", encoding="utf-8")
     try:
         return sherpa_onnx.KeywordSpotter(
-            keywords_file=str(empty), num_threads=threads, **_files(Path(folder))
+            keywords_file=str(empty),
+            num_threads=threads,
+            max_active_paths=paths,
+            **_files(Path(folder)),
         )
     except Exception as exc:
         raise _load_error(Path(folder), exc) from exc
@@ -207,7 +215,7 @@ class PinyinEngine:
     def load(self) -> None:
         """Load both models now (a broken model is an error before any file is audited)."""
         _recogniser(str(self.folder), self.threads)
-        _load_spotter(str(self.folder), self.threads)
+        _load_spotter(str(self.folder), self.threads, PATHS)  # the key the checks use
 
     def warm_up(self) -> None:
         """Start loading the recogniser in a thread of its own, so that it is ready when the
@@ -264,10 +272,15 @@ class PinyinEngine:
         *,
         threshold: float,
         boost: float,
+        paths: int = PATHS,
     ) -> list[SpotHit]:
         """One spotter stream per request ``(phrase, start s, end s)``: every detection."""
         return self.spot_groups(
-            audio, [([t], a, b) for t, a, b in requests], threshold=threshold, boost=boost
+            audio,
+            [([t], a, b) for t, a, b in requests],
+            threshold=threshold,
+            boost=boost,
+            paths=paths,
         )
 
     def spot_groups(
@@ -277,10 +290,12 @@ class PinyinEngine:
         *,
         threshold: float,
         boost: float,
+        paths: int = PATHS,
     ) -> list[SpotHit]:
         """One spotter stream per request ``(phrases, start s, end s)`` holding those phrases
-        (see :func:`stream_groups` for which phrases may share a stream)."""
-        kws = _load_spotter(str(self.folder), self.threads)
+        (see :func:`stream_groups` for which phrases may share a stream); ``paths``: the
+        spotter's beam."""
+        kws = _load_spotter(str(self.folder), self.threads, paths)
         hits: list[SpotHit] = []
         for texts, a, b in requests:
             specs = [self._keyword(t, threshold, boost) for t in texts]
@@ -308,7 +323,12 @@ class PinyinEngine:
         return hits
 
     def live_spotter(
-        self, groups: Sequence[Sequence[str]], *, threshold: float, boost: float
+        self,
+        groups: Sequence[Sequence[str]],
+        *,
+        threshold: float,
+        boost: float,
+        paths: int = PATHS,
     ) -> LiveSpotter:
         """The spotter fed as the sound arrives (guided recording), one stream per group (a
         group the spotter cannot take is left out, as :meth:`spot_groups` leaves it)."""
@@ -317,7 +337,7 @@ class PinyinEngine:
             specs = "/".join(s for s in (self._keyword(t, threshold, boost) for t in texts) if s)
             if specs:
                 keywords.append(specs)
-        kws = _load_spotter(str(self.folder), self.threads)
+        kws = _load_spotter(str(self.folder), self.threads, paths)
         usable = []
         for k in keywords:
             try:
@@ -430,17 +450,20 @@ def _key(text: str) -> str:
 
 
 def stream_groups(
-    engine: PinyinEngine, texts: Sequence[str], max_per_stream: int
+    engine: PinyinEngine, texts: Sequence[str], max_per_stream: int, *, nested: bool = False
 ) -> list[list[str]]:
     """Phrases packed into spotter streams so that no stream holds two phrases where one's
     tokens contain the other's: when the longer one fires, the stream is reset and the shorter
-    one inside it would be lost (one stream per phrase is the limit, ``max_per_stream=1``)."""
+    one inside it would be lost (one stream per phrase is the limit, ``max_per_stream=1``).
+    ``nested``: they may share one all the same (where a stream that fires has the others of
+    the stream rechecked there, which finds the one inside)."""
     groups: list[list[str]] = []
     seqs: list[list[str]] = []
     for t in texts:
         mine = f" {' '.join(engine.tokens(t))} "
         for g, seq in zip(groups, seqs, strict=True):
-            if len(g) < max_per_stream and not any(mine in o or o in mine for o in seq):
+            apart = nested or not any(mine in o or o in mine for o in seq)
+            if len(g) < max_per_stream and apart:
                 g.append(t)
                 seq.append(mine)
                 break

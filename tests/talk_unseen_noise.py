@@ -1,0 +1,163 @@
+"""Two-party recordings in a loud background for the talk check (issue 32), composed at test time
+with the recipes of ``tests/talk_unseen.py``.
+
+``TUNE_HUM`` is tuned on; ``HELDOUT_4`` and ``HELDOUT_5`` were each written and committed
+before they were ever built, and measured once (see docs/talk-noise.md).
+"""
+
+from __future__ import annotations
+
+from tests.talk_unseen import FIRERED, FUNASR, NOISY, PADDLE, WENET, Face, L, R, Recipe, Voice
+
+_S, _C = "staff", "customer"
+
+# Issue 32, voice activity in machine hum (HELDOUT_2's hum recording missed the customer's talk,
+# IoU 0.634): recordings to tune on, with the hum at other levels (9, 14 and 18 dB SNR), other
+# pairings of TUNE's faces, other timings; HELDOUT_2 is not tuned on.
+TUNE_HUM: tuple[Recipe, ...] = (
+    Recipe(  # a customer's long turn in loud hum, the staff cutting in, a one-syllable answer
+        "tuneh_customer_turn_hum9",
+        Face("grid_lbax4n.mpg", 0.9, L + 40),
+        Face("grid_bbaf2n.mpg", 1.15, R - 30),
+        (
+            Voice(_S, FUNASR, 0.5),
+            Voice(_C, FIRERED, 6.8, cut=(0.0, 0.45)),  # one syllable
+            Voice(_C, PADDLE, 8.2, lips_offset=3),
+            Voice(_S, WENET, 12.0),  # overlaps the customer's end
+            Voice("off_screen", NOISY, 17.5),
+            Voice(_C, FIRERED, 20.0),
+        ),
+        noise_snr_db=9.0,
+    ),
+    Recipe(  # staff on the right, an English turn, 代答, a short answer, hum
+        "tuneh_right_daida_hum14",
+        Face("grid_brbk7n.mpg", 1.1, R),
+        Face("grid_lbax4n.mpg", 0.8, L, roll_deg=7.0),
+        (
+            Voice(_S, WENET, 0.5),
+            Voice(_C, "video/grid_lbax4n.mpg", 5.4, lips_offset=2),
+            Voice(_S, FIRERED, 8.6, daida=True),
+            Voice(_C, PADDLE, 13.6, cut=(0.0, 0.45)),  # one syllable
+            Voice(_C, PADDLE, 15.0, lips_offset=5),
+            Voice(_S, "video/grid_brbk7n.mpg", 20.6),
+        ),
+        staff_side="right",
+        noise_snr_db=14.0,
+    ),
+    Recipe(  # a long staff turn with the customer's back-channel, a short staff answer, hum
+        "tuneh_backchannel_hum18",
+        Face("grid_bbaf2n.mpg", 1.0, L - 20, squeeze=0.9),
+        Face("grid_brbk7n.mpg", 1.3, R, roll_deg=-6.0),
+        (
+            Voice(_S, WENET, 0.5),
+            Voice(_S, FUNASR, 5.2, lips_offset=4),
+            Voice(_C, NOISY, 7.0, cut=(0.0, 0.4)),  # back-channel inside the long turn
+            Voice(_C, FIRERED, 11.6),
+            Voice(_S, FUNASR, 16.5, cut=(0.0, 0.5)),  # the staff's short answer
+            Voice(_C, PADDLE, 17.5),
+        ),
+        noise_snr_db=18.0,
+    ),
+)
+
+# Issue 32: written and committed before it was ever built, measured once, at the end (with the
+# code before and after the hum fix): hum at 11 and 7 dB and a synthetic mains hum, mirrored
+# faces, other sizes, places and pairings, 代答, overlap, back-channel, off screen, short answers.
+HELDOUT_4: tuple[Recipe, ...] = (
+    Recipe(  # 代答, overlap, off screen in 11 dB hum; a mirrored staff face placed high
+        "blind4_daida_hum11_mirrored",
+        Face("grid_lrwp9a.mpg", 1.05, L + 60, bottom_y=580, mirror=True),
+        Face("grid_brbk7n.mpg", 1.0, R - 50, roll_deg=-9.0),
+        (
+            Voice(_S, WENET, 0.5, lips_offset=3),
+            Voice(_C, FIRERED, 5.5, cut=(0.0, 0.45)),  # one syllable
+            Voice(_S, PADDLE, 7.0, daida=True),
+            Voice(_C, FIRERED, 12.6, lips_offset=2),
+            Voice(_S, FUNASR, 16.0),  # overlaps the customer's end
+            Voice("off_screen", NOISY, 22.0),
+        ),
+        noise_snr_db=11.0,
+    ),
+    Recipe(  # staff on the right, a small mirrored customer, mains hum, back-channel
+        "blind4_right_mains",
+        Face("grid_lbbc2a.mpg", 1.3, R + 30, squeeze=0.85),
+        Face("grid_lbax4n.mpg", 0.7, L, bottom_y=540, mirror=True),
+        (
+            Voice(_S, FUNASR, 0.5),
+            Voice(_C, PADDLE, 6.6),
+            Voice(_S, WENET, 9.0, cut=(0.05, 0.4)),  # back-channel inside the customer's turn
+            Voice(_S, WENET, 12.4),
+            Voice(_C, FIRERED, 17.2, cut=(0.0, 0.5)),  # a short answer
+            Voice(_C, "video/grid_lbax4n.mpg", 18.4, lips_offset=4),
+        ),
+        staff_side="right",
+        noise_snr_db=10.0,
+        noise="mains",
+    ),
+    Recipe(  # very loud hum (7 dB), a tilted small staff, English, long turns, short answers
+        "blind4_hum7_long",
+        Face("grid_brbk7n.mpg", 0.8, L, roll_deg=5.0),
+        Face("grid_lrwp9a.mpg", 1.25, R + 20),
+        (
+            Voice(_S, "video/grid_brbk7n.mpg", 0.5),
+            Voice(_C, FIRERED, 3.8),
+            Voice(_S, FUNASR, 8.6, cut=(0.0, 0.5)),  # the staff's short answer
+            Voice(_C, PADDLE, 10.0),
+            Voice(_S, WENET, 15.4),
+            Voice(_C, PADDLE, 20.2, cut=(0.0, 0.45)),  # one syllable
+        ),
+        noise_snr_db=7.0,
+    ),
+)
+
+
+# Issue 32: written and committed before it was ever built, after HELDOUT_4 had been measured
+# and looked into (a turn cut without a pause at a change of speaker, relabelled whole by its
+# voice): turn changes without a pause in hum, one voice per party with 代答 in a mains hum,
+# an overlap in very loud hum; other placings of the faces. Measured once, at the end.
+HELDOUT_5: tuple[Recipe, ...] = (
+    Recipe(  # parties taking turns without a pause, in 12 dB hum; a mirrored customer
+        "blind5_turn_change_hum12",
+        Face("grid_lbbc2a.mpg", 0.95, L + 10, roll_deg=3.0),
+        Face("grid_bbaf2n.mpg", 1.05, R - 40, mirror=True),
+        (
+            Voice(_S, WENET, 0.5),
+            Voice(_C, PADDLE, 5.6, cut=(0.0, 2.5)),
+            Voice(_S, FUNASR, 8.0, lips_offset=2),  # straight after the customer
+            Voice(_C, FIRERED, 13.4),  # straight after the staff
+            Voice(_S, WENET, 17.8, cut=(0.0, 0.45)),  # a short answer
+            Voice(_C, PADDLE, 18.8, cut=(2.5, 5.0), lips_offset=3),
+        ),
+        noise_snr_db=12.0,
+    ),
+    Recipe(  # one voice per party, staff on the right, 代答 mouthed along, mains hum
+        "blind5_daida_mains_voice",
+        Face("grid_lrwp9a.mpg", 1.15, R),
+        Face("grid_lbax4n.mpg", 0.9, L, roll_deg=-5.0, mirror=True),
+        (
+            Voice(_S, PADDLE, 0.5, cut=(0.0, 2.4), scramble=True),
+            Voice(_C, WENET, 3.5, cut=(0.0, 2.2), scramble=True),
+            Voice(_S, PADDLE, 6.4, cut=(2.4, 4.6), lips_offset=2, scramble=True),
+            Voice(_C, WENET, 9.2, cut=(2.2, 4.2), scramble=True),
+            Voice(_S, PADDLE, 12.0, daida=True, mouthing=True),
+            Voice(_C, WENET, 18.0, cut=(0.0, 0.45), scramble=True),  # one syllable
+        ),
+        staff_side="right",
+        noise_snr_db=12.0,
+        noise="mains",
+    ),
+    Recipe(  # the customer opens, overlap, back-channel, off screen, 8 dB hum
+        "blind5_overlap_hum8",
+        Face("grid_brbk7n.mpg", 1.2, L + 50, squeeze=0.85),
+        Face("grid_lrwp9a.mpg", 0.85, R, roll_deg=8.0),
+        (
+            Voice(_C, FIRERED, 0.5),
+            Voice(_S, FUNASR, 4.3),  # overlaps the customer's end
+            Voice(_C, NOISY, 6.5, cut=(0.0, 0.4)),  # back-channel inside the staff's turn
+            Voice(_S, WENET, 10.5),
+            Voice("off_screen", PADDLE, 15.5, cut=(0.0, 1.5)),
+            Voice(_C, PADDLE, 17.5, lips_offset=3),
+        ),
+        noise_snr_db=8.0,
+    ),
+)
