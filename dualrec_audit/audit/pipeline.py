@@ -319,7 +319,7 @@ class AuditPipeline:
         the checks run live finished)."""
         o = self.options
         base = replace(base, duration_s=info.duration_s, media=info, sha256=sha256_file(path))
-        if looked is not None:
+        if looked is not None and looked.checks is not None:
             checks = {c.name: c.finish(info.duration_s) for c in looked.checks}
             if looked.no_documents is not None:
                 checks["documents"] = looked.no_documents
@@ -330,7 +330,8 @@ class AuditPipeline:
         # The mouths are watched o.talk.fps times a second: key frames alone would not do.
         plan_fps = max(o.sample_fps, o.talk.fps) if o.talk.enabled else o.sample_fps
         plan = decode_plan(path, info, plan_fps, exact=o.decode == "exact")
-        base = replace(base, options={**base.options, "decode_plan": plan.to_dict()})
+        live = {"live": looked.figures} if looked is not None else {}
+        base = replace(base, options={**base.options, **live, "decode_plan": plan.to_dict()})
         hook("probe", 1, 1)
 
         frame_checks, mouths, no_docs = self.frame_checks(profile, info)
@@ -560,9 +561,10 @@ class Looked:
     """A recording's frame checks run as it was made (see ``record/``): the audit finishes
     them on the saved file's duration; the syllables the script engine heard then are not
     recognised again, nor the forbidden phrases swept for again. ``figures``: the live run's
-    lag and dropped frames, recorded in the result's options."""
+    lag and dropped frames, recorded in the result's options. ``checks`` None: the file lacks
+    frames the live checks saw (an encoder too far behind), so its own frames are checked."""
 
-    checks: tuple[FrameCheck, ...]
+    checks: tuple[FrameCheck, ...] | None
     mouths: MouthTracker | None
     no_documents: CheckResult | None = None
     syllables: tuple[Word, ...] | None = None  # the script engine's, heard live

@@ -32,7 +32,7 @@ from dualrec_audit.record.live_sound import LiveSound
 from dualrec_audit.record.live_sweep import LiveSweep
 from dualrec_audit.record.sources import Format, Source
 from dualrec_audit.record.texts import alarm_text, document_text, hint_text, stage_text
-from dualrec_audit.record.writer import FragmentedWriter
+from dualrec_audit.record.writer import SAMPLE_RATE, FragmentedWriter
 
 log = logging.getLogger(__name__)
 
@@ -179,8 +179,16 @@ class RecordingSession:
         return self._ended.wait(timeout)
 
     def clock(self) -> float:
-        """The stream's time now (seconds since its first moment arrived)."""
+        """The stream's time now: seconds since its start, on the source's own schedule."""
         return 0.0 if self._origin is None else time.monotonic() - self._origin
+
+    def _arrived(self, t: float) -> None:
+        """Stream time ``t`` arrived now. The stream started at the earliest arrival less its
+        time: a first frame that came late (a decoder starting on a busy machine) does not put
+        the clock behind the source for the rest of the recording."""
+        origin = time.monotonic() - t
+        if self._origin is None or origin < self._origin:
+            self._origin = origin
 
     def finish(self, hook: ProgressHook | None = None) -> AuditResult:
         """Close the recording and audit it, reusing the live frame checks."""
@@ -197,9 +205,12 @@ class RecordingSession:
         swept = self.sweep.close() if self.sweep is not None else None
         if self.sweep is not None:
             fig.sweep_lags, fig.sweep_close_s = self.sweep.lags, self.sweep.close_s
+        # Frames the encoder could not take are not in the file: the verdict is the file's, so
+        # its frames are checked again rather than the live checks' finished.
+        whole = self.writer.dropped == 0
         looked = Looked(
-            tuple(self.looking.checks),
-            self.looking.mouths,
+            tuple(self.looking.checks) if whole else None,
+            self.looking.mouths if whole else None,
             self._no_docs,
             heard,
             swept,
@@ -218,6 +229,7 @@ class RecordingSession:
             **self.figures.to_dict(),
             "frames_written": self.writer.frames,
             "frames_not_written": self.writer.dropped,
+            "picture_checked_from_file": self.writer.dropped > 0,
             "write_error": self.writer.error,
             "device_lost": self.device_lost,
         }
@@ -252,8 +264,7 @@ class RecordingSession:
     def sound(self, t: float, samples: np.ndarray) -> None:
         if self._ended.is_set():
             return
-        if self._origin is None:
-            self._origin = time.monotonic() - t
+        self._arrived(t + len(samples) / SAMPLE_RATE)  # a block arrives once complete
         self.writer.sound(t, samples)
         arrived = time.monotonic()
         self._sounds.put((t, samples, arrived))
