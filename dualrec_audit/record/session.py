@@ -229,7 +229,6 @@ class RecordingSession:
             **self.figures.to_dict(),
             "frames_written": self.writer.frames,
             "frames_not_written": self.writer.dropped,
-            "picture_checked_from_file": self.writer.dropped > 0,
             "write_error": self.writer.error,
             "device_lost": self.device_lost,
         }
