@@ -8,9 +8,10 @@ Evidence sources:
 - the keyword spotter of the same ``kws-zh`` model, one stream per phrase: on a window around
   every place the matcher saw the phrase at ``window_threshold`` (``window_pad_s`` either side,
   at most ``max_windows`` places per phrase), and, for required phrases the matcher did not see at
-  all, over all the speech (``sweep``, ``sweep_per_stream`` to a stream: the spotter's encoder
-  runs once per stream whatever its keywords, so a recording missing all its phrases costs
-  about what one saying them does; where a stream fires, the others of that stream are
+  all, over all the speech (``sweep``, ``sweep_per_stream`` to a stream: the streams over one
+  span share one encoder pass, ``speech/keywords.py``, and a stream's search costs a small
+  share of it, so a recording missing all its phrases costs about what one saying them does;
+  where a stream fires, the others of that stream are
   checked there, ``sweep_recheck_per_stream`` to a stream, since the phrase that fired reset
   the stream and may have masked another; with that recheck a phrase whose pinyin contains
   another's may share its stream, ``nested_share``, else they never do), each place it

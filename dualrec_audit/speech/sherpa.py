@@ -9,9 +9,10 @@ pinyin initials and tonal finals) two ways:
   first token to the next syllable's (at most :data:`MAX_SYLLABLE_S`).
 - :meth:`PinyinEngine.spot`: the keyword spotter, one stream per phrase on each window of the
   audio it is asked about, so that a longer phrase that fires cannot reset the stream and mask
-  a shorter one. Phrases become the model's tokens with ``sherpa_onnx.text2token`` (ppinyin);
-  the boost (``keywords_score``) and the trigger probability (``keywords_threshold``) are given
-  per phrase.
+  a shorter one; the streams over one span share the model's encoder
+  (:mod:`dualrec_audit.speech.keywords`, run on onnxruntime: sherpa-onnx's spotter runs the
+  encoder once per stream). Phrases become the model's tokens with ``sherpa_onnx.text2token``
+  (ppinyin); the boost and the trigger probability are given per phrase.
 
 :class:`SherpaTranscriber` runs Paraformer, SenseVoice (offline) and streaming Zipformer
 transcript models on the speech regions and returns characters with times.
@@ -23,7 +24,6 @@ import contextlib
 import functools
 import io
 import logging
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -36,7 +36,9 @@ import numpy as np
 from dualrec_audit.core.errors import ModelError
 from dualrec_audit.core.result import Word
 from dualrec_audit.media.sound import Audio, samples_between
+from dualrec_audit.speech.keywords import Detection, Keyword, SharedSpotter, detection_times
 from dualrec_audit.speech.transcriber import Budget, Words
+from dualrec_audit.speech.zipformer import TransducerModel, load_model
 
 log = logging.getLogger(__name__)
 
@@ -102,26 +104,6 @@ def _recogniser(folder: str, threads: int) -> Any:
 
 
 PATHS = 4  # the spotter's beam (max_active_paths), sherpa-onnx's default
-
-
-@functools.lru_cache(maxsize=4)
-def _load_spotter(folder: str, threads: int, paths: int = PATHS) -> Any:
-    """The keyword spotter; ``paths``: its beam, the search paths kept at each frame (the
-    keywords of a stream compete for them)."""
-    import sherpa_onnx
-
-    # Every stream gets its own keywords: the spotter's keyword file stays empty.
-    empty = Path(tempfile.gettempdir()) / "dualrec-audit-no-keywords.txt"
-    empty.write_text("", encoding="utf-8")
-    try:
-        return sherpa_onnx.KeywordSpotter(
-            keywords_file=str(empty),
-            num_threads=threads,
-            max_active_paths=paths,
-            **_files(Path(folder)),
-        )
-    except Exception as exc:
-        raise _load_error(Path(folder), exc) from exc
 
 
 @functools.lru_cache(maxsize=4096)
@@ -215,7 +197,7 @@ class PinyinEngine:
     def load(self) -> None:
         """Load both models now (a broken model is an error before any file is audited)."""
         _recogniser(str(self.folder), self.threads)
-        _load_spotter(str(self.folder), self.threads, PATHS)  # the key the checks use
+        load_model(self.folder, self.threads)  # the keyword spotter's (keywords.py)
 
     def warm_up(self) -> None:
         """Start loading the recogniser in a thread of its own, so that it is ready when the
@@ -294,33 +276,23 @@ class PinyinEngine:
     ) -> list[SpotHit]:
         """One spotter stream per request ``(phrases, start s, end s)`` holding those phrases
         (see :func:`stream_groups` for which phrases may share a stream); ``paths``: the
-        spotter's beam."""
-        kws = _load_spotter(str(self.folder), self.threads, paths)
-        hits: list[SpotHit] = []
-        for texts, a, b in requests:
-            specs = [self._keyword(t, threshold, boost) for t in texts]
-            keywords = "/".join(s for s in specs if s)
+        spotter's beam. Requests over the same span share one encoder pass
+        (:mod:`dualrec_audit.speech.keywords`); the detections come in the requests' order."""
+        model = load_model(self.folder, self.threads)
+        spans: dict[tuple[int, int], list[int]] = {}
+        for i, (_, a, b) in enumerate(requests):
             start, stop = int(max(0.0, a) * SAMPLE_RATE), min(len(audio), int(b * SAMPLE_RATE))
-            if not keywords or stop <= start:
-                continue
-            try:
-                stream = kws.create_stream(keywords)
-            except ValueError:
-                log.warning("the spotter cannot take the phrases %r", texts)
-                continue
-            found: list[SpotHit] = []
-
-            def decode(stream: Any = stream, found: list[SpotHit] = found, at: float = a) -> None:
-                while kws.is_ready(stream):
-                    kws.decode_stream(stream)
-                    r = kws.keyword_spotter.get_result(stream)
-                    if r.keyword:
-                        found.append(_hit(r, max(0.0, at)))
-                        kws.reset_stream(stream)
-
-            _feed_span(stream, audio, start, stop, decode)
-            hits.extend(found)
-        return hits
+            if stop > start:
+                spans.setdefault((start, stop), []).append(i)
+        found: list[tuple[int, SpotHit]] = []
+        for (start, stop), asked in spans.items():
+            streams = [self._keywords(requests[i][0], threshold, boost) for i in asked]
+            spotter = SharedSpotter(model, streams, paths)
+            detected = _feed_spotter(spotter, audio, start, stop)
+            at = max(0.0, requests[asked[0]][1])
+            found += [(asked[k], _hit(d, model, at)) for k, d in detected]
+        found.sort(key=lambda ih: ih[0])  # stable: each request's detections in time order
+        return [h for _, h in found]
 
     def live_spotter(
         self,
@@ -330,29 +302,24 @@ class PinyinEngine:
         boost: float,
         paths: int = PATHS,
     ) -> LiveSpotter:
-        """The spotter fed as the sound arrives (guided recording), one stream per group (a
-        group the spotter cannot take is left out, as :meth:`spot_groups` leaves it)."""
-        keywords = []
-        for texts in groups:
-            specs = "/".join(s for s in (self._keyword(t, threshold, boost) for t in texts) if s)
-            if specs:
-                keywords.append(specs)
-        kws = _load_spotter(str(self.folder), self.threads, paths)
-        usable = []
-        for k in keywords:
-            try:
-                kws.create_stream(k)
-            except ValueError:
-                log.warning("the spotter cannot take the phrases %r", k)
-                continue
-            usable.append(k)
-        return LiveSpotter(kws, usable)
+        """The spotter fed as the sound arrives (guided recording), one stream per group
+        (a phrase the spotter cannot take is left out, as :meth:`spot_groups` leaves it)."""
+        streams = [self._keywords(texts, threshold, boost) for texts in groups]
+        return LiveSpotter(SharedSpotter(load_model(self.folder, self.threads), streams, paths))
 
-    def _keyword(self, text: str, threshold: float, boost: float) -> str:
-        toks = self.tokens(text)
-        if not toks:
-            return ""
-        return f"{' '.join(toks)} :{boost:g} #{threshold:g} @{_key(text)}"
+    def _keywords(self, texts: Sequence[str], threshold: float, boost: float) -> list[Keyword]:
+        """Phrases as the spotter's keywords (one it cannot write in its units left out)."""
+        model = load_model(self.folder, self.threads)
+        out = []
+        for text in texts:
+            ids = [model.ids.get(t) for t in self.tokens(text)]
+            if not ids or None in ids:
+                log.warning("the spotter cannot take the phrase %r", text)
+                continue
+            out.append(
+                Keyword(tuple(i for i in ids if i is not None), boost, threshold, _key(text))
+            )
+        return out
 
 
 class LiveSyllables:
@@ -405,43 +372,40 @@ class LiveSyllables:
 
 class LiveSpotter:
     """The keyword spotter on a live stream, as :meth:`PinyinEngine.spot_groups` sweeps a file:
-    one stream per group of phrases, each fed the sound as it arrives and decoded as far as it
-    goes; a stream that fires is reset there. :meth:`close` at the end (the tail of
+    one stream per group of phrases over one encoder pass, fed the sound as it arrives; a
+    stream that fires starts its search again. :meth:`close` at the end (the tail of
     silence, as a file's sweep has). :attr:`hits`: every detection, in the stream's seconds."""
 
-    def __init__(self, spotter: Any, keywords: Sequence[str]) -> None:
-        self._kws = spotter
-        self._streams = [spotter.create_stream(k) for k in keywords]
+    def __init__(self, spotter: SharedSpotter) -> None:
+        self._spotter = spotter
         self.hits: list[SpotHit] = []
         self.fed_s = 0.0  # seconds of sound fed
 
     def feed(self, samples: np.ndarray) -> list[SpotHit]:
         """Sound as it arrives: the detections it completes."""
-        piece = np.ascontiguousarray(samples, np.float32)
-        for s in self._streams:
-            s.accept_waveform(SAMPLE_RATE, piece)
-        self.fed_s += len(piece) / SAMPLE_RATE
-        return self._decode()
+        self.fed_s += len(samples) / SAMPLE_RATE
+        return self._keep(self._spotter.feed(samples))
 
     def close(self) -> list[SpotHit]:
-        tail = np.zeros(int(TAIL_PAD_S * SAMPLE_RATE), np.float32)
-        for s in self._streams:
-            s.accept_waveform(SAMPLE_RATE, tail)
-            s.input_finished()
-        return self._decode()
+        return self._keep(self._spotter.close(np.zeros(int(TAIL_PAD_S * SAMPLE_RATE), np.float32)))
 
-    def _decode(self) -> list[SpotHit]:
-        kws, new = self._kws, []
-        for s in self._streams:  # one by one: the bundled model's encoder takes a batch of 1
-            while kws.is_ready(s):
-                kws.decode_stream(s)
-                r = kws.keyword_spotter.get_result(s)
-                if r.keyword:
-                    new.append(_hit(r, 0.0))
-                    kws.reset_stream(s)
-        new.sort(key=lambda h: h.start)
+    def _keep(self, found: list[tuple[int, Detection]]) -> list[SpotHit]:
+        new = sorted((_hit(d, self._spotter.model, 0.0) for _, d in found), key=lambda h: h.start)
         self.hits.extend(new)
         return new
+
+
+def _feed_spotter(
+    spotter: SharedSpotter, audio: Audio, start: int, stop: int
+) -> list[tuple[int, Detection]]:
+    """Samples [start, stop) into the spotter :data:`FEED_S` seconds at a time, then the
+    tail of silence: (stream, detection) in the order heard."""
+    found = []
+    step = int(FEED_S * SAMPLE_RATE)
+    for a in range(start, stop, step):
+        found += spotter.feed(samples_between(audio, a, min(stop, a + step)))
+    found += spotter.close(np.zeros(int(TAIL_PAD_S * SAMPLE_RATE), np.float32))
+    return found
 
 
 def _key(text: str) -> str:
@@ -473,13 +437,13 @@ def stream_groups(
     return groups
 
 
-def _hit(r: Any, offset: float) -> SpotHit:
-    times = [float(t) for t in r.timestamps] or [0.0]
+def _hit(d: Detection, model: TransducerModel, offset: float) -> SpotHit:
+    first, last = detection_times(d)
     return SpotHit(
-        key=str(r.keyword).strip(),
-        start=offset + times[0],
-        end=offset + times[-1] + MAX_SYLLABLE_S / 2,
-        tokens=tuple(str(t) for t in r.tokens),
+        key=d.label,
+        start=offset + first,
+        end=offset + last + MAX_SYLLABLE_S / 2,
+        tokens=tuple(model.tokens[i] for i in d.ids),
     )
 
 
