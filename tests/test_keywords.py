@@ -4,8 +4,9 @@ Real speech (``tests/forbidden_media.py``: the tuning split's clips said at a re
 inside continuous speech and after a pause, clean and at 0 dB hum) with the real ``kws-zh``
 model:
 
-- the encoder run here is the one sherpa-onnx runs: a greedy search over its frames gives
-  sherpa-onnx's recogniser's tokens, times and probabilities exactly;
+- the encoder run here is the one sherpa-onnx runs: the greedy search over its frames gives
+  sherpa-onnx's recogniser's tokens, times and probabilities exactly (the engine's syllables
+  are the recogniser's);
 - streams over the same span share one encoder pass, and a stream hears what it hears alone;
 - a detection's time is where the phrase was said, also after the stream fired or met a pause
   (sherpa-onnx's spotter counted it from the stream's last reset: 达摩院, said at 6.9 s after
@@ -21,12 +22,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from dualrec_audit.checks.speech import run_speech_check
 from dualrec_audit.core.errors import ModelError
 from dualrec_audit.models.registry import ModelStore
 from dualrec_audit.speech.keywords import ContextGraph, Keyword
 from dualrec_audit.speech.select import script_engine
-from dualrec_audit.speech.sherpa import TAIL_PAD_S, _recogniser
-from dualrec_audit.speech.zipformer import BLANK, EncoderStream, TransducerModel, load_model
+from dualrec_audit.speech.sherpa import TAIL_PAD_S, _recogniser, join_syllables, region_spans
+from dualrec_audit.speech.zipformer import (
+    FRAME_S,
+    EncoderStream,
+    TransducerModel,
+    greedy_search,
+    load_model,
+)
 
 from . import forbidden_media as fm
 from .conftest import models_root
@@ -41,24 +49,6 @@ def engine(isolated_models_env):
 
 def _case(position: str, clip: str = "funasr_asr_example.wav") -> fm.Case:
     return next(c for c in fm.cases("tune") if c.position == position and c.clip == clip)
-
-
-def _greedy(model: TransducerModel, frames: np.ndarray):
-    """Greedy search over encoder frames as sherpa-onnx's recogniser does it (its token
-    probabilities at temperature 2): (tokens, seconds, log-probabilities)."""
-    ctx = model.start()
-    tokens, times, logps = [], [], []
-    for t, frame in enumerate(frames):
-        logp = model.log_probs(frame, model.decoder_out([ctx]))[0]
-        y = int(np.argmax(logp))
-        if y not in (BLANK, model.unk):
-            soft = logp / 2.0
-            soft = soft - (soft.max() + np.log(np.exp(soft - soft.max()).sum()))
-            tokens.append(model.tokens[y])
-            times.append(t * 0.04)
-            logps.append(float(soft[y]))
-            ctx = (*ctx[1:], y)
-    return tokens, times, logps
 
 
 @pytest.mark.parametrize("noise", [None, "hum"])
@@ -78,11 +68,27 @@ def test_the_encoder_runs_as_sherpa_onnx_runs_it(engine, position, noise):
     enc = EncoderStream(model)
     frames = np.concatenate([enc.accept(audio[: fm.SR * 3]), enc.accept(audio[fm.SR * 3 :])])
     frames = np.concatenate([frames, enc.finish()])
-    tokens, times, logps = _greedy(model, frames)
-    assert len(tokens) >= 20, tokens  # real speech was heard
-    assert tokens == list(theirs.tokens)
-    assert np.allclose(times, theirs.timestamps, atol=1e-4)
-    assert np.allclose(logps, theirs.ys_probs, atol=1e-3)
+    found = greedy_search(model, frames)
+    assert len(found) >= 20, found  # real speech was heard
+    assert [model.tokens[y] for y, _, _ in found] == list(theirs.tokens)
+    assert np.allclose([t * FRAME_S for _, t, _ in found], theirs.timestamps, atol=1e-4)
+    assert np.allclose([p for *_, p in found], theirs.ys_probs, atol=1e-4)
+    # the engine's syllables are sherpa-onnx's recogniser's, joined
+    regions = [(case.start, case.end)]
+    mine = engine.syllables(audio, regions)
+    rec_stream = rec.create_stream()
+    a, b = int(max(0.0, case.start - 0.3) * fm.SR), int((case.end + 0.3) * fm.SR)
+    rec_stream.accept_waveform(
+        fm.SR, np.concatenate([audio[a:b], np.zeros(int(TAIL_PAD_S * fm.SR), np.float32)])
+    )
+    rec_stream.input_finished()
+    while rec.is_ready(rec_stream):
+        rec.decode_stream(rec_stream)
+    r = rec.get_result_all(rec_stream)
+    want = join_syllables(r.tokens, r.timestamps, r.ys_probs, a / fm.SR)
+    assert [w.text for w in mine] == [w.text for w in want]
+    assert np.allclose([w.start for w in mine], [w.start for w in want], atol=1e-3)
+    assert np.allclose([w.probability for w in mine], [w.probability for w in want], atol=1e-3)
 
 
 def test_streams_share_one_encoder_pass_and_hear_what_they_hear_alone(engine, monkeypatch):
@@ -199,3 +205,30 @@ def test_a_broken_model_is_a_clear_error(tmp_path):
     (tmp_path / "tokens.txt").write_text("<blk> 0\n", encoding="utf-8")
     with pytest.raises(ModelError, match="Reinstall"):
         load_model(tmp_path)
+
+
+def test_the_sweep_searches_the_frames_the_recogniser_heard(engine, monkeypatch):
+    """Speech throughout (the mid case: one speech span): the sweep over all of it runs no
+    encoder of its own, and hears what a fresh encoder pass hears; other sound of the same
+    length (the same case at 0 dB hum) is encoded again."""
+    case = _case("mid")
+    _, analysis = run_speech_check(case.audio, fm.SR, len(case.audio) / fm.SR)
+    assert analysis is not None
+    spans = region_spans(len(case.audio) / fm.SR, analysis.regions)
+    assert len(spans) == 1, spans
+    groups = [["欢迎大家", "达摩院"], ["语音识别"], ["保本"]]
+    requests = [(g, *spans[0]) for g in groups]
+    fresh = engine.spot_groups(case.audio, requests, threshold=0.25, boost=1.0)
+    engine.syllables(case.audio, analysis.regions)
+    runs = []
+    real = TransducerModel.encode
+    monkeypatch.setattr(
+        TransducerModel, "encode", lambda self, *a: runs.append(1) or real(self, *a)
+    )
+    kept = engine.spot_groups(case.audio, requests, threshold=0.25, boost=1.0)
+    assert runs == []
+    assert [(h.key, h.start) for h in kept] == [(h.key, h.start) for h in fresh]
+    assert len(fresh) == 3
+    noisy = fm.mix_noise(case.audio, 0.0, "hum")
+    engine.spot_groups(noisy, requests, threshold=0.25, boost=1.0)
+    assert len(runs) > 10

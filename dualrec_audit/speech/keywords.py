@@ -226,17 +226,15 @@ class KeywordSearch:
 def advance(
     model: TransducerModel, searches: Sequence[KeywordSearch], frames: np.ndarray, first: int
 ) -> None:
-    """Every search over encoder ``frames`` (the first one numbered ``first``): one joiner
-    run per frame for all the searches' hypotheses."""
+    """Every search over encoder ``frames`` (the first one numbered ``first``). The joiner
+    runs once per stream and frame, on that stream's hypotheses alone, as sherpa-onnx runs it:
+    its int8 layers quantise the whole batch at once, so a batch shared with other streams
+    would move a stream's scores with the company it keeps."""
     size = model.context_size
-    for i in range(len(frames)):
-        hyps = [h for s in searches for h in s.hyps]
-        logp = model.log_probs(frames[i], model.decoder_out([h.ys[-size:] for h in hyps]))
-        row = 0
+    for i, frame in enumerate(frames):
         for s in searches:
-            n = len(s.hyps)
-            s.extend(first + i, logp[row : row + n], model.unk)
-            row += n
+            logp = model.log_probs(frame, model.decoder_out([h.ys[-size:] for h in s.hyps]))
+            s.extend(first + i, logp, model.unk)
     for s in searches:
         s.pause()
 
@@ -251,19 +249,22 @@ class SharedSpotter:
         self.model = model
         self.encoder = EncoderStream(model)
         self.searches = [KeywordSearch(ContextGraph(kws), model.start(), paths) for kws in streams]
+        self.heard = 0  # encoder frames heard
 
     def feed(self, samples: np.ndarray) -> list[tuple[int, Detection]]:
-        return self._advance(self.encoder.accept(samples))
+        return self.hear(self.encoder.accept(samples))
 
     def close(self, tail: np.ndarray) -> list[tuple[int, Detection]]:
         """The tail of silence a streaming model needs, then the end of input."""
-        found = self._advance(self.encoder.accept(tail))
-        return found + self._advance(self.encoder.finish())
+        found = self.hear(self.encoder.accept(tail))
+        return found + self.hear(self.encoder.finish())
 
-    def _advance(self, frames: np.ndarray) -> list[tuple[int, Detection]]:
+    def hear(self, frames: np.ndarray) -> list[tuple[int, Detection]]:
+        """Encoder frames (from :attr:`encoder`, or the span's frames encoded before: the
+        recogniser's) → the detections they complete, by stream."""
         if not len(frames) or not self.searches:
             return []
-        first = self.encoder.frames_out - len(frames)
+        first, self.heard = self.heard, self.heard + len(frames)
         before = [len(s.found) for s in self.searches]
         step = self.model.shift // 4 or 1  # a chunk's frames: pauses checked as sherpa-onnx
         for a in range(0, len(frames), step):

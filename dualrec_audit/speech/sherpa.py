@@ -26,7 +26,7 @@ import io
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,14 @@ from dualrec_audit.core.result import Word
 from dualrec_audit.media.sound import Audio, samples_between
 from dualrec_audit.speech.keywords import Detection, Keyword, SharedSpotter, detection_times
 from dualrec_audit.speech.transcriber import Budget, Words
-from dualrec_audit.speech.zipformer import TransducerModel, load_model
+from dualrec_audit.speech.zipformer import (
+    FRAME_S,
+    TransducerModel,
+    digest,
+    encode_pieces,
+    greedy_search,
+    load_model,
+)
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +127,7 @@ def _ppinyin(text: str, tokens_file: str) -> tuple[str, ...]:
     return tuple(str(t) for t in out[0]) if out else ()
 
 
-def _region_spans(
+def region_spans(
     total_s: float, regions: Sequence[tuple[float, float]]
 ) -> list[tuple[float, float]]:
     """Each speech region (seconds), padded, overlapping ones merged."""
@@ -189,6 +196,7 @@ class PinyinEngine:
         self.threads = threads
         self.trusted = trusted
         self._warming: threading.Thread | None = None
+        self._heard: dict[tuple[int, int, bytes], np.ndarray] = {}  # see syllables()
 
     @property
     def tokens_file(self) -> str:
@@ -208,7 +216,8 @@ class PinyinEngine:
 
         def load() -> None:
             try:
-                _recogniser(str(self.folder), self.threads)
+                load_model(self.folder, self.threads)
+                _recogniser(str(self.folder), self.threads)  # a guided recording's (live())
             except Exception:
                 log.debug("recogniser warm-up failed; its first use reports it", exc_info=True)
 
@@ -216,22 +225,35 @@ class PinyinEngine:
         self._warming.start()
 
     def syllables(self, audio: Audio, regions: Sequence[tuple[float, float]]) -> list[Word]:
-        """The syllables heard in the speech regions, in time order."""
-        rec = _recogniser(str(self.folder), self.threads)
+        """The syllables heard in the speech regions, in time order: sherpa-onnx's greedy
+        search over the encoder's frames (:func:`greedy_search`, its tokens exactly). The
+        frames are kept until the next call (about 2 MB a minute of speech): the spotter's
+        sweep of the same spans searches them instead of running the encoder again."""
+        model = load_model(self.folder, self.threads)
+        heard: dict[tuple[int, int, bytes], np.ndarray] = {}
         out: list[Word] = []
-        for start, stop in _region_spans(len(audio) / SAMPLE_RATE, regions):
-            stream = rec.create_stream()
-
-            def decode(stream: Any = stream) -> None:
-                while rec.is_ready(stream):
-                    rec.decode_stream(stream)
-
+        for start, stop in region_spans(len(audio) / SAMPLE_RATE, regions):
             a, b = int(start * SAMPLE_RATE), int(stop * SAMPLE_RATE)
-            _feed_span(stream, audio, a, b, decode)
-            r = rec.get_result_all(stream)
-            out.extend(join_syllables(r.tokens, r.timestamps, r.ys_probs, start))
+            frames, key = encode_pieces(model, _pieces(audio, a, b))
+            heard[(a, b, key)] = frames
+            found = greedy_search(model, frames)
+            tokens = [model.tokens[y] for y, _, _ in found]
+            out.extend(
+                join_syllables(
+                    tokens, [t * FRAME_S for _, t, _ in found], [p for *_, p in found], start
+                )
+            )
+        self._heard = heard
         end = len(audio) / SAMPLE_RATE
         return [w for w in out if w.start < end]
+
+    def _frames(self, model: TransducerModel, audio: Audio, start: int, stop: int) -> np.ndarray:
+        """Samples [start, stop) encoded (then the tail of silence): the recogniser's frames
+        where it heard this very sound, else encoded here."""
+        frames = self._heard.get((start, stop, digest(_pieces(audio, start, stop))))
+        if frames is None:
+            frames, _ = encode_pieces(model, _pieces(audio, start, stop))
+        return frames
 
     def live(self) -> LiveSyllables:
         """A streaming recogniser fed as the sound arrives (guided recording)."""
@@ -281,14 +303,16 @@ class PinyinEngine:
         model = load_model(self.folder, self.threads)
         spans: dict[tuple[int, int], list[int]] = {}
         for i, (_, a, b) in enumerate(requests):
-            start, stop = int(max(0.0, a) * SAMPLE_RATE), min(len(audio), int(b * SAMPLE_RATE))
+            # as region_spans() cuts the recogniser's spans (the same samples: its frames)
+            end = min(len(audio) / SAMPLE_RATE, b)
+            start, stop = int(max(0.0, a) * SAMPLE_RATE), int(end * SAMPLE_RATE)
             if stop > start:
                 spans.setdefault((start, stop), []).append(i)
         found: list[tuple[int, SpotHit]] = []
         for (start, stop), asked in spans.items():
             streams = [self._keywords(requests[i][0], threshold, boost) for i in asked]
             spotter = SharedSpotter(model, streams, paths)
-            detected = _feed_spotter(spotter, audio, start, stop)
+            detected = spotter.hear(self._frames(model, audio, start, stop))
             at = max(0.0, requests[asked[0]][1])
             found += [(asked[k], _hit(d, model, at)) for k, d in detected]
         found.sort(key=lambda ih: ih[0])  # stable: each request's detections in time order
@@ -395,17 +419,12 @@ class LiveSpotter:
         return new
 
 
-def _feed_spotter(
-    spotter: SharedSpotter, audio: Audio, start: int, stop: int
-) -> list[tuple[int, Detection]]:
-    """Samples [start, stop) into the spotter :data:`FEED_S` seconds at a time, then the
-    tail of silence: (stream, detection) in the order heard."""
-    found = []
+def _pieces(audio: Audio, start: int, stop: int) -> Iterator[np.ndarray]:
+    """Samples [start, stop) :data:`FEED_S` seconds at a time, then the tail of silence."""
     step = int(FEED_S * SAMPLE_RATE)
     for a in range(start, stop, step):
-        found += spotter.feed(samples_between(audio, a, min(stop, a + step)))
-    found += spotter.close(np.zeros(int(TAIL_PAD_S * SAMPLE_RATE), np.float32))
-    return found
+        yield np.ascontiguousarray(samples_between(audio, a, min(stop, a + step)), np.float32)
+    yield np.zeros(int(TAIL_PAD_S * SAMPLE_RATE), np.float32)
 
 
 def _key(text: str) -> str:
@@ -531,7 +550,7 @@ class SherpaTranscriber:
         if self.kind == "asr-zipformer":
             return self._streaming(model, audio, regions, deadline)
         words = Words()
-        for start, stop in _region_spans(len(audio) / SAMPLE_RATE, regions):
+        for start, stop in region_spans(len(audio) / SAMPLE_RATE, regions):
             if time.monotonic() > deadline:
                 words.give_up(start, stop, "time")
                 continue
@@ -547,7 +566,7 @@ class SherpaTranscriber:
         self, model: Any, audio: Audio, regions: Sequence[tuple[float, float]], deadline: float
     ) -> list[Word]:
         words = Words()
-        for start, stop in _region_spans(len(audio) / SAMPLE_RATE, regions):
+        for start, stop in region_spans(len(audio) / SAMPLE_RATE, regions):
             if time.monotonic() > deadline:
                 words.give_up(start, stop, "time")
                 continue

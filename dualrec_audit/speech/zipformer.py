@@ -21,7 +21,9 @@ The model is run as sherpa-onnx runs it, so that what it hears is the same:
 from __future__ import annotations
 
 import functools
+import hashlib
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -192,3 +194,45 @@ class EncoderStream:
         frames = np.concatenate(out)
         self.frames_out += len(frames)
         return frames
+
+
+def greedy_search(model: TransducerModel, frames: np.ndarray) -> list[tuple[int, int, float]]:
+    """sherpa-onnx's greedy search (its streaming recogniser's) over encoder frames: each
+    token as (id, frame, log-probability at temperature 2, as sherpa-onnx reports it). One
+    joiner run per frame, as sherpa-onnx runs it (its int8 layers quantise a batch at once)."""
+    out: list[tuple[int, int, float]] = []
+    ctx = model.start()
+    dec = model.decoder_out([ctx])
+    for t, frame in enumerate(frames):
+        logit = model.joiner.run(None, {"encoder_out": frame[None], "decoder_out": dec})[0][0]
+        y = int(logit.argmax())
+        if y in (BLANK, model.unk):
+            continue
+        soft = logit / 2.0
+        soft = soft - (soft.max() + np.log(np.exp(soft - soft.max()).sum()))
+        out.append((y, t, float(soft[y])))
+        ctx = (*ctx[1:], y)
+        dec = model.decoder_out([ctx])
+    return out
+
+
+def digest(pieces: Iterable[np.ndarray]) -> bytes:
+    """What identifies a span's sound (its samples' hash)."""
+    h = hashlib.blake2b(digest_size=16)
+    for p in pieces:
+        h.update(np.ascontiguousarray(p, np.float32).tobytes())
+    return h.digest()
+
+
+def encode_pieces(model: TransducerModel, pieces: Iterable[np.ndarray]) -> tuple[np.ndarray, bytes]:
+    """A span's sound, piece by piece (its tail of silence last), encoded to the end: its
+    encoder frames and :func:`digest`."""
+    h = hashlib.blake2b(digest_size=16)
+    stream = EncoderStream(model)
+    frames = []
+    for p in pieces:
+        p = np.ascontiguousarray(p, np.float32)
+        h.update(p.tobytes())
+        frames.append(stream.accept(p))
+    frames.append(stream.finish())
+    return np.concatenate(frames), h.digest()
