@@ -30,7 +30,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dualrec_audit.speech.zipformer import BLANK, FRAME_S, EncoderStream, TransducerModel
+from dualrec_audit.speech.zipformer import (
+    BLANK,
+    FRAME_S,
+    SUBSAMPLING,
+    EncoderStream,
+    TransducerModel,
+)
 
 RESET_AFTER_S = 1.5  # blank time after which a stream's search starts again (sherpa-onnx's)
 TRAILING_BLANKS = 1  # blank frames a keyword needs after it (sherpa-onnx's default)
@@ -231,11 +237,12 @@ def advance(
     its int8 layers quantise the whole batch at once, so a batch shared with other streams
     would move a stream's scores with the company it keeps."""
     size = model.context_size
+    live = [s for s in searches if s.graph.root.next]  # a stream without keywords never fires
     for i, frame in enumerate(frames):
-        for s in searches:
+        for s in live:
             logp = model.log_probs(frame, model.decoder_out([h.ys[-size:] for h in s.hyps]))
             s.extend(first + i, logp, model.unk)
-    for s in searches:
+    for s in live:
         s.pause()
 
 
@@ -266,7 +273,7 @@ class SharedSpotter:
             return []
         first, self.heard = self.heard, self.heard + len(frames)
         before = [len(s.found) for s in self.searches]
-        step = self.model.shift // 4 or 1  # a chunk's frames: pauses checked as sherpa-onnx
+        step = self.model.shift // SUBSAMPLING  # a chunk's frames: pauses checked as sherpa-onnx
         for a in range(0, len(frames), step):
             advance(self.model, self.searches, frames[a : a + step], first + a)
         return [(i, d) for i, s in enumerate(self.searches) for d in s.found[before[i] :]]

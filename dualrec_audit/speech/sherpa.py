@@ -45,6 +45,7 @@ from dualrec_audit.speech.zipformer import (
     encode_pieces,
     greedy_search,
     load_model,
+    pick_file,
 )
 
 log = logging.getLogger(__name__)
@@ -71,15 +72,8 @@ class SpotHit:
 
 def _files(folder: Path) -> dict[str, str]:
     """The transducer's files in a model folder, by role (encoder, decoder, joiner, tokens)."""
-    out: dict[str, str] = {"tokens": str(folder / "tokens.txt")}
-    for role in ("encoder", "decoder", "joiner"):
-        found = sorted(folder.glob(f"{role}*.onnx"))
-        if not found:
-            raise ModelError(f"{folder}: no {role}*.onnx file", code="model_corrupt")
-        # Prefer the int8 file where both are there (smaller, faster on a CPU).
-        int8 = [f for f in found if ".int8." in f.name]
-        out[role] = str((int8 or found)[0])
-    return out
+    out = {role: str(pick_file(folder, role)) for role in ("encoder", "decoder", "joiner")}
+    return {"tokens": str(folder / "tokens.txt"), **out}
 
 
 def _load_error(folder: Path, exc: Exception) -> ModelError:

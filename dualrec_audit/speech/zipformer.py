@@ -31,15 +31,18 @@ import numpy as np
 from dualrec_audit.core.errors import ModelError
 
 SAMPLE_RATE = 16000
-FRAME_S = 0.04  # an encoder frame: 10 ms feature frames, subsampled 4 times
+SUBSAMPLING = 4  # feature frames (10 ms) per encoder frame
+FRAME_S = 0.04  # an encoder frame, in seconds: SUBSAMPLING feature frames of 10 ms
 BLANK = 0
 
 
-def _pick(folder: Path, role: str) -> Path:
+def pick_file(folder: Path, role: str) -> Path:
+    """A model folder's ``role`` file (encoder, decoder, joiner): the int8 one where both are
+    there (smaller, faster on a CPU)."""
     found = sorted(folder.glob(f"{role}*.onnx"))
     if not found:
         raise ModelError(f"{folder}: no {role}*.onnx file", code="model_corrupt")
-    int8 = [f for f in found if ".int8." in f.name]  # smaller and faster on a CPU
+    int8 = [f for f in found if ".int8." in f.name]
     return (int8 or found)[0]
 
 
@@ -66,9 +69,9 @@ class TransducerModel:
         opts.intra_op_num_threads = max(1, threads)
         opts.inter_op_num_threads = 1
         cpu = ["CPUExecutionProvider"]
-        self.encoder = ort.InferenceSession(str(_pick(folder, "encoder")), opts, providers=cpu)
-        self.decoder = ort.InferenceSession(str(_pick(folder, "decoder")), opts, providers=cpu)
-        self.joiner = ort.InferenceSession(str(_pick(folder, "joiner")), opts, providers=cpu)
+        self.encoder = ort.InferenceSession(str(pick_file(folder, "encoder")), opts, providers=cpu)
+        self.decoder = ort.InferenceSession(str(pick_file(folder, "decoder")), opts, providers=cpu)
+        self.joiner = ort.InferenceSession(str(pick_file(folder, "joiner")), opts, providers=cpu)
         meta = self.encoder.get_modelmeta().custom_metadata_map
         if meta.get("model_type") != "zipformer2":
             raise ModelError(
