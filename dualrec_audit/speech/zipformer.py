@@ -169,7 +169,6 @@ class EncoderStream:
         self._fbank = knf.OnlineFbank(opts)
         self._states = model.initial_states()
         self._next = 0  # the next chunk's first feature frame
-        self.frames_out = 0  # encoder frames produced so far
 
     def accept(self, samples: np.ndarray) -> np.ndarray:
         """Samples (float, [-1, 1]) → the encoder frames now complete (maybe none)."""
@@ -194,9 +193,7 @@ class EncoderStream:
             self._fbank.pop(self.model.shift)
         if not out:
             return np.zeros((0, self.model.dim), np.float32)
-        frames = np.concatenate(out)
-        self.frames_out += len(frames)
-        return frames
+        return np.concatenate(out)
 
 
 def greedy_search(model: TransducerModel, frames: np.ndarray) -> list[tuple[int, int, float]]:
