@@ -24,7 +24,7 @@ from dualrec_audit.speech.select import (
     script_engine,
     transcript_model,
 )
-from dualrec_audit.speech.sherpa import SherpaTranscriber
+from dualrec_audit.speech.sherpa_asr import SherpaTranscriber
 from dualrec_audit.speech.transcriber import FasterWhisperTranscriber, WhisperOptions
 
 from .conftest import media, models_root, unavailable

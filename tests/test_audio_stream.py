@@ -29,7 +29,7 @@ from dualrec_audit.media.sound import (
     load_audio,
 )
 from dualrec_audit.models.registry import ModelStore
-from dualrec_audit.speech import sherpa
+from dualrec_audit.speech import heard
 from dualrec_audit.speech.select import script_engine
 from dualrec_audit.speech.transcriber import speech_windows
 
@@ -121,7 +121,7 @@ def test_chunked_recogniser_and_spotter_give_the_same_times(engine, monkeypatch)
     span = (0.0, len(whole) / SR)
 
     def run(audio, feed_s):
-        monkeypatch.setattr(sherpa, "FEED_S", feed_s)
+        monkeypatch.setattr(heard, "FEED_S", feed_s)
         syl = engine.syllables(audio, analysis.regions)
         # one stream per phrase, and all in one stream (reset after each detection)
         hits = engine.spot(audio, [(p, *span) for p in said], threshold=0.25, boost=1.0)

@@ -35,7 +35,12 @@ from dualrec_audit.checks.documents import DocumentParams, DocumentsCheck, Docum
 from dualrec_audit.checks.face_detect import Face
 from dualrec_audit.checks.faces import FaceParams, FacesCheck, PartyState
 from dualrec_audit.checks.identity import IdentityCheck, IdentityParams, papers_in, with_cards
-from dualrec_audit.checks.script import ScriptParams, SweptLive, run_script_check
+from dualrec_audit.checks.script import (
+    ScriptParams,
+    SweptLive,
+    forbidden_sweep_ask,
+    run_script_check,
+)
 from dualrec_audit.checks.speech import (
     SpeechAnalysis,
     SpeechParams,
@@ -493,17 +498,28 @@ class AuditPipeline:
             if audio is not None and analysis is not None:
                 sound, spans = enhanced_view(audio, analysis.snr_db, self.options.enhance)
             speech = replace(speech, details={**speech.details, "enhanced": spans})
+            if swept is not None:  # the enhanced spans were not heard so live
+                swept = replace(swept, stale=tuple(spans))
             syllables: list[Word] = [] if heard is None else list(heard)
             if heard is None and self.engine and sound is not None and analysis is not None:
                 stop_if_set(stop)
-                syllables = self.engine.syllables(sound, analysis.regions)
+                # the forbidden phrases' sweep reads the recogniser's frames as they are made
+                ahead = forbidden_sweep_ask(
+                    self.engine,
+                    sound,
+                    analysis.regions,
+                    phrases.forbidden,
+                    self.options.script,
+                    swept,
+                )
+                syllables = self.engine.syllables(sound, analysis.regions, ahead=ahead)
             stop_if_set(stop)
-            if swept is not None:  # the enhanced spans were not heard so live
-                swept = replace(swept, stale=tuple(spans))
             transcript, script, words = self._speech_text(
                 sound, analysis, syllables, info.duration_s, phrases, hook, swept
             )
         finally:
+            if self.engine is not None:
+                self.engine.drop_ahead()  # not taken: the audit failed or was stopped
             if audio is not None:
                 audio.close()
         return _Sound(speech, analysis, syllables, transcript, script, words, voices)

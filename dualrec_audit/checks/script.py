@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from dualrec_audit.core.i18n import NO_TRANSCRIPT, event_message
 from dualrec_audit.core.result import CheckResult, Event, Text, Word, seconds_of
 from dualrec_audit.media.sound import SAMPLE_RATE, Audio
+from dualrec_audit.speech.heard import SpotAsk
 from dualrec_audit.speech.matching import PhraseMatch, PhraseMatcher, TranscriptIndex, negated_at
 from dualrec_audit.speech.phrases import Phrase, PhraseSet
 
@@ -312,13 +313,36 @@ class _Verifier:
         if live is not None and self._usable(live, groups):
             self.used_live = True
             return [h for h in live.hits if h.end >= a and h.start <= b]
+        ask = self._ask(groups)
         return self.engine.spot_groups(
             self.audio,
-            [(g, a, b) for g in groups],
-            threshold=self.p.kws_threshold,
-            boost=self.p.kws_boost,
-            paths=self.p.kws_paths,
+            [(list(g), a, b) for g, a, b in ask.requests],
+            threshold=ask.threshold,
+            boost=ask.boost,
+            paths=ask.paths,
         )
+
+    def _ask(self, groups: list[list[str]]) -> SpotAsk:
+        """The spotter search of shared streams over all the speech."""
+        a, b = self._span()
+        p = self.p
+        requests = tuple((tuple(g), a, b) for g in groups)
+        return SpotAsk(requests, p.kws_threshold, p.kws_boost, p.kws_paths)
+
+    def forbidden_ask(self, phrases: Sequence[Phrase]) -> SpotAsk | None:
+        """The spotter search the forbidden phrases' sweep will make (:func:`_sweeps`), or
+        None (no sweep, the live one taken, or ``one_sweep``, whose streams wait for the
+        required phrases' verdicts)."""
+        p = self.p
+        if self.engine is None or not phrases or not p.sweep_forbidden or not self.regions:
+            return None
+        if p.one_sweep or self.takes_live(phrases):
+            return None
+        from dualrec_audit.speech.sherpa import stream_groups
+
+        texts = list(dict.fromkeys(alt for ph in phrases for alt in ph.alternatives))
+        per = p.live_per_stream if self.live is not None else p.forbidden_per_stream
+        return self._ask(stream_groups(self.engine, texts, per))
 
     def _span(self) -> tuple[float, float]:
         """All the speech: from the first region's start to the last one's end."""
@@ -451,6 +475,21 @@ def _sweeps(
     both = [*(unheard if p.sweep else ()), *(forbidden if p.sweep_forbidden else ())]
     swept = v.sweep(both, on=True, recheck=p.recheck_per_stream, per_stream=p.forbidden_per_stream)
     return v.sweep_forbidden(forbidden, swept if p.sweep_forbidden else {}), swept
+
+
+def forbidden_sweep_ask(
+    engine: PinyinEngine | None,
+    audio: Audio | None,
+    regions: Sequence[tuple[float, float]],
+    forbidden: Sequence[Phrase],
+    params: ScriptParams | None = None,
+    swept_live: SweptLive | None = None,
+) -> SpotAsk | None:
+    """The spotter search :func:`run_script_check` will make to sweep these forbidden phrases
+    over all the speech (None: it makes none): asked for ahead, the engine runs it beside the
+    recogniser (:meth:`PinyinEngine.syllables`), and the check takes its result."""
+    v = _Verifier([], engine, audio, regions, 1.0, params or ScriptParams(), swept_live)
+    return v.forbidden_ask(forbidden)
 
 
 def _overlapping(start: float, end: float, places: Sequence[dict[str, Any]]) -> bool:

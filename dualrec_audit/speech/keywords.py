@@ -179,17 +179,24 @@ class KeywordSearch:
     def reset(self) -> None:
         self.hyps = [_Hyp(self._start, 0.0, self.graph.root)]
 
-    def extend(self, t: int, logp: np.ndarray, unk: int) -> None:
+    def extend(self, t: int, logp: np.ndarray, unk: int, ranked: list[int] | None = None) -> None:
         """One frame: ``logp`` holds the log-probabilities of every token after each of
-        :attr:`hyps` (rows in the same order)."""
-        total = logp + np.array([h.log_prob for h in self.hyps], np.float32)[:, None]
-        flat = total.ravel()
+        :attr:`hyps` (rows in the same order). ``ranked``: where there is one hypothesis, its
+        row's top :attr:`paths` tokens, best first (:func:`top_tokens`), the same for every
+        stream that asked the joiner the same question."""
         vocab = logp.shape[1]
-        k = min(self.paths, flat.size)
-        top = np.argpartition(-flat, k - 1)[:k] if flat.size > k else np.arange(flat.size)
-        top = top[np.argsort(-flat[top], kind="stable")]
+        if len(self.hyps) == 1 and ranked is not None:
+            top = ranked
+            values = (logp[0, ranked] + np.float32(self.hyps[0].log_prob)).tolist()
+            if self._stays_at_root(top, values, unk):
+                return
+        else:
+            total = logp + np.array([h.log_prob for h in self.hyps], np.float32)[:, None]
+            flat = total.ravel()
+            top = top_tokens(flat, self.paths)
+            values = flat[top].tolist()
         merged: dict[tuple[int, ...], _Hyp] = {}
-        for idx in top.tolist():
+        for idx, value in zip(top, values, strict=True):
             row, tok = divmod(idx, vocab)
             h = self.hyps[row]
             gained = 0.0
@@ -202,7 +209,7 @@ class KeywordSearch:
                     new = _Hyp((*h.ys, tok), 0.0, state, (*h.times, t), (*h.probs, prob))
             else:
                 new = _Hyp(h.ys, 0.0, h.state, h.times, h.probs, h.blanks + 1)
-            new.log_prob = float(flat[idx]) + gained
+            new.log_prob = value + gained
             old = merged.get(new.ys)
             if old is None:
                 merged[new.ys] = new
@@ -211,6 +218,25 @@ class KeywordSearch:
                 old.log_prob = hi + math.log1p(math.exp(lo - hi))
         self.hyps = list(merged.values())
         self._fire()
+
+    def _stays_at_root(self, top: list[int], values: list[float], unk: int) -> bool:
+        """The common frame, made short: one hypothesis at the graph's root, and no keyword
+        starts with any of its best tokens, so every path stays at the root with the start's
+        context (merged into one, as :meth:`extend` merges them; nothing can fire there).
+        False (nothing done) otherwise."""
+        h = self.hyps[0]
+        root = self.graph.root
+        if h.state is not root or any(tok in root.next for tok in top):
+            return False
+        log_prob = values[0]
+        for value in values[1:]:
+            hi, lo = max(log_prob, value), min(log_prob, value)
+            log_prob = hi + math.log1p(math.exp(lo - hi))
+        if top[0] in (BLANK, unk):  # the best path is a blank: it keeps the hypothesis' own
+            self.hyps = [_Hyp(h.ys, log_prob, root, h.times, h.probs, h.blanks + 1)]
+        else:
+            self.hyps = [_Hyp(self._start, log_prob, root)]
+        return True
 
     def _fire(self) -> None:
         best = max(self.hyps, key=lambda h: h.log_prob)
@@ -229,19 +255,36 @@ class KeywordSearch:
             self.reset()
 
 
+def top_tokens(scores: np.ndarray, k: int) -> list[int]:
+    """The indices of the ``k`` best of ``scores``, best first (ties: the first first)."""
+    k = min(k, scores.size)
+    top = np.argpartition(-scores, k - 1)[:k] if scores.size > k else np.arange(scores.size)
+    return top[np.argsort(-scores[top], kind="stable")].tolist()
+
+
 def advance(
     model: TransducerModel, searches: Sequence[KeywordSearch], frames: np.ndarray, first: int
 ) -> None:
     """Every search over encoder ``frames`` (the first one numbered ``first``). The joiner
-    runs once per stream and frame, on that stream's hypotheses alone, as sherpa-onnx runs it:
-    its int8 layers quantise the whole batch at once, so a batch shared with other streams
-    would move a stream's scores with the company it keeps."""
+    runs on each stream's hypotheses alone, as sherpa-onnx runs it: its int8 layers quantise
+    the whole batch at once, so a batch shared with other streams would move a stream's
+    scores with the company it keeps. Streams whose hypotheses have the same decoder
+    contexts, in the same order, ask the joiner the same question: it is asked once a frame
+    (most of the time most streams hold one hypothesis, at a keyword's start)."""
     size = model.context_size
     live = [s for s in searches if s.graph.root.next]  # a stream without keywords never fires
     for i, frame in enumerate(frames):
+        asked: dict[tuple[tuple[int, ...], ...], tuple[np.ndarray, list[int] | None]] = {}
         for s in live:
-            logp = model.log_probs(frame, model.decoder_out([h.ys[-size:] for h in s.hyps]))
-            s.extend(first + i, logp, model.unk)
+            contexts = tuple(h.ys[-size:] for h in s.hyps)
+            got = asked.get(contexts)
+            if got is None:
+                logp = model.log_probs(frame, model.decoder_out(list(contexts)))
+                got = asked[contexts] = (
+                    logp,
+                    top_tokens(logp[0], s.paths) if len(logp) == 1 else None,
+                )
+            s.extend(first + i, got[0], model.unk, got[1])
     for s in live:
         s.pause()
 

@@ -20,7 +20,8 @@ from dualrec_audit.core.errors import ModelError
 from dualrec_audit.core.i18n import NO_SCRIPT_MODEL, NO_SPEECH_MODEL
 from dualrec_audit.core.result import Text, Word
 from dualrec_audit.models.registry import LocatedModel, ModelStore, sha256_file
-from dualrec_audit.speech.sherpa import TRANSCRIPT_KINDS, PinyinEngine, SherpaTranscriber
+from dualrec_audit.speech.sherpa import PinyinEngine
+from dualrec_audit.speech.sherpa_asr import TRANSCRIPT_KINDS, SherpaTranscriber
 from dualrec_audit.speech.transcriber import FasterWhisperTranscriber, Transcriber, WhisperOptions
 
 if TYPE_CHECKING:

@@ -14,8 +14,7 @@ pinyin initials and tonal finals) two ways:
   encoder once per stream). Phrases become the model's tokens with ``sherpa_onnx.text2token``
   (ppinyin); the boost and the trigger probability are given per phrase.
 
-:class:`SherpaTranscriber` runs Paraformer, SenseVoice (offline) and streaming Zipformer
-transcript models on the speech regions and returns characters with times.
+The transcript models sherpa-onnx runs are in :mod:`dualrec_audit.speech.sherpa_asr`.
 """
 
 from __future__ import annotations
@@ -25,8 +24,7 @@ import functools
 import io
 import logging
 import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,14 +33,22 @@ import numpy as np
 
 from dualrec_audit.core.errors import ModelError
 from dualrec_audit.core.result import Word
-from dualrec_audit.media.sound import Audio, samples_between
+from dualrec_audit.media.sound import Audio
+from dualrec_audit.speech.heard import (
+    TAIL_PAD_S,
+    Ahead,
+    Cancelled,
+    HeardSpans,
+    SpanFrames,
+    SpotAsk,
+    pieces,
+)
 from dualrec_audit.speech.keywords import Detection, Keyword, SharedSpotter, detection_times
-from dualrec_audit.speech.transcriber import Budget, Words
 from dualrec_audit.speech.zipformer import (
     FRAME_S,
+    EncoderStream,
     TransducerModel,
     digest,
-    encode_pieces,
     greedy_search,
     load_model,
     pick_file,
@@ -53,8 +59,6 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
 MAX_SYLLABLE_S = 0.4  # a syllable's end: the next one's start, at most this long
 REGION_PAD_S = 0.3  # audio kept around each speech region (streaming models need context)
-TAIL_PAD_S = 0.6  # silence fed after each stream so the last tokens come out
-FEED_S = 10.0  # a streaming model is fed this many seconds at a time (memory stays flat)
 INITIALS = frozenset(
     "b p m f d t n l g k h j q x zh ch sh r z c s y w".split()
 )  # ppinyin's initials (y and w included, as text2token writes them)
@@ -70,13 +74,13 @@ class SpotHit:
     tokens: tuple[str, ...]
 
 
-def _files(folder: Path) -> dict[str, str]:
+def transducer_files(folder: Path) -> dict[str, str]:
     """The transducer's files in a model folder, by role (encoder, decoder, joiner, tokens)."""
     out = {role: str(pick_file(folder, role)) for role in ("encoder", "decoder", "joiner")}
     return {"tokens": str(folder / "tokens.txt"), **out}
 
 
-def _load_error(folder: Path, exc: Exception) -> ModelError:
+def load_error(folder: Path, exc: Exception) -> ModelError:
     return ModelError(
         f"The speech model in {folder} cannot be loaded: {exc}. Reinstall it with "
         "dualrec-audit models install --from DIR.",
@@ -90,10 +94,10 @@ def _load_recogniser(folder: str, threads: int) -> Any:
 
     try:
         return sherpa_onnx.OnlineRecognizer.from_transducer(
-            num_threads=threads, decoding_method="greedy_search", **_files(Path(folder))
+            num_threads=threads, decoding_method="greedy_search", **transducer_files(Path(folder))
         )
     except Exception as exc:  # sherpa-onnx raises RuntimeError/AssertionError on bad files
-        raise _load_error(Path(folder), exc) from exc
+        raise load_error(Path(folder), exc) from exc
 
 
 _LOADING = threading.Lock()  # one load of the recogniser, whichever thread asks first
@@ -135,22 +139,6 @@ def region_spans(
     return [(a, b) for a, b in merged]
 
 
-def _feed_span(
-    stream: Any, audio: Audio, start: int, stop: int, decode: Callable[[], None]
-) -> None:
-    """Samples [start, stop) into a streaming model :data:`FEED_S` seconds at a time, each
-    piece decoded before the next is read (a streaming model's result does not depend on how
-    its input is cut), then the tail of silence."""
-    step = int(FEED_S * SAMPLE_RATE)
-    for a in range(start, stop, step):
-        piece = samples_between(audio, a, min(stop, a + step))
-        stream.accept_waveform(SAMPLE_RATE, np.ascontiguousarray(piece, dtype=np.float32))
-        decode()
-    stream.accept_waveform(SAMPLE_RATE, np.zeros(int(TAIL_PAD_S * SAMPLE_RATE), np.float32))
-    stream.input_finished()
-    decode()
-
-
 def join_syllables(
     tokens: Sequence[str], times: Sequence[float], logprobs: Sequence[float], offset: float
 ) -> list[Word]:
@@ -176,6 +164,26 @@ def join_syllables(
     return words
 
 
+@dataclass
+class _SpanPlan:
+    """One span of a spotter search: its samples, the requests over it (their indices), the
+    seconds its detections count from, and its streams."""
+
+    samples: tuple[int, int]
+    asked: list[int]
+    offset: float
+    spotter: SharedSpotter
+
+
+def _encode_into(model: TransducerModel, sound: Iterator[np.ndarray], into: SpanFrames) -> None:
+    """A span's sound, piece by piece, encoded to the end into ``into``."""
+    stream = EncoderStream(model)
+    for piece in sound:
+        into.put(stream.accept(piece))
+    into.put(stream.finish())
+    into.close()
+
+
 class PinyinEngine:
     """A ``kws-zh`` model: timed pinyin syllables, and keyword spotting on windows."""
 
@@ -190,11 +198,28 @@ class PinyinEngine:
         self.threads = threads
         self.trusted = trusted
         self._warming: threading.Thread | None = None
-        self._heard: dict[tuple[int, int, bytes], np.ndarray] = {}  # see syllables()
+        # Each thread's last file (audits in two threads never meet): the spans its
+        # recogniser heard, and the spotter search it started ahead (see syllables()).
+        self._local = threading.local()
 
     @property
     def tokens_file(self) -> str:
         return str(self.folder / "tokens.txt")
+
+    @property
+    def _heard(self) -> HeardSpans:
+        heard: HeardSpans | None = getattr(self._local, "heard", None)
+        if heard is None:
+            heard = self._local.heard = HeardSpans()
+        return heard
+
+    @property
+    def _ahead(self) -> Ahead | None:
+        return getattr(self._local, "ahead", None)
+
+    @_ahead.setter
+    def _ahead(self, ahead: Ahead | None) -> None:
+        self._local.ahead = ahead
 
     def load(self) -> None:
         """Load both models now (a broken model is an error before any file is audited)."""
@@ -218,36 +243,71 @@ class PinyinEngine:
         self._warming = threading.Thread(target=load, name="dualrec-warm-up", daemon=True)
         self._warming.start()
 
-    def syllables(self, audio: Audio, regions: Sequence[tuple[float, float]]) -> list[Word]:
+    def syllables(
+        self, audio: Audio, regions: Sequence[tuple[float, float]], *, ahead: SpotAsk | None = None
+    ) -> list[Word]:
         """The syllables heard in the speech regions, in time order: sherpa-onnx's greedy
         search over the encoder's frames (:func:`greedy_search`, its tokens exactly). The
         frames are kept until the next call (about 2 MB a minute of speech): the spotter's
-        sweep of the same spans searches them instead of running the encoder again."""
+        searches of the same spans read them instead of running the encoder again.
+        ``ahead``: a spotter search (:meth:`spot_groups`' arguments) started now in a thread
+        of its own, which reads the frames as the encoder makes them; :meth:`spot_groups`
+        asked for it then takes its result (:meth:`drop_ahead` stops it)."""
         model = load_model(self.folder, self.threads)
-        heard: dict[tuple[int, int, bytes], np.ndarray] = {}
-        out: list[Word] = []
-        for start, stop in region_spans(len(audio) / SAMPLE_RATE, regions):
-            a, b = int(start * SAMPLE_RATE), int(stop * SAMPLE_RATE)
-            frames, key = encode_pieces(model, _pieces(audio, a, b))
-            heard[(a, b, key)] = frames
-            found = greedy_search(model, frames)
-            tokens = [model.tokens[y] for y, _, _ in found]
-            out.extend(
-                join_syllables(
-                    tokens, [t * FRAME_S for _, t, _ in found], [p for *_, p in found], start
-                )
+        self.drop_ahead()
+        spans = region_spans(len(audio) / SAMPLE_RATE, regions)
+        cuts = [(int(a * SAMPLE_RATE), int(b * SAMPLE_RATE)) for a, b in spans]
+        heard = self._heard
+        made = heard.start([(a, b, digest(pieces(audio, a, b))) for a, b in cuts])
+        if ahead is not None:
+            plan = self._plan(model, audio, ahead)  # in this thread: text2token prints
+            self._ahead = Ahead(
+                ahead, audio, lambda stop: self._search(model, audio, plan, heard, stop)
             )
-        self._heard = heard
+        out: list[Word] = []
+        try:
+            for (start, _), (a, b), frames in zip(spans, cuts, made, strict=True):
+                _encode_into(model, pieces(audio, a, b), frames)
+                found = greedy_search(model, frames.array(model.dim))
+                tokens = [model.tokens[y] for y, _, _ in found]
+                times = [t * FRAME_S for _, t, _ in found]
+                out.extend(join_syllables(tokens, times, [p for *_, p in found], start))
+        except BaseException as exc:  # a search reading the frames must not wait for ever
+            for frames in made:
+                frames.close(exc)
+            raise
         end = len(audio) / SAMPLE_RATE
         return [w for w in out if w.start < end]
 
-    def _frames(self, model: TransducerModel, audio: Audio, start: int, stop: int) -> np.ndarray:
-        """Samples [start, stop) encoded (then the tail of silence): the recogniser's frames
-        where it heard this very sound, else encoded here."""
-        frames = self._heard.get((start, stop, digest(_pieces(audio, start, stop))))
-        if frames is None:
-            frames, _ = encode_pieces(model, _pieces(audio, start, stop))
-        return frames
+    def drop_ahead(self) -> None:
+        """Stop the search :meth:`syllables` started ahead, if it is still there."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.drop()
+
+    def _frames(
+        self,
+        model: TransducerModel,
+        audio: Audio,
+        span: tuple[int, int],
+        heard: HeardSpans,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[np.ndarray]:
+        """Samples [start, stop) encoded (then the tail of silence), a piece at a time: the
+        recogniser's frames where it heard this very sound (``heard``; as it makes them),
+        else encoded here. Raises :class:`Cancelled` once ``cancel`` is set."""
+        start, stop = span
+        if heard.holds(start, stop):
+            made = heard.get((start, stop, digest(pieces(audio, start, stop))))
+            if made is not None:
+                yield from made.chunks(cancel)
+                return
+        stream = EncoderStream(model)
+        for piece in pieces(audio, start, stop):
+            if cancel is not None and cancel.is_set():
+                raise Cancelled
+            yield stream.accept(piece)
+        yield stream.finish()
 
     def live(self) -> LiveSyllables:
         """A streaming recogniser fed as the sound arrives (guided recording)."""
@@ -293,22 +353,59 @@ class PinyinEngine:
         """One spotter stream per request ``(phrases, start s, end s)`` holding those phrases
         (see :func:`stream_groups` for which phrases may share a stream); ``paths``: the
         spotter's beam. Requests over the same span share one encoder pass
-        (:mod:`dualrec_audit.speech.keywords`); the detections come in the requests' order."""
+        (:mod:`dualrec_audit.speech.keywords`); the detections come in the requests' order.
+        The very search started ahead (:meth:`syllables`) is not made again: its result is
+        taken."""
+        ask = SpotAsk(
+            tuple((tuple(texts), float(a), float(b)) for texts, a, b in requests),
+            threshold,
+            boost,
+            paths,
+        )
+        ahead = self._ahead
+        if ahead is not None and ahead.serves(ask, audio):
+            self._ahead = None
+            hits: list[SpotHit] = ahead.take()
+            return hits
         model = load_model(self.folder, self.threads)
+        return self._search(model, audio, self._plan(model, audio, ask), self._heard)
+
+    def _plan(self, model: TransducerModel, audio: Audio, ask: SpotAsk) -> list[_SpanPlan]:
+        """A search's spans (samples), each with its requests' indices and streams."""
         spans: dict[tuple[int, int], list[int]] = {}
-        for i, (_, a, b) in enumerate(requests):
+        for i, (_, a, b) in enumerate(ask.requests):
             # as region_spans() cuts the recogniser's spans (the same samples: its frames)
             end = min(len(audio) / SAMPLE_RATE, b)
             start, stop = int(max(0.0, a) * SAMPLE_RATE), int(end * SAMPLE_RATE)
             if stop > start:
                 spans.setdefault((start, stop), []).append(i)
+        return [
+            _SpanPlan(
+                span,
+                asked,
+                max(0.0, ask.requests[asked[0]][1]),
+                SharedSpotter(
+                    model,
+                    [self._keywords(ask.requests[i][0], ask.threshold, ask.boost) for i in asked],
+                    ask.paths,
+                ),
+            )
+            for span, asked in spans.items()
+        ]
+
+    def _search(
+        self,
+        model: TransducerModel,
+        audio: Audio,
+        plan: list[_SpanPlan],
+        heard: HeardSpans,
+        cancel: threading.Event | None = None,
+    ) -> list[SpotHit]:
         found: list[tuple[int, SpotHit]] = []
-        for (start, stop), asked in spans.items():
-            streams = [self._keywords(requests[i][0], threshold, boost) for i in asked]
-            spotter = SharedSpotter(model, streams, paths)
-            detected = spotter.hear(self._frames(model, audio, start, stop))
-            at = max(0.0, requests[asked[0]][1])
-            found += [(asked[k], _hit(d, model, at)) for k, d in detected]
+        for span in plan:
+            for frames in self._frames(model, audio, span.samples, heard, cancel):
+                detected = span.spotter.hear(frames)
+                found += [(span.asked[k], _hit(d, model, span.offset)) for k, d in detected]
         found.sort(key=lambda ih: ih[0])  # stable: each request's detections in time order
         return [h for _, h in found]
 
@@ -413,14 +510,6 @@ class LiveSpotter:
         return new
 
 
-def _pieces(audio: Audio, start: int, stop: int) -> Iterator[np.ndarray]:
-    """Samples [start, stop) :data:`FEED_S` seconds at a time, then the tail of silence."""
-    step = int(FEED_S * SAMPLE_RATE)
-    for a in range(start, stop, step):
-        yield np.ascontiguousarray(samples_between(audio, a, min(stop, a + step)), np.float32)
-    yield np.zeros(int(TAIL_PAD_S * SAMPLE_RATE), np.float32)
-
-
 def _key(text: str) -> str:
     """The label a phrase is reported under (the spotter's ``@`` text has no spaces)."""
     return "".join(text.split())
@@ -458,119 +547,3 @@ def _hit(d: Detection, model: TransducerModel, offset: float) -> SpotHit:
         end=offset + last + MAX_SYLLABLE_S / 2,
         tokens=tuple(model.tokens[i] for i in d.ids),
     )
-
-
-# -- transcript models --------------------------------------------------------------------------
-
-TRANSCRIPT_KINDS = ("asr-paraformer", "asr-sensevoice", "asr-zipformer")
-
-
-@functools.lru_cache(maxsize=2)
-def _load_transcript_model(kind: str, folder: str, threads: int) -> Any:
-    import sherpa_onnx
-
-    path = Path(folder)
-    try:
-        if kind == "asr-zipformer":
-            return sherpa_onnx.OnlineRecognizer.from_transducer(num_threads=threads, **_files(path))
-        model = str(min(path.glob("model*.onnx"), key=lambda p: ".int8." not in p.name))
-        tokens = str(path / "tokens.txt")
-        if kind == "asr-sensevoice":
-            return sherpa_onnx.OfflineRecognizer.from_sense_voice(
-                model=model, tokens=tokens, num_threads=threads, language="zh", use_itn=False
-            )
-        return sherpa_onnx.OfflineRecognizer.from_paraformer(
-            paraformer=model, tokens=tokens, num_threads=threads
-        )
-    except ValueError:  # min() of no model file
-        raise ModelError(f"{folder}: no model*.onnx file", code="model_corrupt") from None
-    except Exception as exc:
-        raise _load_error(path, exc) from exc
-
-
-def char_words(
-    tokens: Sequence[str], times: Sequence[float], logprobs: Sequence[float] | None, offset: float
-) -> list[Word]:
-    """A character model's tokens with times → words (one per token, special tokens dropped)."""
-    out = []
-    for i, tok in enumerate(tokens):
-        text = tok.replace("▁", " ").strip()
-        if not text or (text.startswith("<|") and text.endswith("|>")) or i >= len(times):
-            continue
-        start = offset + float(times[i])
-        nxt = offset + float(times[i + 1]) if i + 1 < len(times) else start + MAX_SYLLABLE_S
-        prob = float(np.exp(logprobs[i])) if logprobs and i < len(logprobs) else 1.0
-        out.append(Word(start, max(start, min(nxt, start + MAX_SYLLABLE_S)), text, prob))
-    return out
-
-
-class SherpaTranscriber:
-    """A sherpa-onnx transcript model (Paraformer, SenseVoice, streaming Zipformer): characters
-    with times on the speech regions. Implements the :class:`Transcriber` protocol."""
-
-    def __init__(
-        self,
-        folder: Path,
-        name: str,
-        version: str,
-        kind: str,
-        *,
-        threads: int = 1,
-        trusted: bool = True,
-        budget: Budget | None = None,
-    ) -> None:
-        if kind not in TRANSCRIPT_KINDS:
-            raise ValueError(f"not a sherpa-onnx transcript kind: {kind}")
-        self.folder = folder
-        self.name = name
-        self.version = version
-        self.kind = kind
-        self.threads = threads
-        self.trusted = trusted
-        self.budget = budget or Budget()
-
-    def transcribe(
-        self,
-        audio: Audio,
-        regions: Sequence[tuple[float, float]],
-        *,
-        language: str = "zh",
-        hotwords: str | None = None,
-    ) -> list[Word]:
-        model = _load_transcript_model(self.kind, str(self.folder), self.threads)
-        # Paraformer and SenseVoice decode a region in one pass (no loop to guard against);
-        # the budget is checked before each region.
-        deadline = time.monotonic() + self.budget.total(sum(b - a for a, b in regions))
-        if self.kind == "asr-zipformer":
-            return self._streaming(model, audio, regions, deadline)
-        words = Words()
-        for start, stop in region_spans(len(audio) / SAMPLE_RATE, regions):
-            if time.monotonic() > deadline:
-                words.give_up(start, stop, "time")
-                continue
-            clip = samples_between(audio, int(start * SAMPLE_RATE), int(stop * SAMPLE_RATE))
-            stream = model.create_stream()
-            stream.accept_waveform(SAMPLE_RATE, np.ascontiguousarray(clip, np.float32))
-            model.decode_stream(stream)
-            r = stream.result
-            words.extend(char_words(r.tokens, r.timestamps, None, start))
-        return words
-
-    def _streaming(
-        self, model: Any, audio: Audio, regions: Sequence[tuple[float, float]], deadline: float
-    ) -> list[Word]:
-        words = Words()
-        for start, stop in region_spans(len(audio) / SAMPLE_RATE, regions):
-            if time.monotonic() > deadline:
-                words.give_up(start, stop, "time")
-                continue
-            stream = model.create_stream()
-
-            def decode(stream: Any = stream) -> None:
-                while model.is_ready(stream):
-                    model.decode_stream(stream)
-
-            _feed_span(stream, audio, int(start * SAMPLE_RATE), int(stop * SAMPLE_RATE), decode)
-            r = model.get_result_all(stream)
-            words.extend(char_words(r.tokens, r.timestamps, r.ys_probs, start))
-        return words

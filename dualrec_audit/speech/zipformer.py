@@ -222,17 +222,3 @@ def digest(pieces: Iterable[np.ndarray]) -> bytes:
     for p in pieces:
         h.update(np.ascontiguousarray(p, np.float32).tobytes())
     return h.digest()
-
-
-def encode_pieces(model: TransducerModel, pieces: Iterable[np.ndarray]) -> tuple[np.ndarray, bytes]:
-    """A span's sound, piece by piece (its tail of silence last), encoded to the end: its
-    encoder frames and :func:`digest`."""
-    h = hashlib.blake2b(digest_size=16)
-    stream = EncoderStream(model)
-    frames = []
-    for p in pieces:
-        p = np.ascontiguousarray(p, np.float32)
-        h.update(p.tobytes())
-        frames.append(stream.accept(p))
-    frames.append(stream.finish())
-    return np.concatenate(frames), h.digest()
