@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from dualrec_audit.checks.script import ScriptParams, run_script_check
+from dualrec_audit.checks.script import ScriptParams, forbidden_sweep_ask, run_script_check
 from dualrec_audit.checks.speech import run_speech_check
 from dualrec_audit.core.result import CheckResult
 from dualrec_audit.models.registry import ModelStore
@@ -54,7 +54,9 @@ def script_of(engine, audio: np.ndarray, phrases: PhraseSet, params=None) -> Che
     duration = len(audio) / fm.SR
     _, analysis = run_speech_check(audio, fm.SR, duration)
     assert analysis is not None
-    syllables = engine.syllables(audio, analysis.regions)
+    # as an audit asks: the forbidden phrases' sweep run beside the recogniser
+    ahead = forbidden_sweep_ask(engine, audio, analysis.regions, phrases.forbidden, params)
+    syllables = engine.syllables(audio, analysis.regions, ahead=ahead)
     transcript = CheckResult("transcript", "ok", details={"model": engine.name})
     return run_script_check(
         transcript,
