@@ -28,6 +28,9 @@ each place is confirmed by the phrase's own stream), and a hit right after a neg
 recogniser heard (不保本) is dropped. With ``one_sweep`` (issue 34, off by default: it
 reported fewer forbidden phrases in noise) the unheard required phrases share that sweep's
 streams instead of sweeping apart.
+The audit asks for the forbidden phrases' sweep before the recogniser starts
+(:func:`forbidden_sweep_ask`): it runs beside the recogniser, on its frames as they are made
+(``speech/heard.py``), and the check takes its result.
 A forbidden phrase is **said** (a high event) when a trusted source matches it (not negated)
 at ``threshold``, or at ``window_threshold`` where the spotter hears it too; **heard with
 doubt** (a medium event, ``details.uncertain``) when only the spotter's sweep hears it.
