@@ -259,13 +259,13 @@ class PinyinEngine:
         cuts = [(int(a * SAMPLE_RATE), int(b * SAMPLE_RATE)) for a, b in spans]
         heard = self._heard
         made = heard.start([(a, b, digest(pieces(audio, a, b))) for a, b in cuts])
-        if ahead is not None:
-            plan = self._plan(model, audio, ahead)  # in this thread: text2token prints
-            self._ahead = Ahead(
-                ahead, audio, lambda stop: self._search(model, audio, plan, heard, stop)
-            )
         out: list[Word] = []
         try:
+            if ahead is not None:
+                plan = self._plan(model, audio, ahead)  # in this thread: text2token prints
+                self._ahead = Ahead(
+                    ahead, audio, lambda stop: self._search(model, audio, plan, heard, stop)
+                )
             for (start, _), (a, b), frames in zip(spans, cuts, made, strict=True):
                 _encode_into(model, pieces(audio, a, b), frames)
                 found = greedy_search(model, frames.array(model.dim))
