@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from dualrec_audit.checks.face_detect import Face, FaceDetector, LandmarkExtent
+from dualrec_audit.checks.face_detect import Face, FaceDetector, LandmarkExtent, _padded_crop
 from dualrec_audit.checks.faces import FaceParams, FacesCheck, cut_sides, keypoint_extent
 from dualrec_audit.models.registry import ModelStore
 
@@ -258,3 +258,15 @@ def test_turned_face_from_keypoints():
     )
     assert abs(keypoint_extent(frontal)["yaw"]) < 0.1
     assert abs(keypoint_extent(profile)["yaw"]) > FaceParams().turned_yaw
+
+
+def test_a_square_inside_the_picture_is_read_in_place_and_one_across_its_edge_is_padded():
+    image = np.arange(40 * 60 * 3, dtype=np.uint32).reshape(40, 60, 3).astype(np.uint8)
+    inside = _padded_crop(image, 10, 5, 20)
+    assert inside is not None and np.shares_memory(inside, image)
+    assert np.array_equal(inside, image[5:25, 10:30])
+    edge = _padded_crop(image, 50, -5, 20)  # 10 columns and 15 rows inside the picture
+    assert edge is not None and edge.shape == (20, 20, 3) and not np.shares_memory(edge, image)
+    assert np.array_equal(edge[5:, :10], image[0:15, 50:60])
+    assert not edge[:5].any() and not edge[:, 10:].any()
+    assert _padded_crop(image, 70, 0, 10) is None  # beside the picture

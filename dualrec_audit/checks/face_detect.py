@@ -157,8 +157,11 @@ class FaceDetector:
 
 def _padded_crop(image: np.ndarray, x0: int, y0: int, side: int) -> np.ndarray | None:
     """The ``side`` x ``side`` square of ``image`` from (x0, y0), black outside the picture;
-    None when the square misses the picture."""
+    None when the square misses the picture. A square inside the picture is a view of it
+    (nothing copied: callers only read it)."""
     h, w = image.shape[:2]
+    if x0 >= 0 and y0 >= 0 and x0 + side <= w and y0 + side <= h:
+        return image[y0 : y0 + side, x0 : x0 + side]
     fx0, fy0 = max(0, x0), max(0, y0)
     fx1, fy1 = min(w, x0 + side), min(h, y0 + side)
     if fx1 <= fx0 or fy1 <= fy0:
