@@ -81,7 +81,7 @@ def _ask(span: tuple[float, float]) -> SpotAsk:
 def _sweep(engine, audio, ask: SpotAsk):
     return engine.spot_groups(
         audio,
-        [(list(g), a, b) for g, a, b in ask.requests],
+        ask.requests,
         threshold=ask.threshold,
         boost=ask.boost,
         paths=ask.paths,

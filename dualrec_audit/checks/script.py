@@ -319,7 +319,7 @@ class _Verifier:
         ask = self._ask(groups)
         return self.engine.spot_groups(
             self.audio,
-            [(list(g), a, b) for g, a, b in ask.requests],
+            ask.requests,
             threshold=ask.threshold,
             boost=ask.boost,
             paths=ask.paths,

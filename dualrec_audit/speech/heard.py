@@ -20,9 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from dualrec_audit.media.sound import Audio, samples_between
+from dualrec_audit.media.sound import SAMPLE_RATE, Audio, samples_between
 
-SAMPLE_RATE = 16000
 TAIL_PAD_S = 0.6  # silence fed after each span so that a streaming model's last tokens come out
 FEED_S = 10.0  # a streaming model is fed this many seconds at a time (memory stays flat)
 
@@ -63,10 +62,6 @@ class SpanFrames:
             if not self._closed:
                 self._closed, self._failed = True, failed
                 self._ready.notify_all()
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
 
     def chunks(self, cancel: threading.Event | None = None) -> Iterator[np.ndarray]:
         """The frames in order as they are made; raises the maker's error, or
