@@ -297,9 +297,16 @@ class SharedSpotter:
         self, model: TransducerModel, streams: Sequence[Sequence[Keyword]], paths: int = 4
     ) -> None:
         self.model = model
-        self.encoder = EncoderStream(model)
+        self._encoder: EncoderStream | None = None  # made when sound is fed (not frames)
         self.searches = [KeywordSearch(ContextGraph(kws), model.start(), paths) for kws in streams]
         self.heard = 0  # encoder frames heard
+
+    @property
+    def encoder(self) -> EncoderStream:
+        """The encoder the sound fed to :meth:`feed` and :meth:`close` goes through."""
+        if self._encoder is None:
+            self._encoder = EncoderStream(self.model)
+        return self._encoder
 
     def feed(self, samples: np.ndarray) -> list[tuple[int, Detection]]:
         return self.hear(self.encoder.accept(samples))
@@ -310,8 +317,8 @@ class SharedSpotter:
         return found + self.hear(self.encoder.finish())
 
     def hear(self, frames: np.ndarray) -> list[tuple[int, Detection]]:
-        """Encoder frames (from :attr:`encoder`, or the span's frames encoded before: the
-        recogniser's) → the detections they complete, by stream."""
+        """Encoder frames (from :attr:`encoder`, or frames encoded elsewhere: the
+        recogniser's, a file's search) → the detections they complete, by stream."""
         if not len(frames) or not self.searches:
             return []
         first, self.heard = self.heard, self.heard + len(frames)
