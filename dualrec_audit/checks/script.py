@@ -339,7 +339,7 @@ class _Verifier:
         p = self.p
         if self.engine is None or not phrases or not p.sweep_forbidden or not self.regions:
             return None
-        if p.one_sweep or self.takes_live(phrases):
+        if p.one_sweep or self.takes_live(phrases, say=False):  # said when the check asks
             return None
         from dualrec_audit.speech.sherpa import stream_groups
 
@@ -351,27 +351,30 @@ class _Verifier:
         """All the speech: from the first region's start to the last one's end."""
         return min(r[0] for r in self.regions) - 0.3, max(r[1] for r in self.regions) + 0.3
 
-    def _usable(self, live: SweptLive, groups: list[list[str]]) -> bool:
+    def _usable(self, live: SweptLive, groups: list[list[str]], *, say: bool = True) -> bool:
         """Whether the live sweep ran these very streams over all the sound as the
-        recognisers hear it (logged where not)."""
+        recognisers hear it (logged where not, unless ``say`` is False: only asked)."""
         assert self.audio is not None
         end = min(self._span()[1], len(self.audio) / SAMPLE_RATE)
         same = live.groups == tuple(tuple(g) for g in groups)
         if same and not live.stale and live.until_s + 0.1 >= end:
             return True
-        log.info(
-            "the live sweep is not taken (%s): the file is swept",
-            "other streams" if not same else "enhanced spans" if live.stale else "cut short",
-        )
+        if say:
+            log.info(
+                "the live sweep is not taken (%s): the file is swept",
+                "other streams" if not same else "enhanced spans" if live.stale else "cut short",
+            )
         return False
 
-    def takes_live(self, forbidden: Sequence[Phrase]) -> bool:
-        """Whether the forbidden phrases' sweep will be the live one (:meth:`_shared`)."""
+    def takes_live(self, forbidden: Sequence[Phrase], *, say: bool = True) -> bool:
+        """Whether the forbidden phrases' sweep will be the live one (:meth:`_shared`; ``say``:
+        log why not)."""
         if self.live is None or self.engine is None or not self.regions or not forbidden:
             return False
         if not self.p.sweep_forbidden:
             return False
-        return self._usable(self.live, forbidden_groups(self.engine, forbidden, self.p))
+        groups = forbidden_groups(self.engine, forbidden, self.p)
+        return self._usable(self.live, groups, say=say)
 
     def sweep_forbidden(
         self, phrases: Sequence[Phrase], swept: dict[str, list[SpotHit]] | None = None
