@@ -12,7 +12,7 @@ the script check takes its result instead of sweeping again. Real speech
   audit takes the sweep it asked for;
 - the search's short paths (one joiner run for the streams that ask it the same question, a
   stream waiting at its keywords' start) hear what the plain search hears, hypothesis for
-  hypothesis, in noise.
+  hypothesis, in noise, also for streams of other beam widths asking the same question.
 """
 
 from __future__ import annotations
@@ -290,3 +290,32 @@ def test_the_search_short_paths_hear_what_the_plain_search_hears(engine, monkeyp
     assert len(short[0]) >= 8, short[0]
     assert short == plain
     assert len(shortcuts) > len(frames)  # the short path was taken, often
+
+
+def test_streams_of_other_beam_widths_rank_their_own_paths(engine):
+    """Two streams asking the joiner the same question, one with a beam of 4 paths and one of
+    2: each keeps what it keeps alone (the shared answer's ranking is per beam width)."""
+    model = load_model(engine.folder)
+    stream = EncoderStream(model)
+    audio = fm.mix_noise(_case("mid").audio, 0.0, "hum")
+    frames = np.concatenate([stream.accept(audio), stream.finish()])
+    words = ["欢迎大家", "达摩院", "语音识别"]
+
+    def run(widths):
+        searches = [
+            KeywordSearch(
+                keywords.ContextGraph(engine._keywords(words, 0.25, 1.0)), model.start(), w
+            )
+            for w in widths
+        ]
+        trail = []
+        for a in range(0, len(frames), 8):
+            keywords.advance(model, searches, frames[a : a + 8], a)
+            trail.append([[(h.ys, round(h.log_prob, 4)) for h in s.hyps] for s in searches])
+        return trail, [[(d.label, d.frames) for d in s.found] for s in searches]
+
+    alone_trail, alone_found = run([2])
+    both_trail, both_found = run([4, 2])
+    assert [t[1] for t in both_trail] == [t[0] for t in alone_trail]
+    assert both_found[1] == alone_found[0]
+    assert max(len(t[0]) for t in alone_trail) == 2  # the narrow beam was full at times

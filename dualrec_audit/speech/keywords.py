@@ -274,17 +274,19 @@ def advance(
     size = model.context_size
     live = [s for s in searches if s.graph.root.next]  # a stream without keywords never fires
     for i, frame in enumerate(frames):
-        asked: dict[tuple[tuple[int, ...], ...], tuple[np.ndarray, list[int] | None]] = {}
+        asked: dict[tuple[tuple[int, ...], ...], np.ndarray] = {}
+        ranked: dict[tuple[tuple[tuple[int, ...], ...], int], list[int]] = {}
         for s in live:
             contexts = tuple(h.ys[-size:] for h in s.hyps)
-            got = asked.get(contexts)
-            if got is None:
-                logp = model.log_probs(frame, model.decoder_out(list(contexts)))
-                got = asked[contexts] = (
-                    logp,
-                    top_tokens(logp[0], s.paths) if len(logp) == 1 else None,
-                )
-            s.extend(first + i, got[0], model.unk, got[1])
+            logp = asked.get(contexts)
+            if logp is None:
+                logp = asked[contexts] = model.log_probs(frame, model.decoder_out(list(contexts)))
+            top = None
+            if len(contexts) == 1:  # its top tokens, for the streams of its beam's width
+                top = ranked.get((contexts, s.paths))
+                if top is None:
+                    top = ranked[(contexts, s.paths)] = top_tokens(logp[0], s.paths)
+            s.extend(first + i, logp, model.unk, top)
     for s in live:
         s.pause()
 
