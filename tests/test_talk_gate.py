@@ -44,6 +44,16 @@ def test_the_gate_crops_everything_until_it_knows_the_voice_then_only_near_it():
     assert gate.skipped == 4
 
 
+def test_asked_one_frame_at_a_time_the_gate_answers_as_for_all_at_once():
+    """``needed`` (the tracker's question, 10 times a second) reads the prefix sums made once
+    by ``hear``: the same answer as ``cropped`` over all times, beyond the voice's end too."""
+    gate = VoiceGate(TalkParams())
+    gate.hear(_frames(60, [(3.0, 3.2), (10, 12), (30.0, 30.1)]), regions=[(40.0, 41.0)])
+    times = np.arange(0.0, 70.0, 0.1)
+    assert [gate.needed(t) for t in times] == gate.cropped(times).tolist()
+    assert 0 < gate.skipped < len(times)
+
+
 def test_no_audio_means_no_crop():
     gate = VoiceGate(TalkParams())
     gate.hear(None, ())

@@ -131,8 +131,21 @@ def pitch_of(kp: Sequence[tuple[float, float]]) -> float | None:
 def motion(a: np.ndarray, b: np.ndarray) -> float:
     """Mean absolute difference of two normalised crops, the smallest over 1-pixel shifts."""
     h, w = a.shape
-    shifted = np.lib.stride_tricks.sliding_window_view(b, (h - 2, w - 2))  # (3, 3, h-2, w-2)
-    return float(np.abs(shifted - a[1 : h - 1, 1 : w - 1]).mean(axis=(2, 3)).min())
+    b = np.ascontiguousarray(b)
+    s0, s1 = b.strides  # b's (h-2, w-2) windows at the 3x3 shifts, as one view (no copy)
+    shifted = np.ndarray((3, 3, h - 2, w - 2), b.dtype, b, 0, (s0, s1, s0, s1))
+    diff = shifted - a[1 : h - 1, 1 : w - 1]
+    np.abs(diff, out=diff)
+    return float(diff.mean(axis=(2, 3)).min())
+
+
+def normalised(crop: np.ndarray) -> np.ndarray:
+    """An 8-bit crop as float32, zero mean, divided by its standard deviation plus 4 (a flat
+    crop's noise is not stretched)."""
+    import cv2
+
+    mean, std = cv2.meanStdDev(crop)
+    return (crop.astype(np.float32) - np.float32(mean[0, 0])) / np.float32(std[0, 0] + 4.0)
 
 
 class MouthTracker:
@@ -194,11 +207,11 @@ class MouthTracker:
             if x1 - x0 < 8 or y1 - y0 < 6:
                 self.prev.pop(party, None)
                 continue
-            crop = cv2.resize(
-                np.ascontiguousarray(y[y0:y1, x0:x1]), CROP, interpolation=cv2.INTER_AREA
+            crop = normalised(
+                cv2.resize(
+                    np.ascontiguousarray(y[y0:y1, x0:x1]), CROP, interpolation=cv2.INTER_AREA
+                )
             )
-            crop = crop.astype(np.float32)
-            crop = (crop - crop.mean()) / (crop.std() + 4.0)
             self.measured += 1
             prev = self.prev.get(party)
             if prev is not None and t - prev[0] <= 2.5 / self.p.fps:

@@ -22,6 +22,7 @@ and the previous crop a sample is compared with (2.5 samples back).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -54,11 +55,21 @@ def _voiced(
     return voiced
 
 
+def _counts(voiced: np.ndarray) -> np.ndarray:
+    """The voiced frames before each frame (``len(voiced) + 1`` prefix sums)."""
+    return np.concatenate([[0], np.cumsum(voiced, dtype=np.int64)])
+
+
 def _near(voiced: np.ndarray, times: np.ndarray, reach: float) -> np.ndarray:
     """Whether each time lies within ``reach`` seconds of a voiced frame."""
-    counts = np.concatenate([[0], np.cumsum(voiced, dtype=np.int64)])
-    lo = np.clip(np.floor((times - reach) / FRAME_S).astype(np.int64), 0, len(voiced))
-    hi = np.clip(np.ceil((times + reach) / FRAME_S).astype(np.int64) + 1, 0, len(voiced))
+    return _near_counts(_counts(voiced), times, reach)
+
+
+def _near_counts(counts: np.ndarray, times: np.ndarray, reach: float) -> np.ndarray:
+    """:func:`_near` from the prefix sums of :func:`_counts`."""
+    n = len(counts) - 1
+    lo = np.clip(np.floor((times - reach) / FRAME_S).astype(np.int64), 0, n)
+    hi = np.clip(np.ceil((times + reach) / FRAME_S).astype(np.int64) + 1, 0, n)
     return counts[hi] > counts[lo]
 
 
@@ -68,24 +79,32 @@ class VoiceGate:
 
     def __init__(self, p: TalkParams) -> None:
         self.reach = reach_s(p) + SLACK_S
-        self._voiced: np.ndarray | None = None
+        self._counts: np.ndarray | None = None  # prefix sums of the voiced frames, once told
         self.skipped = 0  # sampled frames not cropped
 
     def hear(self, frames: np.ndarray | None, regions: Sequence[tuple[float, float]]) -> None:
-        self._voiced = _voiced(frames, regions)
+        self._counts = _counts(_voiced(frames, regions))
 
     def needed(self, t: float) -> bool:
-        if self.cropped(np.array([t]))[0]:
+        """Whether the tracker crops the frame at ``t`` (asked 10 times a second per frame:
+        two lookups in the prefix sums made once by :meth:`hear`)."""
+        counts = self._counts
+        if counts is None:
+            return True
+        n = len(counts) - 1
+        lo = min(max(math.floor((t - self.reach) / FRAME_S), 0), n)
+        hi = min(max(math.ceil((t + self.reach) / FRAME_S) + 1, 0), n)
+        if counts[hi] > counts[lo]:
             return True
         self.skipped += 1
         return False
 
     def cropped(self, times: np.ndarray) -> np.ndarray:
         """Whether the tracker crops (or cropped) at each time: all, before the voice is told."""
-        voiced = self._voiced
-        if voiced is None:
+        counts = self._counts
+        if counts is None:
             return np.ones(len(times), bool)
-        return _near(voiced, times, self.reach)
+        return _near_counts(counts, times, self.reach)
 
 
 def near_voice(
