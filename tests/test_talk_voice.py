@@ -3,8 +3,8 @@
 On real recordings (``tests/talk_unseen.py``: ``TUNE_VOICE``, tuned on, and ``HELDOUT_3``,
 measured once at the end), each party speaking in one voice, audited with the real models
 with and without the voice; and the parts on constructed evidence: enrolment from the turns
-the mouths give clearly, a turn left out of its own enrolment, a relabel only where the mouths
-are unclear.
+the mouths give clearly (pieces of a sentence together across a short pause), a turn left out
+of its own enrolment, a relabel only where the mouths are unclear.
 """
 
 from __future__ import annotations
@@ -123,6 +123,50 @@ def test_a_turn_whose_mouths_are_unclear_goes_to_the_party_whose_voice_it_is() -
     for a, b in ((12.5, 14.5), (15.0, 17.0), (17.5, 19.5)):
         span = range(int(a / FRAME_S), int(b / FRAME_S))
         assert [labels[i] for i in span] == [before[i] for i in span]
+
+
+def _fragments_case(pause: float, between: bool = False) -> tuple[VoiceTurns, list]:
+    """A loud hum breaks the customer's clear sentence into two 0.6 s turns ``pause`` apart
+    (with, if ``between``, a turn of the staff's between them); then a 代答 both mouths move
+    over, in the staff's voice."""
+    rng = np.random.default_rng(5)
+    staff, cust = _unit(rng.random(256)), _unit(rng.random(256))
+
+    def near(v: np.ndarray) -> np.ndarray:
+        return _unit(v + 0.15 * _unit(rng.random(256)))
+
+    a = 3.0 + 0.6 + pause
+    turns = [
+        _turn(0.0, 2.0, near(staff)),
+        _turn(3.0, 3.6, near(cust)),
+        *([_turn(3.65, 3.65 + pause - 0.1, near(staff))] if between else []),
+        _turn(a, a + 0.6, near(cust)),
+        _turn(6.0, 8.0, near(staff)),  # 代答: both mouths move
+    ]
+    spans = [(0.0, 2.0, "staff"), (3.0, 3.6, "customer"), (a, a + 0.6, "customer")]
+    if between:
+        spans.append((3.65, 3.65 + pause - 0.1, "staff"))
+    labels = _frames([*spans, (6.0, 8.0, "both")], 300)
+    return VoiceTurns(tuple(turns), encoder=_Given()), labels
+
+
+def test_pieces_of_a_clear_sentence_enrol_together_across_a_short_pause() -> None:
+    """The customer's two pieces are 0.6 s each (under the 0.8 s a turn needs to enrol alone):
+    across a 0.3 s pause they enrol together, and the 代答 goes to the staff's voice; a second
+    apart, or with the staff's turn between them, they do not, and the voice decides nothing."""
+    voices, labels = _fragments_case(0.3)
+    ev = voice_evidence(voices, labels)
+    assert ev["enrolled"] == {"staff": 1, "customer": 2}
+    assert ev["turns"][-1]["lips"] == "both" and ev["turns"][-1]["voice"] == "staff"
+    relabelled = list(labels)
+    assert voice_relabel(ev, relabelled, np.zeros(len(labels), bool)) == pytest.approx(
+        2.0, abs=0.05
+    )
+    assert set(relabelled[int(6.0 / FRAME_S) : int(8.0 / FRAME_S)]) == {"staff"}
+    for voices, labels in (_fragments_case(1.0), _fragments_case(0.45, between=True)):
+        ev = voice_evidence(voices, labels)
+        assert ev["enrolled"] == {"staff": 0, "customer": 0}
+        assert all(r["voice"] is None for r in ev["turns"])
 
 
 def test_the_voice_never_overrules_a_mouth_that_moves_more() -> None:

@@ -115,6 +115,39 @@ def _unit(vectors: Sequence[np.ndarray]) -> np.ndarray | None:
     return m / max(float(np.linalg.norm(m)), 1e-9)
 
 
+def _clear_stretches(
+    turns: Sequence[TurnVoice],
+    lips: Sequence[tuple[str | None, float]],
+    party: str,
+    share: float,
+    least_s: float,
+    most: int,
+    join_s: float,
+) -> list[list[int]]:
+    """The party's clear stretches of speech, longest first (at most ``most``): each turn its
+    mouth says clearly (``share`` of the turn's speech frames) at least ``least_s`` long, and
+    runs of shorter such turns with no other turn between them and pauses of at most
+    ``join_s`` that are ``least_s`` long together (in a loud hum a sentence's speech frames
+    come in pieces too short to enrol alone)."""
+    runs: list[list[int]] = []
+    prev: int | None = None  # the last short clear turn, while a run of them goes on
+    for i, (t, (lab, got)) in enumerate(zip(turns, lips, strict=True)):
+        if lab != party or got < share:
+            prev = None
+        elif t.end - t.start >= least_s:
+            runs.append([i])
+            prev = None
+        elif prev is not None and t.start - turns[prev].end <= join_s:
+            runs[-1].append(i)
+            prev = i
+        else:
+            runs.append([i])
+            prev = i
+    speech = [sum(turns[i].end - turns[i].start for i in run) for run in runs]
+    keep = [k for k in sorted(range(len(runs)), key=lambda k: -speech[k]) if speech[k] >= least_s]
+    return [runs[k] for k in keep[:most]]
+
+
 def voice_evidence(
     voices: VoiceTurns,
     labels: Sequence[str | None],
@@ -122,26 +155,27 @@ def voice_evidence(
     enrol_share: float = 0.8,
     enrol_s: float = 0.8,
     enrol_max: int = 3,
+    join_s: float = 0.5,
 ) -> dict[str, Any]:
-    """Each party's voice enrolled from the (at most ``enrol_max``, longest) turns its mouth
-    clearly says (``enrol_share`` of the turn's speech frames, at least ``enrol_s`` long), and
-    each enrolled turn and each turn the mouths leave unclear compared with both voices
-    (without itself): ``voice`` is the party whose voice is nearer by ``margin``, else None
-    (and None for a clear turn not enrolled: not computed); ``apart``: the similarity of the
-    two parties' voices (1: one voice)."""
+    """Each party's voice enrolled from the (at most ``enrol_max``, longest) stretches its
+    mouth clearly says (a turn with ``enrol_share`` of its speech frames the party's, at least
+    ``enrol_s`` long, or shorter such turns across pauses of at most ``join_s``, ``enrol_s``
+    together: :func:`_clear_stretches`),
+    and each enrolled turn and each turn the mouths leave unclear compared with both voices
+    (without its own stretch): ``voice`` is the party whose voice is nearer by ``margin``,
+    else None (and None for a clear turn not enrolled: not computed); ``apart``: the
+    similarity of the two parties' voices (1: one voice)."""
     if voices.missing or not voices.turns or voices.encoder is None:
         return {"turns": [], "enrolled": {p: 0 for p in PARTY}, "missing": voices.missing}
     turns = voices.turns
     lips = [_lips(labels, t.start, t.end) for t in turns]
-    clear = {
-        p: sorted(
-            (i for i, (t, (lab, share)) in enumerate(zip(turns, lips, strict=True))
-             if lab == p and share >= enrol_share and t.end - t.start >= enrol_s),
-            key=lambda i: turns[i].start - turns[i].end,
-        )[:enrol_max]
-        for p in PARTY
-    }  # fmt: skip
-    enrol = clear if all(clear.values()) else {p: [] for p in PARTY}
+    stretches = {
+        p: _clear_stretches(turns, lips, p, enrol_share, enrol_s, enrol_max, join_s) for p in PARTY
+    }
+    if not all(stretches.values()):
+        stretches = {p: [] for p in PARTY}
+    enrol = {p: [i for run in stretches[p] for i in run] for p in PARTY}
+    own = {i: set(run) for p in PARTY for run in stretches[p] for i in run}
     unclear = [
         i for i, (lab, share) in enumerate(lips) if lab and _unclear(lab, share, enrol_share)
     ]
@@ -154,7 +188,7 @@ def voice_evidence(
         sims: dict[str, float | None] = dict.fromkeys(PARTY)
         if i in emb:
             for p in PARTY:
-                ref = _unit([emb[k] for k in enrol[p] if k != i])
+                ref = _unit([emb[k] for k in enrol[p] if k not in own.get(i, {i})])
                 sims[p] = None if ref is None else round(similarity(emb[i], ref), 3)
         s, c = sims["staff"], sims["customer"]
         voice = None
