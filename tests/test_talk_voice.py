@@ -169,6 +169,26 @@ def test_pieces_of_a_clear_sentence_enrol_together_across_a_short_pause() -> Non
         assert all(r["voice"] is None for r in ev["turns"])
 
 
+def test_frames_where_no_mouth_moves_say_nothing_of_whose_voice_a_turn_is() -> None:
+    """In a loud hum taken for speech the turns run on through the hum (no mouth moving
+    there: ``off_screen``): the customer's turns, 0.7 of their frames the customer's mouth and
+    the rest the hum's, still enrol, and the 代答 goes to the staff's voice. A turn where no
+    mouth moves over most of it stays off screen (never enrolled, never compared)."""
+    voices, labels = _evidence_case()
+    for b in (4.5, 9.5):  # the ends of the customer's turns: their last 0.6 s hum
+        for i in range(int((b - 0.6) / FRAME_S), int(b / FRAME_S)):
+            labels[i] = "off_screen"
+    ev = voice_evidence(voices, labels)
+    assert ev["enrolled"] == {"staff": 2, "customer": 3}
+    assert ev["turns"][1]["lips"] == "customer" and ev["turns"][1]["lips_share"] == 1.0
+    assert ev["turns"][4]["voice"] == "staff"
+    hum = list(labels)
+    for i in range(int(2.5 / FRAME_S), int(3.6 / FRAME_S)):  # more hum than mouth
+        hum[i] = "off_screen"
+    row = voice_evidence(voices, hum)["turns"][1]
+    assert row["lips"] == "off_screen" and row["staff"] is None
+
+
 def test_the_voice_never_overrules_a_mouth_that_moves_more() -> None:
     """A turn most of whose frames the customer's mouth has (a real overlap's end, the
     staff's voice louder) stays the customer's, though its voice is nearer the staff's."""

@@ -100,12 +100,18 @@ def turn_voices(audio: Audio | None, frames: np.ndarray | None, store: ModelStor
 
 
 def _lips(labels: Sequence[str | None], a: float, b: float) -> tuple[str | None, float]:
-    """The mouths' label of most of the turn's speech frames, and its share."""
+    """The mouths' label of most of the turn's frames where a mouth moves, and its share of
+    them; ``off_screen`` where no mouth moves over most of its labelled frames. Frames of a
+    voice with no moving mouth (a loud hum taken for speech, a pause inside the turn) say
+    nothing of whose voice the turn is."""
     got = [lab for lab in labels[int(a / FRAME_S) : int(np.ceil(b / FRAME_S))] if lab]
+    mouthed = [lab for lab in got if lab != "off_screen"]
     if not got:
         return None, 0.0
-    lab, n = Counter(got).most_common(1)[0]
-    return lab, n / len(got)
+    if len(mouthed) * 2 <= len(got):
+        return "off_screen", 1.0 - len(mouthed) / len(got)
+    lab, n = Counter(mouthed).most_common(1)[0]
+    return lab, n / len(mouthed)
 
 
 def _unit(vectors: Sequence[np.ndarray]) -> np.ndarray | None:
