@@ -1,12 +1,12 @@
 """Who said it, on recordings the talk check was not built on (issue 32; docs/talk-unseen.md).
 
 Builds the recordings of one split of ``tests/talk_unseen.py`` (``tune``, ``heldout``,
-``heldout2``, ``heldout3``, ``tunev``, ``tuneh``, ``heldout4``, ``heldout5``, ``tunevh`` or
-``heldout6``) into a folder (kept between runs), audits each with the bundled models and the
-``bundled_samples`` profile, and prints, per recording and for the split, the figures of
-``tests/talk_measure.py``: talk IoU per party, 代答 turns flagged, false who-said-it findings,
-key phrases given to the right party, seconds reported as "both" against the real overlap.
-``--json FILE`` also saves them.
+``heldout2``, ``heldout3``, ``tunev``, ``tuneh``, ``heldout4``, ``heldout5``, ``tunevh``,
+``heldout6`` or ``heldout7``) into a folder (kept between runs), audits each with the bundled
+models and the ``bundled_samples`` profile, and prints, per recording and for the split, the
+figures of ``tests/talk_measure.py``: talk IoU per party, 代答 turns flagged, false who-said-it
+findings, key phrases given to the right party, seconds reported as "both" against the real
+overlap. ``--json FILE`` also saves them.
 
     PYTHONPATH=$PWD DUALREC_TEST_MEDIA=../shared/media DUALREC_AUDIT_MODELS=../shared/models \
         .venv/bin/python benchmarks/talk_unseen.py SPLIT [--out DIR] [--json FILE]
@@ -37,6 +37,7 @@ def recipes_of(split: str) -> tuple:
         "heldout5": tn.HELDOUT_5,
         "tunevh": tn.TUNE_VOICE_HUM,
         "heldout6": tn.HELDOUT_6,
+        "heldout7": tn.HELDOUT_7,
     }[split]
 
 
