@@ -4,8 +4,9 @@ On constructed frames: a party's talk is continued over the silent frames of a n
 where its mouth moves, from its own talk only, as far as ``masked_reach_s``, and never in a
 quiet second, for a listener's moving lips away from their talk, or for a voice from off
 screen. On real recordings (``tests/talk_unseen_noise.py``: ``TUNE_HUM``, tuned on, with and
-without it; ``HELDOUT_4`` and ``HELDOUT_5``, each written before it was built and measured
-once): audited with the bundled models.
+without it; ``TUNE_VOICE_HUM``, one voice per party in hum, tuned on; ``HELDOUT_4`` to
+``HELDOUT_7``, each written before it was built and measured once): audited with the bundled
+models.
 """
 
 from __future__ import annotations
@@ -89,8 +90,8 @@ def test_nothing_is_started_by_a_mouth_alone() -> None:
 
 @pytest.fixture(scope="module")
 def hum_splits(tmp_path_factory: pytest.TempPathFactory, isolated_models_env: Path) -> dict:
-    """TUNE_HUM with and without the continuation, HELDOUT_4 and HELDOUT_5 with it:
-    {(name, on): Figures}."""
+    """TUNE_HUM with and without the continuation, TUNE_VOICE_HUM and HELDOUT_4 to HELDOUT_7
+    with it: {(name, on): Figures}."""
     from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
     from dualrec_audit.checks.faces import FaceParams
     from dualrec_audit.checks.talk import TalkParams
@@ -99,8 +100,9 @@ def hum_splits(tmp_path_factory: pytest.TempPathFactory, isolated_models_env: Pa
     out = tmp_path_factory.mktemp("talk_noise")
     pipes: dict[tuple[str, bool], AuditPipeline] = {}
     figures = {}
-    held = tn.HELDOUT_4 + tn.HELDOUT_5
-    runs = [(r, True) for r in tn.TUNE_HUM + held] + [(r, False) for r in tn.TUNE_HUM]
+    held = tn.HELDOUT_4 + tn.HELDOUT_5 + tn.HELDOUT_6 + tn.HELDOUT_7
+    tuned = tn.TUNE_HUM + tn.TUNE_VOICE_HUM
+    runs = [(r, True) for r in tuned + held] + [(r, False) for r in tn.TUNE_HUM]
     for recipe, on in runs:
         key = (recipe.staff_side, on)
         if key not in pipes:
@@ -118,8 +120,8 @@ def hum_splits(tmp_path_factory: pytest.TempPathFactory, isolated_models_env: Pa
 
 def test_tune_hum_meets_the_thresholds_with_the_talk_under_the_noise(hum_splits: dict) -> None:
     """TUNE_HUM (tuned on): every threshold of the issue on every recording; the customers'
-    IoU 0.728 / 0.760 / 0.779 without the continuation, 0.842 / 0.865 / 0.772 with it (the
-    last: 0.007 less: a listener's twitch in the hum, labelled the customer's for 0.15 s,
+    IoU 0.728 / 0.760 / 0.762 without the continuation, 0.842 / 0.865 / 0.757 with it (the
+    last: 0.005 less: a listener's twitch in the hum, labelled the customer's for 0.15 s,
     which the continuation joins to the customer's next turn)."""
     for recipe in tn.TUNE_HUM:
         on, off = hum_splits[(recipe.name, True)], hum_splits[(recipe.name, False)]
@@ -132,25 +134,47 @@ def test_tune_hum_meets_the_thresholds_with_the_talk_under_the_noise(hum_splits:
     assert on_mean >= off_mean + 0.05, (on_mean, off_mean)
 
 
+def test_one_voice_per_party_in_hum(hum_splits: dict) -> None:
+    """TUNE_VOICE_HUM (tuned on): IoU >= 0.7, the 代答 mouthed along in the mains hum flagged,
+    nothing flagged where the customer speaks while the staff mouths, every phrase right. Not
+    asserted (a failure, not a property): that recording's 1.4 s of "both" where nobody
+    overlaps (the customer's second sentence as near the staff's voice as the customer's)."""
+    for recipe in tn.TUNE_VOICE_HUM:
+        f = hum_splits[(recipe.name, True)]
+        assert min(f.iou_staff, f.iou_customer) >= 0.7, f
+        assert f.daida_flagged == f.daida_turns and f.false_findings == 0, f
+        assert f.phrases_right == f.phrases, f
+    daida = hum_splits[("tunevh_daida_mains11", True)]
+    assert daida.daida_turns == 1 and daida.both_s <= daida.overlap_s + 0.5, daida
+
+
 def test_the_blind_splits_what_holds(hum_splits: dict) -> None:
-    """HELDOUT_4 and HELDOUT_5, each measured once (docs/talk-noise.md), asserted as what
-    holds: no false who-said-it finding anywhere; HELDOUT_4: every 代答 flagged, every phrase
-    right, IoU >= 0.7 but the 11 dB hum recording's customer (0.588 measured blind, a
-    one-syllable answer under the hum and a turn cut at a change of speaker);
-    HELDOUT_5: IoU >= 0.8 on two recordings; in the mains hum the customer's turns are too
-    broken for their voice to be enrolled, and the 代答 mouthed along is missed (not asserted:
-    a failure, not a property)."""
-    for recipe in tn.HELDOUT_4 + tn.HELDOUT_5:
-        assert hum_splits[(recipe.name, True)].false_findings == 0
+    """HELDOUT_4 to HELDOUT_7, each measured once (docs/talk-noise.md), asserted as what
+    holds now: no false who-said-it finding anywhere and every 代答 flagged; HELDOUT_4: every
+    phrase right, IoU >= 0.7 but the 11 dB hum recording's customer (0.588 measured blind, a
+    one-syllable answer under the hum and a turn cut at a change of speaker); HELDOUT_5: IoU
+    >= 0.8 (its mains-hum customer 0.459 measured blind: nobody's voice enrolled, fixed since);
+    HELDOUT_6 and HELDOUT_7: IoU >= 0.7 but where a mains hum of 10 dB or less is taken for
+    speech all along (the customer's talk runs on as far as their mouth seems to move: not
+    asserted, a failure, not a property)."""
+    held = tn.HELDOUT_4 + tn.HELDOUT_5 + tn.HELDOUT_6 + tn.HELDOUT_7
+    for recipe in held:
+        f = hum_splits[(recipe.name, True)]
+        assert f.false_findings == 0 and f.daida_flagged == f.daida_turns, f
     for recipe in tn.HELDOUT_4:
         f = hum_splits[(recipe.name, True)]
-        assert f.daida_flagged == f.daida_turns and f.phrases_right == f.phrases, f
+        assert f.phrases_right == f.phrases, f
         if recipe.name != "blind4_daida_hum11_mirrored":
             assert min(f.iou_staff, f.iou_customer) >= 0.7, f
     mirrored = hum_splits[("blind4_daida_hum11_mirrored", True)]
     assert mirrored.iou_staff >= 0.9 and mirrored.iou_customer >= 0.65, mirrored
-    for name in ("blind5_turn_change_hum12", "blind5_overlap_hum8"):
-        f = hum_splits[(name, True)]
+    for recipe in tn.HELDOUT_5:
+        f = hum_splits[(recipe.name, True)]
         assert min(f.iou_staff, f.iou_customer) >= 0.8 and f.both_s <= f.overlap_s + 0.5, f
-    mains = hum_splits[("blind5_daida_mains_voice", True)]
-    assert mains.iou_staff >= 0.85, mains  # its customer and 代答: not met (docs/talk-noise.md)
+    loud_mains = ("blind6_daida_mains10", "blind7_daida_mains9_pieces")
+    for recipe in tn.HELDOUT_6 + tn.HELDOUT_7:
+        f = hum_splits[(recipe.name, True)]
+        if recipe.name in loud_mains:
+            assert f.iou_staff >= 0.7, f
+        else:
+            assert min(f.iou_staff, f.iou_customer) >= 0.7 and f.both_s <= f.overlap_s + 0.5, f
