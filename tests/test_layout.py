@@ -94,10 +94,10 @@ def test_files_and_functions_are_read_at_once():
 # identity check, the documents' scene options, the script's sweep and enhancer options; then
 # issue 32's who-said-it: "both" only over two moving mouths, stages' speaker_detected; then
 # the voice per turn: checks.talk.details.voices and the talk options' voice, voice_margin;
-# then the voice model recorded in the result's models). A
-# change that means to change results moves this forward to its own commit, in a commit of its
-# own.
-BEFORE_LAYOUT = "246d6ae2ed45221fe6deb6ea80249281e390ca99"
+# then the voice model recorded in the result's models; then a voice turn's lips_share counted
+# over the frames where a mouth moves). A change that means to change results moves this
+# forward to its own commit, in a commit of its own.
+BEFORE_LAYOUT = "4db4b93f50844cb60a913f8afdcd7b4e69a9e02b"
 
 
 def _check_json(tree: Path, name: str, env: dict[str, str]) -> str:
