@@ -53,7 +53,10 @@ def test_the_readme_tree_has_one_line_per_package():
     data = [
         p.name
         for p in (ROOT / "dualrec_audit").iterdir()
-        if p.is_dir() and not (p / "__init__.py").exists() and any(p.glob("*.*"))
+        if p.is_dir()
+        and not (p / "__init__.py").exists()
+        and any(p.glob("*.*"))
+        and p.name != "__pycache__"  # bytecode Python writes beside the sources: not data
     ]
     assert sorted(listed) == sorted(_packages() + data)
     for top in ("dualrec_audit/", "ui/", "tests/", "benchmarks/", "scripts/", "models/"):
