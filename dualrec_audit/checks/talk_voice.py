@@ -5,11 +5,12 @@ pieces of at most ``max_s``); in the audit's sound thread, while the audio is de
 turn's middle 1.6 s becomes the voice encoder's input (``voice-ge2e``,
 :mod:`dualrec_audit.speech.voice`: mel frames, cheap). Once the mouths have labelled the
 frames (:func:`voice_evidence`), only the turns that matter run through the network: each
-party's voice is **enrolled** from the longest turns its mouth says clearly (at most
-``enrol_max``), and the turns the mouths leave unclear are compared with both voices (an
-enrolled turn without itself). A turn whose voice is clearly one party's (by ``margin``)
-names that party in ``checks.talk.details.voices``; :func:`voice_relabel` gives it the turn
-where the mouths are unclear.
+party's voice is **enrolled** from the longest stretches its mouth says clearly (a turn, or
+pieces of a sentence across short pauses; at most ``enrol_max``), and the turns the mouths
+leave unclear are compared with both voices (an enrolled turn without its own stretch). A
+turn whose voice is clearly one party's (by ``margin``) names that party in
+``checks.talk.details.voices``; :func:`voice_relabel` gives it the turn where the mouths are
+unclear.
 """
 
 from __future__ import annotations
@@ -105,9 +106,9 @@ def _lips(labels: Sequence[str | None], a: float, b: float) -> tuple[str | None,
     voice with no moving mouth (a loud hum taken for speech, a pause inside the turn) say
     nothing of whose voice the turn is."""
     got = [lab for lab in labels[int(a / FRAME_S) : int(np.ceil(b / FRAME_S))] if lab]
-    mouthed = [lab for lab in got if lab != "off_screen"]
     if not got:
         return None, 0.0
+    mouthed = [lab for lab in got if lab != "off_screen"]
     if len(mouthed) * 2 <= len(got):
         return "off_screen", 1.0 - len(mouthed) / len(got)
     lab, n = Counter(mouthed).most_common(1)[0]
@@ -131,7 +132,8 @@ def _clear_stretches(
     join_s: float,
 ) -> list[list[int]]:
     """The party's clear stretches of speech, longest first (at most ``most``): each turn its
-    mouth says clearly (``share`` of the turn's speech frames) at least ``least_s`` long, and
+    mouth says clearly (``share`` of the turn's mouthed frames, :func:`_lips`) at least
+    ``least_s`` long, and
     runs of shorter such turns with no other turn between them and pauses of at most
     ``join_s`` that are ``least_s`` long together (in a loud hum a sentence's speech frames
     come in pieces too short to enrol alone)."""
@@ -164,13 +166,12 @@ def voice_evidence(
     join_s: float = 0.5,
 ) -> dict[str, Any]:
     """Each party's voice enrolled from the (at most ``enrol_max``, longest) stretches its
-    mouth clearly says (a turn with ``enrol_share`` of its speech frames the party's, at least
+    mouth clearly says (a turn with ``enrol_share`` of its mouthed frames the party's, at least
     ``enrol_s`` long, or shorter such turns across pauses of at most ``join_s``, ``enrol_s``
-    together: :func:`_clear_stretches`),
-    and each enrolled turn and each turn the mouths leave unclear compared with both voices
-    (without its own stretch): ``voice`` is the party whose voice is nearer by ``margin``,
-    else None (and None for a clear turn not enrolled: not computed); ``apart``: the
-    similarity of the two parties' voices (1: one voice)."""
+    together: :func:`_clear_stretches`), and each enrolled turn and each turn the mouths leave
+    unclear compared with both voices (without its own stretch): ``voice`` is the party whose
+    voice is nearer by ``margin``, else None (and None for a clear turn not enrolled: not
+    computed); ``apart``: the similarity of the two parties' voices (1: one voice)."""
     if voices.missing or not voices.turns or voices.encoder is None:
         return {"turns": [], "enrolled": {p: 0 for p in PARTY}, "missing": voices.missing}
     turns = voices.turns
