@@ -22,6 +22,21 @@ import time
 from pathlib import Path
 
 
+SPLITS = (
+    "tune",
+    "heldout",
+    "heldout2",
+    "heldout3",
+    "tunev",
+    "tuneh",
+    "heldout4",
+    "heldout5",
+    "tunevh",
+    "heldout6",
+    "heldout7",
+)
+
+
 def recipes_of(split: str) -> tuple:
     from tests import talk_unseen as tu
     from tests import talk_unseen_noise as tn
@@ -90,8 +105,7 @@ def long_recording(split: str, times: int, out: Path) -> Path:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    splits = ("tune", "tunev", "tuneh", "heldout", "heldout2", "heldout3", "heldout4", "heldout5")
-    ap.add_argument("split", choices=splits)
+    ap.add_argument("split", choices=SPLITS)
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "talk-unseen")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--long", type=int, help="only write the split's first recording played "

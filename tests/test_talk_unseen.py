@@ -257,3 +257,20 @@ def test_voice_frames_keep_speech_in_a_machine_hum() -> None:
     assert (voice >= 1)[inside].mean() >= 0.75 > a.speech_frames[inside].mean() + 0.2
     assert (voice == 2)[outside].mean() <= 0.02  # the hum alone: not speech (maybe a voice)
     assert ((voice == 2) == a.speech_frames).all()
+
+
+def test_the_harness_runs_every_split_it_names() -> None:
+    """``benchmarks/talk_unseen.py SPLIT``: each split accepted, each with its recipes, and the
+    usage lists them all (tunevh, heldout6 and heldout7 were once named but refused)."""
+    from benchmarks import talk_unseen as bench
+
+    doc = bench.__doc__ or ""
+    for split in bench.SPLITS:
+        assert bench.recipes_of(split), split
+        assert f"``{split}``" in doc, split
+    named = {tu.TUNE, tu.HELDOUT, tu.HELDOUT_2, tu.HELDOUT_3, tu.TUNE_VOICE}
+    from tests import talk_unseen_noise as tn
+
+    named |= {tn.TUNE_HUM, tn.TUNE_VOICE_HUM, tn.HELDOUT_4, tn.HELDOUT_5}
+    named |= {tn.HELDOUT_6, tn.HELDOUT_7}
+    assert {bench.recipes_of(s) for s in bench.SPLITS} == named
