@@ -297,3 +297,41 @@ def test_heldout_3_measured_once_meets_the_thresholds_with_the_voice(voiced_spli
         assert f.phrases_right == f.phrases and f.both_s <= f.overlap_s + 0.5, f
     lips = voiced_splits[("blind3_daida_mouthing", False)]
     assert lips.daida_flagged == 0 and lips.both_s > 2.0
+
+
+def _row(a: float, b: float, lips: str, share: float, staff: float, customer: float) -> dict:
+    voice = (
+        "staff" if staff - customer >= 0.05 else "customer" if customer - staff >= 0.05 else None
+    )
+    return {"start": a, "end": b, "lips": lips, "lips_share": share, "voice": voice,
+            "staff": staff, "customer": customer}  # fmt: skip
+
+
+def test_a_sentence_heard_as_one_voice_throughout_overrules_a_mouths_narrow_plurality() -> None:
+    """A 代答 cut at ``max_s`` into two pieces: the customer mouthing along wins the second
+    piece's mouths by a little (52 %); both pieces are clearly the staff's voice (by 0.35): the
+    whole sentence is the staff's. Not where a piece's voice is only a little nearer (0.1), not
+    a lone turn, not where the pieces' voices differ, never a mouth that says it clearly."""
+    labels = _frames([(0.0, 2.0, "staff"), (2.0, 4.0, "customer")], 140)
+
+    def relabelled(rows: list[dict]) -> list[str | None]:
+        out = list(labels)
+        voice_relabel({"turns": rows}, out, np.zeros(len(out), bool))
+        return out
+
+    second = range(int(2.1 / FRAME_S), int(4.0 / FRAME_S))  # the first piece ends at 2.01
+    one_voice = [
+        _row(0.0, 2.0, "staff", 0.59, 0.76, 0.42),
+        _row(2.0, 4.0, "customer", 0.52, 0.80, 0.46),
+    ]
+    assert {relabelled(one_voice)[i] for i in second} == {"staff"}
+    near = [one_voice[0], _row(2.0, 4.0, "customer", 0.52, 0.56, 0.46)]
+    assert {relabelled(near)[i] for i in second} == {"customer"}
+    lone = [_row(2.0, 4.0, "customer", 0.52, 0.80, 0.46)]
+    assert {relabelled(lone)[i] for i in second} == {"customer"}
+    paused = [_row(0.0, 1.8, "staff", 0.59, 0.76, 0.42), one_voice[1]]
+    assert {relabelled(paused)[i] for i in second} == {"customer"}
+    two_voices = [_row(0.0, 2.0, "customer", 0.59, 0.42, 0.76), one_voice[1]]
+    assert {relabelled(two_voices)[i] for i in second} == {"customer"}
+    clear = [one_voice[0], _row(2.0, 4.0, "customer", 0.9, 0.80, 0.46)]
+    assert {relabelled(clear)[i] for i in second} == {"customer"}

@@ -237,22 +237,28 @@ def voice_relabel(
     pinned: np.ndarray,
     enrol_share: float = 0.8,
     moving: tuple[np.ndarray, np.ndarray] | None = None,
+    run_margin: float = 0.15,
 ) -> float:
     """Where the mouths do not say clearly who speaks a turn (``both`` over most of it, or
     its voice's party over less than ``enrol_share`` of it: a party mouthing along, a 代答
     while the customer's lips move too) and its voice is clearly one party's, the turn's
     frames labelled ``both`` or the other party become that party's and are pinned (not
     smoothed back). A turn most of whose frames the mouths give to the other party stays
-    theirs (a real overlap's turn holds two voices; the mouths are the firmer evidence), and
-    so do frames given to nobody's mouth (``off_screen``), pinned short answers, and, given
-    ``moving`` (the staff's and the customer's mouth moving per frame), the frames where the
-    voice's party's mouth is still (a turn cut without a pause can hold a change of speaker:
-    before it, only the other's mouth moves). The seconds changed."""
+    theirs (a real overlap's turn holds two voices; the mouths are the firmer evidence) unless
+    it is a piece of a sentence (pieces cut without a pause) that the voice gives to one party
+    throughout, each piece by ``run_margin`` at least (a 代答 the customer mouths along, whose
+    second half their lips happen to win by a little); and so do frames given to nobody's
+    mouth (``off_screen``), pinned short answers, and, given ``moving`` (the staff's and the
+    customer's mouth moving per frame), the frames where the voice's party's mouth is still (a
+    turn cut without a pause can hold a change of speaker: before it, only the other's mouth
+    moves). The seconds changed."""
     changed = 0
-    for row in evidence.get("turns", []):
+    rows = evidence.get("turns", [])
+    heard_whole = _one_voice_runs(rows, run_margin)
+    for k, row in enumerate(rows):
         who = row["voice"]
-        if who is None or row["lips"] not in ("both", who):
-            continue  # the voice settles "both", never a mouth that moves more
+        if who is None or (row["lips"] not in ("both", who) and not heard_whole[k]):
+            continue  # the voice settles "both", not a mouth that moves more (but see above)
         if not _unclear(row["lips"], row["lips_share"], enrol_share):
             continue
         other = "customer" if who == "staff" else "staff"
@@ -266,3 +272,21 @@ def voice_relabel(
                 labels[i], pinned[i] = who, True
                 changed += 1
     return round(changed * FRAME_S, 2)
+
+
+def _one_voice_runs(rows: Sequence[dict[str, Any]], margin: float) -> list[bool]:
+    """Per turn: whether it is a piece of speech cut without a pause (at ``max_s``) whose
+    every piece's voice is one party's, each nearer it by ``margin`` at least (two pieces at
+    least): a sentence heard as one voice throughout."""
+    out = [False] * len(rows)
+    k = 0
+    while k < len(rows):
+        j = k + 1
+        while j < len(rows) and abs(rows[j]["start"] - rows[j - 1]["end"]) < 1e-6:
+            j += 1
+        run = rows[k:j]
+        one = len(run) >= 2 and len({r["voice"] for r in run}) == 1 and run[0]["voice"]
+        if one and all(abs(r["staff"] - r["customer"]) >= margin for r in run):
+            out[k:j] = [True] * len(run)
+        k = j
+    return out
