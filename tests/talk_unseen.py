@@ -75,6 +75,7 @@ class Recipe:
     noise_snr_db: float | None = None
     noise: str = "hum"  # hum (SpeechBrain machine hum) | babble (the five GRID voices mixed)
     #                     | mains (a synthetic 50 Hz hum with its harmonics and a faint hiss)
+    #                     | mains60 (the same at 60 Hz) | fan (pink noise with a blade tone)
     tail_s: float = 1.0
 
 
@@ -397,6 +398,8 @@ def build(recipe: Recipe, media_root: Path, out_dir: Path) -> Built:
     if recipe.noise_snr_db is not None:
         noise = _babble(media_root, len(audio)) if recipe.noise == "babble" else None
         noise = _mains(len(audio)) if recipe.noise == "mains" else noise
+        noise = _mains(len(audio), 60.0, seed=60) if recipe.noise == "mains60" else noise
+        noise = _fan(len(audio)) if recipe.noise == "fan" else noise
         if noise is None:
             noise = np.resize(bs.read_wav(media_root / "noise" / bs.NOISE_FILE), len(audio))
         gain = 10 ** ((bs.TARGET_DBFS - recipe.noise_snr_db - bs.rms_dbfs(noise)) / 20)
@@ -420,18 +423,33 @@ def _babble(media_root: Path, n: int) -> np.ndarray:
     return out
 
 
-def _mains(n: int) -> np.ndarray:
-    """A transformer's hum: 50 Hz and its harmonics up to 1 kHz (the odd ones stronger), each
+def _mains(n: int, hz: float = 50.0, seed: int = 50) -> np.ndarray:
+    """A transformer's hum: ``hz`` and its first 20 harmonics (the odd ones stronger), each
     slowly wavering in level, with a faint broadband hiss (deterministic)."""
-    rng = np.random.default_rng(50)
+    rng = np.random.default_rng(seed)
     t = np.arange(n) / SR
     out = np.zeros(n, np.float64)
     for k in range(1, 21):
         amp = (1.0 if k % 2 else 0.4) / k
         wobble = 1.0 + 0.3 * np.sin(2 * np.pi * rng.uniform(0.05, 0.4) * t + rng.uniform(0, 6))
-        out += amp * wobble * np.sin(2 * np.pi * 50.0 * k * t + rng.uniform(0, 6))
+        out += amp * wobble * np.sin(2 * np.pi * hz * k * t + rng.uniform(0, 6))
     out += 0.05 * np.sqrt(np.mean(out**2)) * rng.standard_normal(n)
     return out.astype(np.float32)
+
+
+def _fan(n: int) -> np.ndarray:
+    """A fan or an air conditioner: broadband noise falling 3 dB an octave (pink), swelling
+    slowly, with its blade tone (90 Hz and three harmonics) under it (deterministic)."""
+    rng = np.random.default_rng(90)
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    spectrum /= np.sqrt(np.maximum(np.fft.rfftfreq(n, 1 / SR), 20.0))
+    pink = np.fft.irfft(spectrum, n)
+    pink /= np.sqrt(np.mean(pink**2)) + 1e-12
+    t = np.arange(n) / SR
+    blade = sum(np.sin(2 * np.pi * 90.0 * k * t + rng.uniform(0, 6)) / k for k in range(1, 5))
+    blade /= np.sqrt(np.mean(blade**2)) + 1e-12
+    swell = 1.0 + 0.2 * np.sin(2 * np.pi * 0.15 * t + rng.uniform(0, 6))
+    return (swell * pink + 0.3 * blade).astype(np.float32)
 
 
 def _frames(recipe: Recipe, media_root: Path, lips: list, n_frames: int):
