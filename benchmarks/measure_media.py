@@ -235,15 +235,17 @@ def _talk_pass(
     store: Any = None,
     talk: bool = True,
 ) -> dict[str, Any]:
-    """One pass; ``talk`` includes the turns' voices (part ``voice`` too) when ``store``.
+    """One pass; ``talk`` includes the noisy spans heard enhanced (part ``denoise`` too) and
+    the turns' voices (part ``voice`` too) when ``store``.
     Each part's wall seconds, and its CPU seconds as ``cpu_PART``: the CPU time of the thread
     that made the call, during the call (the talk check's calls are single-threaded; the
     faces' may use other threads too, so theirs is a lower bound). ``talk=False``: the same
     pass without the talk check (no tap, no mouths, no voices): the pass's ``cpu_s`` against
     one with it gives the talk's whole CPU cost, whatever thread it runs in."""
-    from dualrec_audit.checks.speech import run_speech_check, voice_frames
+    from dualrec_audit.checks.speech import SpeechParams, run_speech_check, voice_frames
     from dualrec_audit.checks.talk import MouthTracker
     from dualrec_audit.checks.talk_gate import VoiceGate
+    from dualrec_audit.checks.talk_hum import talk_voice
     from dualrec_audit.checks.talk_voice import VoiceTurns, turn_voices
     from dualrec_audit.media.frames import sample_frames
     from dualrec_audit.media.sound import SAMPLE_RATE
@@ -252,7 +254,7 @@ def _talk_pass(
     faces, video = _frame_check("faces", args, step), _frame_check("video", args, step)
     mouths = MouthTracker(info)
     p = Pass()
-    spent = {"talk": 0.0, "faces": 0.0, "video": 0.0, "speech": 0.0, "voice": 0.0}
+    spent = {"talk": 0.0, "faces": 0.0, "video": 0.0, "speech": 0.0, "voice": 0.0, "denoise": 0.0}
     cpu = dict.fromkeys(spent, 0.0)
 
     def timed(part: str, fn: Any, *a: Any) -> Any:
@@ -280,12 +282,13 @@ def _talk_pass(
     timed("faces", faces.finish, info.duration_s)
     timed("video", video.finish, info.duration_s)
     if talk:
-        vad = voice_frames(analysis)
+        # the noisy spans heard enhanced: the hum's voice frames taken out (checks/talk_hum.py)
+        vad = timed("denoise", talk_voice, audio, analysis, SpeechParams()).frames
         voices = timed("voice", turn_voices, audio, vad, store) if store else VoiceTurns()
         snr = analysis.snr_db if analysis is not None else ()
         result = timed("talk", mouths.finish, info.duration_s, vad, (), voices, snr)
-    spent["talk"] += spent["voice"]
-    cpu["talk"] += cpu["voice"]
+    spent["talk"] += spent["voice"] + spent["denoise"]
+    cpu["talk"] += cpu["voice"] + cpu["denoise"]
     for part in spent:
         p.add(part, spent[part])
         p.add(f"cpu_{part}", cpu[part])

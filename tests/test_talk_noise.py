@@ -91,7 +91,7 @@ def test_nothing_is_started_by_a_mouth_alone() -> None:
 @pytest.fixture(scope="module")
 def hum_splits(tmp_path_factory: pytest.TempPathFactory, isolated_models_env: Path) -> dict:
     """TUNE_HUM with and without the continuation, TUNE_VOICE_HUM and HELDOUT_4 to HELDOUT_7
-    with it: {(name, on): Figures}."""
+    with it: {(name, on): Figures}, and {(name, "denoised"): the talk's details.denoised}."""
     from dualrec_audit.audit.pipeline import AuditOptions, AuditPipeline
     from dualrec_audit.checks.faces import FaceParams
     from dualrec_audit.checks.talk import TalkParams
@@ -115,6 +115,7 @@ def hum_splits(tmp_path_factory: pytest.TempPathFactory, isolated_models_env: Pa
         result = pipes[key].apply(built.path)
         assert result.error is None, result.error
         figures[(recipe.name, on)] = measure(built, result)
+        figures[(recipe.name, "denoised")] = result.checks["talk"].details["denoised"]
     return figures
 
 
@@ -154,9 +155,10 @@ def test_the_blind_splits_what_holds(hum_splits: dict) -> None:
     phrase right, IoU >= 0.7 but the 11 dB hum recording's customer (0.588 measured blind, a
     one-syllable answer under the hum and a turn cut at a change of speaker); HELDOUT_5: IoU
     >= 0.8 (its mains-hum customer 0.459 measured blind: nobody's voice enrolled, fixed since);
-    HELDOUT_6 and HELDOUT_7: IoU >= 0.7 but where a mains hum of 10 dB or less is taken for
-    speech all along (the customer's talk runs on as far as their mouth seems to move: not
-    asserted, a failure, not a property)."""
+    HELDOUT_6 and HELDOUT_7: IoU >= 0.7 (measured blind, a mains hum of 10 dB or less taken for
+    speech all along: 0.595 and 0.392; heard through DeepFilterNet since, checks/talk_hum.py)
+    but the customer answering in pieces in 9 dB mains hum (0.658 now: the 代答 they mouth
+    along is half theirs by the mouths, and the staff's voice is not clear enough there)."""
     held = tn.HELDOUT_4 + tn.HELDOUT_5 + tn.HELDOUT_6 + tn.HELDOUT_7
     for recipe in held:
         f = hum_splits[(recipe.name, True)]
@@ -171,10 +173,23 @@ def test_the_blind_splits_what_holds(hum_splits: dict) -> None:
     for recipe in tn.HELDOUT_5:
         f = hum_splits[(recipe.name, True)]
         assert min(f.iou_staff, f.iou_customer) >= 0.8 and f.both_s <= f.overlap_s + 0.5, f
-    loud_mains = ("blind6_daida_mains10", "blind7_daida_mains9_pieces")
     for recipe in tn.HELDOUT_6 + tn.HELDOUT_7:
         f = hum_splits[(recipe.name, True)]
-        if recipe.name in loud_mains:
-            assert f.iou_staff >= 0.7, f
+        if recipe.name == "blind7_daida_mains9_pieces":
+            assert f.iou_staff >= 0.8 and f.iou_customer >= 0.6, f
         else:
             assert min(f.iou_staff, f.iou_customer) >= 0.7 and f.both_s <= f.overlap_s + 0.5, f
+
+
+def test_a_mains_hum_is_heard_enhanced(hum_splits: dict) -> None:
+    """Every recording in a mains hum of 12 dB or less has noisy spans heard through
+    DeepFilterNet and voice frames taken out there (checks/talk_hum.py: 0.2-0.5 s at 12 dB,
+    2.4-7.7 s at 9-11 dB); the runtime is never missing."""
+    held = tn.HELDOUT_4 + tn.HELDOUT_5 + tn.HELDOUT_6 + tn.HELDOUT_7
+    for recipe in tn.TUNE_HUM + tn.TUNE_VOICE_HUM + held:
+        denoised = hum_splits[(recipe.name, "denoised")]
+        assert "missing" not in denoised, denoised
+        if recipe.noise == "mains" and recipe.noise_snr_db <= 12:
+            assert denoised["spans"] and denoised["removed_s"] > 0, (recipe.name, denoised)
+        if recipe.noise == "mains" and recipe.noise_snr_db <= 11:  # measured 2.4-7.7 s
+            assert denoised["removed_s"] >= 2.0, (recipe.name, denoised)
