@@ -13,6 +13,7 @@ import pytest
 from dualrec_audit.checks.speech import run_speech_check
 from dualrec_audit.speech.enhance import (
     EnhancedAudio,
+    Enhancer,
     EnhanceParams,
     enhance,
     enhanced_view,
@@ -57,6 +58,22 @@ def test_deepfilternet_removes_real_noise_and_keeps_the_speech():
     # Aligned with the speech (the model's 30 ms delay taken out).
     lags = [float(np.dot(clean[a:b], out[a + k : b + k])) for k in range(-8, 9)]
     assert abs(int(np.argmax(lags)) - 8) <= 1
+
+
+def test_one_model_state_enhances_piece_after_piece():
+    """The talk check's enhancer (checks/talk_hum.py): the model loaded once for a recording's
+    pieces; its first piece is what a fresh state gives, a later one (after another piece, then
+    0.5 s of its own sound to settle) is within a few tenths of a dB of it."""
+    clean = np.concatenate([np.zeros(fm.SR, np.float32), fm.clip("funasr_asr_example.wav")])
+    noisy = fm.mix_noise(clean, 0.0, "branch")
+    a, b = (int(t * fm.SR) for t in fm.speech_span(clean))
+    fresh = enhance(noisy)
+    with Enhancer() as run:
+        first = run(noisy)
+        again = run(noisy[a - fm.SR // 2 : b])[fm.SR // 2 :]
+    assert np.array_equal(first, fresh)
+    assert len(again) == b - a and abs(_db(again) - _db(fresh[a:b])) < 0.5
+    assert np.corrcoef(again, fresh[a:b])[0, 1] > 0.95
 
 
 def test_the_view_enhances_only_the_noisy_spans():

@@ -16,7 +16,14 @@ import numpy as np
 import pytest
 
 from dualrec_audit.checks.speech import SpeechAnalysis, SpeechParams, run_speech_check
-from dualrec_audit.checks.talk_hum import FRAME, TalkVoice, hum_spans, talk_voice, with_denoised
+from dualrec_audit.checks.talk_hum import (
+    FRAME,
+    TalkVoice,
+    _pieces,
+    hum_spans,
+    talk_voice,
+    with_denoised,
+)
 from dualrec_audit.core.errors import ModelError
 from dualrec_audit.core.result import CheckResult, Text
 from dualrec_audit.media.sound import SAMPLE_RATE, load_audio
@@ -125,6 +132,16 @@ def test_the_spans_are_the_noisy_seconds_and_those_all_speech_around() -> None:
     assert hum_spans(_analysis(snr, ratio, quiet_db=-80.0), 12.0, 0.5, 6.0) == []
     assert hum_spans(_analysis(snr, ratio, quiet_db=-50.0), 12.0, 0.0, 6.0) == []  # 30 dB
     assert len(hum_spans(_analysis(snr, ratio, quiet_db=-49.0), 12.0, 0.0, 6.0)) == 3
+
+
+def test_a_long_span_is_enhanced_a_minute_at_a_time() -> None:
+    assert _pieces([(0.0, 130.0), (140.01, 141.0)], 10_000) == [
+        (0, 2000),
+        (2000, 4000),
+        (4000, 4333),
+        (4667, 4700),
+    ]
+    assert _pieces([(0.0, 130.0)], 3000) == [(0, 2000), (2000, 3000)]  # the recording's end
 
 
 def test_the_result_tells_what_was_enhanced() -> None:

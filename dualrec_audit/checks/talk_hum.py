@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -35,12 +36,14 @@ from dualrec_audit.checks.speech import FRAME_MS, SpeechAnalysis, SpeechParams, 
 from dualrec_audit.checks.speech import voice_frames as speech_voice_frames
 from dualrec_audit.core.errors import ModelError
 from dualrec_audit.core.result import CheckResult
-from dualrec_audit.media.sound import SAMPLE_RATE, Audio
-from dualrec_audit.speech.enhance import EnhancedAudio, EnhanceParams, noisy_spans
+from dualrec_audit.media.sound import SAMPLE_RATE, Audio, samples_between
+from dualrec_audit.speech.enhance import EnhanceParams, Enhancer, noisy_spans
 
 log = logging.getLogger("dualrec_audit")
 
 FRAME = SAMPLE_RATE * FRAME_MS // 1000  # samples in a voice-activity frame
+PIECE_FRAMES = 2000  # a long span is enhanced 60 s at a time
+ENHANCE_CONTEXT_S = EnhanceParams().context_s  # the sound the model hears first, to settle
 
 
 @dataclass(frozen=True)
@@ -102,13 +105,13 @@ def talk_voice(
     spans = hum_spans(a, max_snr_db, pad_s, len(audio) / SAMPLE_RATE)
     if not spans:
         return TalkVoice(frames)
-    view = EnhancedAudio(audio, spans, EnhanceParams(enabled=True, max_snr_db=max_snr_db))
     out = np.array(frames, copy=True)
+    context = round(context_s * 1000 / FRAME_MS)
     try:
-        for lo_s, hi_s in spans:
-            lo, hi = round(lo_s * 1000 / FRAME_MS), min(len(out), round(hi_s * 1000 / FRAME_MS))
-            heard = _heard(view, lo, hi, round(context_s * 1000 / FRAME_MS), sp)
-            out[lo:hi] = np.where(heard, out[lo:hi], 0)
+        with Enhancer() as enhancer:
+            for lo, hi in _pieces(spans, len(out)):
+                heard = _heard(audio, enhancer, lo, hi, context, sp)
+                out[lo:hi] = np.where(heard, out[lo:hi], 0)
     except ModelError as exc:
         log.warning("talk: the noisy spans were not enhanced: %s", exc)
         return TalkVoice(frames, missing=str(exc))
@@ -118,12 +121,30 @@ def talk_voice(
     return TalkVoice(out, tuple(spans), round(removed, 2))
 
 
-def _heard(view: EnhancedAudio, lo: int, hi: int, context: int, sp: SpeechParams) -> np.ndarray:
-    """Whether the enhanced sound has voice activity (any level) in frames [lo, hi), analysed
-    with ``context`` frames either side."""
+def _pieces(spans: Sequence[tuple[float, float]], n: int) -> list[tuple[int, int]]:
+    """The spans as voice-activity frames [lo, hi), cut into pieces of at most
+    ``PIECE_FRAMES`` (a long noisy recording is enhanced a minute at a time)."""
+    out = []
+    for lo_s, hi_s in spans:
+        lo, hi = round(lo_s * 1000 / FRAME_MS), min(n, round(hi_s * 1000 / FRAME_MS))
+        out += [(a, min(hi, a + PIECE_FRAMES)) for a in range(lo, hi, PIECE_FRAMES)]
+    return out
+
+
+def _heard(
+    audio: Audio, enhancer: Enhancer, lo: int, hi: int, context: int, sp: SpeechParams
+) -> np.ndarray:
+    """Whether the sound of frames [lo, hi), enhanced (after ``ENHANCE_CONTEXT_S`` of sound for
+    the model to settle), has voice activity (any level); analysed with ``context`` frames of
+    the original sound either side."""
+    settle = round(ENHANCE_CONTEXT_S * SAMPLE_RATE)
+    start = lo * FRAME
+    before = max(0, start - settle)
+    clean = enhancer(samples_between(audio, before, hi * FRAME))[start - before :]
     first = max(0, lo - context)
-    last = min(len(view) // FRAME, hi + context)
-    sound = view[first * FRAME : last * FRAME]
+    last = min(len(audio) // FRAME, hi + context)
+    sound = np.array(samples_between(audio, first * FRAME, last * FRAME), np.float32)
+    sound[start - first * FRAME : start - first * FRAME + len(clean)] = clean
     voice = speech_voice_frames(analyse(sound, SAMPLE_RATE, len(sound) / SAMPLE_RATE, sp))
     heard = np.zeros(hi - lo, bool)
     if voice is not None:

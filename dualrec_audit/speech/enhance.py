@@ -107,25 +107,62 @@ class _Runtime:
         self.model = model
         self.lock = threading.Lock()
 
-    def run(self, x48: np.ndarray, atten_lim_db: float) -> np.ndarray:
-        lib = self.lib
+    def create(self, atten_lim_db: float) -> Any:
+        """A model state (it carries the stream); 0.2 s to load the model."""
         with self.lock:
-            state = lib.df_create(self.model, atten_lim_db, b"error")
+            state = self.lib.df_create(self.model, atten_lim_db, b"error")
         if not state:
             raise ModelError("DeepFilterNet could not load its model", code="model_corrupt")
+        return state
+
+    def process(self, state: Any, x48: np.ndarray) -> np.ndarray:
+        """48 kHz samples through ``state``, its delay flushed out at the end (zeros fed)."""
+        lib = self.lib
+        hop = int(lib.df_get_frame_length(state))
+        n = -(-len(x48) // hop) * hop + 4 * hop
+        src = np.zeros(n, np.float32)
+        src[: len(x48)] = x48
+        out = np.zeros(n, np.float32)
+        f32p = ctypes.POINTER(ctypes.c_float)
+        for i in range(0, n, hop):
+            a, b = src[i : i + hop], out[i : i + hop]
+            lib.df_process_frame(state, a.ctypes.data_as(f32p), b.ctypes.data_as(f32p))
+        return out
+
+    def run(self, x48: np.ndarray, atten_lim_db: float) -> np.ndarray:
+        state = self.create(atten_lim_db)
         try:
-            hop = int(lib.df_get_frame_length(state))
-            n = -(-len(x48) // hop) * hop + 4 * hop  # the model's delay flushed out at the end
-            src = np.zeros(n, np.float32)
-            src[: len(x48)] = x48
-            out = np.zeros(n, np.float32)
-            f32p = ctypes.POINTER(ctypes.c_float)
-            for i in range(0, n, hop):
-                a, b = src[i : i + hop], out[i : i + hop]
-                lib.df_process_frame(state, a.ctypes.data_as(f32p), b.ctypes.data_as(f32p))
-            return out
+            return self.process(state, x48)
         finally:
-            lib.df_free(state)
+            self.lib.df_free(state)
+
+
+class Enhancer:
+    """One model state for many pieces of one recording, one after another (the model is
+    loaded once, not for each piece: 0.2 s each time); each piece is given with the sound
+    before it that the model needs to settle (see ``EnhanceParams.context_s``)."""
+
+    def __init__(self, atten_lim_db: float = 100.0) -> None:
+        self.rt = runtime()
+        self.state = self.rt.create(atten_lim_db)
+
+    def __call__(self, samples: np.ndarray) -> np.ndarray:
+        """16 kHz samples through the model: the same length, aligned in time."""
+        if len(samples) == 0:
+            return np.zeros(0, np.float32)
+        out = self.rt.process(self.state, upsample(np.asarray(samples, np.float32)))
+        return downsample(out[DELAY_48K : DELAY_48K + len(samples) * _UP])
+
+    def close(self) -> None:
+        if self.state is not None:
+            self.rt.lib.df_free(self.state)
+            self.state = None
+
+    def __enter__(self) -> Enhancer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def version() -> str | None:
@@ -149,8 +186,8 @@ def enhance(samples: np.ndarray, atten_lim_db: float = 100.0) -> np.ndarray:
     """16 kHz samples through DeepFilterNet 3: the same length, aligned in time."""
     if len(samples) == 0:
         return samples.astype(np.float32)
-    out = runtime().run(upsample(np.asarray(samples, np.float32)), atten_lim_db)
-    return downsample(out[DELAY_48K : DELAY_48K + len(samples) * _UP])
+    with Enhancer(atten_lim_db) as run:
+        return run(samples)
 
 
 class EnhancedAudio:
