@@ -98,9 +98,11 @@ def test_files_and_functions_are_read_at_once():
 # issue 32's who-said-it: "both" only over two moving mouths, stages' speaker_detected; then
 # the voice per turn: checks.talk.details.voices and the talk options' voice, voice_margin;
 # then the voice model recorded in the result's models; then a voice turn's lips_share counted
-# over the frames where a mouth moves). A change that means to change results moves this
+# over the frames where a mouth moves; then the talk check's noisy spans heard through
+# DeepFilterNet: details.denoised, the talk options' denoise, the model in the result's
+# models, noisy_speech's talk intervals). A change that means to change results moves this
 # forward to its own commit, in a commit of its own.
-BEFORE_LAYOUT = "4db4b93f50844cb60a913f8afdcd7b4e69a9e02b"
+BEFORE_LAYOUT = "35e67882d01b91496b3ef791ab51b8c8238375dc"
 
 
 def _check_json(tree: Path, name: str, env: dict[str, str]) -> str:
