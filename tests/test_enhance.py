@@ -13,8 +13,8 @@ import pytest
 from dualrec_audit.checks.speech import run_speech_check
 from dualrec_audit.speech.enhance import (
     EnhancedAudio,
-    Enhancer,
     EnhanceParams,
+    Enhancer,
     enhance,
     enhanced_view,
     noisy_spans,
