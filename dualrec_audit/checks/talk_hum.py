@@ -8,18 +8,18 @@ customer mouthing along a 代答, a listener's lips between turns), and the turn
 compared on are cut out of the hum at fixed lengths.
 
 DeepFilterNet 3 (:mod:`dualrec_audit.speech.enhance`, a trained speech-enhancement model)
-takes the voice out of such noise. Where the speech check measured a second as noisy (its
-voice under ``max_snr_db`` over the local noise floor), or found speech all around it with no
-floor to measure (``snr_db`` None in a second that is mostly speech), the sound is enhanced
+takes the voice out of such noise. In a steady loud background (:func:`hum_spans`), where the
+speech check measured a second as noisy (its voice under ``max_snr_db`` over the local noise
+floor) or found speech all around it with no floor to measure, the sound is enhanced
 and the same speech analysis runs again over it (with ``context_s`` either side, so that its
 noise floor and voice level are measured as over the whole recording); a voice frame there
 stays only where the enhanced sound has voice activity too.
 
 Frames are only taken away, never added: the mouths' gate (:mod:`talk_gate`), told the speech
 check's frames early, has cropped every mouth the result can need. The enhancement runs over
-the noisy spans alone (about 0.06 s per second of noise on one core); a quiet recording has
-none, or a second or two (continuous speech whose consonants were taken for the floor).
-Without the enhancement runtime the speech check's frames are used as they are.
+those spans alone, through one model state per recording (about 0.05 s of one core per second
+of noise: docs/talk-noise.md, "Cost"); a quiet room has none. Without the enhancement runtime
+the speech check's frames are used as they are.
 """
 
 from __future__ import annotations
