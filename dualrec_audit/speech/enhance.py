@@ -129,13 +129,6 @@ class _Runtime:
             lib.df_process_frame(state, a.ctypes.data_as(f32p), b.ctypes.data_as(f32p))
         return out
 
-    def run(self, x48: np.ndarray, atten_lim_db: float) -> np.ndarray:
-        state = self.create(atten_lim_db)
-        try:
-            return self.process(state, x48)
-        finally:
-            self.lib.df_free(state)
-
 
 class Enhancer:
     """One model state for many pieces of one recording, one after another (the model is
