@@ -16,7 +16,7 @@ import pytest
 from dualrec_audit.core.result import AuditResult, Finding, StageStatus, Talk, Text
 from tests import talk_unseen as tu
 from tests.conftest import media
-from tests.talk_measure import measure, summary
+from tests.talk_measure import measure, summary, turns
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +144,29 @@ def test_findings_and_phrases_are_counted_against_the_truth() -> None:
     assert (f.phrases, f.phrases_right) == (2, 1)
     s = summary([f, f])
     assert s["daida_flagged"] == "2/2" and s["phrases_right"] == "2/4"
+
+
+def test_the_turns_join_one_partys_pieces_and_only_those() -> None:
+    """The turn-level IoU joins one party's pieces at most merge_gap_s apart (an answer in
+    pieces), never across the other party's speech or a longer pause; the spoken-level IoU
+    still counts the pauses."""
+    assert turns([(0.0, 1.0), (1.3, 2.0), (2.6, 3.0)], 0.5) == [(0.0, 2.0), (2.6, 3.0)]
+    assert turns([(1.3, 2.0), (0.0, 1.0)], 0.5) == [(0.0, 2.0)]
+    recipe = tu.TUNE[0]
+    pieces = (
+        tu.Said("customer", 3.6, 4.2, "x", False, True),
+        tu.Said("customer", 4.5, 5.1, "x", False, True),
+        tu.Said("staff", 7.0, 9.0, "y"),
+        tu.Said("customer", 9.4, 10.0, "z", False, True),  # 0.4 s after the staff's turn
+    )
+    built = tu.Built(recipe, Path("x.mp4"), pieces)
+    talk = [Talk("customer", 3.6, 5.1, 1.0), Talk("staff", 7.0, 9.0, 1.0),
+            Talk("customer", 9.4, 10.0, 1.0)]  # fmt: skip
+    f = measure(built, _result(built, talk))
+    assert (f.iou_customer_turns, f.iou_staff_turns, f.iou_staff) == (1.0, 1.0, 1.0)
+    assert f.iou_customer == pytest.approx(1.8 / 2.1, abs=0.01)  # the 0.3 s pause counted
+    s = summary([f])
+    assert s["turns_iou_min"] == 1.0 and s["turns_iou_at_least_0_7"] == "2/2"
 
 
 def test_a_recipe_builds_with_moving_lips_and_its_truth(tmp_path: Path) -> None:

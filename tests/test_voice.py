@@ -129,6 +129,23 @@ def test_short_stretches_get_an_embedding_of_unit_length(encoder):
     assert voice.mel_frames(np.zeros(16000, np.float32)).shape == (101, 40)
 
 
+def test_windows_batched_with_longer_ones_keep_their_own_embedding(encoder, halves):
+    """Windows of many lengths (short answers beside full windows), run padded in batches
+    together, each come back to their own stretch: the same embedding as run alone (the
+    network runs forward, so a window's state at its own end ignores the padding after it)."""
+    x = np.concatenate([v for pair in halves.values() for v in pair])
+    rng = np.random.default_rng(3)
+    groups = []
+    for _ in range(20):
+        a = int(rng.integers(0, len(x) - 48000))
+        groups.append(voice.mel_windows(x[a : a + int(rng.integers(3000, 48000))]))
+    assert len({len(w) for g in groups for w in g}) > 5
+    together = encoder.embed_windows(groups, batch=4)
+    for g, e in zip(groups, together, strict=True):
+        assert np.allclose(e, encoder.embed_windows([g])[0], atol=1e-5)
+    assert min(voice.similarity(a, b) for a, b in itertools.pairwise(together)) < 0.99
+
+
 def test_the_checkpoint_reader_refuses_anything_but_weights(tmp_path):
     class Evil:
         def __reduce__(self):
