@@ -2,11 +2,11 @@
 
 Builds the recordings of one split of ``tests/talk_unseen.py`` (``tune``, ``heldout``,
 ``heldout2``, ``heldout3``, ``tunev``, ``tuneh``, ``heldout4``, ``heldout5``, ``tunevh``,
-``heldout6``, ``heldout7`` or ``heldout8``) into a folder (kept between runs), audits each
-with the bundled models and the ``bundled_samples`` profile, and prints, per recording and for
-the split, the figures of ``tests/talk_measure.py``: talk IoU per party, 代答 turns flagged,
-false who-said-it findings, key phrases given to the right party, seconds reported as "both"
-against the real overlap. ``--json FILE`` also saves them.
+``heldout6``, ``heldout7``, ``heldout8`` or ``heldout9``) into a folder (kept between runs),
+audits each with the bundled models and the ``bundled_samples`` profile, and prints, per
+recording and for the split, the figures of ``tests/talk_measure.py``: talk IoU per party,
+代答 turns flagged, false who-said-it findings, key phrases given to the right party, seconds
+reported as "both" against the real overlap. ``--json FILE`` also saves them.
 
     PYTHONPATH=$PWD DUALREC_TEST_MEDIA=../shared/media DUALREC_AUDIT_MODELS=../shared/models \
         .venv/bin/python benchmarks/talk_unseen.py SPLIT [--out DIR] [--json FILE]
@@ -34,6 +34,7 @@ SPLITS = (
     "heldout6",
     "heldout7",
     "heldout8",
+    "heldout9",
 )
 
 
@@ -54,6 +55,7 @@ def recipes_of(split: str) -> tuple:
         "heldout6": tn.HELDOUT_6,
         "heldout7": tn.HELDOUT_7,
         "heldout8": tn.HELDOUT_8,
+        "heldout9": tn.HELDOUT_9,
     }[split]
 
 

@@ -366,3 +366,60 @@ HELDOUT_8: tuple[Recipe, ...] = (
         noise_snr_db=8.0,
     ),
 )
+
+
+# Issue 32: written and committed before it was ever built, after the talk check's cost and
+# the turns' IoU were measured (nothing in the talk check changed since HELDOUT_8); measured
+# once, at the end. What no split had: a quiet room with the customer's stage said in three
+# pieces 0.8 s apart (longer than a talk interval spans) and the staff's back-channel in the
+# last, a third voice off screen, a one-syllable answer as the recording's last sound; a room
+# of voices at 10 dB with a short answer at 0.3 s and the staff cutting in for 1.2 s; a
+# machine hum at 13 dB, just over the level the noisy spans are enhanced under, with 代答
+# mouthed along and the customer's voice in a staff-stage sentence.
+HELDOUT_9: tuple[Recipe, ...] = (
+    Recipe(  # quiet; staff on the right; the customer's stage in pieces; 代答 with still lips
+        "blind9_quiet_pieces_right",
+        Face("grid_brbk7n.mpg", 0.75, R + 40, bottom_y=600, roll_deg=8.0),
+        Face("grid_lbax4n.mpg", 1.3, L - 10, mirror=True),
+        (
+            Voice(_S, PADDLE, 0.4, cut=(0.0, 2.6), scramble=True),
+            Voice(_C, FIRERED, 3.8, cut=(0.0, 1.3)),
+            Voice(_C, FIRERED, 5.9, cut=(1.3, 2.7)),  # 0.8 s after the first piece
+            Voice(_C, FIRERED, 8.1, cut=(2.7, 4.2)),
+            Voice(_S, PADDLE, 8.6, cut=(2.6, 3.0)),  # the staff's back-channel inside it
+            Voice(_S, PADDLE, 10.6, daida=True),
+            Voice("off_screen", "video/grid_lrwp9a.mpg", 16.6),
+            Voice(_C, FIRERED, 20.4, cut=(0.0, 0.45)),  # one syllable, the last sound
+        ),
+        staff_side="right",
+    ),
+    Recipe(  # a room of voices at 10 dB: a short answer first, the staff cutting in for 1.2 s
+        "blind9_babble10_overlap",
+        Face("grid_lrwp9a.mpg", 1.2, L + 20, squeeze=0.9),
+        Face("grid_bbaf2n.mpg", 0.7, R - 40, bottom_y=540, roll_deg=-6.0),
+        (
+            Voice(_C, PADDLE, 0.3, cut=(0.0, 0.5)),  # a short answer at the start
+            Voice(_S, FUNASR, 1.4),
+            Voice(_C, PADDLE, 6.4),
+            Voice(_S, FUNASR, 10.1, cut=(0.0, 1.2), scramble=True),  # over the customer's end
+            Voice(_S, FUNASR, 12.3, cut=(1.2, 3.6), lips_offset=3, scramble=True),
+        ),
+        noise_snr_db=10.0,
+        noise="babble",
+    ),
+    Recipe(  # machine hum at 13 dB; 代答 mouthed along; the staff's back-channel
+        "blind9_daida_hum13_mouthed",
+        Face("grid_lbbc2a.mpg", 1.1, L + 40, mirror=True, roll_deg=-5.0),
+        Face("grid_brbk7n.mpg", 0.95, R + 10, bottom_y=600),
+        (
+            Voice(_S, FIRERED, 0.5, cut=(0.0, 2.2), scramble=True),
+            Voice(_C, WENET, 3.4),
+            Voice(_S, FIRERED, 4.6, cut=(2.2, 2.6)),  # the staff's back-channel inside it
+            Voice(_S, FIRERED, 8.0, daida=True, mouthing=True),
+            Voice(_C, WENET, 13.2, cut=(0.0, 0.5)),  # a short answer
+            Voice(_C, WENET, 14.6, cut=(0.5, 3.3), lips_offset=2, scramble=True),
+            Voice(_S, FIRERED, 18.3, cut=(2.6, 4.2), scramble=True),
+        ),
+        noise_snr_db=13.0,
+    ),
+)

@@ -295,5 +295,5 @@ def test_the_harness_runs_every_split_it_names() -> None:
     from tests import talk_unseen_noise as tn
 
     named |= {tn.TUNE_HUM, tn.TUNE_VOICE_HUM, tn.HELDOUT_4, tn.HELDOUT_5}
-    named |= {tn.HELDOUT_6, tn.HELDOUT_7, tn.HELDOUT_8}
+    named |= {tn.HELDOUT_6, tn.HELDOUT_7, tn.HELDOUT_8, tn.HELDOUT_9}
     assert {bench.recipes_of(s) for s in bench.SPLITS} == named
