@@ -3,7 +3,9 @@
 Per recording: the talk IoU per party (the truth's spans of that party against the talk
 intervals labelled that party or ``both``, on a 10 ms grid), the 代答 turns flagged
 (``event.answered_for_customer`` over a 代答 voice), the false who-said-it findings
-(``wrong_speaker`` or ``answered_for_customer`` over no 代答 voice), the key phrases
+(``wrong_speaker`` or ``answered_for_customer`` over no voice saying another party's stage
+sentence: a 代答, or a whole stage sentence, not scrambled, said by a party it is not the
+stage of, such as the customer saying the staff's line), the key phrases
 (``bundled_samples`` stages found) given to the party that really said them, and the seconds
 reported as ``both`` against the real overlap.
 
@@ -24,7 +26,7 @@ import numpy as np
 
 from dualrec_audit.checks.talk import TalkParams
 from dualrec_audit.core.result import AuditResult
-from tests.talk_unseen import FIRERED, FUNASR, PADDLE, WENET, Built
+from tests.talk_unseen import FIRERED, FUNASR, PADDLE, STAGE, WENET, Built
 
 STEP = 0.01
 STAGE_SOUND = {
@@ -101,7 +103,12 @@ def measure(built: Built, result: AuditResult) -> Figures:
         return f.start < s.end and s.start < f.end
 
     flagged = sum(any(f.rule == ACCUSING[0] and over(f, s) for f in accusing) for s in daida)
-    false = sum(not any(over(f, s) for s in daida) for f in accusing)
+    misspoken = [
+        s
+        for s in truth
+        if s.daida or (not (s.short or s.scrambled) and STAGE.get(s.sound, s.party) != s.party)
+    ]
+    false = sum(not any(over(f, s) for s in misspoken) for f in accusing)
     spoken = {s.sound: s.party for s in truth if not s.short}
     found = [st for st in result.stages if st.status == "found" and st.id in STAGE_SOUND]
     right = sum(st.speaker_detected == spoken.get(STAGE_SOUND[st.id]) for st in found)

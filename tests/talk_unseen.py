@@ -86,7 +86,8 @@ class Said:
     end: float
     sound: str
     daida: bool = False
-    short: bool = False
+    short: bool = False  # a part of its clip (``Voice.cut``)
+    scrambled: bool = False  # its 0.4 s pieces reversed: no sentence to recognise
 
 
 @dataclass(frozen=True)
@@ -389,7 +390,9 @@ def build(recipe: Recipe, media_root: Path, out_dir: Path) -> Built:
         audio[i : i + len(s)] += s
         a, b = _voiced(s, TRUTH_DB)
         short = v.cut is not None
-        truth.append(Said(v.party, v.at + a / SR, v.at + b / SR, v.sound, v.daida, short))
+        truth.append(
+            Said(v.party, v.at + a / SR, v.at + b / SR, v.sound, v.daida, short, v.scramble)
+        )
         if v.party in (_S, _C):
             lips.append((v.party, v.at + a / SR, v.at + b / SR, v.lips_offset))
         if v.mouthing:

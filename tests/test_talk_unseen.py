@@ -146,6 +146,25 @@ def test_findings_and_phrases_are_counted_against_the_truth() -> None:
     assert s["daida_flagged"] == "2/2" and s["phrases_right"] == "2/4"
 
 
+def test_a_finding_over_another_partys_stage_sentence_is_not_false() -> None:
+    """A who-said-it finding is false unless it lies over a 代答 or a whole, unscrambled stage
+    sentence said by a party it is not the stage of (the customer saying the staff's line);
+    over a scrambled one, a part of one, or a sentence said by its own party it is false."""
+    truth = (
+        tu.Said("customer", 3.4, 6.7, tu.WENET),  # the staff's stage, said by the customer
+        tu.Said("staff", 8.0, 10.0, tu.FIRERED, scrambled=True),  # no sentence to hear
+        tu.Said("staff", 11.0, 11.5, tu.FIRERED, short=True),  # a part of one
+        tu.Said("staff", 12.0, 14.0, tu.FUNASR),  # the staff's own line
+    )
+    built = tu.Built(tu.TUNE[0], Path("x.mp4"), truth)
+    name = Text("x", "x")
+    findings = [Finding("event.wrong_speaker", a, b, "medium", name)
+                for a, b in ((3.5, 6.4), (8.2, 9.8), (11.0, 11.4), (12.1, 13.9))]  # fmt: skip
+    assert measure(built, _result(built, [], findings[:1])).false_findings == 0
+    for f in findings[1:]:
+        assert measure(built, _result(built, [], [f])).false_findings == 1, f
+
+
 def test_the_turns_join_one_partys_pieces_and_only_those() -> None:
     """The turn-level IoU joins one party's pieces at most merge_gap_s apart (an answer in
     pieces), never across the other party's speech or a longer pause; the spoken-level IoU
