@@ -13,7 +13,7 @@ them as they are.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,6 +25,7 @@ from dualrec_audit.workflow.evidence import (
     substantive,
     unaudited,
 )
+from dualrec_audit.workflow.watch import merge_intervals
 
 Role = Literal["reviewer", "senior", "admin"]
 ROLES: tuple[Role, ...] = ("reviewer", "senior", "admin")
@@ -107,16 +108,6 @@ def check_username(username: str) -> str:
 # -- watching ---------------------------------------------------------------------------------
 
 
-def merge(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
-    out: list[tuple[float, float]] = []
-    for s, e in sorted(x for x in spans if x[1] > x[0]):
-        if out and s <= out[-1][1] + 1e-6:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
-        else:
-            out.append((s, e))
-    return out
-
-
 class WatchTracker:
     """What the player actually played: positions reported while playing are joined into
     played ranges (a jump — a seek — is not played; fast playback is).
@@ -142,7 +133,7 @@ class WatchTracker:
             return
         step, could = seconds - last[0], self.SLACK * max(rate, 0.0) * (now - last[1])
         if 0 < step <= max(self.MAX_STEP_S, could):
-            self.played = merge([*self.played, (last[0], seconds)])
+            self.played = merge_intervals([*self.played, (last[0], seconds)])
 
     def reset(self) -> None:
         self.played, self._last = [], None
