@@ -25,6 +25,7 @@ from dualrec_audit.core.result import CheckResult, Event, Severity, runs, second
 from dualrec_audit.media.sound import AUDIO_BLOCK_S, Audio, iter_blocks
 
 FRAME_MS = 30
+FRAME_S = FRAME_MS / 1000  # the voice-activity frame, in seconds
 
 
 @dataclass(frozen=True)

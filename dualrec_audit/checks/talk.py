@@ -47,6 +47,7 @@ from typing import Any, Literal
 import numpy as np
 
 from dualrec_audit.checks.faces import PARTIES, PartyState
+from dualrec_audit.checks.speech import FRAME_S
 from dualrec_audit.checks.talk_gate import VoiceGate, near_voice
 from dualrec_audit.checks.talk_noise import continue_in_noise, masked_frames
 from dualrec_audit.checks.talk_voice import VoiceTurns, voice_evidence, voice_relabel
@@ -55,7 +56,6 @@ from dualrec_audit.media.convert import convert_array
 
 log = logging.getLogger(__name__)
 
-FRAME_S = 0.03  # the voice-activity frame of the speech check
 CROP = (32, 24)  # the mouth crop compared between samples (width, height)
 _LUMA = frozenset({"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12"})
 

@@ -28,10 +28,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dualrec_audit.checks.speech import FRAME_S
+
 if TYPE_CHECKING:
     from dualrec_audit.checks.talk import TalkParams
 
-FRAME_S = 0.03  # the voice-activity frame of the speech check
 SLACK_S = 0.2  # the gate crops this much further than the samples kept reach
 
 

@@ -24,7 +24,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-FRAME_S = 0.03  # the voice-activity frame of the speech check
+from dualrec_audit.checks.speech import FRAME_S
+
 _PARTIES = ("staff", "customer")
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from dualrec_audit.checks.speech import FRAME_S
 from dualrec_audit.core.errors import ModelError
 from dualrec_audit.media.sound import SAMPLE_RATE, Audio, samples_between
 from dualrec_audit.models.registry import ModelStore
@@ -37,7 +38,6 @@ from dualrec_audit.speech.voice import (
 
 log = logging.getLogger("dualrec_audit")
 
-FRAME_S = 0.03  # the voice-activity frame of the speech check
 PARTY = ("staff", "customer")
 
 
