@@ -46,6 +46,31 @@ def remux(src: Path, dst: Path, fmt: str | None = None) -> Path:
     return dst
 
 
+def drop_frames(src: Path, dst: Path, start: float, end: float) -> Path:
+    """``src`` with its picture's frames from ``start`` to ``end`` s left out (the others keep
+    their times, re-encoded as H.264; the sound copied whole): a recorder that dropped its
+    frames, a hole in the picture."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        vin, ain = inp.streams.video[0], inp.streams.audio[0]
+        vs = out.add_stream("libx264", rate=vin.average_rate)
+        vs.width, vs.height, vs.pix_fmt = vin.width, vin.height, "yuv420p"
+        vs.time_base = vin.time_base
+        audio = out.add_stream_from_template(ain)
+        for frame in inp.decode(vin):
+            if frame.time is None or start <= frame.time < end:
+                continue
+            f = frame.reformat(format="yuv420p")
+            f.pts, f.time_base = frame.pts, vin.time_base
+            out.mux(vs.encode(f))
+        out.mux(vs.encode())
+        inp.seek(0)
+        for packet in inp.demux(ain):
+            if packet.dts is not None:
+                packet.stream = audio
+                out.mux(packet)
+    return dst
+
+
 def webm(src: Path, dst: Path, seconds: float = 3.0) -> Path:
     """The first ``seconds`` of ``src`` re-encoded as VP8 + Opus in WebM (320x180)."""
     with av.open(str(src)) as inp, av.open(str(dst), "w", format="webm") as out:

@@ -22,7 +22,7 @@ from dualrec_audit.checks import frame_check_threads, opencv_threads
 from dualrec_audit.checks.faces import FaceParams, FacesCheck
 from dualrec_audit.checks.video import VideoQualityCheck
 from dualrec_audit.core.errors import ConfigError
-from dualrec_audit.media.frames import sample_frames
+from dualrec_audit.media.frames import hole_spans, sample_frames
 from dualrec_audit.media.plan import decode_plan
 from dualrec_audit.media.probe import probe
 from dualrec_audit.media.threads import usable_cores
@@ -305,3 +305,17 @@ def test_a_failure_in_the_second_frame_thread_is_recorded_for_that_file(
     monkeypatch.setattr(VideoQualityCheck, "update", update)
     again = pipe.apply(sample("clean.mp4"))
     assert again.error is None and again.checks["video"].status == "ok"
+
+
+def test_a_hole_is_a_stretch_with_no_frame_for_over_a_second_and_a_few_frames():
+    """hole_spans: frame times (any order) more than 1 s and 4 frame intervals apart; from
+    the end of the frame before to the next frame."""
+    steady = [i / 25 for i in range(500)]
+    assert hole_spans(steady, 25.0) == []
+    dropped = [t for t in steady if not 8.0 <= t < 9.2]  # 1.2 s of frames dropped
+    assert hole_spans(dropped[::-1], 25.0) == [(8.0, 9.2)]
+    assert hole_spans([t for t in steady if not 8.0 <= t < 8.9], 25.0) == []  # 0.9 s: a stutter
+    slow = [float(i) for i in range(20)]  # one frame a second (a time-lapse): no hole
+    assert hole_spans(slow, 1.0) == []
+    assert hole_spans([t for t in slow if not 5 <= t < 9], 1.0) == [(5.0, 9.0)]
+    assert hole_spans([], 25.0) == [] and hole_spans([3.0], 0.0) == []

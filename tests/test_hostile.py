@@ -194,6 +194,48 @@ def test_a_file_corrupt_in_the_middle_is_audited_with_the_damaged_span_as_a_find
     assert len(faces) >= 19 and faces[15] is not None and faces[15] > 0.5
 
 
+def test_a_hole_in_the_picture_is_a_finding_where_it_is(tmp_path, sample_results):
+    """A recorder that dropped 4 s of frames (the sound kept): the file's picture has a hole
+    at 8-12 s, which no frame check can see (no frame there). It is a ``damaged`` finding over
+    the hole, said as missing frames, never auto-approved; the checks ran either side."""
+    holed = hostile.drop_frames(sample("clean.mp4"), tmp_path / "缺帧.mp4", 8.0, 12.0)
+    rc, doc = check_json(holed)
+    assert rc == 0 and doc["error"] is None, doc
+    [hole] = [e for e in doc["events"] if e["check"] == "damaged"]
+    assert 7.9 <= hole["start"] <= 8.2 and 11.9 <= hole["end"] <= 12.1, hole
+    assert hole["message"]["en"].startswith("No picture here"), hole
+    finding = next(f for f in doc["findings"] if f["rule"] == "event.damaged")
+    assert finding["deduction"] > 0 and doc["decision"] != "approve"
+    faces = doc["timelines"]["faces"]
+    assert faces[5] is not None and faces[5] > 0.5 and faces[15] is not None and faces[15] > 0.5
+    # The same recording whole has no such finding.
+    assert not [e for e in sample_results["clean.mp4"].events if e.check == "damaged"]
+
+
+def test_a_hole_is_found_in_a_recording_whose_frames_were_checked_as_it_was_made(
+    tmp_path, pipeline
+):
+    """A guided recording's frames are checked live, not decoded again from the file; a camera
+    that stalled leaves a hole in the file all the same: found from its packets' times."""
+    from dualrec_audit.audit.pipeline import Looked
+    from dualrec_audit.checks.video import VideoQualityCheck
+    from dualrec_audit.media.frames import picture_holes, sample_frames
+    from dualrec_audit.media.probe import probe
+
+    holed = hostile.drop_frames(sample("clean.mp4"), tmp_path / "停顿.mp4", 5.0, 7.5)
+    info = probe(holed)
+    [(a, b)] = picture_holes(holed, info)
+    assert 4.9 <= a <= 5.1 and 7.4 <= b <= 7.6, (a, b)
+    assert picture_holes(sample("clean.mp4"), probe(sample("clean.mp4"))) == []
+    live = VideoQualityCheck(sample_step=0.5)
+    for t, frame in sample_frames(holed, info, 2.0):
+        live.update(t, frame)
+    result = pipeline.apply(holed, looked=Looked(checks=(live,), mouths=None))
+    [hole] = [e for e in result.events if e.check == "damaged"]
+    assert (hole.start, hole.end) == (round(a, 2), round(b, 2)) and hole.severity == "high"
+    assert hole.message.en.startswith("No picture here") and result.decision != "approve"
+
+
 def test_a_silent_first_audio_track_falls_back_to_the_second_with_a_note(tmp_path, sample_results):
     silent_first = hostile.two_audio_tracks(sample("clean.mp4"), tmp_path / "silent_first.mp4")
     both = hostile.two_audio_tracks(sample("clean.mp4"), tmp_path / "both.mp4", first_silent=False)

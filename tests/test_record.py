@@ -275,7 +275,7 @@ def test_frames_the_encoder_could_not_take_are_judged_from_the_file(
     """An encoder that stalls for 7.5 s at 7.5 s (a machine too busy to encode) drops the
     frames it falls behind on: customer_chin_cut.mp4's saved file lacks the chin cut (8-14 s)
     that the live checks saw and hinted, so the recording's verdict is the file's (its frames
-    checked again), not the live checks'."""
+    checked again), not the live checks': the hole the dropped frames leave is a finding."""
     import time
 
     from dualrec_audit.record import writer
@@ -301,6 +301,10 @@ def test_frames_the_encoder_could_not_take_are_judged_from_the_file(
     live = [(e["check"], e["party"], e["start"], e["end"]) for e in run.result["events"]]
     assert live == [(e.check, e.party, e.start, e.end) for e in checked.events]
     assert not any(c == "face_cut" for c, *_ in live), live  # the file has no cut chin
+    # ... but a hole in its picture where the frames were not written: a finding, not approved.
+    holes = [(a, b) for c, _, a, b in live if c == "damaged"]
+    assert len(holes) == 1 and holes[0][0] <= 9.0 and holes[0][1] >= 14.0, live
+    assert run.result["decision"] != "approve"
     print(f"FIGURE encoder stall: {run.summary['frames_not_written']} frames not written, {live}")
 
 

@@ -1,6 +1,6 @@
-"""What the pipeline adds to the layer-1 checks' own results: the events of undecodable spans
-and of several audio tracks, the talk intervals, and the default score and decision used when
-no business profile judges the recording."""
+"""What the pipeline adds to the layer-1 checks' own results: the events of undecodable spans,
+of holes in the picture and of several audio tracks, the talk intervals, and the default score
+and decision used when no business profile judges the recording."""
 
 from __future__ import annotations
 
@@ -29,17 +29,23 @@ def with_events(check: CheckResult, events: list[Event]) -> CheckResult:
     return replace(check, events=(*check.events, *events)) if events else check
 
 
-def damage_events(spans: list[tuple[float, float]], duration_s: float) -> list[Event]:
-    """A ``damaged`` event per span of the recording that could not be decoded."""
+def damage_events(
+    spans: list[tuple[float, float]], holes: list[tuple[float, float]], duration_s: float
+) -> list[Event]:
+    """A ``damaged`` event per span of the recording that could not be decoded, and per hole
+    in its picture (a stretch the file has no frame for: a recorder that dropped its frames;
+    part of the sale is not on record there either)."""
+    said = [(a, b, event_message("damaged")) for a, b in spans]
+    said += [(a, b, event_message("damaged", hole="yes")) for a, b in holes]
     return [
         Event(
             check="damaged",
             start=round(a, 2),
             end=round(min(b, duration_s), 2),
             severity="high",
-            message=event_message("damaged"),
+            message=message,
         )
-        for a, b in spans
+        for a, b, message in sorted(said, key=lambda s: s[0])
     ]
 
 

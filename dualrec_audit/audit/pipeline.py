@@ -65,7 +65,7 @@ from dualrec_audit.core.result import (
     merge_segments,
     sort_events,
 )
-from dualrec_audit.media.frames import prefetch, sample_frames
+from dualrec_audit.media.frames import picture_holes, prefetch, sample_frames
 from dualrec_audit.media.plan import DecodePlan, decode_plan
 from dualrec_audit.media.probe import check_file, probe
 from dualrec_audit.media.sound import (
@@ -331,6 +331,8 @@ class AuditPipeline:
         base = replace(base, duration_s=info.duration_s, media=info, sha256=sha256_file(path))
         if looked is not None and looked.checks is not None:
             checks = {c.name: c.finish(info.duration_s) for c in looked.checks}
+            gaps = damage_events([], picture_holes(path, info), info.duration_s)
+            checks["video"] = with_events(checks["video"], gaps)  # (a camera that stalled)
             if looked.no_documents is not None:
                 checks["documents"] = looked.no_documents
             hook("probe", 1, 1)
@@ -353,10 +355,12 @@ class AuditPipeline:
         if len(frame_checks) > 2:  # the documents check
             base = replace(base, models={**base.models, **ocr.versions()})
         damaged: list[tuple[float, float]] = []
+        holes: list[tuple[float, float]] = []
         with opencv_threads(usable_cores()) as threads:
             base = replace(base, options={**base.options, "frame_threads": threads})
+            lost = (damaged, holes)
             checks = self._check_frames(
-                path, info, frame_checks, damaged, plan, hook, mouths=(mouths, faces, identity)
+                path, info, frame_checks, lost, plan, hook, mouths=(mouths, faces, identity)
             )
         if no_docs is not None:
             checks["documents"] = no_docs
@@ -367,7 +371,7 @@ class AuditPipeline:
             checks.update({"documents": docs} if docs is not None else {})
         elif no_identity is not None:
             checks["identity"] = no_identity
-        checks["video"] = with_events(checks["video"], damage_events(damaged, info.duration_s))
+        checks["video"] = with_events(checks["video"], damage_events(*lost, info.duration_s))
         return base, checks, mouths
 
     def _check_frames(
@@ -375,7 +379,7 @@ class AuditPipeline:
         path: Path,
         info: MediaInfo,
         frame_checks: list[FrameCheck],
-        damaged: list[tuple[float, float]],
+        lost: tuple[list[tuple[float, float]], list[tuple[float, float]]],
         plan: DecodePlan,
         hook: ProgressHook,
         *,
@@ -392,7 +396,7 @@ class AuditPipeline:
         others = [c for c in frame_checks if c is not faces]
         tap = tracker.tap if tracker is not None else None
         frames = sample_frames(
-            path, info, self.options.sample_fps, damaged=damaged, plan=plan, tap=tap
+            path, info, self.options.sample_fps, damaged=lost[0], holes=lost[1], plan=plan, tap=tap
         )
         behind: Future[None] | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-checks") as side:

@@ -92,6 +92,8 @@ def event_message(check: str, party: str | None = None, **kw: str) -> Text:
         if kw.get("reason") == "too_short":
             return Text(f"文件展示时间过短：{title}", f"Document shown too briefly: {title}")
         return Text(f"文件无法辨认：{title}", f"Document not legible: {title}")
+    if check == "damaged" and kw.get("hole"):
+        return Text("此段无画面：录像缺帧", "No picture here: frames missing from the recording")
     if check == "audio_track":
         n, k = kw.get("tracks", "2"), kw.get("audited", "1")
         if k == "1":

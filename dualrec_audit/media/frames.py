@@ -1,16 +1,19 @@
-"""Frames: sampled at a set rate under the decode plan, damaged spans, single frames, thumbnails.
+"""Frames: sampled at a set rate under the decode plan, damaged spans, holes, single frames,
+thumbnails.
 
-Only the sampled frames are converted to pixels; undecodable packets become damaged spans and a
-file that ends before its declared duration is truncated (a :class:`MediaError`).
+Only the sampled frames are converted to pixels; undecodable packets become damaged spans, a
+stretch with no frame at all (a recorder that dropped its frames) a hole, and a file that ends
+before its declared duration is truncated (a :class:`MediaError`).
 """
 
 from __future__ import annotations
 
+import array
 import logging
 import math
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +33,9 @@ TRUNCATION_TOLERANCE_S = 1.5
 
 # Undecodable packets closer than this belong to one damaged span.
 DAMAGE_MERGE_S = 1.0
+# No frame for longer than this (and than a few of the file's frame intervals): a hole.
+HOLE_S = 1.0
+HOLE_FRAMES = 4
 
 
 def sample_frames(
@@ -39,6 +45,7 @@ def sample_frames(
     *,
     max_side: int = 1920,
     damaged: list[tuple[float, float]] | None = None,
+    holes: list[tuple[float, float]] | None = None,
     plan: DecodePlan | None = None,
     tap: Callable[[float, Any], None] | None = None,
 ) -> Iterator[tuple[float, np.ndarray]]:
@@ -50,8 +57,9 @@ def sample_frames(
 
     Pictures larger than ``max_side`` (4K) are scaled down during the pixel conversion.
     Packets that cannot be decoded are skipped and decoding goes on after them; the spans
-    they cover are appended to ``damaged``. A file whose frames stop well before its declared
-    duration raises ``MediaError(truncated)``.
+    they cover are appended to ``damaged``; the stretches with no frame in the stream (no
+    packet, decodable or not, for over ``HOLE_S``: :func:`hole_spans`) to ``holes``. A file
+    whose frames stop well before its declared duration raises ``MediaError(truncated)``.
     """
     plan = plan or decode_plan(path, info, fps)
     step = 1.0 / fps
@@ -59,13 +67,15 @@ def sample_frames(
     size = (int(round(info.width * scale / 2) * 2), int(round(info.height * scale / 2) * 2))
     last_t = -1.0
     bad: list[float] = []
+    seen = array.array("d")  # every packet's and frame's time (the decoder may skip packets)
     with open_media(path) as container:
         vs = _configure(container.streams.video[0], plan)
         start = float(vs.start_time * vs.time_base) if vs.start_time is not None else 0.0
         next_t = 0.0
-        for frame in _decode_packets(path, container, vs, start, bad):
+        for frame in _decode_packets(path, container, vs, start, bad, seen):
             t = float(frame.pts * vs.time_base) - start
             last_t = max(last_t, t)
+            seen.append(t)  # (a container may leave a packet's time unsaid, not a frame's)
             if tap is not None:
                 tap(t, frame)
             if t + 1e-3 < next_t:
@@ -77,6 +87,8 @@ def sample_frames(
             yield t, rotate(img, info.rotation)
             next_t = (math.floor(t / step + 1e-6) + 1) * step
     _check_complete(path, info, last_t, bad, damaged)
+    if holes is not None:
+        holes.extend(hole_spans(seen, info.fps))
 
 
 def _configure(vs: Any, plan: DecodePlan) -> Any:
@@ -117,10 +129,11 @@ def _check_complete(
 
 
 def _decode_packets(
-    path: Path, container: Any, vs: Any, start: float, bad: list[float]
+    path: Path, container: Any, vs: Any, start: float, bad: list[float], seen: array.array[float]
 ) -> Iterator[Any]:
-    """The stream's frames, packet by packet: a packet the decoder refuses is noted in
-    ``bad`` (its time) and skipped, and decoding goes on with the next one."""
+    """The stream's frames, packet by packet: each packet's time is noted in ``seen``; a
+    packet the decoder refuses is noted in ``bad`` too and skipped, and decoding goes on with
+    the next one."""
     import av
 
     packets = container.demux(vs)
@@ -132,6 +145,8 @@ def _decode_packets(
         except av.error.FFmpegError as exc:  # the file ends (or breaks) inside a packet
             log.warning("%s: reading stopped: %s", name_of(path), exc)
             return
+        if packet.pts is not None:
+            seen.append(float(packet.pts * vs.time_base) - start)
         try:
             frames = packet.decode()
         except av.error.FFmpegError:
@@ -150,6 +165,33 @@ def damage_spans(times: list[float], frame_gap: float) -> list[tuple[float, floa
         else:
             spans.append((max(0.0, t), t + frame_gap))
     return spans
+
+
+def hole_spans(times: Sequence[float], fps: float) -> list[tuple[float, float]]:
+    """The stretches between two frames (their times, in any order) more than ``HOLE_S`` and
+    ``HOLE_FRAMES`` frame intervals apart: (the first frame's end, the next frame's time)."""
+    frame_gap = 1.0 / fps if fps > 0 else 0.0
+    ts = np.sort(np.asarray(times, np.float64))
+    apart = np.flatnonzero(np.diff(ts) > max(HOLE_S, HOLE_FRAMES * frame_gap))
+    return [(round(float(ts[i]) + frame_gap, 3), round(float(ts[i + 1]), 3)) for i in apart]
+
+
+def picture_holes(path: Path, info: MediaInfo) -> list[tuple[float, float]]:
+    """The holes in a file's picture (:func:`hole_spans`) from its video packets' times alone,
+    nothing decoded (a recording whose frames were checked as it was made)."""
+    import av
+
+    times = array.array("d")
+    with open_media(path) as container:
+        vs = container.streams.video[0]
+        start = float(vs.start_time * vs.time_base) if vs.start_time is not None else 0.0
+        try:
+            for packet in container.demux(vs):
+                if packet.pts is not None:
+                    times.append(float(packet.pts * vs.time_base) - start)
+        except av.error.FFmpegError as exc:  # the file ends (or breaks) inside a packet
+            log.warning("%s: reading stopped: %s", name_of(path), exc)
+    return hole_spans(times, info.fps)
 
 
 def frame_at(path: Path, t: float, *, width: int | None = None) -> np.ndarray | None:
