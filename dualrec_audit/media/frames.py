@@ -22,7 +22,7 @@ import numpy as np
 from dualrec_audit.core.errors import MediaError
 from dualrec_audit.core.result import MediaInfo
 from dualrec_audit.media.plan import DecodePlan, decode_plan
-from dualrec_audit.media.probe import name_of, open_media, rotate
+from dualrec_audit.media.probe import name_of, open_media, rotate, stream_start
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def sample_frames(
     seen = array.array("d")  # every packet's and frame's time (the decoder may skip packets)
     with open_media(path) as container:
         vs = _configure(container.streams.video[0], plan)
-        start = float(vs.start_time * vs.time_base) if vs.start_time is not None else 0.0
+        start = stream_start(vs)
         next_t = 0.0
         for frame in _decode_packets(path, container, vs, start, bad, seen):
             t = float(frame.pts * vs.time_base) - start
@@ -184,7 +184,7 @@ def picture_holes(path: Path, info: MediaInfo) -> list[tuple[float, float]]:
     times = array.array("d")
     with open_media(path) as container:
         vs = container.streams.video[0]
-        start = float(vs.start_time * vs.time_base) if vs.start_time is not None else 0.0
+        start = stream_start(vs)
         try:
             for packet in container.demux(vs):
                 if packet.pts is not None:
@@ -202,7 +202,7 @@ def frame_at(path: Path, t: float, *, width: int | None = None) -> np.ndarray | 
     try:
         with open_media(path) as container:
             vs = container.streams.video[0]
-            start = float(vs.start_time * vs.time_base) if vs.start_time is not None else 0.0
+            start = stream_start(vs)
             rotation = None
             container.seek(int(max(0.0, t + start) / vs.time_base), stream=vs, backward=True)
             chosen = None

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dualrec_audit.core.result import MediaInfo
-from dualrec_audit.media.probe import name_of, open_media
+from dualrec_audit.media.probe import name_of, open_media, stream_start
 from dualrec_audit.media.threads import decode_load, decoder_threads
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def scan_packets(path: Path, seconds: float = PLAN_SCAN_S) -> tuple[float | None
     with open_media(path) as container:
         vs = container.streams.video[0]
         tb = vs.time_base
-        start = float(vs.start_time * tb) if vs.start_time is not None else 0.0
+        start = stream_start(vs)
         try:
             for packet in container.demux(vs):
                 if packet.pts is None:

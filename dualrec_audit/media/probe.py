@@ -213,6 +213,11 @@ def _rotation(container: Any, vs: Any) -> int:
     return 0
 
 
+def stream_start(vs: Any) -> float:
+    """A stream's first time (seconds): its frames' and packets' times are counted from it."""
+    return float(vs.start_time * vs.time_base) if vs.start_time is not None else 0.0
+
+
 def rotate(img: np.ndarray, rotation: int) -> np.ndarray:
     if rotation == 90:
         return np.ascontiguousarray(np.rot90(img, k=-1))
